@@ -1,0 +1,162 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import { computeReport, reportJson } from '../core/report.ts';
+import { createConfig, ConfigError, type Config } from '../config.ts';
+import { describe, migrateToLatest, migrator, openDatabase, type Db } from '../db/database.ts';
+import { ensureCommunity, findRound, importRound, loadRoundData, RoundExistsError, WalletTakenError } from '../db/repositories.ts';
+import { renderReport } from '../format/report.ts';
+import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+/** A mistake in how govbot was called or in what it was given: printed as is, exit code 1. */
+class CliError extends Error {}
+
+export const SAMPLE_ROUND = new URL('../../examples/governance-round-1.json', import.meta.url);
+
+const USAGE = `usage: govbot <command>
+
+  start                          migrate the database, then run the bot
+  replay FILE [--json]           recompute every result of a round file
+  import FILE [--replace] [--community PLATFORM:CHAT]
+                                 load a round file into the database
+  export ROUND [--out FILE] [--community PLATFORM:CHAT]
+                                 write a round back out as a round file
+  migrate [up|down|status]       apply, undo the last, or list migrations
+`;
+
+const communityOption = z
+  .string()
+  .regex(/^[a-z]+:.+$/, 'a community is PLATFORM:CHAT, such as console:default or telegram:-100123')
+  .default('console:default')
+  .transform((s) => {
+    const [platform, ...chat] = s.split(':');
+    return { platform: platform!, chatId: chat.join(':') };
+  });
+
+function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['options'], schema: S): z.output<S> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: spec ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const result = schema.safeParse({ ...parsed.values, positionals: parsed.positionals });
+  if (!result.success) throw new CliError(result.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('\n'));
+  return result.data;
+}
+
+async function readRound(path: string) {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseRoundFileText(text);
+}
+
+async function withDatabase<T>(config: Config, work: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config.DATABASE_URL);
+  try {
+    await migrateToLatest(db);
+    return await work(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const fileArg = z.tuple([z.string({ error: 'name the round file' })], { error: 'name exactly one round file' });
+
+const commands: Record<string, (args: string[], io: CliIo, config: () => Config) => Promise<void>> = {
+  async replay(args, io) {
+    const opts = parse(args, { json: { type: 'boolean' } }, z.object({ json: z.boolean().optional(), positionals: fileArg }));
+    const report = computeReport(await readRound(opts.positionals[0]));
+    io.out(opts.json ? reportJson(report) : renderReport(report));
+  },
+
+  async import(args, io, config) {
+    const opts = parse(
+      args,
+      { replace: { type: 'boolean' }, community: { type: 'string' } },
+      z.object({ replace: z.boolean().optional(), community: communityOption, positionals: fileArg }),
+    );
+    const data = await readRound(opts.positionals[0]);
+    await withDatabase(config(), async (db) => {
+      const community = await ensureCommunity(db, { ...opts.community, name: `${opts.community.platform}:${opts.community.chatId}` });
+      await importRound(db, community.id, data, { replace: opts.replace ?? false });
+    });
+    io.out(
+      `imported round ${data.round.id}: ${data.members.length} members, ${data.proposals.length} proposals, ${data.comments.length} comments, ${data.votes.length} votes\n`,
+    );
+  },
+
+  async export(args, io, config) {
+    const opts = parse(
+      args,
+      { out: { type: 'string' }, community: { type: 'string' } },
+      z.object({ out: z.string().optional(), community: communityOption, positionals: z.tuple([z.string()], { error: 'name exactly one round id' }) }),
+    );
+    const text = await withDatabase(config(), async (db) => {
+      const community = await ensureCommunity(db, { ...opts.community, name: `${opts.community.platform}:${opts.community.chatId}` });
+      const round = await findRound(db, community.id, opts.positionals[0]);
+      if (!round) throw new CliError(`there is no round ${opts.positionals[0]} in ${opts.community.platform}:${opts.community.chatId}`);
+      return serializeRoundFile(await loadRoundData(db, round));
+    });
+    if (opts.out) {
+      await writeFile(opts.out, text);
+      io.out(`wrote ${opts.out}\n`);
+    } else io.out(text);
+  },
+
+  async migrate(args, io, config) {
+    const opts = parse(args, {}, z.object({ positionals: z.tuple([z.enum(['up', 'down', 'status'])]).or(z.tuple([])) }));
+    const db = await openDatabase(config().DATABASE_URL);
+    try {
+      const action = opts.positionals[0] ?? 'up';
+      if (action === 'status') {
+        for (const m of await migrator(db).getMigrations()) io.out(`${m.executedAt ? 'applied' : 'pending'}  ${m.name}\n`);
+        return;
+      }
+      const result = action === 'up' ? await migrator(db).migrateToLatest() : await migrator(db).migrateDown();
+      if (result.error) throw new Error(`migration failed: ${describe(result)}`, { cause: result.error });
+      io.out(`${describe(result)}\n`);
+    } finally {
+      await db.destroy();
+    }
+  },
+
+  async start(args, io, config) {
+    parse(args, {}, z.object({ positionals: z.tuple([]) }));
+    await withDatabase(config(), async () => {});
+    io.out(renderReport(computeReport(await readRound(SAMPLE_ROUND.pathname))));
+  },
+};
+
+/** Runs one govbot command; returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name === undefined ? undefined : commands[name];
+  if (!command) {
+    (name === undefined || name === 'help' || name === '--help' ? io.out : io.err)(USAGE);
+    return name === undefined || name === 'help' || name === '--help' ? 0 : 2;
+  }
+  try {
+    await command(args, io, () => createConfig(io.env));
+    return 0;
+  } catch (e) {
+    if (e instanceof CliError || e instanceof RoundFileError || e instanceof ConfigError) io.err(`govbot ${name}: ${e.message}\n`);
+    else if (e instanceof RoundExistsError) io.err(`govbot ${name}: ${e.message}; add --replace to load it again\n`);
+    else if (e instanceof WalletTakenError) io.err(`govbot ${name}: ${e.message}; nothing was imported\n`);
+    else {
+      io.err(`govbot ${name}: unexpected error\n${(e as Error).stack ?? String(e)}\n`);
+      return 70;
+    }
+    return 1;
+  }
+}

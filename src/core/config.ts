@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** A non-negative amount of token base units, written as a decimal string (never a float). */
+export const baseUnits = z
+  .string()
+  .regex(/^\d+$/, { error: (issue) => `${JSON.stringify(issue.input)} is not an integer amount of base units` })
+  .transform((s) => BigInt(s));
+
+const tierName = z.string().min(1).max(16);
+const factor = z.number().positive().max(1000);
+
+const percentileLevel = z.strictObject({
+  name: tierName,
+  percent: z.number().int().min(1).max(100),
+  factor,
+});
+const pointsLevel = z.strictObject({
+  name: tierName,
+  minPoints: z.number().positive(),
+  factor,
+});
+
+const uniqueNames = (levels: { name: string }[]) => new Set(levels.map((l) => l.name)).size === levels.length;
+
+const tiersSchema = z.discriminatedUnion('by', [
+  z.strictObject({
+    by: z.literal('percentile'),
+    levels: z
+      .array(percentileLevel)
+      .min(1)
+      .max(26)
+      .refine(uniqueNames, 'tier names must be unique')
+      .refine((ls) => ls.reduce((s, l) => s + l.percent, 0) <= 100, 'the percents of the levels add up to more than 100'),
+  }),
+  z.strictObject({
+    by: z.literal('points'),
+    levels: z
+      .array(pointsLevel)
+      .min(1)
+      .max(26)
+      .refine(uniqueNames, 'tier names must be unique')
+      .refine(
+        (ls) => ls.every((l, i) => i === 0 || l.minPoints < ls[i - 1]!.minPoints),
+        'levels must be listed best first, each with a lower minPoints than the one before',
+      ),
+  }),
+]);
+
+export const defaultTiers = {
+  by: 'percentile' as const,
+  levels: [
+    { name: 'A', percent: 10, factor: 5 },
+    { name: 'B', percent: 20, factor: 3 },
+    { name: 'C', percent: 30, factor: 2 },
+    { name: 'D', percent: 40, factor: 1.5 },
+  ],
+};
+
+/** The rules of a round; every key is optional and takes the DESIGN.md default. */
+export const roundConfigSchema = z.strictObject({
+  token: z
+    .strictObject({
+      symbol: z.string().min(1).max(16).default('AGIX'),
+      decimals: z.number().int().min(0).max(36).default(18),
+    })
+    .prefault({}),
+  reputation: z
+    .strictObject({
+      proposalShare: z.number().min(0).lt(1).default(0.2),
+      creationShare: z.number().min(0).max(1).default(0.25),
+      commentPoints: z.number().min(0).max(1e6).default(1),
+      upvotePoints: z.number().min(0).max(1e6).default(1),
+      positiveReactionPoints: z.number().min(0).max(1e6).default(0.5),
+      negativeReactionPoints: z.number().min(-1e6).max(1e6).default(0),
+      fallbackProposalPoints: z.number().min(0).max(1e6).default(10),
+    })
+    .prefault({}),
+  tiers: tiersSchema.default(defaultTiers),
+  voting: z
+    .strictObject({
+      /** f in `weight = f(tokens) × factor(tier)`: square root, identity, or one per member. */
+      weight: z.enum(['sqrt', 'linear', 'one']).default('sqrt'),
+      /** `member` adds a member's wallets before f; `wallet` applies f per wallet, as the seed did. */
+      quadraticUnit: z.enum(['member', 'wallet']).default('member'),
+    })
+    .prefault({}),
+  rewards: z
+    .strictObject({
+      pool: baseUnits.default(0n),
+      contributionPercent: z.number().int().min(0).max(100).default(90),
+      capPercent: z.number().int().min(1).max(100).nullable().default(null),
+    })
+    .prefault({}),
+});
+
+export type RoundConfigInput = z.input<typeof roundConfigSchema>;
+export type RoundConfig = z.output<typeof roundConfigSchema>;
+export type TierConfig = RoundConfig['tiers'];
+
+export const defaultRoundConfig = (): RoundConfig => roundConfigSchema.parse({});
+
+/** The config as it is written in files: amounts back to decimal strings. */
+export function serializeRoundConfig(config: RoundConfig): RoundConfigInput {
+  return { ...config, rewards: { ...config.rewards, pool: config.rewards.pool.toString() } };
+}

@@ -1,0 +1,61 @@
+import type { RoundConfig } from './config.ts';
+
+/** Everything the rules need about one round, already validated; ids are the round file's ids. */
+export interface RoundData {
+  round: { id: string; name: string; config: RoundConfig };
+  members: Member[];
+  proposals: Proposal[];
+  ratings: Rating[];
+  comments: Comment[];
+  reactions: Reaction[];
+  questions: Question[];
+  votes: Vote[];
+}
+
+export interface Wallet {
+  chain: string;
+  address: string;
+  /** Balance at the round's snapshot, in base units. */
+  balance: bigint;
+}
+export interface Member {
+  id: string;
+  handle: string;
+  excluded: boolean;
+  wallets: Wallet[];
+}
+export interface Proposal {
+  id: string;
+  author: string;
+  title: string;
+  text?: string | undefined;
+  createdAt?: string | undefined;
+}
+export interface Rating {
+  proposal: string;
+  rater: string;
+  stars: number;
+}
+export interface Comment {
+  id: string;
+  author: string;
+  proposal: string;
+  createdAt?: string | undefined;
+}
+export type ReactionKind = 'upvote' | 'positive' | 'negative';
+export interface Reaction {
+  comment: string;
+  reactor: string;
+  kind: ReactionKind;
+}
+export interface Question {
+  id: string;
+  text: string;
+  options: string[];
+}
+export interface Vote {
+  question: string;
+  member: string;
+  option: number;
+  castAt: string;
+}

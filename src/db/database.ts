@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely';
+import { migrations } from '../../migrations/index.ts';
+import type { Database } from './schema.ts';
+
+export type Db = Kysely<Database>;
+
+export const DEFAULT_DATABASE_URL = 'file:./data/govbot.sqlite';
+
+/**
+ * Opens the database named by a URL: `file:PATH` or a plain path for SQLite, `:memory:` for a throwaway one,
+ * `postgres://…` for PostgreSQL (several bot processes sharing one state).
+ */
+export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<Db> {
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const [{ PostgresDialect }, pg] = await Promise.all([import('kysely'), import('pg')]);
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.default.Pool({ connectionString: url, max: 10 }) }) });
+  }
+  const path = url.replace(/^file:/, '');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL lets readers run beside the writer; NORMAL sync keeps every commit across a crash of the process.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+export function migrator(db: Db): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Applies what is pending; throws with the failing migration's name if one fails. */
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest();
+  if (result.error) throw new Error(`migration failed: ${describe(result)}`, { cause: result.error });
+  return result;
+}
+
+export const describe = (result: MigrationResultSet): string =>
+  (result.results ?? []).map((r) => `${r.migrationName} ${r.direction.toLowerCase()} ${r.status.toLowerCase()}`).join(', ') ||
+  'nothing to do';

@@ -1,0 +1,325 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
+import type { ReactionKind, RoundData } from '../core/types.ts';
+import type { Db } from './database.ts';
+import type { Community, Database, NewAuditEntry, RoundRow } from './schema.ts';
+
+export type Executor = Db | Transaction<Database>;
+
+export const newId = (): string => randomUUID();
+const nowIso = () => new Date().toISOString();
+
+/** A chat (guild, group, console) where rounds happen; created on first sight. */
+export async function ensureCommunity(
+  db: Executor,
+  where: { platform: string; chatId: string; name: string },
+): Promise<Community> {
+  const found = await db
+    .selectFrom('communities')
+    .selectAll()
+    .where('platform', '=', where.platform)
+    .where('platform_chat_id', '=', where.chatId)
+    .executeTakeFirst();
+  if (found) return found;
+  const row = { id: newId(), name: where.name, platform: where.platform, platform_chat_id: where.chatId, created_at: nowIso() };
+  await db.insertInto('communities').values(row).execute();
+  return row;
+}
+
+export async function appendAudit(db: Executor, entry: Omit<NewAuditEntry, 'id' | 'at' | 'detail'> & { detail: unknown; at?: string }) {
+  await db
+    .insertInto('audit_log')
+    .values({ ...entry, id: newId(), at: entry.at ?? nowIso(), detail: JSON.stringify(entry.detail) })
+    .execute();
+}
+
+export async function findRound(db: Executor, communityId: string, key: string): Promise<RoundRow | undefined> {
+  return db.selectFrom('rounds').selectAll().where('community_id', '=', communityId).where('key', '=', key).executeTakeFirst();
+}
+
+export const roundConfigOf = (round: Pick<RoundRow, 'config'>): RoundConfig => roundConfigSchema.parse(JSON.parse(round.config));
+export const storedConfig = (config: RoundConfig): string => JSON.stringify(serializeRoundConfig(config));
+
+// SQLite allows 32,766 bound values a statement; 500 rows of up to 8 columns stays far below.
+const CHUNK = 500;
+async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Database[T][]) {
+  for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+}
+
+export class RoundExistsError extends Error {
+  constructor(readonly key: string) {
+    super(`round ${key} already exists in this community`);
+  }
+}
+export class WalletTakenError extends Error {
+  constructor(readonly address: string, readonly chain: string, readonly owner: string) {
+    super(`wallet ${address} on ${chain} already belongs to member ${owner}`);
+  }
+}
+
+/**
+ * Loads a validated round file into a community in one transaction: all of it or nothing. Members are matched by
+ * id within the community, so several rounds share their members and wallets.
+ */
+export async function importRound(
+  db: Db,
+  communityId: string,
+  data: RoundData,
+  options: { replace?: boolean; actorId?: string | null } = {},
+): Promise<RoundRow> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await findRound(trx, communityId, data.round.id);
+    if (existing && !options.replace) throw new RoundExistsError(data.round.id);
+    if (existing) await trx.deleteFrom('rounds').where('id', '=', existing.id).execute();
+
+    const createdAt = nowIso();
+    const memberIds = new Map<string, string>();
+    const known = await trx.selectFrom('members').select(['id', 'key']).where('community_id', '=', communityId).execute();
+    for (const m of known) memberIds.set(m.key, m.id);
+    const newMembers = data.members.filter((m) => !memberIds.has(m.id));
+    for (const m of newMembers) memberIds.set(m.id, newId());
+    await insertChunked(
+      trx,
+      'members',
+      newMembers.map((m) => ({ id: memberIds.get(m.id)!, community_id: communityId, key: m.id, handle: m.handle, created_at: createdAt })),
+    );
+    const member = (key: string) => memberIds.get(key)!;
+
+    const round: RoundRow = {
+      id: newId(),
+      community_id: communityId,
+      key: data.round.id,
+      name: data.round.name,
+      config: storedConfig(data.round.config),
+      phase: 'closed',
+      snapshot_block: null,
+      created_at: createdAt,
+    };
+    await trx.insertInto('rounds').values(round).execute();
+    await insertChunked(
+      trx,
+      'round_members',
+      data.members.map((m) => ({ round_id: round.id, member_id: member(m.id), joined_at: createdAt })),
+    );
+
+    const wallets = await trx
+      .selectFrom('wallets')
+      .innerJoin('members', 'members.id', 'wallets.member_id')
+      .select(['wallets.id', 'wallets.chain', 'wallets.address', 'wallets.member_id', 'members.key as owner'])
+      .where('wallets.community_id', '=', communityId)
+      .execute();
+    const walletByAddress = new Map(wallets.map((w) => [`${w.chain} ${w.address}`, w]));
+    const newWallets: Database['wallets'][] = [];
+    const balances: Database['balances'][] = [];
+    for (const m of data.members)
+      for (const w of m.wallets) {
+        const known = walletByAddress.get(`${w.chain} ${w.address}`);
+        if (known && known.member_id !== member(m.id)) throw new WalletTakenError(w.address, w.chain, known.owner);
+        const walletId = known?.id ?? newId();
+        if (!known)
+          newWallets.push({
+            id: walletId,
+            community_id: communityId,
+            member_id: member(m.id),
+            chain: w.chain,
+            address: w.address,
+            verification: 'import',
+            verified_at: createdAt,
+          });
+        balances.push({ round_id: round.id, wallet_id: walletId, balance: w.balance.toString() });
+      }
+    await insertChunked(trx, 'wallets', newWallets);
+    await insertChunked(trx, 'balances', balances);
+    await insertChunked(
+      trx,
+      'exclusions',
+      data.members.filter((m) => m.excluded).map((m) => ({ round_id: round.id, member_id: member(m.id), reason: null, created_at: createdAt })),
+    );
+
+    const proposalIds = new Map(data.proposals.map((p) => [p.id, newId()]));
+    await insertChunked(
+      trx,
+      'proposals',
+      data.proposals.map((p, position) => ({
+        id: proposalIds.get(p.id)!,
+        round_id: round.id,
+        key: p.id,
+        author_id: member(p.author),
+        title: p.title,
+        text: p.text ?? null,
+        created_at: p.createdAt ?? null,
+        position,
+      })),
+    );
+    await insertChunked(
+      trx,
+      'ratings',
+      data.ratings.map((r) => ({ proposal_id: proposalIds.get(r.proposal)!, rater_id: member(r.rater), stars: r.stars, rated_at: null })),
+    );
+    const commentIds = new Map(data.comments.map((c) => [c.id, newId()]));
+    await insertChunked(
+      trx,
+      'comments',
+      data.comments.map((c, position) => ({
+        id: commentIds.get(c.id)!,
+        round_id: round.id,
+        key: c.id,
+        author_id: member(c.author),
+        proposal_id: proposalIds.get(c.proposal)!,
+        created_at: c.createdAt ?? null,
+        position,
+      })),
+    );
+    await insertChunked(
+      trx,
+      'reactions',
+      data.reactions.map((r) => ({ comment_id: commentIds.get(r.comment)!, reactor_id: member(r.reactor), kind: r.kind })),
+    );
+
+    const questionIds = new Map(data.questions.map((q) => [q.id, newId()]));
+    await insertChunked(
+      trx,
+      'questions',
+      data.questions.map((q, position) => ({
+        id: questionIds.get(q.id)!,
+        round_id: round.id,
+        key: q.id,
+        text: q.text,
+        status: 'closed',
+        closes_at: null,
+        position,
+      })),
+    );
+    await insertChunked(
+      trx,
+      'question_options',
+      data.questions.flatMap((q) => q.options.map((label, idx) => ({ question_id: questionIds.get(q.id)!, idx, label }))),
+    );
+    // seq numbers each member's choices on a question in file order: the tie-break between equal cast times.
+    const seqOf = new Map<string, number>();
+    await insertChunked(
+      trx,
+      'votes',
+      data.votes.map((v) => {
+        const key = `${v.question} ${v.member}`;
+        const seq = seqOf.get(key) ?? 0;
+        seqOf.set(key, seq + 1);
+        return {
+          id: newId(),
+          question_id: questionIds.get(v.question)!,
+          member_id: member(v.member),
+          option_idx: v.option,
+          cast_at: new Date(v.castAt).toISOString(),
+          seq,
+        };
+      }),
+    );
+    await appendAudit(trx, {
+      community_id: communityId,
+      round_id: round.id,
+      actor_id: options.actorId ?? null,
+      action: existing ? 'round.reimported' : 'round.imported',
+      detail: { key: data.round.id, members: data.members.length, votes: data.votes.length },
+    });
+    return round;
+  });
+}
+
+/** Everything about a round that the rules need, read back in a stable order. */
+export async function loadRoundData(db: Executor, round: RoundRow): Promise<RoundData> {
+  const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes] = await Promise.all([
+    db
+      .selectFrom('round_members')
+      .innerJoin('members', 'members.id', 'round_members.member_id')
+      .select(['members.id', 'members.key', 'members.handle'])
+      .where('round_members.round_id', '=', round.id)
+      .orderBy('members.key')
+      .execute(),
+    db
+      .selectFrom('balances')
+      .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
+      .select(['wallets.member_id', 'wallets.chain', 'wallets.address', 'balances.balance'])
+      .where('balances.round_id', '=', round.id)
+      .orderBy('wallets.chain')
+      .orderBy('wallets.address')
+      .execute(),
+    db.selectFrom('exclusions').select('member_id').where('round_id', '=', round.id).execute(),
+    db.selectFrom('proposals').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
+    db
+      .selectFrom('ratings')
+      .innerJoin('proposals', 'proposals.id', 'ratings.proposal_id')
+      .innerJoin('members as rater', 'rater.id', 'ratings.rater_id')
+      .select(['proposals.key as proposal', 'rater.key as rater', 'ratings.stars'])
+      .where('proposals.round_id', '=', round.id)
+      .orderBy('proposals.position')
+      .orderBy('rater.key')
+      .execute(),
+    db.selectFrom('comments').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
+    db
+      .selectFrom('reactions')
+      .innerJoin('comments', 'comments.id', 'reactions.comment_id')
+      .innerJoin('members as reactor', 'reactor.id', 'reactions.reactor_id')
+      .select(['comments.key as comment', 'reactor.key as reactor', 'reactions.kind'])
+      .where('comments.round_id', '=', round.id)
+      .orderBy('comments.position')
+      .orderBy('reactor.key')
+      .orderBy('reactions.kind')
+      .execute(),
+    db.selectFrom('questions').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
+    db
+      .selectFrom('question_options')
+      .innerJoin('questions', 'questions.id', 'question_options.question_id')
+      .select(['question_options.question_id', 'question_options.label'])
+      .where('questions.round_id', '=', round.id)
+      .orderBy('question_options.question_id')
+      .orderBy('question_options.idx')
+      .execute(),
+    db
+      .selectFrom('votes')
+      .innerJoin('questions', 'questions.id', 'votes.question_id')
+      .innerJoin('members as voter', 'voter.id', 'votes.member_id')
+      .select(['questions.key as question', 'voter.key as member', 'votes.option_idx', 'votes.cast_at'])
+      .where('questions.round_id', '=', round.id)
+      .orderBy('questions.position')
+      .orderBy('votes.cast_at')
+      .orderBy('voter.key')
+      .orderBy('votes.seq')
+      .execute(),
+  ]);
+
+  const keyOf = new Map(members.map((m) => [m.id, m.key]));
+  const excluded = new Set(exclusions.map((e) => e.member_id));
+  const walletsOf = new Map<string, RoundData['members'][number]['wallets']>();
+  for (const w of wallets) {
+    const list = walletsOf.get(w.member_id) ?? [];
+    list.push({ chain: w.chain, address: w.address, balance: BigInt(w.balance) });
+    walletsOf.set(w.member_id, list);
+  }
+  const optionsOf = new Map<string, string[]>();
+  for (const o of options) optionsOf.set(o.question_id, [...(optionsOf.get(o.question_id) ?? []), o.label]);
+  const key = (memberId: string) => keyOf.get(memberId)!;
+  const proposalKey = new Map(proposals.map((p) => [p.id, p.key]));
+
+  return {
+    round: { id: round.key, name: round.name, config: roundConfigOf(round) },
+    members: members.map((m) => ({ id: m.key, handle: m.handle, excluded: excluded.has(m.id), wallets: walletsOf.get(m.id) ?? [] })),
+    proposals: proposals.map((p) => ({
+      id: p.key,
+      author: key(p.author_id),
+      title: p.title,
+      ...(p.text !== null && { text: p.text }),
+      ...(p.created_at !== null && { createdAt: p.created_at }),
+    })),
+    ratings: ratings.map((r) => ({ proposal: r.proposal, rater: r.rater, stars: r.stars })),
+    comments: comments.map((c) => ({
+      id: c.key,
+      author: key(c.author_id),
+      proposal: proposalKey.get(c.proposal_id)!,
+      ...(c.created_at !== null && { createdAt: c.created_at }),
+    })),
+    reactions: reactions.map((r) => ({ comment: r.comment, reactor: r.reactor, kind: r.kind as ReactionKind })),
+    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [] })),
+    votes: votes.map((v) => ({ question: v.question, member: v.member, option: v.option_idx, castAt: v.cast_at })),
+  };
+}

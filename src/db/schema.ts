@@ -1,0 +1,80 @@
+import type { Insertable, Selectable } from 'kysely';
+
+/** The one schema definition every query is typed against; it mirrors migrations/. */
+export interface Database {
+  communities: { id: string; name: string; platform: string; platform_chat_id: string; created_at: string };
+  members: { id: string; community_id: string; key: string; handle: string; created_at: string };
+  member_accounts: { community_id: string; platform: string; platform_user_id: string; member_id: string };
+  wallets: {
+    id: string;
+    community_id: string;
+    member_id: string;
+    chain: string;
+    address: string;
+    /** How the wallet was linked: 'siwe', 'eip1271', 'import', or 'unverified' (testing only). */
+    verification: string;
+    verified_at: string;
+  };
+  rounds: {
+    id: string;
+    community_id: string;
+    key: string;
+    name: string;
+    /** The round config as JSON, validated by roundConfigSchema on the way in and out. */
+    config: string;
+    phase: string;
+    snapshot_block: string | null;
+    created_at: string;
+  };
+  round_members: { round_id: string; member_id: string; joined_at: string };
+  proposals: {
+    id: string;
+    round_id: string;
+    key: string;
+    author_id: string;
+    title: string;
+    text: string | null;
+    created_at: string | null;
+    position: number;
+  };
+  ratings: { proposal_id: string; rater_id: string; stars: number; rated_at: string | null };
+  comments: {
+    id: string;
+    round_id: string;
+    key: string;
+    author_id: string;
+    proposal_id: string;
+    created_at: string | null;
+    position: number;
+  };
+  reactions: { comment_id: string; reactor_id: string; kind: string };
+  questions: {
+    id: string;
+    round_id: string;
+    key: string;
+    text: string;
+    status: string;
+    closes_at: string | null;
+    position: number;
+  };
+  question_options: { question_id: string; idx: number; label: string };
+  votes: { id: string; question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number };
+  balances: { round_id: string; wallet_id: string; balance: string };
+  exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
+  audit_log: {
+    id: string;
+    community_id: string | null;
+    round_id: string | null;
+    actor_id: string | null;
+    action: string;
+    /** JSON. */
+    detail: string;
+    at: string;
+  };
+}
+
+export type Community = Selectable<Database['communities']>;
+export type MemberRow = Selectable<Database['members']>;
+export type RoundRow = Selectable<Database['rounds']>;
+export type QuestionRow = Selectable<Database['questions']>;
+export type NewAuditEntry = Insertable<Database['audit_log']>;

@@ -1,0 +1,18 @@
+const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/** 1234500000000000000000n with 18 decimals → "1,234.5"; exact, no float on the way. */
+export function formatUnits(amount: bigint, decimals: number, maxFraction = decimals): string {
+  const negative = amount < 0n;
+  const abs = negative ? -amount : amount;
+  const scale = 10n ** BigInt(decimals);
+  const whole = group((abs / scale).toString());
+  const fraction = decimals > 0 ? (abs % scale).toString().padStart(decimals, '0').slice(0, maxFraction).replace(/0+$/, '') : '';
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** A number for people: thousands grouped, at most `digits` decimals, trailing zeros dropped. */
+export function formatNumber(x: number, digits = 2): string {
+  const [whole, fraction = ''] = x.toFixed(digits).split('.');
+  const trimmed = fraction.replace(/0+$/, '');
+  return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${trimmed ? `.${trimmed}` : ''}`;
+}

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
+import type { RoundData } from '../core/types.ts';
+
+const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'an id is 1 to 64 letters, digits or . _ : -');
+const isoTime = z.iso.datetime({ offset: true, error: (i) => `${JSON.stringify(i.input)} is not an ISO 8601 date-time` });
+
+export const CHAIN_PATTERN = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
+export const EVM_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
+
+const wallet = z
+  .strictObject({
+    chain: z.string().regex(CHAIN_PATTERN, 'a chain is a CAIP-2 id such as "eip155:1"'),
+    address: z.string().min(1).max(128),
+    balance: z
+      .string()
+      .regex(/^\d{1,78}$/, { error: (i) => `${JSON.stringify(i.input)} is not an integer` })
+      .transform(BigInt),
+  })
+  .refine((w) => !w.chain.startsWith('eip155:') || EVM_ADDRESS_PATTERN.test(w.address), {
+    path: ['address'],
+    message: 'an Ethereum address is 0x followed by 40 hex digits',
+  })
+  // Ethereum addresses are case-insensitive; the checksum casing is a display matter.
+  .transform((w) => (w.chain.startsWith('eip155:') ? { ...w, address: w.address.toLowerCase() } : w));
+
+const roundFileShape = z.strictObject({
+  version: z.literal(1, { error: 'this govbot reads round files of version 1' }),
+  round: z.strictObject({
+    id,
+    name: z.string().min(1).max(200),
+    config: roundConfigSchema.prefault({}),
+  }),
+  members: z.array(
+    z.strictObject({
+      id,
+      handle: z.string().min(1).max(100),
+      excluded: z.boolean().default(false),
+      wallets: z.array(wallet).max(100).default([]),
+    }),
+  ),
+  proposals: z
+    .array(
+      z.strictObject({
+        id,
+        author: id,
+        title: z.string().min(1).max(300),
+        text: z.string().max(20_000).optional(),
+        createdAt: isoTime.optional(),
+      }),
+    )
+    .default([]),
+  ratings: z
+    .array(z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) }))
+    .default([]),
+  comments: z
+    .array(z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() }))
+    .default([]),
+  reactions: z
+    .array(z.strictObject({ comment: id, reactor: id, kind: z.enum(['upvote', 'positive', 'negative']) }))
+    .default([]),
+  questions: z
+    .array(z.strictObject({ id, text: z.string().min(1).max(1000), options: z.array(z.string().min(1).max(200)).min(2).max(25) }))
+    .default([]),
+  votes: z
+    .array(z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime }))
+    .default([]),
+});
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** References between the lists: every id points at something that exists, and nothing is listed twice. */
+function crossCheck(f: z.output<typeof roundFileShape>): Issue[] {
+  const issues: Issue[] = [];
+  const indexOf = <T>(list: 'members' | 'proposals' | 'comments' | 'questions', items: readonly T[], key: (t: T) => string) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else issues.push({ path: [list, i, 'id'], message: `"${k}" is already the id of ${list}[${first}]` });
+    });
+    return seen;
+  };
+  const members = indexOf('members', f.members, (m) => m.id);
+  const proposals = indexOf('proposals', f.proposals, (p) => p.id);
+  const comments = indexOf('comments', f.comments, (c) => c.id);
+  const questions = indexOf('questions', f.questions, (q) => q.id);
+  const mustExist = (path: Issue['path'], value: string, within: Map<string, number>, what: string) => {
+    if (!within.has(value)) issues.push({ path, message: `"${value}" is not the id of any ${what}` });
+  };
+
+  const walletOwner = new Map<string, string>();
+  f.members.forEach((m, i) =>
+    m.wallets.forEach((w, j) => {
+      const key = `${w.chain} ${w.address}`;
+      const owner = walletOwner.get(key);
+      if (owner !== undefined) issues.push({ path: ['members', i, 'wallets', j, 'address'], message: `${w.address} on ${w.chain} is already a wallet of ${owner}` });
+      else walletOwner.set(key, m.id);
+    }),
+  );
+  f.proposals.forEach((p, i) => mustExist(['proposals', i, 'author'], p.author, members, 'member'));
+  const rated = new Map<string, number>();
+  f.ratings.forEach((r, i) => {
+    mustExist(['ratings', i, 'proposal'], r.proposal, proposals, 'proposal');
+    mustExist(['ratings', i, 'rater'], r.rater, members, 'member');
+    const key = `${r.proposal} ${r.rater}`;
+    const first = rated.get(key);
+    if (first !== undefined) issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
+    else rated.set(key, i);
+  });
+  f.comments.forEach((c, i) => {
+    mustExist(['comments', i, 'author'], c.author, members, 'member');
+    mustExist(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
+  });
+  const reacted = new Map<string, number>();
+  f.reactions.forEach((r, i) => {
+    mustExist(['reactions', i, 'comment'], r.comment, comments, 'comment');
+    mustExist(['reactions', i, 'reactor'], r.reactor, members, 'member');
+    const key = `${r.comment} ${r.reactor} ${r.kind}`;
+    const first = reacted.get(key);
+    if (first !== undefined) issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
+    else reacted.set(key, i);
+  });
+  f.votes.forEach((v, i) => {
+    mustExist(['votes', i, 'member'], v.member, members, 'member');
+    const q = questions.get(v.question);
+    if (q === undefined) issues.push({ path: ['votes', i, 'question'], message: `"${v.question}" is not the id of any question` });
+    else if (v.option >= f.questions[q]!.options.length)
+      issues.push({ path: ['votes', i, 'option'], message: `${v.option} is not an option of ${v.question}` });
+  });
+  return issues;
+}
+
+export const roundFileSchema = roundFileShape.superRefine((file, ctx) => {
+  for (const issue of crossCheck(file)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+});
+
+export type RoundFile = z.output<typeof roundFileSchema>;
+export type RoundFileInput = z.input<typeof roundFileSchema>;
+
+/** `votes[12].option` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') || '(the file)';
+}
+
+export class RoundFileError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`the round file is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RoundFileError';
+  }
+}
+
+const MAX_PROBLEMS_SHOWN = 20;
+
+/** Validates a parsed round file; throws a RoundFileError naming the path of each bad field. */
+export function parseRoundFile(json: unknown): RoundData {
+  const result = roundFileSchema.safeParse(json);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  const more = problems.length - MAX_PROBLEMS_SHOWN;
+  throw new RoundFileError(more > 0 ? [...problems.slice(0, MAX_PROBLEMS_SHOWN), `… and ${more} more`] : problems);
+}
+
+/** Parses round-file text; invalid JSON is reported like any other problem. */
+export function parseRoundFileText(text: string): RoundData {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new RoundFileError([`(the file): not valid JSON: ${(e as Error).message}`]);
+  }
+  return parseRoundFile(json);
+}
+
+/** The round file of a round, in a stable order of keys: amounts as decimal strings. */
+export function serializeRoundFile(data: RoundData): string {
+  const file = {
+    version: 1,
+    round: { id: data.round.id, name: data.round.name, config: serializeRoundConfig(data.round.config) },
+    members: data.members.map((m) => ({
+      id: m.id,
+      handle: m.handle,
+      excluded: m.excluded,
+      wallets: m.wallets.map((w) => ({ chain: w.chain, address: w.address, balance: w.balance.toString() })),
+    })),
+    proposals: data.proposals,
+    ratings: data.ratings,
+    comments: data.comments,
+    reactions: data.reactions,
+    questions: data.questions,
+    votes: data.votes,
+  };
+  return JSON.stringify(file, null, 2) + '\n';
+}
