@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseRoundFile, parseRoundFileText, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import { member, tokens } from '../helpers/round.ts';
+
+const sample = JSON.parse(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
+
+const problemsOf = (file: unknown): string[] => {
+  try {
+    parseRoundFile(file);
+  } catch (e) {
+    if (e instanceof RoundFileError) return e.problems;
+    throw e;
+  }
+  throw new Error('the file was accepted');
+};
+
+const minimal = () => ({
+  version: 1,
+  round: { id: 'r1', name: 'R' },
+  members: [member('m1', tokens(1)), member('m2', tokens(1))],
+  questions: [{ id: 'q1', text: 'Q?', options: ['Yes', 'No'] }],
+  votes: [{ question: 'q1', member: 'm1', option: 0, castAt: '2024-01-01T00:00:00Z' }],
+});
+
+describe('round files', () => {
+  it('GIVEN the sample round THEN it is valid and serializes back to the same bytes', () => {
+    const data = parseRoundFile(sample);
+    expect(data.members.length).toBeGreaterThan(84);
+    expect(serializeRoundFile(data)).toBe(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
+  });
+
+  it('GIVEN omitted config keys THEN the DESIGN.md defaults apply', () => {
+    const { config } = parseRoundFile(minimal()).round;
+    expect(config.reputation.proposalShare).toBe(0.2);
+    expect(config.tiers.levels.map((l) => [l.name, l.percent, l.factor])).toEqual([['A', 10, 5], ['B', 20, 3], ['C', 30, 2], ['D', 40, 1.5]]);
+    expect(config.rewards).toEqual({ pool: 0n, contributionPercent: 90, capPercent: null });
+    expect(config.token).toEqual({ symbol: 'AGIX', decimals: 18 });
+  });
+
+  it('GIVEN a vote for an option the question does not have THEN the path and the reason are named', () => {
+    const file = minimal();
+    file.votes.push({ question: 'q1', member: 'm2', option: 7, castAt: '2024-01-01T00:00:00Z' });
+    expect(problemsOf(file)).toEqual(['votes[1].option: 7 is not an option of q1']);
+  });
+
+  it('GIVEN a balance that is not an integer THEN the path and the value are named', () => {
+    const file = minimal();
+    file.members[1]!.wallets[0]!.balance = 'lots';
+    expect(problemsOf(file)).toEqual(['members[1].wallets[0].balance: "lots" is not an integer']);
+    file.members[1]!.wallets[0]!.balance = '1.5';
+    expect(problemsOf(file)).toEqual(['members[1].wallets[0].balance: "1.5" is not an integer']);
+  });
+
+  it('GIVEN references to nothing and duplicates THEN each is named', () => {
+    const file = {
+      ...minimal(),
+      members: [member('m1', tokens(1)), member('m1')],
+      proposals: [{ id: 'p1', author: 'ghost', title: 'T' }],
+      ratings: [
+        { proposal: 'p1', rater: 'm1', stars: 3 },
+        { proposal: 'p1', rater: 'm1', stars: 4 },
+      ],
+      comments: [{ id: 'c1', author: 'm1', proposal: 'p9' }],
+      reactions: [{ comment: 'c2', reactor: 'm1', kind: 'upvote' }],
+      votes: [{ question: 'q2', member: 'm1', option: 0, castAt: '2024-01-01T00:00:00Z' }],
+    };
+    expect(problemsOf(file)).toEqual([
+      'members[1].id: "m1" is already the id of members[0]',
+      'proposals[0].author: "ghost" is not the id of any member',
+      'ratings[1]: m1 already rated p1 in ratings[0]',
+      'comments[0].proposal: "p9" is not the id of any proposal',
+      'reactions[0].comment: "c2" is not the id of any comment',
+      'votes[0].question: "q2" is not the id of any question',
+    ]);
+  });
+
+  it('GIVEN one wallet under two members THEN it is refused', () => {
+    const file = minimal();
+    file.members[1]!.wallets = [{ ...file.members[0]!.wallets[0]! }];
+    expect(problemsOf(file)).toEqual([`members[1].wallets[0].address: ${file.members[0]!.wallets[0]!.address} on eip155:1 is already a wallet of m1`]);
+  });
+
+  it('GIVEN wrong types, unknown keys, bad times and bad config THEN each problem is named by path', () => {
+    const file = {
+      ...minimal(),
+      version: 2,
+      round: { id: 'r1', name: 'R', config: { rewards: { pool: '-5', contributionPercent: 120 }, tiers: { by: 'stars' } } },
+      extra: true,
+      votes: [{ question: 'q1', member: 'm1', option: 0, castAt: 'yesterday' }],
+      ratings: [{ proposal: 'p1', rater: 'm1', stars: 6 }],
+    };
+    const problems = problemsOf(file);
+    expect(problems).toContain('version: this govbot reads round files of version 1');
+    expect(problems).toContain('round.config.rewards.pool: "-5" is not an integer amount of base units');
+    expect(problems.some((p) => p.startsWith('round.config.rewards.contributionPercent:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('round.config.tiers.by:'))).toBe(true);
+    expect(problems).toContain('votes[0].castAt: "yesterday" is not an ISO 8601 date-time');
+    expect(problems.some((p) => p.startsWith('ratings[0].stars:'))).toBe(true);
+    expect(problems.some((p) => p.includes('extra'))).toBe(true);
+  });
+
+  it('GIVEN a question with one option or 26 THEN it is refused', () => {
+    const file = minimal();
+    file.questions[0]!.options = ['Only'];
+    expect(problemsOf(file)[0]).toMatch(/^questions\[0\]\.options:/);
+    file.questions[0]!.options = Array.from({ length: 26 }, (_, i) => `o${i}`);
+    expect(problemsOf(file)[0]).toMatch(/^questions\[0\]\.options:/);
+  });
+
+  it('GIVEN text that is not JSON THEN it says so', () => {
+    expect(() => parseRoundFileText('{ "version": 1, ')).toThrow(/not valid JSON/);
+  });
+
+  it('GIVEN an Ethereum address in checksum case THEN it is kept in lower case', () => {
+    const file = minimal();
+    file.members[0]!.wallets[0]!.address = '0xAbCdEf0000000000000000000000000000000001';
+    expect(parseRoundFile(file).members[0]!.wallets[0]!.address).toBe('0xabcdef0000000000000000000000000000000001');
+  });
+});
