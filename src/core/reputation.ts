@@ -32,27 +32,35 @@ type Counts = { proposals: number; rawReceived: number; comments: number } & Rec
 export function reputationPoints(input: ReputationInput, rules: RoundConfig['reputation']): Map<string, MemberPoints> {
   const counts = new Map<string, Counts>();
   for (const id of input.memberIds) counts.set(id, { proposals: 0, rawReceived: 0, comments: 0, upvote: 0, positive: 0, negative: 0 });
-  const of = (id: string) => counts.get(id)!;
 
-  const authorOfProposal = new Map(input.proposals.map((p) => [p.id, p.author]));
-  for (const p of input.proposals) of(p.author).proposals++;
+  // Each proposal and comment points straight at its author's counts: one lookup per rating or reaction.
+  const proposalAuthor = new Map<string, { id: string; counts: Counts }>();
+  for (const p of input.proposals) {
+    const author = counts.get(p.author)!;
+    author.proposals++;
+    proposalAuthor.set(p.id, { id: p.author, counts: author });
+  }
 
   // raw_p = average rating × number of ratings = Σ stars; a rating of one's own proposal is self-feedback and ignored.
   let rawTotal = 0;
   for (const r of input.ratings) {
-    const author = authorOfProposal.get(r.proposal)!;
-    if (author === r.rater || r.stars <= 0) continue;
-    of(author).rawReceived += r.stars;
+    const author = proposalAuthor.get(r.proposal)!;
+    if (author.id === r.rater || r.stars <= 0) continue;
+    author.counts.rawReceived += r.stars;
     rawTotal += r.stars;
   }
 
-  const authorOfComment = new Map(input.comments.map((c) => [c.id, c.author]));
-  for (const c of input.comments) of(c.author).comments++;
+  const commentAuthor = new Map<string, { id: string; counts: Counts }>();
+  for (const c of input.comments) {
+    const author = counts.get(c.author)!;
+    author.comments++;
+    commentAuthor.set(c.id, { id: c.author, counts: author });
+  }
   const received = { upvote: 0, positive: 0, negative: 0 };
   for (const r of input.reactions) {
-    const author = authorOfComment.get(r.comment)!;
-    if (author === r.reactor) continue;
-    of(author)[r.kind]++;
+    const author = commentAuthor.get(r.comment)!;
+    if (author.id === r.reactor) continue;
+    author.counts[r.kind]++;
     received[r.kind]++;
   }
 

@@ -21,29 +21,39 @@ type VotingRules = RoundConfig['voting'] & { decimals: number };
  * weight = f(tokens) × factor, f being √ (quadratic), identity (one token one vote) or 1 (one member one vote).
  */
 export function votingPower(balances: readonly bigint[], rules: VotingRules, factor: number): VotingPower {
-  const scale = Number(10n ** BigInt(rules.decimals));
-  const wholeTokens = (units: bigint) => Number(units) / scale;
-  const tokens = balances.reduce((s, b) => s + b, 0n);
+  const scale = TOKEN_SCALES[rules.decimals]!;
+  const tokens = balances.length === 1 ? balances[0]! : balances.reduce((s, b) => s + b, 0n);
   const quadratic =
     rules.quadraticUnit === 'member'
-      ? Math.sqrt(wholeTokens(tokens))
+      ? Math.sqrt(Number(tokens) / scale)
       : // summed smallest first, so the float sum does not depend on the order the wallets are listed in
-        [...balances].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).reduce((s, b) => s + Math.sqrt(wholeTokens(b)), 0);
-  const base = rules.weight === 'sqrt' ? quadratic : rules.weight === 'linear' ? wholeTokens(tokens) : tokens > 0n ? 1 : 0;
+        [...balances].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).reduce((s, b) => s + Math.sqrt(Number(b) / scale), 0);
+  const base = rules.weight === 'sqrt' ? quadratic : rules.weight === 'linear' ? Number(tokens) / scale : tokens > 0n ? 1 : 0;
   return { tokens, quadratic, factor, weight: base * factor };
 }
 
+/** 10^decimals as the nearest double, for every decimals the config allows (0–36). */
+const TOKEN_SCALES = Array.from({ length: 37 }, (_, d) => Number(10n ** BigInt(d)));
+
 /** The choice that counts for each member on each question: the last by castAt, later in the list on equal times. */
 export function countedChoices(votes: readonly Vote[]): Map<string, Map<string, number>> {
-  const latest = new Map<string, Map<string, { at: number; option: number }>>();
+  const choices = new Map<string, Map<string, number>>();
+  const castAt = new Map<string, Map<string, number>>();
   for (const v of votes) {
-    let byMember = latest.get(v.question);
-    if (!byMember) latest.set(v.question, (byMember = new Map()));
+    let byMember = choices.get(v.question);
+    let timeOf = castAt.get(v.question);
+    if (!byMember || !timeOf) {
+      choices.set(v.question, (byMember = new Map()));
+      castAt.set(v.question, (timeOf = new Map()));
+    }
     const at = Date.parse(v.castAt);
-    const seen = byMember.get(v.member);
-    if (!seen || at >= seen.at) byMember.set(v.member, { at, option: v.option });
+    const seen = timeOf.get(v.member);
+    if (seen === undefined || at >= seen) {
+      byMember.set(v.member, v.option);
+      timeOf.set(v.member, at);
+    }
   }
-  return new Map([...latest].map(([q, byMember]) => [q, new Map([...byMember].map(([m, c]) => [m, c.option]))]));
+  return choices;
 }
 
 export interface OptionTally {

@@ -323,3 +323,4 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
     votes: votes.map((v) => ({ question: v.question, member: v.member, option: v.option_idx, castAt: v.cast_at })),
   };
 }
+

@@ -24,6 +24,18 @@ const wallet = z
   // Ethereum addresses are case-insensitive; the checksum casing is a display matter.
   .transform((w) => (w.chain.startsWith('eip155:') ? { ...w, address: w.address.toLowerCase() } : w));
 
+const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) });
+const commentSchema = z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() });
+const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(['upvote', 'positive', 'negative']) });
+const voteSchema = z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime });
+
+/**
+ * The long lists of a round (hundreds of thousands of items) hold no defaults or transforms, so each item is
+ * checked against its schema and the parsed item itself is kept: no copy of a million objects for the GC to move.
+ */
+const LONG_LISTS = { ratings: ratingSchema, comments: commentSchema, reactions: reactionSchema, votes: voteSchema } as const;
+type LongLists = { [K in keyof typeof LONG_LISTS]: z.output<(typeof LONG_LISTS)[K]>[] };
+
 const roundFileShape = z.strictObject({
   version: z.literal(1, { error: 'this govbot reads round files of version 1' }),
   round: z.strictObject({
@@ -50,27 +62,18 @@ const roundFileShape = z.strictObject({
       }),
     )
     .default([]),
-  ratings: z
-    .array(z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) }))
-    .default([]),
-  comments: z
-    .array(z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() }))
-    .default([]),
-  reactions: z
-    .array(z.strictObject({ comment: id, reactor: id, kind: z.enum(['upvote', 'positive', 'negative']) }))
-    .default([]),
   questions: z
     .array(z.strictObject({ id, text: z.string().min(1).max(1000), options: z.array(z.string().min(1).max(200)).min(2).max(25) }))
     .default([]),
-  votes: z
-    .array(z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime }))
-    .default([]),
+  ...(Object.fromEntries(Object.keys(LONG_LISTS).map((k) => [k, z.array(z.unknown()).default([])])) as {
+    [K in keyof typeof LONG_LISTS]: z.ZodDefault<z.ZodArray<z.ZodUnknown>>;
+  }),
 });
 
 type Issue = { path: (string | number)[]; message: string };
 
 /** References between the lists: every id points at something that exists, and nothing is listed twice. */
-function crossCheck(f: z.output<typeof roundFileShape>): Issue[] {
+function crossCheck(f: RoundData): Issue[] {
   const issues: Issue[] = [];
   const indexOf = <T>(list: 'members' | 'proposals' | 'comments' | 'questions', items: readonly T[], key: (t: T) => string) => {
     const seen = new Map<string, number>();
@@ -132,12 +135,28 @@ function crossCheck(f: z.output<typeof roundFileShape>): Issue[] {
   return issues;
 }
 
-export const roundFileSchema = roundFileShape.superRefine((file, ctx) => {
-  for (const issue of crossCheck(file)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-});
+export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof LONG_LISTS> & {
+  [K in keyof typeof LONG_LISTS]?: z.input<(typeof LONG_LISTS)[K]>[];
+};
 
-export type RoundFile = z.output<typeof roundFileSchema>;
-export type RoundFileInput = z.input<typeof roundFileSchema>;
+/** Validates the shape, then every item of the long lists, then the references between lists. */
+function validate(json: unknown): { data: RoundData } | { issues: Issue[] } {
+  const shape = roundFileShape.safeParse(json);
+  const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
+  const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  for (const [list, schema] of Object.entries(LONG_LISTS) as [keyof LongLists, z.ZodType][]) {
+    const items = lists[list];
+    if (!Array.isArray(items)) continue;
+    for (let i = 0; i < items.length; i++) {
+      const result = schema.safeParse(items[i]);
+      if (!result.success) for (const issue of result.error.issues) issues.push({ path: [list, i, ...(issue.path as Issue['path'])], message: issue.message });
+    }
+  }
+  if (!shape.success || issues.length > 0) return { issues };
+  const data = shape.data as unknown as RoundData;
+  const references = crossCheck(data);
+  return references.length > 0 ? { issues: references } : { data };
+}
 
 /** `votes[12].option` */
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -155,9 +174,9 @@ const MAX_PROBLEMS_SHOWN = 20;
 
 /** Validates a parsed round file; throws a RoundFileError naming the path of each bad field. */
 export function parseRoundFile(json: unknown): RoundData {
-  const result = roundFileSchema.safeParse(json);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+  const result = validate(json);
+  if ('data' in result) return result.data;
+  const problems = result.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   const more = problems.length - MAX_PROBLEMS_SHOWN;
   throw new RoundFileError(more > 0 ? [...problems.slice(0, MAX_PROBLEMS_SHOWN), `… and ${more} more`] : problems);
 }

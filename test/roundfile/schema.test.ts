@@ -33,7 +33,7 @@ describe('round files', () => {
   it('GIVEN omitted config keys THEN the DESIGN.md defaults apply', () => {
     const { config } = parseRoundFile(minimal()).round;
     expect(config.reputation.proposalShare).toBe(0.2);
-    expect(config.tiers.levels.map((l) => [l.name, l.percent, l.factor])).toEqual([['A', 10, 5], ['B', 20, 3], ['C', 30, 2], ['D', 40, 1.5]]);
+    expect(config.tiers.levels.map((l) => [l.name, 'percent' in l ? l.percent : null, l.factor])).toEqual([['A', 10, 5], ['B', 20, 3], ['C', 30, 2], ['D', 40, 1.5]]);
     expect(config.rewards).toEqual({ pool: 0n, contributionPercent: 90, capPercent: null });
     expect(config.token).toEqual({ symbol: 'AGIX', decimals: 18 });
   });

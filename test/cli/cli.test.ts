@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.ts';
+import { govbot } from '../helpers/cli.ts';
+import { tempDatabaseUrl } from '../helpers/db.ts';
+
+const SAMPLE = 'examples/governance-round-1.json';
+const golden = readFileSync(new URL('../fixtures/governance-round-1.report.json', import.meta.url), 'utf8');
+const tempFile = (name: string, text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'govbot-')), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('govbot replay', () => {
+  it('GIVEN the sample round THEN --json prints the pinned report, byte for byte', async () => {
+    const { code, out } = await govbot(['replay', SAMPLE, '--json']);
+    expect(code).toBe(0);
+    expect(out).toBe(golden);
+  });
+
+  it('GIVEN the sample round THEN the readable report shows the three views, the changed winners, tiers and rewards', async () => {
+    const { code, out } = await govbot(['replay', SAMPLE]);
+    expect(code).toBe(0);
+    expect(out).toContain('one token one vote');
+    expect(out).toContain('Quadratic voting changed the outcome of q1');
+    expect(out).toContain('Reputation changed the outcome of q2');
+    expect(out).toMatch(/alice \(staff\)\s+76\.11\s+A/);
+    expect(out).toContain('Pool 100,000 AGIX: 90,000 for contribution, 10,000 for participation.');
+  });
+
+  it('GIVEN the installed bin in a child process THEN it prints the same bytes', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/govbot.js', 'replay', SAMPLE, '--json']);
+    expect(stdout).toBe(golden);
+  });
+
+  it('GIVEN a malformed file THEN it names the bad field and exits non-zero', async () => {
+    const file = JSON.parse(readFileSync(SAMPLE, 'utf8'));
+    file.votes[12].option = 7;
+    const { code, err, out } = await govbot(['replay', tempFile('bad.json', JSON.stringify(file))]);
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain(`votes[12].option: 7 is not an option of ${file.votes[12].question}`);
+  });
+
+  it('GIVEN a missing file or wrong arguments THEN a clear message and a non-zero exit', async () => {
+    expect((await govbot(['replay', 'nope.json'])).err).toContain('cannot read nope.json: ENOENT');
+    expect((await govbot(['replay'])).code).toBe(1);
+    expect((await govbot(['replay', SAMPLE, '--jsn'])).err).toMatch(/Unknown option '--jsn'/);
+    const unknown = await govbot(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('usage: govbot');
+  });
+});
+
+describe('govbot import, export and migrate', () => {
+  it('GIVEN an import THEN export gives a file that replays to the same report', async () => {
+    const env = { DATABASE_URL: tempDatabaseUrl() };
+    expect(await govbot(['import', SAMPLE], env)).toMatchObject({ code: 0, out: expect.stringContaining('imported round gr1') });
+    const out = join(mkdtempSync(join(tmpdir(), 'govbot-')), 'gr1.json');
+    expect((await govbot(['export', 'gr1', '--out', out], env)).code).toBe(0);
+    expect((await govbot(['replay', out, '--json'])).out).toBe(golden);
+    const again = await govbot(['import', SAMPLE], env);
+    expect(again).toMatchObject({ code: 1, err: expect.stringContaining('round gr1 already exists in this community; add --replace') });
+    expect((await govbot(['import', SAMPLE, '--replace'], env)).code).toBe(0);
+    expect(await govbot(['export', 'gr9'], env)).toMatchObject({ code: 1, err: expect.stringContaining('there is no round gr9') });
+  });
+
+  it('GIVEN an invalid file THEN import exits non-zero and stores nothing', async () => {
+    const env = { DATABASE_URL: tempDatabaseUrl() };
+    const file = JSON.parse(readFileSync(SAMPLE, 'utf8'));
+    file.members[3].wallets = [{ chain: 'eip155:1', address: '0x12', balance: 'lots' }];
+    const { code, err } = await govbot(['import', tempFile('bad.json', JSON.stringify(file))], env);
+    expect(code).toBe(1);
+    expect(err).toContain('members[3].wallets[0].address: an Ethereum address is 0x followed by 40 hex digits');
+    expect(err).toContain('members[3].wallets[0].balance: "lots" is not an integer');
+    const db = await openDatabase(env.DATABASE_URL);
+    await expect(db.selectFrom('rounds').select('id').execute()).rejects.toThrow(/no such table/);
+    await db.destroy();
+  });
+
+  it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
+    const env = { DATABASE_URL: tempDatabaseUrl() };
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\n');
+    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\n');
+    expect((await govbot(['migrate', 'down'], env)).out).toBe('0001_initial down success\n');
+    expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
+  });
+
+  it('GIVEN a DATABASE_URL that is no database URL THEN the configuration error names it', async () => {
+    const { code, err } = await govbot(['migrate'], { DATABASE_URL: 'mysql://localhost/x' });
+    expect(code).toBe(1);
+    expect(err).toContain('DATABASE_URL: use file:PATH');
+  });
+});

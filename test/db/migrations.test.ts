@@ -1,0 +1,34 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { migrator, openDatabase } from '../../src/db/database.ts';
+import { migrations } from '../../migrations/index.ts';
+import { tempDatabaseUrl } from '../helpers/db.ts';
+
+const tables = async (db: Awaited<ReturnType<typeof openDatabase>>) =>
+  (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name`.execute(db)).rows.map((r) => r.name);
+
+describe('migrations', () => {
+  it('GIVEN an empty database THEN every migration goes up, and down again to nothing', async () => {
+    const db = await openDatabase(':memory:');
+    const up = await migrator(db).migrateToLatest();
+    expect(up.error).toBeUndefined();
+    expect(up.results?.map((r) => r.status)).toEqual(Object.keys(migrations).map(() => 'Success'));
+    expect(await tables(db)).toEqual(
+      ['audit_log', 'balances', 'comments', 'communities', 'exclusions', 'member_accounts', 'members', 'proposals', 'question_options', 'questions', 'ratings', 'reactions', 'round_members', 'rounds', 'votes', 'wallets'],
+    );
+    for (const _ of Object.keys(migrations)) expect((await migrator(db).migrateDown()).error).toBeUndefined();
+    expect(await tables(db)).toEqual([]);
+    await db.destroy();
+  });
+
+  it('GIVEN a file database THEN WAL, foreign keys and a busy timeout are on', async () => {
+    const db = await openDatabase(tempDatabaseUrl());
+    const wal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db);
+    expect(wal.rows[0]!.journal_mode).toBe('wal');
+    const fk = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
+    const busy = await sql<{ timeout: number }>`pragma busy_timeout`.execute(db);
+    expect(fk.rows[0]!.foreign_keys).toBe(1);
+    expect(busy.rows[0]!.timeout).toBe(5000);
+    await db.destroy();
+  });
+});
