@@ -61,6 +61,7 @@ export interface Database {
   votes: { id: string; question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number };
   balances: { round_id: string; wallet_id: string; balance: string };
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
+  jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null };
   audit_log: {
     id: string;
     community_id: string | null;

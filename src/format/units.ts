@@ -16,3 +16,10 @@ export function formatNumber(x: number, digits = 2): string {
   const trimmed = fraction.replace(/0+$/, '');
   return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${trimmed ? `.${trimmed}` : ''}`;
 }
+
+/** "1,250.5" whole tokens → base units, exactly; null when it is not such a number or has too many decimals. */
+export function parseUnits(value: string, decimals: number): bigint | null {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(value.replace(/[,_]/g, ''));
+  if (!m || (m[2]?.length ?? 0) > decimals) return null;
+  return BigInt(m[1]!) * 10n ** BigInt(decimals) + BigInt((m[2] ?? '').padEnd(decimals, '0') || '0');
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { pre, reply, text } from '../src/commands/reply.ts';
+import { opt, resolveRound, roundReport } from '../src/commands/support.ts';
+import { renderReputation } from '../src/format/report.ts';
+
+export default defineCommand({
+  name: 'leaderboard',
+  description: 'The members with the most reputation points, with their tiers',
+  action: defineAction({
+    description: 'Show the leaderboard',
+    access: 'member',
+    options: options({ top: z.coerce.number().int().min(1).max(100).default(20).describe('How many (default 20)'), round: opt.round }),
+    async run(ctx, o) {
+      const round = await resolveRound(ctx, o.round);
+      const report = await roundReport(ctx, round);
+      return reply(text(`Reputation in round ${round.key}:`), pre(renderReputation(report, o.top)));
+    },
+  }),
+});

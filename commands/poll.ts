@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { pre, reply, text, type Reply } from '../src/commands/reply.ts';
+import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
+import type { CommandContext } from '../src/commands/context.ts';
+import type { RoundRow } from '../src/db/schema.ts';
+import { renderTally } from '../src/format/report.ts';
+import type { Executor } from '../src/db/repositories.ts';
+
+/** Closes a poll and returns the tally to post; shared by /poll close and the scheduler. */
+export async function closePoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<boolean> {
+  const result = await db.updateTable('questions').set({ status: 'closed' }).where('id', '=', questionId).where('status', '=', 'open').executeTakeFirst();
+  await db.updateTable('jobs').set({ done_at: now.toISOString() }).where('round_id', '=', round.id).where('kind', '=', 'poll_close').where('target', '=', questionId).where('done_at', 'is', null).execute();
+  return result.numUpdatedRows > 0n;
+}
+
+export async function tallyReply(ctx: Pick<CommandContext, 'db'>, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
+  const report = await roundReport(ctx as CommandContext, round);
+  const q = report.questions.find((x) => x.id === pollKey)!;
+  return reply(text(heading), pre(renderTally(q, report.token)));
+}
+
+export default defineCommand({
+  name: 'poll',
+  description: 'Open, close and list the polls of a round',
+  subcommands: {
+    open: defineAction({
+      description: 'Open a poll: a question with 2 to 25 options',
+      access: 'moderator',
+      options: options({
+        question: z.string().min(3).max(1000).describe('The question'),
+        options: z
+          .string()
+          .describe('The options, separated by |')
+          .transform((s) => s.split('|').map((x) => x.trim()).filter(Boolean))
+          .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |')),
+        closes: opt.time.optional().describe('When the poll closes (ISO date-time)'),
+        round: opt.round,
+      }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        requirePhase(round, ['draft', 'proposals', 'voting'], 'opening a poll');
+        if (o.closes && o.closes <= ctx.now()) throw new UserError('invalid_options', 'closes: that time has passed; give a time in the future.');
+        const moderator = await ctx.member();
+        const key = await ctx.db.transaction().execute(async (trx) => {
+          const { key, position } = await nextKey(trx, 'questions', round, 'q');
+          const id = newId();
+          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: o.closes?.toISOString() ?? null, position }).execute();
+          await trx.insertInto('question_options').values(o.options.map((label, idx) => ({ question_id: id, idx, label }))).execute();
+          if (o.closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: o.closes.toISOString(), done_at: null }).execute();
+          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: o.closes?.toISOString() ?? null }, moderator.id);
+          return key;
+        });
+        return {
+          blocks: [
+            text(`Poll ${key}: ${o.question}${o.closes ? ` (closes ${o.closes.toISOString()})` : ''}`),
+            pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
+            text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.`),
+          ],
+          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1}` })),
+        };
+      },
+    }),
+
+    close: defineAction({
+      description: 'Close a poll now and post its tally',
+      access: 'moderator',
+      options: options({ poll: opt.poll, round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const poll = await resolvePoll(ctx.db, round, o.poll);
+        const moderator = await ctx.member();
+        const closed = await ctx.db.transaction().execute(async (trx) => {
+          const closed = await closePoll(trx, round, poll.id, ctx.now());
+          if (closed) await audit(trx, ctx, round, 'poll.closed', { key: poll.key }, moderator.id);
+          return closed;
+        });
+        if (!closed) throw new UserError('poll_closed', `Poll ${poll.key} is already closed.`);
+        return tallyReply(ctx, round, poll.key, `Poll ${poll.key} is closed. Final tally:`);
+      },
+    }),
+
+    list: defineAction({
+      description: 'List the polls of a round',
+      access: 'member',
+      options: options({ round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const polls = await ctx.db.selectFrom('questions').select(['key', 'text', 'status', 'closes_at']).where('round_id', '=', round.id).orderBy('position').execute();
+        if (polls.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
+        return reply(pre(polls.map((p) => `${p.key}  ${p.status.padEnd(6)} ${p.text}${p.closes_at && p.status === 'open' ? `  (closes ${p.closes_at})` : ''}`).join('\n')));
+      },
+    }),
+  },
+});

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { privateReply, text } from '../src/commands/reply.ts';
+import { audit, enroll, opt, requirePhase, resolveRound } from '../src/commands/support.ts';
+
+export default defineCommand({
+  name: 'react',
+  description: 'React to a comment: upvote, positive or negative',
+  action: defineAction({
+    description: 'React to a comment',
+    access: 'member',
+    options: options({
+      comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
+      kind: z.enum(['upvote', 'positive', 'negative'], { error: 'kind is upvote, positive or negative' }).describe('upvote, positive or negative'),
+      round: opt.round,
+    }),
+    async run(ctx, o) {
+      const round = await resolveRound(ctx, o.round);
+      requirePhase(round, ['draft', 'proposals', 'voting'], 'reacting');
+      const comment = await ctx.db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', o.comment).executeTakeFirst();
+      if (!comment) throw new UserError('unknown_comment', `There is no comment "${o.comment}" in round ${round.key}.`);
+      const member = await ctx.member();
+      if (comment.author_id === member.id) throw new UserError('self_feedback', 'Reactions to your own comments do not count.');
+      await ctx.db.transaction().execute(async (trx) => {
+        await enroll(trx, round, member, ctx.now());
+        await trx.insertInto('reactions').values({ comment_id: comment.id, reactor_id: member.id, kind: o.kind }).onConflict((oc) => oc.columns(['comment_id', 'reactor_id', 'kind']).doNothing()).execute();
+        await audit(trx, ctx, round, 'reaction.added', { comment: o.comment, kind: o.kind }, member.id);
+      });
+      return privateReply(text(`Your ${o.kind} on ${o.comment} is counted.`));
+    },
+  }),
+});

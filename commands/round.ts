@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { roundConfigSchema, serializeRoundConfig } from '../src/core/config.ts';
+import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { pre, reply, text } from '../src/commands/reply.ts';
+import { audit, newId, opt, resolveRound } from '../src/commands/support.ts';
+import { formatPath } from '../src/roundfile/schema.ts';
+
+export default defineCommand({
+  name: 'round',
+  description: 'Create, configure, schedule and show governance rounds',
+  subcommands: {
+    create: defineAction({
+      description: 'Start a new round (it begins in its draft phase)',
+      access: 'moderator',
+      options: options({
+        id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a round id is 1 to 64 letters, digits or . _ : -').describe('Short id, such as r2'),
+        name: z.string().min(1).max(200).describe('Name shown to members'),
+      }),
+      async run(ctx, o) {
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          const exists = await trx.selectFrom('rounds').select('id').where('community_id', '=', ctx.community.id).where('key', '=', o.id).executeTakeFirst();
+          if (exists) throw new UserError('round_exists', `Round ${o.id} already exists; pick another id.`);
+          const round = {
+            id: newId(),
+            community_id: ctx.community.id,
+            key: o.id,
+            name: o.name,
+            config: storedConfig(roundConfigSchema.parse({})),
+            phase: 'draft',
+            snapshot_block: null,
+            created_at: ctx.now().toISOString(),
+          };
+          await trx.insertInto('rounds').values(round).execute();
+          await audit(trx, ctx, round, 'round.created', { key: o.id, name: o.name }, moderator.id);
+        });
+        return reply(text(`Round ${o.id} "${o.name}" is created, in its draft phase. Next: /round config, /round schedule, /poll open.`));
+      },
+    }),
+
+    config: defineAction({
+      description: 'Set one rule of the round, e.g. key:rewards.pool value:10000000000000',
+      access: 'moderator',
+      options: options({
+        key: z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'a key is a dotted path such as reputation.proposalShare').describe('Dotted path of the rule'),
+        value: z.string().min(1).max(2000).describe('New value: a number, text, or JSON'),
+        round: opt.round,
+      }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const config = serializeRoundConfig(roundConfigOf(round)) as Record<string, unknown>;
+        let value: unknown;
+        try {
+          value = JSON.parse(o.value);
+        } catch {
+          value = o.value;
+        }
+        // Amounts are written as decimal strings, whether or not the member quoted them.
+        if (typeof value === 'number' && o.key === 'rewards.pool') value = o.value;
+        const path = o.key.split('.');
+        let node = config;
+        for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+        node[path.at(-1)!] = value;
+        const parsed = roundConfigSchema.safeParse(config);
+        if (!parsed.success)
+          throw new UserError('invalid_config', parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx.updateTable('rounds').set({ config: storedConfig(parsed.data) }).where('id', '=', round.id).execute();
+          await audit(trx, ctx, round, 'round.configured', { key: o.key, value }, moderator.id);
+        });
+        return reply(text(`Round ${round.key}: ${o.key} is now ${JSON.stringify(value)}.`));
+      },
+    }),
+
+    schedule: defineAction({
+      description: 'Schedule the phases: proposals open, voting opens, round closes',
+      access: 'moderator',
+      options: options({
+        proposals: opt.time.optional().describe('When proposals open (ISO date-time)'),
+        voting: opt.time.optional().describe('When voting opens (ISO date-time)'),
+        close: opt.time.optional().describe('When the round closes (ISO date-time)'),
+        round: opt.round,
+      }).refine((o) => o.proposals || o.voting || o.close, 'give at least one of proposals:, voting:, close:')
+        .refine((o) => [o.proposals, o.voting, o.close].filter((d): d is Date => !!d).every((d, i, ds) => i === 0 || d > ds[i - 1]!), 'the phases must come in order: proposals, voting, close'),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const moderator = await ctx.member();
+        const phases = ([['proposals', o.proposals], ['voting', o.voting], ['closed', o.close]] as const).filter((p): p is readonly [typeof p[0], Date] => !!p[1]);
+        await ctx.db.transaction().execute(async (trx) => {
+          // A new schedule replaces what was pending for the same phases.
+          await trx.deleteFrom('jobs').where('round_id', '=', round.id).where('kind', '=', 'phase').where('target', 'in', phases.map((p) => p[0])).where('done_at', 'is', null).execute();
+          await trx
+            .insertInto('jobs')
+            .values(phases.map(([target, at]) => ({ id: newId(), round_id: round.id, kind: 'phase', target, due_at: at.toISOString(), done_at: null })))
+            .execute();
+          await audit(trx, ctx, round, 'round.scheduled', Object.fromEntries(phases.map(([t, at]) => [t, at.toISOString()])), moderator.id);
+        });
+        return reply(text(`Round ${round.key} scheduled: ${phases.map(([t, at]) => `${t} at ${at.toISOString()}`).join(', ')}.`));
+      },
+    }),
+
+    show: defineAction({
+      description: 'Show a round: phase, schedule, polls and rules',
+      access: 'member',
+      options: options({ round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const config = roundConfigOf(round);
+        const [jobs, polls, members] = await Promise.all([
+          ctx.db.selectFrom('jobs').selectAll().where('round_id', '=', round.id).orderBy('due_at').execute(),
+          ctx.db.selectFrom('questions').select(['key', 'text', 'status', 'closes_at']).where('round_id', '=', round.id).orderBy('position').execute(),
+          ctx.db.selectFrom('round_members').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', round.id).executeTakeFirst(),
+        ]);
+        const lines = [
+          `Round ${round.key}: ${round.name}`,
+          `Phase: ${round.phase}; ${Number(members?.n ?? 0)} members taking part.`,
+          ...jobs.map((j) => `${j.done_at ? 'done' : 'due '} ${j.due_at}  ${j.kind === 'phase' ? `phase → ${j.target}` : `close poll`}`),
+          ...polls.map((p) => `Poll ${p.key} (${p.status}${p.closes_at ? `, closes ${p.closes_at}` : ''}): ${p.text}`),
+        ];
+        const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}`;
+        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`));
+      },
+    }),
+  },
+});

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { pre, reply, text } from '../src/commands/reply.ts';
+import { resolveRound, roundReport, opt } from '../src/commands/support.ts';
+import { renderTally } from '../src/format/report.ts';
+
+export default defineCommand({
+  name: 'tally',
+  description: 'Post the tally: one token one vote, quadratic, and quadratic with reputation',
+  action: defineAction({
+    description: 'Post the tally of the polls',
+    access: 'moderator',
+    options: options({ poll: z.string().max(64).optional().describe('One poll (default: all)'), round: opt.round }),
+    async run(ctx, o) {
+      const round = await resolveRound(ctx, o.round);
+      const report = await roundReport(ctx, round);
+      const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
+      if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
+      if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
+      return reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token))));
+    },
+  }),
+});

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { pre, privateReply, text } from '../src/commands/reply.ts';
+import { enroll, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
+import { formatNumber, formatUnits } from '../src/format/units.ts';
+
+export default defineCommand({
+  name: 'vote',
+  description: 'Vote in an open poll; you may change your vote until it closes',
+  action: defineAction({
+    description: 'Vote in an open poll',
+    access: 'member',
+    options: options({
+      poll: opt.poll,
+      option: z.coerce.number({ error: 'option is the number of an answer, such as 1' }).int().min(1).describe('Number of the option (1, 2, …)'),
+      round: opt.round,
+    }),
+    async run(ctx, o) {
+      const round = await resolveRound(ctx, o.round);
+      requirePhase(round, ['draft', 'proposals', 'voting'], 'voting');
+      const poll = await resolvePoll(ctx.db, round, o.poll);
+      if (poll.status !== 'open') throw new UserError('poll_closed', `Poll ${poll.key} is closed; votes are no longer accepted.`);
+      if (o.option > poll.options.length)
+        throw new UserError('unknown_option', `Poll ${poll.key} has options 1 to ${poll.options.length}; ${o.option} is not one of them.`);
+      const member = await ctx.member();
+      const balances = await ctx.db
+        .selectFrom('balances')
+        .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
+        .select('balances.balance')
+        .where('balances.round_id', '=', round.id)
+        .where('wallets.member_id', '=', member.id)
+        .execute();
+      if (balances.length === 0)
+        throw new UserError('no_wallet', 'To vote you need a verified wallet holding tokens at the round\'s snapshot. Link one with /verify (until then, a moderator can add one for testing with /wallet add … unverified:true).');
+      if (balances.every((b) => BigInt(b.balance) === 0n))
+        throw new UserError('no_tokens', `Your wallets held no tokens at the snapshot of round ${round.key}, so there is no vote to count.`);
+      await enroll(ctx.db, round, member, ctx.now());
+      await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString() });
+      const report = await roundReport(ctx, round);
+      const power = report.power.get(member.key)!;
+      const tier = report.members.find((m) => m.id === member.key)?.tier ?? null;
+      return privateReply(
+        text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),
+        pre(
+          [
+            `tokens at snapshot  ${formatUnits(power.tokens, report.token.decimals)} ${report.token.symbol}`,
+            `square root         ${formatNumber(power.quadratic, 4)}`,
+            `tier                ${tier ?? 'none'} (factor ${power.factor})`,
+            `weight              ${formatNumber(power.weight, 4)}`,
+          ].join('\n'),
+        ),
+        text('You can change it until the poll closes; the last vote counts.'),
+      );
+    },
+  }),
+});

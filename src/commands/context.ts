@@ -1,0 +1,31 @@
+import type { Db } from '../db/database.ts';
+import type { Community, MemberRow } from '../db/schema.ts';
+import type { VoteWriter } from '../db/votes.ts';
+import type { Reply } from './reply.ts';
+
+/** Who is talking, as the platform says; platform types stay in the adapter. */
+export interface Actor {
+  platform: string;
+  userId: string;
+  handle: string;
+  /** Decided by the adapter from the platform's own roles (group admin, Manage Server, console --moderator). */
+  isModerator: boolean;
+}
+
+export interface Services {
+  db: Db;
+  votes: VoteWriter;
+  now: () => Date;
+  /** Where exports are written for platforms that cannot attach files. */
+  exportDir: string;
+}
+
+/** The one object that flows from the adapter through the command to the reply. */
+export interface CommandContext extends Services {
+  community: Community;
+  actor: Actor;
+  /** The actor's member row in this community, created on first use. */
+  member(): Promise<MemberRow>;
+  /** Posts publicly in the community (tallies, published rewards). */
+  announce(reply: Reply): Promise<void>;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import type { CommandContext } from './context.ts';
+import { UserError } from './errors.ts';
+import { privateReply, text, type Reply } from './reply.ts';
+
+export type Access = 'member' | 'moderator';
+type Options = z.ZodObject;
+
+export interface Action<S extends Options = Options> {
+  description: string;
+  /** Option schemas; `.describe()` texts become the help on every platform. */
+  options: S;
+  access: Access;
+  run(ctx: CommandContext, options: z.output<S>): Promise<Reply>;
+}
+
+/** A chat command: one action, or a group of subcommands (`/poll open`, `/poll close`). */
+export type Command = { name: string; description: string } & (
+  | { action: Action; subcommands?: undefined }
+  | { action?: undefined; subcommands: Record<string, Action> }
+);
+
+/** Names valid on Discord and Telegram alike. */
+const NAME = /^[a-z0-9_]{1,32}$/;
+
+export function defineAction<S extends Options>(action: Action<S>): Action {
+  return action as unknown as Action;
+}
+
+export const actionsOf = (command: Command): Action[] => (command.action ? [command.action] : Object.values(command.subcommands));
+
+export function defineCommand(command: Command): Command {
+  const names = [command.name, ...Object.keys(command.subcommands ?? {}), ...actionsOf(command).flatMap((a) => Object.keys(a.options.shape))];
+  for (const n of names) if (!NAME.test(n)) throw new Error(`command ${command.name}: "${n}" is not a valid name`);
+  return command;
+}
+
+/** What a platform hands over: the command typed or tapped, with its raw option values. */
+export interface Invocation {
+  name: string;
+  subcommand?: string | undefined;
+  options: Record<string, unknown>;
+}
+
+export interface OptionHelp {
+  name: string;
+  description: string;
+  required: boolean;
+}
+
+export function optionsHelp(schema: Options): OptionHelp[] {
+  return Object.entries(schema.shape).map(([name, s]) => ({
+    name,
+    description: (s as z.ZodType).description ?? '',
+    required: !(s as z.ZodType).safeParse(undefined).success,
+  }));
+}
+
+export function usage(command: Command, sub?: string): string {
+  const action = sub ? command.subcommands?.[sub] : command.action;
+  const opts = action ? optionsHelp(action.options).map((o) => (o.required ? `${o.name}:…` : `[${o.name}:…]`)) : [];
+  return ['/' + command.name, sub, ...opts].filter(Boolean).join(' ');
+}
+
+/** Finds the action, checks who may run it and validates its options; a refusal is a UserError. */
+export function resolve(commands: readonly Command[], inv: Invocation, isModerator: boolean): { action: Action; options: unknown } {
+  const command = commands.find((c) => c.name === inv.name);
+  if (!command) throw new UserError('unknown_command', `There is no /${inv.name}. Type /help for the list of commands.`);
+  let action = command.action;
+  if (!command.action) {
+    const subs = Object.keys(command.subcommands);
+    action = inv.subcommand ? command.subcommands[inv.subcommand] : undefined;
+    if (!action)
+      throw new UserError(
+        'unknown_command',
+        `/${command.name} needs one of: ${subs.join(', ')}${inv.subcommand ? ` (not "${inv.subcommand}")` : ''}.`,
+      );
+  }
+  if (!action) throw new Error(`command ${command.name} has no action`);
+  if (action.access === 'moderator' && !isModerator)
+    throw new UserError('not_moderator', `Only moderators may use ${usage(command, inv.subcommand).split(' ').slice(0, inv.subcommand ? 2 : 1).join(' ')}.`);
+  const parsed = action.options.safeParse(inv.options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
+    throw new UserError('invalid_options', `${problems.join('\n')}\nUsage: ${usage(command, inv.subcommand)}`);
+  }
+  return { action, options: parsed.data };
+}
+
+export interface Logger {
+  error(message: string, detail: Record<string, unknown>): void;
+}
+
+/** Runs one invocation: a member's mistake becomes a private reply, anything else is logged and apologised for. */
+export async function dispatch(commands: readonly Command[], ctx: CommandContext, inv: Invocation, logger: Logger): Promise<Reply> {
+  try {
+    const { action, options } = resolve(commands, inv, ctx.actor.isModerator);
+    return await action.run(ctx, options as never);
+  } catch (error) {
+    if (error instanceof UserError) return privateReply(text(error.message));
+    logger.error('command failed', { command: inv.name, subcommand: inv.subcommand, actor: `${ctx.actor.platform}:${ctx.actor.userId}`, error });
+    return privateReply(text('Something went wrong on our side; it has been logged for the moderators.'));
+  }
+}
+
+/** Strict objects, so that a misspelt option is named instead of ignored. */
+export const options = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape);

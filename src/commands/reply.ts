@@ -1,0 +1,33 @@
+import type { Table } from '../format/table.ts';
+
+/** What a command answers, platform-neutral; each adapter renders it its own way. */
+export type Block =
+  | { kind: 'text'; text: string }
+  /** A monospace block: tables, tallies. */
+  | { kind: 'pre'; text: string }
+  | { kind: 'table'; table: Table };
+
+export interface Choice {
+  label: string;
+  /** The command line a tap runs, e.g. `/vote poll:q1 option:2`. */
+  command: string;
+}
+
+export interface Attachment {
+  name: string;
+  contentType: string;
+  content: string;
+}
+
+export interface Reply {
+  blocks: Block[];
+  /** Only the asker sees it (receipts, own reputation, errors). */
+  private?: boolean;
+  choices?: Choice[];
+  attachments?: Attachment[];
+}
+
+export const text = (t: string): Block => ({ kind: 'text', text: t });
+export const pre = (t: string): Block => ({ kind: 'pre', text: t });
+export const reply = (...blocks: Block[]): Reply => ({ blocks });
+export const privateReply = (...blocks: Block[]): Reply => ({ blocks, private: true });
