@@ -13,7 +13,7 @@ export default defineCommand({
     options: options({ top: z.coerce.number().int().min(1).max(100).default(20).describe('How many (default 20)'), round: opt.round }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
-      const report = await roundReport(ctx, round);
+      const report = await roundReport(ctx.db, round);
       return reply(text(`Reputation in round ${round.key}:`), pre(renderReputation(report, o.top)));
     },
   }),

@@ -3,7 +3,6 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text, type Reply } from '../src/commands/reply.ts';
 import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
-import type { CommandContext } from '../src/commands/context.ts';
 import type { RoundRow } from '../src/db/schema.ts';
 import { renderTally } from '../src/format/report.ts';
 import type { Executor } from '../src/db/repositories.ts';
@@ -15,8 +14,8 @@ export async function closePoll(db: Executor, round: RoundRow, questionId: strin
   return result.numUpdatedRows > 0n;
 }
 
-export async function tallyReply(ctx: Pick<CommandContext, 'db'>, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
-  const report = await roundReport(ctx as CommandContext, round);
+export async function tallyReply(db: Executor, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
+  const report = await roundReport(db, round);
   const q = report.questions.find((x) => x.id === pollKey)!;
   return reply(text(heading), pre(renderTally(q, report.token)));
 }
@@ -77,7 +76,7 @@ export default defineCommand({
           return closed;
         });
         if (!closed) throw new UserError('poll_closed', `Poll ${poll.key} is already closed.`);
-        return tallyReply(ctx, round, poll.key, `Poll ${poll.key} is closed. Final tally:`);
+        return tallyReply(ctx.db, round, poll.key, `Poll ${poll.key} is closed. Final tally:`);
       },
     }),
 

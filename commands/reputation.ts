@@ -15,7 +15,7 @@ export default defineCommand({
       if (o.member && !ctx.actor.isModerator) throw new UserError('not_moderator', 'Only moderators may look at the reputation of others; /leaderboard is public.');
       const round = await resolveRound(ctx, o.round);
       const who = o.member ? await resolveMember(ctx, o.member) : await ctx.member();
-      const report = await roundReport(ctx, round);
+      const report = await roundReport(ctx.db, round);
       const m = report.members.find((x) => x.id === who.key);
       if (!m || m.points === 0) return privateReply(text(`${who.handle} has no points in round ${round.key} yet: proposals, ratings received, comments and reactions to comments earn them.`));
       const b = m.breakdown;

@@ -13,7 +13,7 @@ export default defineCommand({
       options: options({ round: opt.round }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        return privateReply(text(`Reward preview for round ${round.key} (not published):`), pre(renderRewards(await roundReport(ctx, round))));
+        return privateReply(text(`Reward preview for round ${round.key} (not published):`), pre(renderRewards(await roundReport(ctx.db, round))));
       },
     }),
     publish: defineAction({
@@ -22,7 +22,7 @@ export default defineCommand({
       options: options({ round: opt.round }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        const report = await roundReport(ctx, round);
+        const report = await roundReport(ctx.db, round);
         const moderator = await ctx.member();
         await audit(ctx.db, ctx, round, 'rewards.published', {
           pool: report.rewards.pool.toString(),

@@ -14,7 +14,7 @@ export default defineCommand({
     options: options({ poll: z.string().max(64).optional().describe('One poll (default: all)'), round: opt.round }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
-      const report = await roundReport(ctx, round);
+      const report = await roundReport(ctx.db, round);
       const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));

@@ -37,7 +37,7 @@ export default defineCommand({
         throw new UserError('no_tokens', `Your wallets held no tokens at the snapshot of round ${round.key}, so there is no vote to count.`);
       await enroll(ctx.db, round, member, ctx.now());
       await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString() });
-      const report = await roundReport(ctx, round);
+      const report = await roundReport(ctx.db, round);
       const power = report.power.get(member.key)!;
       const tier = report.members.find((m) => m.id === member.key)?.tier ?? null;
       return privateReply(

@@ -11,6 +11,8 @@ const databaseUrl = z
 export const envSchema = z.object({
   DATABASE_URL: databaseUrl.default(DEFAULT_DATABASE_URL),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Where the console chat writes exported files. */
+  EXPORT_DIR: z.string().min(1).default('./data/exports'),
 });
 
 export type Config = z.output<typeof envSchema>;

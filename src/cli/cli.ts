@@ -6,22 +6,23 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import { describe, migrateToLatest, migrator, openDatabase, type Db } from '../db/database.ts';
 import { ensureCommunity, findRound, importRound, loadRoundData, RoundExistsError, WalletTakenError } from '../db/repositories.ts';
 import { renderReport } from '../format/report.ts';
+import { runConsole } from '../app.ts';
 import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 /** A mistake in how govbot was called or in what it was given: printed as is, exit code 1. */
 class CliError extends Error {}
 
-export const SAMPLE_ROUND = new URL('../../examples/governance-round-1.json', import.meta.url);
-
 const USAGE = `usage: govbot <command>
 
-  start                          migrate the database, then run the bot
+  start                          migrate the database, then run the bot (a console chat when no
+                                 platform token is set)
   replay FILE [--json]           recompute every result of a round file
   import FILE [--replace] [--community PLATFORM:CHAT]
                                  load a round file into the database
@@ -133,8 +134,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
 
   async start(args, io, config) {
     parse(args, {}, z.object({ positionals: z.tuple([]) }));
-    await withDatabase(config(), async () => {});
-    io.out(renderReport(computeReport(await readRound(SAMPLE_ROUND.pathname))));
+    await runConsole(config(), { input: io.input, write: io.out });
   },
 };
 

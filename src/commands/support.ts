@@ -71,8 +71,8 @@ export async function nextKey(db: Executor, table: 'proposals' | 'comments' | 'q
   return { key: `${prefix}${position + 1}`, position };
 }
 
-export async function roundReport(ctx: CommandContext, round: RoundRow): Promise<RoundReport> {
-  return computeReport(await loadRoundData(ctx.db, round));
+export async function roundReport(db: Executor, round: RoundRow): Promise<RoundReport> {
+  return computeReport(await loadRoundData(db, round));
 }
 
 /** Writes one accepted action to the audit log, in the caller's transaction. */

@@ -324,3 +324,43 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
   };
 }
 
+
+/**
+ * The member behind a chat account, created on first sight. With `adoptHandle`, an account may take over a member
+ * of the same handle that has no account yet (the console acting as members of an imported round).
+ */
+export async function ensureMember(
+  db: Executor,
+  communityId: string,
+  account: { platform: string; userId: string; handle: string },
+  options: { adoptHandle?: boolean; now?: Date } = {},
+) {
+  const linked = await db
+    .selectFrom('member_accounts')
+    .innerJoin('members', 'members.id', 'member_accounts.member_id')
+    .selectAll('members')
+    .where('member_accounts.community_id', '=', communityId)
+    .where('member_accounts.platform', '=', account.platform)
+    .where('member_accounts.platform_user_id', '=', account.userId)
+    .executeTakeFirst();
+  if (linked) return linked;
+  const adoptable = options.adoptHandle
+    ? await db
+        .selectFrom('members')
+        .selectAll()
+        .where('community_id', '=', communityId)
+        .where('handle', '=', account.handle)
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('member_accounts').select('member_id').whereRef('member_accounts.member_id', '=', 'members.id'))))
+        .executeTakeFirst()
+    : undefined;
+  const member = adoptable ?? {
+    id: newId(),
+    community_id: communityId,
+    key: `${account.platform}:${account.userId}`,
+    handle: account.handle,
+    created_at: (options.now ?? new Date()).toISOString(),
+  };
+  if (!adoptable) await db.insertInto('members').values(member).execute();
+  await db.insertInto('member_accounts').values({ community_id: communityId, platform: account.platform, platform_user_id: account.userId, member_id: member.id }).execute();
+  return member;
+}

@@ -1,0 +1,71 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Actor, CommandContext, Services } from '../../commands/context.ts';
+import { dispatch, type Command, type Logger } from '../../commands/framework.ts';
+import type { Reply } from '../../commands/reply.ts';
+import { ensureCommunity, ensureMember } from '../../db/repositories.ts';
+import type { Community } from '../../db/schema.ts';
+import { parseLine } from './parse.ts';
+import { renderForConsole } from './render.ts';
+
+export const CONSOLE_HELP = `Console chat. You are "you", a moderator. /help lists the commands; /demo loads a sample round.
+/as NAME acts as a member, /as NAME --moderator as a moderator; /quit leaves.`;
+
+/** A terminal chat: one community, one person typing, acting as any member. */
+export class ConsoleChat {
+  actor: Actor = { platform: 'console', userId: 'you', handle: 'you', isModerator: true };
+
+  private constructor(
+    private readonly services: Services,
+    readonly community: Community,
+    private readonly commands: readonly Command[],
+    private readonly logger: Logger,
+    private readonly write: (text: string) => void,
+  ) {}
+
+  static async open(services: Services, commands: readonly Command[], logger: Logger, write: (text: string) => void): Promise<ConsoleChat> {
+    const community = await ensureCommunity(services.db, { platform: 'console', chatId: 'default', name: 'Console' });
+    return new ConsoleChat(services, community, commands, logger, write);
+  }
+
+  /** Posts to the community: on the console, everyone reads the same screen. */
+  async announce(reply: Reply): Promise<void> {
+    this.write(`[posted in the community]\n${renderForConsole(reply)}\n`);
+  }
+
+  /** Handles one typed line and writes the answer. */
+  async handle(line: string): Promise<void> {
+    if (line.trim() === '' || line.trim().startsWith('#')) return;
+    const parsed = parseLine(line);
+    if (!parsed.ok) return this.write(`${parsed.error}\n`);
+    const { invocation, words } = parsed;
+    if (invocation.name === 'as') {
+      const name = invocation.subcommand ?? words[0];
+      if (!name || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) return this.write('Usage: /as NAME [--moderator]\n');
+      this.actor = { platform: 'console', userId: name, handle: name, isModerator: invocation.options['moderator'] === true };
+      return this.write(`You are now ${name}${this.actor.isModerator ? ', a moderator' : ''}.\n`);
+    }
+    if (words.length > 0) return this.write(`(only you see this)\nUnexpected "${words.join(' ')}": write options as name:value, quoting values with spaces.\n`);
+    const reply = await dispatch(this.commands, this.context(), invocation, this.logger);
+    this.write(`${renderForConsole(reply)}\n`);
+    for (const file of reply.attachments ?? []) {
+      await mkdir(this.services.exportDir, { recursive: true });
+      const path = join(this.services.exportDir, file.name);
+      await writeFile(path, file.content);
+      this.write(`(attachment written to ${path})\n`);
+    }
+  }
+
+  private context(): CommandContext {
+    const actor = this.actor;
+    let member: ReturnType<CommandContext['member']> | undefined;
+    return {
+      ...this.services,
+      community: this.community,
+      actor,
+      member: () =>
+        (member ??= ensureMember(this.services.db, this.community.id, actor, { adoptHandle: true, now: this.services.now() })),
+      announce: (reply) => this.announce(reply),
+    };
+  }
+}

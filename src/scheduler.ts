@@ -1,0 +1,82 @@
+import cron from 'node-cron';
+import type { Db } from './db/database.ts';
+import type { Executor } from './db/repositories.ts';
+import type { RoundRow } from './db/schema.ts';
+import { appendAudit } from './db/repositories.ts';
+import { closePoll, tallyReply } from '../commands/poll.ts';
+import type { Reply } from './commands/reply.ts';
+import { text } from './commands/reply.ts';
+
+export interface SchedulerDeps {
+  db: Db;
+  now: () => Date;
+  /** Posts into the community of a round. */
+  announce: (communityId: string, reply: Reply) => Promise<void>;
+  logError: (message: string, detail: Record<string, unknown>) => void;
+}
+
+/**
+ * Fires the jobs that are due: phase changes and poll closes. Each job is claimed by setting done_at where it is
+ * still null, in the same transaction as its effect, so it fires exactly once even across restarts and processes.
+ */
+export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
+  const now = deps.now();
+  const due = await deps.db.selectFrom('jobs').selectAll().where('done_at', 'is', null).where('due_at', '<=', now.toISOString()).orderBy('due_at').orderBy('id').execute();
+  let fired = 0;
+  for (const job of due) {
+    try {
+      const announcement = await deps.db.transaction().execute(async (trx) => {
+        const claim = await trx.updateTable('jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).executeTakeFirst();
+        if (claim.numUpdatedRows === 0n) return null;
+        const round = await trx.selectFrom('rounds').selectAll().where('id', '=', job.round_id).executeTakeFirstOrThrow();
+        const effect = job.kind === 'phase' ? await changePhase(trx, round, job.target, now) : await closeScheduledPoll(trx, round, job.target, now);
+        await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: null, action: `schedule.${job.kind}`, detail: { target: job.target, due: job.due_at }, at: now.toISOString() });
+        return effect && { round, effect };
+      });
+      fired++;
+      if (announcement) await deps.announce(announcement.round.community_id, await announcement.effect(deps.db));
+    } catch (error) {
+      deps.logError('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
+    }
+  }
+  return fired;
+}
+
+/** What to post once the change is committed, read from the committed state. */
+type Announcement = ((db: Executor) => Promise<Reply>) | null;
+
+async function changePhase(db: Executor, round: RoundRow, phase: string, now: Date): Promise<Announcement> {
+  await db.updateTable('rounds').set({ phase }).where('id', '=', round.id).execute();
+  if (phase === 'closed') {
+    const open = await db.selectFrom('questions').select(['id', 'key']).where('round_id', '=', round.id).where('status', '=', 'open').execute();
+    for (const q of open) await closePoll(db, round, q.id, now);
+  }
+  const message: Record<string, string> = {
+    proposals: `Round ${round.key} is open for proposals: /proposal submit.`,
+    voting: `Voting has opened in round ${round.key}: /poll list.`,
+    closed: `Round ${round.key} is closed. /tally and /leaderboard show the results.`,
+  };
+  return async () => ({ blocks: [text(message[phase] ?? `Round ${round.key} is now in its ${phase} phase.`)] });
+}
+
+async function closeScheduledPoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<Announcement> {
+  const q = await db.selectFrom('questions').select(['key', 'status']).where('id', '=', questionId).executeTakeFirst();
+  if (!q || !(await closePoll(db, round, questionId, now))) return null;
+  return (committed) => tallyReply(committed, round, q.key, `Poll ${q.key} closed on schedule. Final tally:`);
+}
+
+/** Checks for due jobs every ten seconds; the first check runs at once, catching up on what fell due while down. */
+export function startScheduler(deps: SchedulerDeps): { stop: () => Promise<void>; ready: Promise<number> } {
+  const ready = runDueJobs(deps);
+  let running: Promise<unknown> = ready;
+  const task = cron.schedule('*/10 * * * * *', () => {
+    running = running.then(() => runDueJobs(deps));
+  });
+  return {
+    ready,
+    stop: async () => {
+      await task.stop();
+      await running;
+    },
+  };
+}
