@@ -28,12 +28,12 @@ export default defineCommand({
       description: 'Open a poll: a question with 2 to 25 options',
       access: 'moderator',
       options: options({
-        question: z.string().min(3).max(1000).describe('The question'),
+        question: z.string().trim().min(2, 'write the question').max(1000).describe('The question'),
         options: z
           .string()
-          .describe('The options, separated by |')
           .transform((s) => s.split('|').map((x) => x.trim()).filter(Boolean))
-          .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |')),
+          .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |'))
+          .describe('The options, separated by |'),
         closes: opt.time.optional().describe('When the poll closes (ISO date-time)'),
         round: opt.round,
       }),

@@ -85,10 +85,11 @@ describe('govbot import, export and migrate', () => {
 
   it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\n');
-    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\n');
-    expect((await govbot(['migrate', 'down'], env)).out).toBe('0001_initial down success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\npending  0002_schedule\n');
+    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success, 0002_schedule up success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\n');
+    expect((await govbot(['migrate', 'down'], env)).out).toBe('0002_schedule down success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\npending  0002_schedule\n');
     expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
   });
 
@@ -96,5 +97,16 @@ describe('govbot import, export and migrate', () => {
     const { code, err } = await govbot(['migrate'], { DATABASE_URL: 'mysql://localhost/x' });
     expect(code).toBe(1);
     expect(err).toContain('DATABASE_URL: use file:PATH');
+  });
+});
+
+describe('govbot start', () => {
+  it('GIVEN commands on standard input THEN the console chat answers each line and exits at the end of input', async () => {
+    const env = { DATABASE_URL: tempDatabaseUrl(), EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-')) };
+    const { code, out } = await govbot(['start'], env, '/demo\n/as alice\n/reputation\n/vote poll:q1 option:1\n');
+    expect(code).toBe(0);
+    expect(out).toContain('> /demo\nLoaded round gr1');
+    expect(out).toContain('alice in round gr1: 76.11 points, tier A, voting factor 5.');
+    expect(out).toContain('Round gr1 is in its closed phase');
   });
 });

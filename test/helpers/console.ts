@@ -1,0 +1,41 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { commands } from '../../commands/index.ts';
+import { VoteWriter } from '../../src/db/votes.ts';
+import { ConsoleChat } from '../../src/platforms/console/chat.ts';
+import { runDueJobs } from '../../src/scheduler.ts';
+import { freshDb } from './db.ts';
+
+/** A console chat on a fresh database with a clock the test moves. */
+export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:') {
+  const db = await freshDb(url);
+  let now = new Date(start);
+  let output = '';
+  const errors: string[] = [];
+  const services = { db, votes: new VoteWriter(db), now: () => now, exportDir: mkdtempSync(join(tmpdir(), 'govbot-exports-')) };
+  const chat = await ConsoleChat.open(services, commands, { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) }, (t) => (output += t));
+  return {
+    db,
+    chat,
+    services,
+    errors,
+    /** Sends lines and returns what the chat wrote for them. */
+    async say(...lines: string[]): Promise<string> {
+      output = '';
+      for (const line of lines) await chat.handle(line);
+      return output;
+    },
+    /** Moves the clock and fires what fell due, as the scheduler does. */
+    async advanceTo(iso: string): Promise<string> {
+      now = new Date(iso);
+      output = '';
+      await runDueJobs({ db, now: () => now, announce: (_c, reply) => chat.announce(reply), logError: (m, d) => errors.push(`${m} ${String(d['error'])}`) });
+      return output;
+    },
+    async close() {
+      await services.votes.idle();
+      await db.destroy();
+    },
+  };
+}
