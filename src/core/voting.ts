@@ -65,11 +65,6 @@ export interface OptionTally {
 }
 export type View = 'tokenVotes' | 'quadraticVotes' | 'qualifiedVotes';
 export const VIEWS: readonly View[] = ['tokenVotes', 'quadraticVotes', 'qualifiedVotes'];
-export const VIEW_NAMES: Record<View, string> = {
-  tokenVotes: 'one token one vote',
-  quadraticVotes: 'quadratic',
-  qualifiedVotes: 'quadratic with reputation',
-};
 
 export interface QuestionTally {
   id: string;
