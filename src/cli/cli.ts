@@ -37,7 +37,7 @@ const communityOption = z
   .default('console:default')
   .transform((s) => {
     const [platform, ...chat] = s.split(':');
-    return { platform: platform!, chatId: chat.join(':') };
+    return { platform: platform!, chatId: chat.join(':'), name: s };
   });
 
 function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['options'], schema: S): z.output<S> {
@@ -89,7 +89,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
     );
     const data = await readRound(opts.positionals[0]);
     await withDatabase(config(), async (db) => {
-      const community = await ensureCommunity(db, { ...opts.community, name: `${opts.community.platform}:${opts.community.chatId}` });
+      const community = await ensureCommunity(db, opts.community);
       await importRound(db, community.id, data, { replace: opts.replace ?? false });
     });
     io.out(
@@ -104,7 +104,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
       z.object({ out: z.string().optional(), community: communityOption, positionals: z.tuple([z.string()], { error: 'name exactly one round id' }) }),
     );
     const text = await withDatabase(config(), async (db) => {
-      const community = await ensureCommunity(db, { ...opts.community, name: `${opts.community.platform}:${opts.community.chatId}` });
+      const community = await ensureCommunity(db, opts.community);
       const round = await findRound(db, community.id, opts.positionals[0]);
       if (!round) throw new CliError(`there is no round ${opts.positionals[0]} in ${opts.community.platform}:${opts.community.chatId}`);
       return serializeRoundFile(await loadRoundData(db, round));

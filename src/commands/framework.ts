@@ -78,7 +78,7 @@ export function resolve(commands: readonly Command[], inv: Invocation, isModerat
   }
   if (!action) throw new Error(`command ${command.name} has no action`);
   if (action.access === 'moderator' && !isModerator)
-    throw new UserError('not_moderator', `Only moderators may use ${usage(command, inv.subcommand).split(' ').slice(0, inv.subcommand ? 2 : 1).join(' ')}.`);
+    throw new UserError('not_moderator', `Only moderators may use /${[command.name, inv.subcommand].filter(Boolean).join(' ')}.`);
   const parsed = action.options.safeParse(inv.options);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));

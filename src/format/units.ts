@@ -14,7 +14,7 @@ export function formatUnits(amount: bigint, decimals: number, maxFraction = deci
 export function formatNumber(x: number, digits = 2): string {
   const [whole, fraction = ''] = x.toFixed(digits).split('.');
   const trimmed = fraction.replace(/0+$/, '');
-  return `${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${trimmed ? `.${trimmed}` : ''}`;
+  return `${group(whole!)}${trimmed ? `.${trimmed}` : ''}`;
 }
 
 /** "1,250.5" whole tokens → base units, exactly; null when it is not such a number or has too many decimals. */

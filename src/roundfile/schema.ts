@@ -73,15 +73,21 @@ const roundFileShape = z.strictObject({
 type Issue = { path: (string | number)[]; message: string };
 
 /** References between the lists: every id points at something that exists, and nothing is listed twice. */
+/** Records where a key was first seen; returns that earlier place when the key comes again. */
+function firstSeen<V>(seen: Map<string, V>, key: string, here: V): V | undefined {
+  const first = seen.get(key);
+  if (first === undefined) seen.set(key, here);
+  return first;
+}
+
 function crossCheck(f: RoundData): Issue[] {
   const issues: Issue[] = [];
   const indexOf = <T>(list: 'members' | 'proposals' | 'comments' | 'questions', items: readonly T[], key: (t: T) => string) => {
     const seen = new Map<string, number>();
     items.forEach((item, i) => {
       const k = key(item);
-      const first = seen.get(k);
-      if (first === undefined) seen.set(k, i);
-      else issues.push({ path: [list, i, 'id'], message: `"${k}" is already the id of ${list}[${first}]` });
+      const first = firstSeen(seen, k, i);
+      if (first !== undefined) issues.push({ path: [list, i, 'id'], message: `"${k}" is already the id of ${list}[${first}]` });
     });
     return seen;
   };
@@ -96,10 +102,8 @@ function crossCheck(f: RoundData): Issue[] {
   const walletOwner = new Map<string, string>();
   f.members.forEach((m, i) =>
     m.wallets.forEach((w, j) => {
-      const key = `${w.chain} ${w.address}`;
-      const owner = walletOwner.get(key);
+      const owner = firstSeen(walletOwner, `${w.chain} ${w.address}`, m.id);
       if (owner !== undefined) issues.push({ path: ['members', i, 'wallets', j, 'address'], message: `${w.address} on ${w.chain} is already a wallet of ${owner}` });
-      else walletOwner.set(key, m.id);
     }),
   );
   f.proposals.forEach((p, i) => mustExist(['proposals', i, 'author'], p.author, members, 'member'));
@@ -107,10 +111,8 @@ function crossCheck(f: RoundData): Issue[] {
   f.ratings.forEach((r, i) => {
     mustExist(['ratings', i, 'proposal'], r.proposal, proposals, 'proposal');
     mustExist(['ratings', i, 'rater'], r.rater, members, 'member');
-    const key = `${r.proposal} ${r.rater}`;
-    const first = rated.get(key);
+    const first = firstSeen(rated, `${r.proposal} ${r.rater}`, i);
     if (first !== undefined) issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
-    else rated.set(key, i);
   });
   f.comments.forEach((c, i) => {
     mustExist(['comments', i, 'author'], c.author, members, 'member');
@@ -120,10 +122,8 @@ function crossCheck(f: RoundData): Issue[] {
   f.reactions.forEach((r, i) => {
     mustExist(['reactions', i, 'comment'], r.comment, comments, 'comment');
     mustExist(['reactions', i, 'reactor'], r.reactor, members, 'member');
-    const key = `${r.comment} ${r.reactor} ${r.kind}`;
-    const first = reacted.get(key);
+    const first = firstSeen(reacted, `${r.comment} ${r.reactor} ${r.kind}`, i);
     if (first !== undefined) issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
-    else reacted.set(key, i);
   });
   f.votes.forEach((v, i) => {
     mustExist(['votes', i, 'member'], v.member, members, 'member');
