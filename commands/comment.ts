@@ -27,7 +27,7 @@ export default defineCommand({
         await audit(trx, ctx, round, 'comment.created', { key, proposal: proposal.key, text: o.text }, member.id);
         return key;
       });
-      return reply(text(`Comment ${key} by ${member.handle} on ${proposal.key}: ${o.text}`));
+      return { ...reply(text(`Comment ${key} by ${member.handle} on ${proposal.key}: ${o.text}`)), about: { kind: 'comment', round: round.key, key } };
     },
   }),
 });

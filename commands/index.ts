@@ -10,6 +10,7 @@ import poll from './poll.ts';
 import proposal from './proposal.ts';
 import rate from './rate.ts';
 import react from './react.ts';
+import retract from './retract.ts';
 import reputation from './reputation.ts';
 import rewards from './rewards.ts';
 import round from './round.ts';
@@ -18,4 +19,4 @@ import vote from './vote.ts';
 import wallet from './wallet.ts';
 
 /** Every chat command; each platform registers this same list. Adding a command is adding a file and a line here. */
-export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, exportRound];
+export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, exportRound];

@@ -14,10 +14,11 @@ export async function closePoll(db: Executor, round: RoundRow, questionId: strin
   return result.numUpdatedRows > 0n;
 }
 
+/** The final tally of a closed poll; its poll message shows it closed. */
 export async function tallyReply(db: Executor, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
   const report = await roundReport(db, round);
   const q = report.questions.find((x) => x.id === pollKey)!;
-  return reply(text(heading), pre(renderTally(q, report.token)));
+  return { ...reply(text(heading), pre(renderTally(q, report.token))), about: { kind: 'poll', round: round.key, key: pollKey, ended: true } };
 }
 
 export default defineCommand({
@@ -57,7 +58,8 @@ export default defineCommand({
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
             text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.`),
           ],
-          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1}` })),
+          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1} round:${round.key}` })),
+          about: { kind: 'poll', round: round.key, key },
         };
       },
     }),

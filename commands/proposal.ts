@@ -41,7 +41,10 @@ export default defineCommand({
           await audit(trx, ctx, round, 'proposal.submitted', { key, title: o.title }, member.id);
           return key;
         });
-        return reply(text(`Proposal ${key} "${o.title}" by ${member.handle} is submitted. Comment with /comment proposal:${key}, rate with /rate proposal:${key} stars:1-5.`));
+        return {
+          ...reply(text(`Proposal ${key} "${o.title}" by ${member.handle} is submitted. Comment with /comment proposal:${key}, rate with /rate proposal:${key} stars:1-5.`)),
+          about: { kind: 'proposal', round: round.key, key },
+        };
       },
     }),
 

@@ -11,23 +11,29 @@ export default defineCommand({
     description: 'React to a comment',
     access: 'member',
     options: options({
-      comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
+      comment: opt.comment,
       kind: z.enum(['upvote', 'positive', 'negative'], { error: 'kind is upvote, positive or negative' }).describe('upvote, positive or negative'),
+      remove: opt.flag.describe('Take the reaction back'),
       round: opt.round,
     }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
       requirePhase(round, ['draft', 'proposals', 'voting'], 'reacting');
-      const comment = await ctx.db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', o.comment).executeTakeFirst();
+      const comment = await ctx.db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', o.comment).where('retracted_at', 'is', null).executeTakeFirst();
       if (!comment) throw new UserError('unknown_comment', `There is no comment "${o.comment}" in round ${round.key}.`);
       const member = await ctx.member();
       if (comment.author_id === member.id) throw new UserError('self_feedback', 'Reactions to your own comments do not count.');
       await ctx.db.transaction().execute(async (trx) => {
+        if (o.remove) {
+          const removed = await trx.deleteFrom('reactions').where('comment_id', '=', comment.id).where('reactor_id', '=', member.id).where('kind', '=', o.kind).executeTakeFirst();
+          if (removed.numDeletedRows > 0n) await audit(trx, ctx, round, 'reaction.removed', { comment: o.comment, kind: o.kind }, member.id);
+          return;
+        }
         await enroll(trx, round, member, ctx.now());
         await trx.insertInto('reactions').values({ comment_id: comment.id, reactor_id: member.id, kind: o.kind }).onConflict((oc) => oc.columns(['comment_id', 'reactor_id', 'kind']).doNothing()).execute();
         await audit(trx, ctx, round, 'reaction.added', { comment: o.comment, kind: o.kind }, member.id);
       });
-      return privateReply(text(`Your ${o.kind} on ${o.comment} is counted.`));
+      return privateReply(text(o.remove ? `Your ${o.kind} on ${o.comment} is taken back.` : `Your ${o.kind} on ${o.comment} is counted.`));
     },
   }),
 });

@@ -4,7 +4,7 @@ import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { audit, newId, opt, resolveRound } from '../src/commands/support.ts';
+import { audit, newId, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
 import { formatPath } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
@@ -102,6 +102,28 @@ export default defineCommand({
       },
     }),
 
+    moderator: defineAction({
+      description: 'Name a member a moderator of the round (besides the chat\'s admins), or remove them',
+      access: 'moderator',
+      options: options({ member: opt.member, remove: opt.flag.describe('Remove instead of add'), round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const target = await resolveMember(ctx, o.member);
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          if (o.remove) await trx.deleteFrom('round_moderators').where('round_id', '=', round.id).where('member_id', '=', target.id).execute();
+          else
+            await trx
+              .insertInto('round_moderators')
+              .values({ round_id: round.id, member_id: target.id, added_at: ctx.now().toISOString() })
+              .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
+              .execute();
+          await audit(trx, ctx, round, o.remove ? 'moderator.removed' : 'moderator.added', { member: target.key }, moderator.id);
+        });
+        return reply(text(o.remove ? `${target.handle} is no longer a moderator of round ${round.key}.` : `${target.handle} is now a moderator of round ${round.key}.`));
+      },
+    }),
+
     show: defineAction({
       description: 'Show a round: phase, schedule, polls and rules',
       access: 'member',
@@ -121,7 +143,8 @@ export default defineCommand({
           ...polls.map((p) => `Poll ${p.key} (${p.status}${p.closes_at ? `, closes ${p.closes_at}` : ''}): ${p.text}`),
         ];
         const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}`;
-        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`));
+        const problems = await ctx.chatProblems();
+        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`), ...problems.map((p) => text(`⚠ ${p}`)));
       },
     }),
   },

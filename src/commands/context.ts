@@ -28,4 +28,6 @@ export interface CommandContext extends Services {
   member(): Promise<MemberRow>;
   /** Posts publicly in the community (tallies, published rewards). */
   announce(reply: Reply): Promise<void>;
+  /** What keeps the chat from working fully (the bot lacks a permission), in words for the moderators. */
+  chatProblems(): Promise<string[]>;
 }

@@ -19,8 +19,18 @@ export interface Attachment {
   content: string;
 }
 
+/** The thing a reply stands for; a chat links the message that shows it, so replies and reactions find their way back. */
+export interface Subject {
+  kind: 'proposal' | 'comment' | 'poll';
+  round: string;
+  key: string;
+  /** The thing is gone (a withdrawn comment) or finished (a closed poll): its messages are deleted or updated. */
+  ended?: boolean;
+}
+
 export interface Reply {
   blocks: Block[];
+  about?: Subject;
   /** Only the asker sees it (receipts, own reputation, errors). */
   private?: boolean;
   choices?: Choice[];

@@ -16,6 +16,11 @@ export const opt = {
   proposal: z.string().min(1).max(64).describe('Proposal id, such as p3'),
   member: z.string().min(1).max(100).describe('Member handle or id'),
   time: z.coerce.date({ error: 'write a date-time such as 2025-03-01T18:00:00Z' }),
+  /** A yes/no option: `--name` or `name:true` in text, a boolean where the platform has them. */
+  flag: z
+    .union([z.boolean(), z.enum(['true', 'false'], { error: 'write true or false' }).transform((v) => v === 'true')])
+    .optional(),
+  comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
 };
 
 /** The round named, or the community's latest one. */

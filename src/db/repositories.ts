@@ -169,6 +169,7 @@ export async function importRound(
         proposal_id: proposalIds.get(c.proposal)!,
         created_at: c.createdAt ?? null,
         position,
+        retracted_at: null,
       })),
     );
     await insertChunked(
@@ -255,13 +256,14 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .orderBy('proposals.position')
       .orderBy('rater.key')
       .execute(),
-    db.selectFrom('comments').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
+    db.selectFrom('comments').selectAll().where('round_id', '=', round.id).where('retracted_at', 'is', null).orderBy('position').execute(),
     db
       .selectFrom('reactions')
       .innerJoin('comments', 'comments.id', 'reactions.comment_id')
       .innerJoin('members as reactor', 'reactor.id', 'reactions.reactor_id')
       .select(['comments.key as comment', 'reactor.key as reactor', 'reactions.kind'])
       .where('comments.round_id', '=', round.id)
+      .where('comments.retracted_at', 'is', null)
       .orderBy('comments.position')
       .orderBy('reactor.key')
       .orderBy('reactions.kind')

@@ -46,6 +46,8 @@ export interface Database {
     proposal_id: string;
     created_at: string | null;
     position: number;
+    /** Set when the comment is withdrawn or its chat message deleted; it then earns nothing. */
+    retracted_at: string | null;
   };
   reactions: { comment_id: string; reactor_id: string; kind: string };
   questions: {
@@ -62,6 +64,11 @@ export interface Database {
   balances: { round_id: string; wallet_id: string; balance: string };
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
   jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null };
+  /** Which chat message (or forum topic) stands for which proposal, comment or poll. */
+  chat_links: { community_id: string; ref: string; round_id: string; kind: string; key: string };
+  handled_events: { platform: string; event_id: string; handled_at: string };
+  chat_choices: { id: string; community_id: string; command: string; created_at: string };
+  round_moderators: { round_id: string; member_id: string; added_at: string };
   audit_log: {
     id: string;
     community_id: string | null;

@@ -85,11 +85,11 @@ describe('govbot import, export and migrate', () => {
 
   it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\npending  0002_schedule\n');
-    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success, 0002_schedule up success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\n');
-    expect((await govbot(['migrate', 'down'], env)).out).toBe('0002_schedule down success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\npending  0002_schedule\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\npending  0002_schedule\npending  0003_chat\n');
+    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success, 0002_schedule up success, 0003_chat up success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\napplied  0003_chat\n');
+    expect((await govbot(['migrate', 'down'], env)).out).toBe('0003_chat down success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\npending  0003_chat\n');
     expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../../src/platforms/console/parse.ts';
+import { parseLine } from '../../src/commands/parse.ts';
 
 describe('console command lines', () => {
   it('GIVEN a subcommand, quoted options and a flag THEN they become the invocation', () => {

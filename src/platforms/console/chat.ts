@@ -5,7 +5,7 @@ import { dispatch, type Command, type Logger } from '../../commands/framework.ts
 import type { Reply } from '../../commands/reply.ts';
 import { ensureCommunity, ensureMember } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
-import { parseLine } from './parse.ts';
+import { parseLine } from '../../commands/parse.ts';
 import { renderForConsole } from './render.ts';
 
 export const CONSOLE_HELP = `Console chat. You are "you", a moderator. /help lists the commands; /demo loads a sample round.
@@ -66,6 +66,7 @@ export class ConsoleChat {
       member: () =>
         (member ??= ensureMember(this.services.db, this.community.id, actor, { adoptHandle: true, now: this.services.now() })),
       announce: (reply) => this.announce(reply),
+      chatProblems: async () => [],
     };
   }
 }

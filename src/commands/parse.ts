@@ -1,4 +1,4 @@
-import type { Invocation } from '../../commands/framework.ts';
+import type { Invocation } from './framework.ts';
 
 export type ParsedLine = { ok: true; invocation: Invocation; words: string[] } | { ok: false; error: string };
 
