@@ -43,7 +43,7 @@ export default defineCommand({
         });
         return {
           ...reply(text(`Proposal ${key} "${o.title}" by ${member.handle} is submitted. Comment with /comment proposal:${key}, rate with /rate proposal:${key} stars:1-5.`)),
-          about: { kind: 'proposal', round: round.key, key },
+          about: { kind: 'proposal', round: round.key, key, title: o.title },
         };
       },
     }),

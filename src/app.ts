@@ -6,7 +6,10 @@ import type { Config } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { VoteWriter } from './db/votes.ts';
 import { CONSOLE_HELP, ConsoleChat } from './platforms/console/chat.ts';
-import { startScheduler } from './scheduler.ts';
+import { runDueJobs, startScheduler, type SchedulerDeps } from './scheduler.ts';
+import { ChatRuntime } from './platforms/runtime.ts';
+import { TelegramChat } from './platforms/telegram/bot.ts';
+import { WebServer } from './web/server.ts';
 
 export interface RunIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -53,4 +56,60 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   await scheduler.stop();
   await services.votes.idle();
   await db.destroy();
+}
+
+export interface RunningBot {
+  telegram: TelegramChat;
+  web: WebServer | undefined;
+  /** Fires the scheduled jobs that are due now, as the scheduler does every ten seconds. */
+  runDueJobs(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The composition root for chat platforms: the same services and commands, Telegram in front of them. */
+export async function startBot(config: Config & { TELEGRAM_TOKEN: string }, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never' }): Promise<RunningBot> {
+  const db = await openDatabase(config.DATABASE_URL);
+  await migrateToLatest(db);
+  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR };
+  const runtime = new ChatRuntime(services, commands, options.logger);
+  const web = config.TELEGRAM_WEBHOOK_URL ? new WebServer() : undefined;
+  const telegram = new TelegramChat(runtime, {
+    token: config.TELEGRAM_TOKEN,
+    apiRoot: config.TELEGRAM_API_ROOT,
+    reactions: config.REACTION_EMOJI,
+    ...(web && config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
+  });
+  await telegram.start();
+  if (web) await web.listen(config.PORT);
+  const deps: SchedulerDeps = {
+    db,
+    now: services.now,
+    announce: async (communityId, reply) => telegram.announce(await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow(), reply),
+    logError: options.logger.error,
+  };
+  const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
+  await scheduler?.ready;
+  return {
+    telegram,
+    web,
+    runDueJobs: () => runDueJobs(deps),
+    async stop() {
+      await scheduler?.stop();
+      await telegram.stop();
+      await web?.close();
+      await services.votes.idle();
+      await db.destroy();
+    },
+  };
+}
+
+/** Runs the bot until the process is asked to stop (Ctrl-C, or SIGTERM from a service manager). */
+export async function runUntilSignal(config: Config & { TELEGRAM_TOKEN: string }, io: RunIo): Promise<void> {
+  const bot = await startBot(config, { logger: consoleLogger(io.write) });
+  io.write(`govbot is running in Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}. Ctrl-C stops it.\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await bot.stop();
 }

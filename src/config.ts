@@ -1,5 +1,19 @@
 import { z } from 'zod';
 import { DEFAULT_DATABASE_URL } from './db/database.ts';
+import { DEFAULT_REACTION_EMOJI, reactionEmojiSchema } from './platforms/reactions.ts';
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'write a full http(s) URL, such as https://example.org' });
+
+/** JSON text holding a value of the schema. */
+const json = <T extends z.ZodType>(schema: T, example: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `not JSON; write it like ${example}` });
+      return z.NEVER;
+    }
+  }).pipe(schema);
 
 const databaseUrl = z
   .string()
@@ -13,6 +27,16 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Where the console chat writes exported files. */
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
+  /** From @BotFather; when set, the bot runs in Telegram instead of the console. */
+  TELEGRAM_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'a bot token looks like 123456789:AAE… (ask @BotFather)').optional(),
+  /** Telegram's Bot API, or a self-hosted Bot API server. */
+  TELEGRAM_API_ROOT: httpUrl.default('https://api.telegram.org'),
+  /** The public URL Telegram posts updates to; without it, the bot long-polls. */
+  TELEGRAM_WEBHOOK_URL: httpUrl.optional(),
+  /** The port of the bot's web server (webhook). */
+  PORT: z.coerce.number({ error: 'PORT is a number' }).int().min(0).max(65535, 'PORT is at most 65535').default(8080),
+  /** Which emoji count as upvote, positive and negative feedback on comments. */
+  REACTION_EMOJI: json(reactionEmojiSchema, '{"upvote":["👍"],"positive":["🔥"],"negative":["👎"]}').default(DEFAULT_REACTION_EMOJI),
 });
 
 export type Config = z.output<typeof envSchema>;

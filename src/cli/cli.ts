@@ -6,7 +6,7 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import { describe, migrateToLatest, migrator, openDatabase, type Db } from '../db/database.ts';
 import { ensureCommunity, findRound, importRound, loadRoundData, RoundExistsError, WalletTakenError } from '../db/repositories.ts';
 import { renderReport } from '../format/report.ts';
-import { runConsole } from '../app.ts';
+import { runConsole, runUntilSignal } from '../app.ts';
 import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 
 export interface CliIo {
@@ -134,7 +134,10 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
 
   async start(args, io, config) {
     parse(args, {}, z.object({ positionals: z.tuple([]) }));
-    await runConsole(config(), { input: io.input, write: io.out });
+    const settings = config();
+    const { TELEGRAM_TOKEN } = settings;
+    if (TELEGRAM_TOKEN) await runUntilSignal({ ...settings, TELEGRAM_TOKEN }, { input: io.input, write: io.out });
+    else await runConsole(settings, { input: io.input, write: io.out });
   },
 };
 

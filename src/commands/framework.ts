@@ -97,7 +97,7 @@ export async function dispatch(commands: readonly Command[], ctx: CommandContext
     const { action, options } = resolve(commands, inv, ctx.actor.isModerator);
     return await action.run(ctx, options as never);
   } catch (error) {
-    if (error instanceof UserError) return privateReply(text(error.message));
+    if (error instanceof UserError) return { ...privateReply(text(error.message)), refused: error.code };
     logger.error('command failed', { command: inv.name, subcommand: inv.subcommand, actor: `${ctx.actor.platform}:${ctx.actor.userId}`, error });
     return privateReply(text('Something went wrong on our side; it has been logged for the moderators.'));
   }

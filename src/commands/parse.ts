@@ -51,3 +51,11 @@ export function parseLine(line: string): ParsedLine {
   }
   return { ok: true, invocation: { name: head.slice(1), subcommand, options }, words };
 }
+
+/** A command line as a chat member types it: like parseLine, but stray words are a mistake to point out. */
+export function parseCommandLine(line: string): { ok: true; invocation: Invocation } | { ok: false; error: string } {
+  const parsed = parseLine(line);
+  if (!parsed.ok) return parsed;
+  if (parsed.words.length > 0) return { ok: false, error: `Unexpected "${parsed.words.join(' ')}": write options as name:value, quoting values with spaces.` };
+  return { ok: true, invocation: parsed.invocation };
+}

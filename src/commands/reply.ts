@@ -1,4 +1,5 @@
 import type { Table } from '../format/table.ts';
+import type { UserErrorCode } from './errors.ts';
 
 /** What a command answers, platform-neutral; each adapter renders it its own way. */
 export type Block =
@@ -24,6 +25,8 @@ export interface Subject {
   kind: 'proposal' | 'comment' | 'poll';
   round: string;
   key: string;
+  /** A short name, for places that need one (a forum topic). */
+  title?: string;
   /** The thing is gone (a withdrawn comment) or finished (a closed poll): its messages are deleted or updated. */
   ended?: boolean;
 }
@@ -31,6 +34,8 @@ export interface Subject {
 export interface Reply {
   blocks: Block[];
   about?: Subject;
+  /** Set when the request was refused; adapters may show it as an alert, or drop it for silent gestures. */
+  refused?: UserErrorCode;
   /** Only the asker sees it (receipts, own reputation, errors). */
   private?: boolean;
   choices?: Choice[];

@@ -85,3 +85,17 @@ export async function isNamedModerator(db: Executor, communityId: string, platfo
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The proposal a comment is on, by keys. */
+export async function proposalOfComment(db: Executor, communityId: string, roundKey: string, commentKey: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('comments')
+    .innerJoin('rounds', 'rounds.id', 'comments.round_id')
+    .innerJoin('proposals', 'proposals.id', 'comments.proposal_id')
+    .select('proposals.key')
+    .where('rounds.community_id', '=', communityId)
+    .where('rounds.key', '=', roundKey)
+    .where('comments.key', '=', commentKey)
+    .executeTakeFirst();
+  return row?.key;
+}

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Actor, CommandContext, Services } from '../../commands/context.ts';
-import { dispatch, type Command, type Logger } from '../../commands/framework.ts';
+import type { Actor, Services } from '../../commands/context.ts';
+import type { Command, Logger } from '../../commands/framework.ts';
 import type { Reply } from '../../commands/reply.ts';
-import { ensureCommunity, ensureMember } from '../../db/repositories.ts';
+import { ensureCommunity } from '../../db/repositories.ts';
+import { ChatRuntime } from '../runtime.ts';
 import type { Community } from '../../db/schema.ts';
-import { parseLine } from '../../commands/parse.ts';
+import { parseCommandLine, parseLine } from '../../commands/parse.ts';
 import { renderForConsole } from './render.ts';
 
 export const CONSOLE_HELP = `Console chat. You are "you", a moderator. /help lists the commands; /demo loads a sample round.
@@ -15,13 +16,20 @@ export const CONSOLE_HELP = `Console chat. You are "you", a moderator. /help lis
 export class ConsoleChat {
   actor: Actor = { platform: 'console', userId: 'you', handle: 'you', isModerator: true };
 
+  private readonly runtime: ChatRuntime;
+
   private constructor(
     private readonly services: Services,
     readonly community: Community,
     private readonly commands: readonly Command[],
     private readonly logger: Logger,
     private readonly write: (text: string) => void,
-  ) {}
+  ) {
+    // The console acts as members of an imported round by their handles.
+    this.runtime = new ChatRuntime(services, commands, logger, { adoptHandle: true });
+  }
+
+  private readonly hooks = { announce: (reply: Reply) => this.announce(reply), chatProblems: async () => [] };
 
   static async open(services: Services, commands: readonly Command[], logger: Logger, write: (text: string) => void): Promise<ConsoleChat> {
     const community = await ensureCommunity(services.db, { platform: 'console', chatId: 'default', name: 'Console' });
@@ -45,8 +53,9 @@ export class ConsoleChat {
       this.actor = { platform: 'console', userId: name, handle: name, isModerator: invocation.options['moderator'] === true };
       return this.write(`You are now ${name}${this.actor.isModerator ? ', a moderator' : ''}.\n`);
     }
-    if (words.length > 0) return this.write(`(only you see this)\nUnexpected "${words.join(' ')}": write options as name:value, quoting values with spaces.\n`);
-    const reply = await dispatch(this.commands, this.context(), invocation, this.logger);
+    const command = parseCommandLine(line);
+    if (!command.ok) return this.write(`(only you see this)\n${command.error}\n`);
+    const reply = await this.runtime.run(this.community, this.actor, command.invocation, this.hooks);
     this.write(`${renderForConsole(reply)}\n`);
     for (const file of reply.attachments ?? []) {
       await mkdir(this.services.exportDir, { recursive: true });
@@ -54,19 +63,5 @@ export class ConsoleChat {
       await writeFile(path, file.content);
       this.write(`(attachment written to ${path})\n`);
     }
-  }
-
-  private context(): CommandContext {
-    const actor = this.actor;
-    let member: ReturnType<CommandContext['member']> | undefined;
-    return {
-      ...this.services,
-      community: this.community,
-      actor,
-      member: () =>
-        (member ??= ensureMember(this.services.db, this.community.id, actor, { adoptHandle: true, now: this.services.now() })),
-      announce: (reply) => this.announce(reply),
-      chatProblems: async () => [],
-    };
   }
 }

@@ -1,0 +1,62 @@
+import type { Actor, CommandContext, Services } from '../commands/context.ts';
+import { dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
+import type { Reply, Subject } from '../commands/reply.ts';
+import { ensureMember } from '../db/repositories.ts';
+import type { Community } from '../db/schema.ts';
+import { firstDelivery } from '../db/chat.ts';
+
+/** What an adapter offers a command beyond the services: posting in the community, saying what is not working. */
+export interface ChatHooks {
+  announce(reply: Reply): Promise<void>;
+  chatProblems(): Promise<string[]>;
+}
+
+/**
+ * The part every chat platform shares: builds the command context for a community and an actor, runs the command,
+ * and remembers which events were handled. Adapters translate their platform's events to calls of this.
+ */
+export class ChatRuntime {
+  constructor(
+    readonly services: Services,
+    readonly commands: readonly Command[],
+    readonly logger: Logger,
+    private readonly options: { adoptHandle?: boolean } = {},
+  ) {}
+
+  context(community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
+    let member: ReturnType<CommandContext['member']> | undefined;
+    return {
+      ...this.services,
+      community,
+      actor,
+      member: () => (member ??= ensureMember(this.services.db, community.id, actor, { adoptHandle: this.options.adoptHandle ?? false, now: this.services.now() })),
+      announce: (reply) => hooks.announce(reply),
+      chatProblems: () => hooks.chatProblems(),
+    };
+  }
+
+  run(community: Community, actor: Actor, invocation: Invocation, hooks: ChatHooks): Promise<Reply> {
+    return dispatch(this.commands, this.context(community, actor, hooks), invocation, this.logger);
+  }
+
+  /** True the first time an event id is seen on a platform; a redelivery is then ignored. */
+  firstDelivery(platform: string, eventId: string): Promise<boolean> {
+    return firstDelivery(this.services.db, platform, eventId, this.services.now());
+  }
+}
+
+/**
+ * Fills options a command leaves out from the message it answers: `/rate stars:4` in reply to a proposal's message
+ * rates that proposal, `/retract` in reply to a comment withdraws it.
+ */
+export function withSubject(commands: readonly Command[], invocation: Invocation, subject: Subject | undefined): Invocation {
+  if (!subject) return invocation;
+  const command = commands.find((c) => c.name === invocation.name);
+  const action = command?.action ?? (invocation.subcommand ? command?.subcommands?.[invocation.subcommand] : undefined);
+  if (!action) return invocation;
+  const shape = action.options.shape;
+  const options = { ...invocation.options };
+  if (subject.kind in shape && options[subject.kind] === undefined) options[subject.kind] = subject.key;
+  if ('round' in shape && options['round'] === undefined) options['round'] = subject.round;
+  return { ...invocation, options };
+}
