@@ -33,6 +33,10 @@ export class WebServer {
     return server.address() as AddressInfo;
   }
 
+  address(): AddressInfo | undefined {
+    return (this.server?.address() as AddressInfo | null) ?? undefined;
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     if (!server) return;

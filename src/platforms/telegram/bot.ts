@@ -29,6 +29,8 @@ const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'message
 /** How long a group's admin list is trusted before it is asked again. */
 const ADMIN_CACHE_MS = 60_000;
 const MAX_ATTEMPTS = 5;
+/** Telegraf types its abort signal with an old polyfill's type; Node's own signal is what it passes to fetch. */
+type TelegrafSignal = NonNullable<Parameters<Telegraf['telegram']['callApi']>[2]>['signal'];
 
 /** Where a reply goes: the chat and message it answers, and the forum topic it was asked in. */
 interface Origin {
@@ -54,6 +56,7 @@ export class TelegramChat {
   private botId = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private polling: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
   private readonly chats = new Map<number, Promise<Chat>>();
 
@@ -94,15 +97,39 @@ export class TelegramChat {
       webhook.server.route(url.pathname, handler);
       return;
     }
-    this.polling = this.bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).catch((error) => this.runtime.logger.error('telegram polling stopped', { error }));
+    await this.call(() => this.bot.telegram.deleteWebhook());
+    this.polling = this.poll();
   }
 
   async stop(): Promise<void> {
-    if (this.polling) {
-      this.bot.stop('shutdown');
-      await this.polling;
-    }
+    this.stopping.abort();
+    await this.polling;
     await this.queue;
+  }
+
+  /**
+   * Long polling: asks for the updates after the last one handled. Asking with an offset is what confirms the earlier
+   * ones, so after a crash Telegram sends the unconfirmed ones again; the handled-events table drops the repeats.
+   */
+  private async poll(): Promise<void> {
+    let offset = 0;
+    let failures = 0;
+    const signal = this.stopping.signal;
+    while (!signal.aborted) {
+      try {
+        const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, timeout: 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }));
+        failures = 0;
+        for (const update of updates) {
+          await this.bot.handleUpdate(update);
+          offset = update.update_id + 1;
+        }
+      } catch (error) {
+        if (signal.aborted) return;
+        // Network trouble or Telegram's own: wait, longer each time up to a minute, and ask again.
+        this.runtime.logger.error('telegram getUpdates failed', { error: String(error) });
+        await sleep(Math.min(60_000, 500 * 2 ** failures++), undefined, { signal }).catch(() => undefined);
+      }
+    }
   }
 
   /** Posts into a community's group: scheduled closes, published results. */
@@ -250,10 +277,11 @@ export class TelegramChat {
   /** Private replies asked for in a group go to a direct message; if the member never started the bot, to the group. */
   private async deliver(community: Community, reply: Reply, origin: Origin): Promise<void> {
     if (reply.private && origin.chatId !== origin.user.id) {
-      if (await this.sendPrivately(origin.user, reply)) return;
-      const note = text(`(@${this.username} could not write to you privately: open a chat with it and press Start.)`);
-      await this.post(origin.chatId, { ...reply, blocks: [...reply.blocks, note] }, origin);
-      return;
+      if (!(await this.sendPrivately(origin.user, reply))) {
+        const note = text(`(@${this.username} could not write to you privately: open a chat with it and press Start.)`);
+        await this.post(origin.chatId, { ...reply, blocks: [...reply.blocks, note] }, origin);
+      }
+      return this.remember(community, origin.chatId, reply, []);
     }
     const topic = reply.about?.kind === 'proposal' && !reply.about.ended ? await this.openTopic(origin.chatId, reply.about) : undefined;
     const sent = await this.post(origin.chatId, reply, origin);
