@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { govbot } from '../helpers/cli.ts';
+import { FakeTelegram } from '../fakes/telegram.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
 
 const SAMPLE = 'examples/governance-round-1.json';
@@ -98,9 +99,31 @@ describe('govbot import, export and migrate', () => {
     expect(code).toBe(1);
     expect(err).toContain('DATABASE_URL: use file:PATH');
   });
+
+  it('GIVEN unusable Telegram settings THEN each is named with what it should look like, before anything starts', async () => {
+    const { code, err } = await govbot(['start'], { TELEGRAM_TOKEN: 'my-token', TELEGRAM_WEBHOOK_URL: 'example.org/hook', PORT: '99999', REACTION_EMOJI: '{"upvote":"👍"}' });
+    expect(code).toBe(1);
+    expect(err).toContain('TELEGRAM_TOKEN: a bot token looks like 123456789:AAE… (ask @BotFather)');
+    expect(err).toContain('TELEGRAM_WEBHOOK_URL: write a full http(s) URL');
+    expect(err).toContain('PORT: PORT is at most 65535');
+    expect(err).toContain('REACTION_EMOJI.upvote:');
+  });
 });
 
 describe('govbot start', () => {
+  it('GIVEN TELEGRAM_TOKEN THEN it runs in Telegram until asked to stop', async () => {
+    const fake = await FakeTelegram.start();
+    const env = { DATABASE_URL: tempDatabaseUrl(), TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url };
+    const running = govbot(['start'], env);
+    while (!fake.calls.some((c) => c.method === 'getUpdates')) await new Promise((r) => setTimeout(r, 10));
+    process.emit('SIGTERM');
+    const { code, out } = await running;
+    await fake.close();
+    expect(code).toBe(0);
+    expect(out).toContain('govbot is running in Telegram (long polling)');
+    expect(fake.commands.get('all_chat_administrators')!.length).toBeGreaterThan(10);
+  });
+
   it('GIVEN commands on standard input THEN the console chat answers each line and exits at the end of input', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl(), EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-')) };
     const { code, out } = await govbot(['start'], env, '/demo\n/as alice\n/reputation\n/vote poll:q1 option:1\n');
