@@ -117,7 +117,7 @@ describe('telegram: delivery', () => {
     const bob = h.fake.user(202, 'bob');
     await h.say(h.moderator, '/round create id:r1 name:R');
     await h.say(alice, '/proposal submit title:"Fund the docs" text:"Docs matter"');
-    const [[thread, name]] = [...h.fake.topics(GROUP)];
+    const [thread, name] = [...h.fake.topics(GROUP)][0]!;
     expect(name).toBe('p1: Fund the docs');
     expect(h.fake.messagesIn(GROUP, thread!)[0]!.text).toContain('Proposal p1 "Fund the docs"');
     expect(await h.say(bob, 'Good idea', { thread: thread! })).toBe('');
