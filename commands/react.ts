@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { privateReply, text } from '../src/commands/reply.ts';
-import { audit, enroll, opt, requirePhase, resolveRound } from '../src/commands/support.ts';
+import { audit, enroll, opt, requirePhase, resolveComment, resolveRound } from '../src/commands/support.ts';
 
 export default defineCommand({
   name: 'react',
@@ -19,8 +19,7 @@ export default defineCommand({
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
       requirePhase(round, ['draft', 'proposals', 'voting'], 'reacting');
-      const comment = await ctx.db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', o.comment).where('retracted_at', 'is', null).executeTakeFirst();
-      if (!comment) throw new UserError('unknown_comment', `There is no comment "${o.comment}" in round ${round.key}.`);
+      const comment = await resolveComment(ctx.db, round, o.comment);
       const member = await ctx.member();
       if (comment.author_id === member.id) throw new UserError('self_feedback', 'Reactions to your own comments do not count.');
       await ctx.db.transaction().execute(async (trx) => {

@@ -1,7 +1,7 @@
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { privateReply, text } from '../src/commands/reply.ts';
-import { audit, opt, requirePhase, resolveRound } from '../src/commands/support.ts';
+import { audit, opt, requirePhase, resolveComment, resolveRound } from '../src/commands/support.ts';
 
 export default defineCommand({
   name: 'retract',
@@ -13,8 +13,7 @@ export default defineCommand({
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
       requirePhase(round, ['draft', 'proposals', 'voting'], 'withdrawing a comment');
-      const comment = await ctx.db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', o.comment).where('retracted_at', 'is', null).executeTakeFirst();
-      if (!comment) throw new UserError('unknown_comment', `There is no comment "${o.comment}" in round ${round.key}.`);
+      const comment = await resolveComment(ctx.db, round, o.comment);
       const member = await ctx.member();
       if (comment.author_id !== member.id && !ctx.actor.isModerator) throw new UserError('not_moderator', `Only its author or a moderator may withdraw ${o.comment}.`);
       await ctx.db.transaction().execute(async (trx) => {

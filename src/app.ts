@@ -8,6 +8,7 @@ import { VoteWriter } from './db/votes.ts';
 import { CONSOLE_HELP, ConsoleChat } from './platforms/console/chat.ts';
 import { runDueJobs, startScheduler, type SchedulerDeps } from './scheduler.ts';
 import { ChatRuntime } from './platforms/runtime.ts';
+import { forgetHandledEvents } from './db/chat.ts';
 import { TelegramChat } from './platforms/telegram/bot.ts';
 import { WebServer } from './web/server.ts';
 
@@ -71,6 +72,8 @@ export async function startBot(config: Config & { TELEGRAM_TOKEN: string }, opti
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
   const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR };
+  // Telegram redelivers an update for at most a day; a week of handled ids is plenty.
+  await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
   const runtime = new ChatRuntime(services, commands, options.logger);
   const web = config.TELEGRAM_WEBHOOK_URL ? new WebServer() : undefined;
   const telegram = new TelegramChat(runtime, {

@@ -42,6 +42,13 @@ export async function resolvePoll(db: Executor, round: RoundRow, key: string): P
   return { ...q, options: options.map((o) => o.label) };
 }
 
+/** A comment of the round that still counts (not withdrawn). */
+export async function resolveComment(db: Executor, round: RoundRow, key: string): Promise<{ id: string; author_id: string }> {
+  const comment = await db.selectFrom('comments').select(['id', 'author_id']).where('round_id', '=', round.id).where('key', '=', key).where('retracted_at', 'is', null).executeTakeFirst();
+  if (!comment) throw new UserError('unknown_comment', `There is no comment "${key}" in round ${round.key}.`);
+  return comment;
+}
+
 /** A member of the community by handle or id. */
 export async function resolveMember(ctx: CommandContext, ref: string): Promise<MemberRow> {
   const found = await ctx.db

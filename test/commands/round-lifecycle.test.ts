@@ -6,6 +6,7 @@ import { renderRewards, renderTally } from '../../src/format/report.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
 import { govbot } from '../helpers/cli.ts';
 import { consoleHarness } from '../helpers/console.ts';
+import { expectPostsMatchReplay } from '../helpers/audit.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
 
 let harness: Awaited<ReturnType<typeof consoleHarness>>;
@@ -70,16 +71,12 @@ describe('a whole round through the console', () => {
     const exported = readFileSync(join(harness.services.exportDir, 'gr2.json'), 'utf8');
 
     // An auditor replays the export: every number the chat showed comes out again.
-    const report = computeReport(parseRoundFileText(exported));
+    const report = expectPostsMatchReplay(exported, { pollClosed: q1Closed, tally, rewards });
     expect(report.members).toHaveLength(20);
     expect(report.members.find((m) => m.id === 'console:m20')!.excluded).toBe(true);
-    const [q1, q2] = report.questions;
-    expect(q1Closed).toContain(renderTally(q1!, report.token));
-    expect(tally).toContain(renderTally(q1!, report.token));
-    expect(tally).toContain(renderTally(q2!, report.token));
-    expect(rewards).toContain(renderRewards(report));
+    const [, q2] = report.questions;
     expect(q2!.options.map((o) => o.voters)).toEqual([13, 7]);
-    expect(report.rewards.amounts.reduce((s, a) => s + a.amount, 0n) + report.rewards.undistributed).toBe(10n ** 21n);
+    expect(report.rewards.pool).toBe(10n ** 21n);
     expect(report.rewards.amounts.some((a) => a.member === 'console:m20')).toBe(false);
     expect(leaderboard).toContain('tier');
 

@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeReport } from '../../../src/core/report.ts';
-import { renderRewards, renderTally } from '../../../src/format/report.ts';
 import { openDatabase } from '../../../src/db/database.ts';
-import { parseRoundFileText } from '../../../src/roundfile/schema.ts';
+import { expectPostsMatchReplay } from '../../helpers/audit.ts';
 import type { SentMessage } from '../../fakes/telegram.ts';
 import { GROUP, telegramHarness } from '../../helpers/telegram.ts';
 
@@ -114,15 +112,10 @@ describe('a whole round in a Telegram group', () => {
     expect(exported.file_name).toBe('gr2.json');
 
     // An auditor replays the export: every number the group saw comes out again.
-    const report = computeReport(parseRoundFileText(exported.content));
+    const report = expectPostsMatchReplay(exported.content, { pollClosed: q1Closed, tally, rewards });
     expect(report.members).toHaveLength(20);
-    const [r1, r2] = report.questions;
-    expect(q1Closed).toContain(renderTally(r1!, report.token));
-    expect(tally).toContain(renderTally(r1!, report.token));
-    expect(tally).toContain(renderTally(r2!, report.token));
-    expect(rewards).toContain(renderRewards(report));
-    expect(r2!.options.map((o) => o.voters)).toEqual([13, 7]);
-    expect(report.rewards.amounts.reduce((s, a) => s + a.amount, 0n) + report.rewards.undistributed).toBe(10n ** 21n);
+    expect(report.questions[1]!.options.map((o) => o.voters)).toEqual([13, 7]);
+    expect(report.rewards.pool).toBe(10n ** 21n);
 
     // What the chat did is what the round file holds: 28 comments and one more, less the withdrawn one, each once.
     const file = JSON.parse(exported.content) as { comments: unknown[]; reactions: { reactor: string; comment: string; kind: string }[] };
