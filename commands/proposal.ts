@@ -25,6 +25,7 @@ export default defineCommand({
     submit: defineAction({
       description: 'Submit a proposal',
       access: 'member',
+      form: ['title', 'text'],
       options: options({
         title: z.string().trim().min(3).max(300).describe('Title of the proposal'),
         text: z.string().trim().min(1).max(20_000).describe('What you propose, and why'),

@@ -36,7 +36,10 @@ export default defineCommand({
           await trx.insertInto('rounds').values(round).execute();
           await audit(trx, ctx, round, 'round.created', { key: o.id, name: o.name }, moderator.id);
         });
-        return reply(text(`Round ${o.id} "${o.name}" is created, in its draft phase. Next: /round config, /round schedule, /poll open.`));
+        return {
+          ...reply(text(`Round ${o.id} "${o.name}" is created, in its draft phase. Next: /round config, /round schedule, /poll open.`)),
+          about: { kind: 'round', round: o.id, key: o.id },
+        };
       },
     }),
 

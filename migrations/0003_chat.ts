@@ -34,6 +34,17 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 
+  // Discord reports reactions one emoji at a time: each member's emoji per message are kept, so that the feedback
+  // kinds they add up to can be compared before and after (❤ and 🔥 are both "positive").
+  await db.schema
+    .createTable('chat_reactions')
+    .addColumn('community_id', 'text', (c) => c.notNull().references('communities.id').onDelete('cascade'))
+    .addColumn('ref', 'text', (c) => c.notNull())
+    .addColumn('user_id', 'text', (c) => c.notNull())
+    .addColumn('emoji', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('chat_reactions_pk', ['community_id', 'ref', 'user_id', 'emoji'])
+    .execute();
+
   await db.schema
     .createTable('round_moderators')
     .addColumn('round_id', 'text', (c) => c.notNull().references('rounds.id').onDelete('cascade'))
@@ -49,6 +60,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('comments').dropColumn('retracted_at').execute();
   await db.schema.dropTable('round_moderators').execute();
+  await db.schema.dropTable('chat_reactions').execute();
   await db.schema.dropTable('chat_choices').execute();
   await db.schema.dropTable('handled_events').execute();
   await db.schema.dropTable('chat_links').execute();

@@ -56,7 +56,7 @@ async function changePhase(db: Executor, round: RoundRow, phase: string, now: Da
     voting: `Voting has opened in round ${round.key}: /poll list.`,
     closed: `Round ${round.key} is closed. /tally and /leaderboard show the results.`,
   };
-  return async () => ({ blocks: [text(message[phase] ?? `Round ${round.key} is now in its ${phase} phase.`)] });
+  return async () => ({ blocks: [text(message[phase] ?? `Round ${round.key} is now in its ${phase} phase.`)], about: { kind: 'round', round: round.key, key: round.key } });
 }
 
 async function closeScheduledPoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<Announcement> {

@@ -11,6 +11,8 @@ export interface Action<S extends Options = Options> {
   /** Option schemas; `.describe()` texts become the help on every platform. */
   options: S;
   access: Access;
+  /** Long-text options a platform with forms asks for in one (a Discord modal) when they are not given. */
+  form?: readonly string[];
   run(ctx: CommandContext, options: z.output<S>): Promise<Reply>;
 }
 

@@ -59,3 +59,12 @@ export function parseCommandLine(line: string): { ok: true; invocation: Invocati
   if (parsed.words.length > 0) return { ok: false, error: `Unexpected "${parsed.words.join(' ')}": write options as name:value, quoting values with spaces.` };
   return { ok: true, invocation: parsed.invocation };
 }
+
+/** The command line that parses back to an invocation: what a stored button or form runs. */
+export function formatCommandLine(invocation: Invocation): string {
+  const quote = (v: string) => (/^[^\s"]+$/.test(v) ? v : `"${v.replace(/"/g, '\\"')}"`);
+  const options = Object.entries(invocation.options)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}:${quote(String(v))}`);
+  return ['/' + invocation.name, invocation.subcommand, ...options].filter(Boolean).join(' ');
+}

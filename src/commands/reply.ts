@@ -22,7 +22,7 @@ export interface Attachment {
 
 /** The thing a reply stands for; a chat links the message that shows it, so replies and reactions find their way back. */
 export interface Subject {
-  kind: 'proposal' | 'comment' | 'poll';
+  kind: 'round' | 'proposal' | 'comment' | 'poll';
   round: string;
   key: string;
   /** A short name, for places that need one (a forum topic). */

@@ -99,3 +99,30 @@ export async function proposalOfComment(db: Executor, communityId: string, round
     .executeTakeFirst();
   return row?.key;
 }
+
+/** Adds or removes one emoji of a member on a message; returns the member's emoji there before and after. */
+export async function toggleChatReaction(db: Executor, communityId: string, ref: string, userId: string, emoji: string, present: boolean): Promise<{ before: string[]; after: string[] }> {
+  const list = async () =>
+    (await db.selectFrom('chat_reactions').select('emoji').where('community_id', '=', communityId).where('ref', '=', ref).where('user_id', '=', userId).orderBy('emoji').execute()).map((r) => r.emoji);
+  const before = await list();
+  if (present)
+    await db.insertInto('chat_reactions').values({ community_id: communityId, ref, user_id: userId, emoji }).onConflict((oc) => oc.columns(['community_id', 'ref', 'user_id', 'emoji']).doNothing()).execute();
+  else await db.deleteFrom('chat_reactions').where('community_id', '=', communityId).where('ref', '=', ref).where('user_id', '=', userId).where('emoji', '=', emoji).execute();
+  return { before, after: await list() };
+}
+
+/** The chat account of a comment's author on a platform. */
+export async function commentAuthor(db: Executor, communityId: string, roundKey: string, commentKey: string, platform: string): Promise<{ userId: string; handle: string } | undefined> {
+  const row = await db
+    .selectFrom('comments')
+    .innerJoin('rounds', 'rounds.id', 'comments.round_id')
+    .innerJoin('members', 'members.id', 'comments.author_id')
+    .innerJoin('member_accounts', 'member_accounts.member_id', 'members.id')
+    .select(['member_accounts.platform_user_id', 'members.handle'])
+    .where('rounds.community_id', '=', communityId)
+    .where('rounds.key', '=', roundKey)
+    .where('comments.key', '=', commentKey)
+    .where('member_accounts.platform', '=', platform)
+    .executeTakeFirst();
+  return row && { userId: row.platform_user_id, handle: row.handle };
+}

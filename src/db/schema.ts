@@ -68,6 +68,7 @@ export interface Database {
   chat_links: { community_id: string; ref: string; round_id: string; kind: string; key: string };
   handled_events: { platform: string; event_id: string; handled_at: string };
   chat_choices: { id: string; community_id: string; command: string; created_at: string };
+  chat_reactions: { community_id: string; ref: string; user_id: string; emoji: string };
   round_moderators: { round_id: string; member_id: string; added_at: string };
   audit_log: {
     id: string;

@@ -1,4 +1,5 @@
 import type { Block, Reply } from '../../commands/reply.ts';
+import { cut } from '../../format/cut.ts';
 import { renderTable } from '../../format/table.ts';
 
 /** Telegram's limit on a message's text, counted after HTML entities are parsed. */
@@ -12,21 +13,6 @@ export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replac
 interface Piece {
   html: string;
   length: number;
-}
-
-/** Cuts text into parts of at most `limit` characters, at a line break, else a space, else anywhere. */
-export function cut(text: string, limit: number): string[] {
-  const parts: string[] = [];
-  let rest = text;
-  while (rest.length > limit) {
-    const window = rest.slice(0, limit);
-    const at = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '));
-    const end = at > limit / 2 ? at : limit;
-    parts.push(rest.slice(0, end));
-    rest = rest.slice(end).replace(/^[\n ]/, '');
-  }
-  parts.push(rest);
-  return parts;
 }
 
 function pieces(block: Block, limit: number): Piece[] {

@@ -1,0 +1,131 @@
+import type { z } from 'zod';
+import { actionsOf, type Action, type Command } from '../../commands/framework.ts';
+import { SUGGESTED_OPTIONS } from '../../commands/suggest.ts';
+
+/** Discord's application command option types (https://discord.com/developers/docs/interactions/application-commands). */
+export const OptionType = { Subcommand: 1, String: 3, Integer: 4, Boolean: 5, Number: 10 } as const;
+
+export interface OptionJson {
+  type: number;
+  name: string;
+  description: string;
+  required?: boolean;
+  choices?: { name: string; value: string }[];
+  min_length?: number;
+  max_length?: number;
+  min_value?: number;
+  max_value?: number;
+  autocomplete?: boolean;
+  options?: OptionJson[];
+}
+
+export interface CommandJson {
+  name: string;
+  description: string;
+  type: 1;
+  options: OptionJson[];
+  /** Manage Server, for commands only moderators may use; Discord hides them from others by default. */
+  default_member_permissions: string | null;
+  /** Guilds only: a round lives in a server. */
+  contexts: number[];
+}
+
+/** Discord's documented limits on a chat input command. */
+export const LIMITS = { name: 32, description: 100, options: 25, choices: 25, stringLength: 6000, commandChars: 4000 } as const;
+const MANAGE_GUILD = String(1 << 5);
+const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
+
+const describe = (text: string | undefined, fallback: string) => (text || fallback).slice(0, LIMITS.description);
+
+/** Looks through optional, default and pipe wrappers to the schema that reads the raw value. */
+function innermost(schema: z.ZodType): { schema: z.ZodType; required: boolean } {
+  let inner = schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } };
+  let required = true;
+  for (;;) {
+    const def = inner._zod.def;
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+      required = false;
+      inner = def.innerType as typeof inner;
+    } else if (def.type === 'pipe' && def.in) inner = def.in as typeof inner;
+    else return { schema: inner, required };
+  }
+}
+
+/** One option, typed from its zod schema: numbers, yes/no, fixed choices, bounded strings. */
+export function optionJson(name: string, outer: z.ZodType, form: readonly string[] = []): OptionJson {
+  const { schema, required } = innermost(outer);
+  const s = schema as z.ZodType & { _zod: { def: { type: string } }; isInt?: boolean; minValue?: number | null; maxValue?: number | null; minLength?: number | null; maxLength?: number | null; options?: unknown[] };
+  const base = { name, description: describe(outer.description, name), required: required && !form.includes(name) };
+  const bounded = (v: number | null | undefined) => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
+  switch (s._zod.def.type) {
+    case 'number':
+      return { ...base, type: s.isInt ? OptionType.Integer : OptionType.Number, ...(bounded(s.minValue) !== undefined && { min_value: s.minValue! }), ...(bounded(s.maxValue) !== undefined && { max_value: s.maxValue! }), ...(SUGGESTED_OPTIONS.has(name) && { autocomplete: true }) };
+    case 'boolean':
+    case 'literal':
+    case 'union':
+      return { ...base, type: OptionType.Boolean };
+    case 'enum':
+      return { ...base, type: OptionType.String, choices: (s.options as string[]).slice(0, LIMITS.choices).map((v) => ({ name: v, value: v })) };
+    default: {
+      const min = bounded(s.minLength);
+      const max = bounded(s.maxLength);
+      return {
+        ...base,
+        type: OptionType.String,
+        ...(min !== undefined && min > 0 && { min_length: Math.min(min, LIMITS.stringLength) }),
+        ...(max !== undefined ? { max_length: Math.min(max, LIMITS.stringLength) } : {}),
+        ...(SUGGESTED_OPTIONS.has(name) && { autocomplete: true }),
+      };
+    }
+  }
+}
+
+/** Discord wants required options first. */
+const optionsOf = (action: Action): OptionJson[] =>
+  Object.entries(action.options.shape)
+    .map(([name, schema]) => optionJson(name, schema as z.ZodType, action.form))
+    .sort((a, b) => Number(b.required) - Number(a.required));
+
+/** The slash commands, built from the same zod schemas every platform validates with. */
+export function slashCommands(commands: readonly Command[]): CommandJson[] {
+  return commands.map((command) => ({
+    name: command.name,
+    description: describe(command.description, command.name),
+    type: 1,
+    options: command.action
+      ? optionsOf(command.action)
+      : Object.entries(command.subcommands).map(([sub, action]) => ({ type: OptionType.Subcommand, name: sub, description: describe(action.description, sub), options: optionsOf(action) })),
+    default_member_permissions: actionsOf(command).every((a) => a.access === 'moderator') ? MANAGE_GUILD : null,
+    contexts: [0],
+  }));
+}
+
+/** What Discord counts against a command's 4000 characters: every name, description and choice. */
+function countChars(o: { name: string; description: string; options?: OptionJson[] | undefined; choices?: { name: string; value: string }[] | undefined }): number {
+  return o.name.length + o.description.length + (o.choices ?? []).reduce((n, c) => n + c.name.length + c.value.length, 0) + (o.options ?? []).reduce((n, x) => n + countChars(x), 0);
+}
+
+/** What in the commands Discord would refuse: names, lengths, counts, order. Empty when all is well. */
+export function limitProblems(commands: readonly CommandJson[]): string[] {
+  const problems: string[] = [];
+  const check = (path: string, o: { name: string; description: string; options?: OptionJson[] | undefined; choices?: unknown[] | undefined }) => {
+    if (!NAME.test(o.name)) problems.push(`${path}: name "${o.name}" is not 1–32 lowercase letters, digits, - or _`);
+    if (o.description.length < 1 || o.description.length > LIMITS.description) problems.push(`${path}: description is ${o.description.length} characters (1–100)`);
+    if ((o.options?.length ?? 0) > LIMITS.options) problems.push(`${path}: ${o.options!.length} options (at most 25)`);
+    if ((o.choices?.length ?? 0) > LIMITS.choices) problems.push(`${path}: ${o.choices!.length} choices (at most 25)`);
+    const opts = o.options ?? [];
+    const firstOptional = opts.findIndex((x) => x.type !== OptionType.Subcommand && !x.required);
+    if (firstOptional >= 0 && opts.slice(firstOptional).some((x) => x.required)) problems.push(`${path}: a required option comes after an optional one`);
+    for (const x of opts) {
+      check(`${path} ${x.name}`, x);
+      if ((x.max_length ?? 0) > LIMITS.stringLength) problems.push(`${path} ${x.name}: max_length above 6000`);
+    }
+  };
+  for (const c of commands) {
+    check(`/${c.name}`, c);
+    const chars = countChars(c);
+    if (chars > LIMITS.commandChars) problems.push(`/${c.name}: ${chars} characters of names, descriptions and choices (at most 4000)`);
+  }
+  if (new Set(commands.map((c) => c.name)).size !== commands.length) problems.push('two commands share a name');
+  return problems;
+}

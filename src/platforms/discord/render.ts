@@ -1,0 +1,66 @@
+import { escapeMarkdown } from 'discord.js';
+import type { Choice, Reply } from '../../commands/reply.ts';
+import { renderTable } from '../../format/table.ts';
+import { cut } from '../../format/cut.ts';
+
+/** Discord's limits on a message (https://discord.com/developers/docs/resources/message). */
+export const CONTENT_LIMIT = 2000;
+const EMBED_LIMIT = 4096;
+const EMBEDS_PER_MESSAGE = 10;
+const EMBED_CHARS_PER_MESSAGE = 6000;
+const BUTTONS_PER_ROW = 5;
+const LABEL_LIMIT = 80;
+
+export interface MessagePayload {
+  content?: string;
+  embeds?: { description: string }[];
+  components?: unknown[];
+}
+
+/** A code block whose content cannot close it early. */
+const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, '`\u200b``')}\n\`\`\``;
+
+/**
+ * A reply as Discord messages: text as content (markdown escaped), tables and tallies as code blocks in embeds, which
+ * hold twice as much and keep their width. Split so that no message passes Discord's limits.
+ */
+export function renderForDiscord(reply: Reply): MessagePayload[] {
+  const messages: MessagePayload[] = [];
+  let content = '';
+  let embeds: { description: string }[] = [];
+  let embedChars = 0;
+  const flush = () => {
+    if (content || embeds.length) messages.push({ ...(content && { content }), ...(embeds.length && { embeds }) });
+    content = '';
+    embeds = [];
+    embedChars = 0;
+  };
+  for (const block of reply.blocks) {
+    if (block.kind === 'text') {
+      for (const part of cut(escapeMarkdown(block.text), CONTENT_LIMIT)) {
+        // Text after a table starts a new message, so that the reading order stays.
+        if (embeds.length || (content && content.length + 1 + part.length > CONTENT_LIMIT)) flush();
+        content += (content ? '\n' : '') + part;
+      }
+      continue;
+    }
+    const plain = block.kind === 'table' ? renderTable(block.table) : block.text;
+    for (const part of cut(plain, EMBED_LIMIT - 8)) {
+      const description = codeBlock(part);
+      if (embeds.length === EMBEDS_PER_MESSAGE || embedChars + description.length > EMBED_CHARS_PER_MESSAGE) flush();
+      embeds.push({ description });
+      embedChars += description.length;
+    }
+  }
+  flush();
+  if (messages.length === 0) messages.push({ content: '…' });
+  return messages;
+}
+
+/** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). */
+export function choiceComponents(choices: readonly Choice[], ids: readonly string[], disabled = false): unknown[] {
+  const label = (c: Choice, i: number) => `${i + 1}. ${c.label}`.slice(0, LABEL_LIMIT);
+  if (choices.length <= BUTTONS_PER_ROW)
+    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i), custom_id: ids[i], disabled })) }];
+  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i), value: ids[i] })) }] }];
+}
