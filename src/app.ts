@@ -10,6 +10,9 @@ import { runDueJobs, startScheduler, type SchedulerDeps } from './scheduler.ts';
 import { ChatRuntime } from './platforms/runtime.ts';
 import { forgetHandledEvents } from './db/chat.ts';
 import { TelegramChat } from './platforms/telegram/bot.ts';
+import { DiscordChat } from './platforms/discord/bot.ts';
+import type { Reply } from './commands/reply.ts';
+import type { Community } from './db/schema.ts';
 import { WebServer } from './web/server.ts';
 
 export interface RunIo {
@@ -59,46 +62,79 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   await db.destroy();
 }
 
+/** A chat platform the bot runs in; the scheduler posts through the one a community lives on. */
+interface Platform {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  announce(community: Community, reply: Reply): Promise<void>;
+}
+
 export interface RunningBot {
-  telegram: TelegramChat;
+  telegram: TelegramChat | undefined;
+  discord: DiscordChat | undefined;
   web: WebServer | undefined;
   /** Fires the scheduled jobs that are due now, as the scheduler does every ten seconds. */
   runDueJobs(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** The composition root for chat platforms: the same services and commands, Telegram in front of them. */
-export async function startBot(config: Config & { TELEGRAM_TOKEN: string }, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never' }): Promise<RunningBot> {
+/** The composition root for chat platforms: the same services and commands, Telegram and Discord in front of them. */
+export async function startBot(config: Config, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never'; discordDeferAfterMs?: number }): Promise<RunningBot> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
   const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR };
-  // Telegram redelivers an update for at most a day; a week of handled ids is plenty.
+  // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
   const runtime = new ChatRuntime(services, commands, options.logger);
   const web = config.TELEGRAM_WEBHOOK_URL ? new WebServer() : undefined;
-  const telegram = new TelegramChat(runtime, {
-    token: config.TELEGRAM_TOKEN,
-    apiRoot: config.TELEGRAM_API_ROOT,
-    reactions: config.REACTION_EMOJI,
-    ...(web && config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
-  });
-  await telegram.start();
+  const telegram = config.TELEGRAM_TOKEN
+    ? new TelegramChat(runtime, {
+        token: config.TELEGRAM_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        reactions: config.REACTION_EMOJI,
+        ...(web && config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
+      })
+    : undefined;
+  const discord =
+    config.DISCORD_TOKEN && config.DISCORD_APP_ID
+      ? new DiscordChat(runtime, {
+          token: config.DISCORD_TOKEN,
+          appId: config.DISCORD_APP_ID,
+          guildId: config.DISCORD_GUILD_ID,
+          apiUrl: config.DISCORD_API_URL,
+          moderatorRole: config.DISCORD_MODERATOR_ROLE,
+          reactions: config.REACTION_EMOJI,
+          ...(options.discordDeferAfterMs !== undefined && { deferAfterMs: options.discordDeferAfterMs }),
+        })
+      : undefined;
+  const platforms: Platform[] = [...(telegram ? [{ name: 'telegram', chat: telegram }] : []), ...(discord ? [{ name: 'discord', chat: discord }] : [])].map(({ name, chat }) => ({
+    name,
+    start: () => chat.start(),
+    stop: () => chat.stop(),
+    announce: (community, reply) => chat.announce(community, reply),
+  }));
+  for (const platform of platforms) await platform.start();
   if (web) await web.listen(config.PORT);
   const deps: SchedulerDeps = {
     db,
     now: services.now,
-    announce: async (communityId, reply) => telegram.announce(await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow(), reply),
+    announce: async (communityId, reply) => {
+      const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
+      await platforms.find((p) => p.name === community.platform)?.announce(community, reply);
+    },
     logError: options.logger.error,
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
   await scheduler?.ready;
   return {
     telegram,
+    discord,
     web,
     runDueJobs: () => runDueJobs(deps),
     async stop() {
       await scheduler?.stop();
-      await telegram.stop();
+      for (const platform of platforms) await platform.stop();
       await web?.close();
       await services.votes.idle();
       await db.destroy();
@@ -107,9 +143,13 @@ export async function startBot(config: Config & { TELEGRAM_TOKEN: string }, opti
 }
 
 /** Runs the bot until the process is asked to stop (Ctrl-C, or SIGTERM from a service manager). */
-export async function runUntilSignal(config: Config & { TELEGRAM_TOKEN: string }, io: RunIo): Promise<void> {
+export async function runUntilSignal(config: Config, io: RunIo): Promise<void> {
   const bot = await startBot(config, { logger: consoleLogger(io.write) });
-  io.write(`govbot is running in Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}. Ctrl-C stops it.\n`);
+  const where = [
+    bot.telegram && `Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}`,
+    bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}`,
+  ].filter(Boolean);
+  io.write(`govbot is running in ${where.join(' and ')}. Ctrl-C stops it.\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -4,6 +4,9 @@ import { DEFAULT_REACTION_EMOJI, reactionEmojiSchema } from './platforms/reactio
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'write a full http(s) URL, such as https://example.org' });
 
+/** A Discord id: 17 to 20 digits. */
+const snowflake = (what: string) => z.string().regex(/^\d{17,20}$/, `write ${what}`);
+
 /** JSON text holding a value of the schema. */
 const json = <T extends z.ZodType>(schema: T, example: string) =>
   z.string().transform((text, ctx) => {
@@ -35,11 +38,25 @@ export const envSchema = z.object({
   TELEGRAM_WEBHOOK_URL: httpUrl.optional(),
   /** The port of the bot's web server (webhook). */
   PORT: z.coerce.number({ error: 'PORT is a number' }).int().min(0).max(65535, 'PORT is at most 65535').default(8080),
+  /** From the Discord developer portal (Bot → Token); when set with DISCORD_APP_ID, the bot runs in Discord. */
+  DISCORD_TOKEN: z.string().regex(/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{10,}$/, 'a bot token has three parts separated by dots (Developer Portal → Bot → Reset Token)').optional(),
+  DISCORD_APP_ID: snowflake('the Application ID (Developer Portal → General Information)').optional(),
+  /** Register commands in this server only: they update at once while setting up. */
+  DISCORD_GUILD_ID: snowflake('a server id (Developer Mode on, right-click the server → Copy Server ID)').optional(),
+  /** Discord's API root; a REST proxy in front of a large bot, or the tests' fake. */
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  /** Members with this role are moderators, besides those who may Manage Server. */
+  DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
   /** Which emoji count as upvote, positive and negative feedback on comments. */
   REACTION_EMOJI: json(reactionEmojiSchema, '{"upvote":["👍"],"positive":["🔥"],"negative":["👎"]}').default(DEFAULT_REACTION_EMOJI),
 });
 
 export type Config = z.output<typeof envSchema>;
+
+/** Settings that only make sense together. */
+const consistent = envSchema.superRefine((c, ctx) => {
+  if (c.DISCORD_TOKEN && !c.DISCORD_APP_ID) ctx.addIssue({ code: 'custom', path: ['DISCORD_APP_ID'], message: 'set it too when DISCORD_TOKEN is set (Developer Portal → General Information → Application ID)' });
+});
 
 export class ConfigError extends Error {}
 
@@ -47,7 +64,7 @@ export class ConfigError extends Error {}
 export function createConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`FOO=` in .env) means "not set".
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = envSchema.safeParse(present);
+  const result = consistent.safeParse(present);
   if (result.success) return result.data;
   const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`the configuration is not valid:\n${lines.join('\n')}\nSee .env.example for every setting.`);

@@ -135,8 +135,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
   async start(args, io, config) {
     parse(args, {}, z.object({ positionals: z.tuple([]) }));
     const settings = config();
-    const { TELEGRAM_TOKEN } = settings;
-    if (TELEGRAM_TOKEN) await runUntilSignal({ ...settings, TELEGRAM_TOKEN }, { input: io.input, write: io.out });
+    if (settings.TELEGRAM_TOKEN || settings.DISCORD_TOKEN) await runUntilSignal(settings, { input: io.input, write: io.out });
     else await runConsole(settings, { input: io.input, write: io.out });
   },
 };

@@ -1,0 +1,67 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot, type RunningBot } from '../../src/app.ts';
+import { createConfig } from '../../src/config.ts';
+import { FakeDiscord, type FakeDiscordUser, type FakeInteraction, type FakeMessage } from '../fakes/discord.ts';
+import { tempDatabaseUrl } from './db.ts';
+
+/** The bot, through real discord.js, against a fake Discord with one server, and a clock the test moves. */
+export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string } = {}) {
+  const fake = await FakeDiscord.start({ ...(options.heartbeatInterval && { heartbeatInterval: options.heartbeatInterval }) });
+  let now = new Date(options.start ?? '2025-01-01T00:00:00Z');
+  const errors: string[] = [];
+  const databaseUrl = tempDatabaseUrl();
+  const config = createConfig({
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APP_ID: fake.appId,
+    DISCORD_GUILD_ID: fake.guildId,
+    DISCORD_API_URL: `${fake.url}/api`,
+    DATABASE_URL: databaseUrl,
+    EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
+    ...(options.moderatorRole && { DISCORD_MODERATOR_ROLE: options.moderatorRole }),
+  });
+  const bot: RunningBot = await startBot(config, {
+    now: () => now,
+    logger: { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) },
+    scheduleEvery: 'never',
+    ...(options.deferAfterMs !== undefined && { discordDeferAfterMs: options.deferAfterMs }),
+  });
+  const moderator = fake.member('1', 'mod', { moderator: true });
+  const texts = (messages: FakeMessage[]) => messages.map((m) => fake.textOf(m)).join('\n');
+
+  return {
+    fake,
+    bot,
+    moderator,
+    errors,
+    databaseUrl,
+    /** Runs a slash command; returns the interaction and the text of its answer. */
+    async run(user: FakeDiscordUser, line: string, options: { channel?: string } = {}): Promise<{ interaction: FakeInteraction; text: string; messages: FakeMessage[] }> {
+      const [name, ...rest] = line.split(' ');
+      const sub = rest[0] && !rest[0].includes(':') ? rest.shift() : undefined;
+      const values: Record<string, string | number | boolean> = {};
+      for (const part of (rest.join(' ').match(/\w+:("[^"]*"|\S+)/g) ?? [])) {
+        const at = part.indexOf(':');
+        const raw = part.slice(at + 1).replace(/^"|"$/g, '');
+        values[part.slice(0, at)] = /^\d+$/.test(raw) && raw.length < 10 ? Number(raw) : raw === 'true' ? true : raw;
+      }
+      const interaction = await fake.command(user, name!.replace(/^\//, ''), values, sub, options.channel);
+      const messages = fake.answerOf(interaction);
+      return { interaction, text: texts(messages), messages };
+    },
+    texts,
+    /** Moves the clock and fires what fell due; returns what the bot posted. */
+    async advanceTo(iso: string): Promise<string> {
+      now = new Date(iso);
+      const before = new Set(fake.messages.keys());
+      await bot.runDueJobs();
+      await fake.sync(moderator);
+      return texts([...fake.messages.values()].filter((m) => !before.has(m.id)));
+    },
+    async close() {
+      await bot.stop();
+      await fake.close();
+    },
+  };
+}
