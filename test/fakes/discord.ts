@@ -144,10 +144,24 @@ export class FakeDiscord {
   // ---- what members do (each waits until the bot has handled everything sent so far)
 
   /** A slash command; resolves with the interaction once the bot has answered it. */
-  async command(user: FakeDiscordUser, name: string, options: Record<string, string | number | boolean> = {}, subcommand?: string, channelId = this.channelId): Promise<FakeInteraction> {
-    const list = Object.entries(options).map(([n, value]) => ({ name: n, type: typeof value === 'number' ? 4 : typeof value === 'boolean' ? 5 : 3, value }));
+  async command(user: FakeDiscordUser, name: string, options: Record<string, string> = {}, subcommand?: string, channelId = this.channelId): Promise<FakeInteraction> {
+    const list = this.typedOptions(name, subcommand, options);
     const data = { id: this.snowflake(), name, type: 1, guild_id: this.guildId, options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list };
     return this.interact(user, 2, data, channelId);
+  }
+
+  /** Option values as Discord's client sends them: typed by the registered command (a string option stays a string). */
+  private typedOptions(name: string, subcommand: string | undefined, options: Record<string, string>): { name: string; type: number; value: string | number | boolean }[] {
+    type Def = { name: string; type: number; options?: Def[] };
+    const command = [...this.commands.values()].flat().find((c) => c['name'] === name) as Def | undefined;
+    if (!command) throw new Error(`/${name} is not registered`);
+    const defs = subcommand ? command.options?.find((o) => o.name === subcommand)?.options : command.options;
+    return Object.entries(options).map(([n, raw]) => {
+      const def = defs?.find((d) => d.name === n);
+      if (!def) throw new Error(`/${name} ${subcommand ?? ''} has no option ${n}: Discord's client would not send it`);
+      const value = def.type === 4 || def.type === 10 ? Number(raw) : def.type === 5 ? raw === 'true' : raw;
+      return { name: n, type: def.type, value };
+    });
   }
 
   /** Clicks a button, or picks an option of a select menu, of a message. */
@@ -166,8 +180,9 @@ export class FakeDiscord {
     return this.interact(user, 5, { custom_id: customId, components }, channelId);
   }
 
-  async autocomplete(user: FakeDiscordUser, name: string, options: Record<string, string | number>, focused: string, subcommand?: string): Promise<FakeInteraction> {
-    const list = Object.entries(options).map(([n, value]) => ({ name: n, type: typeof value === 'number' ? 4 : 3, value, ...(n === focused && { focused: true }) }));
+  async autocomplete(user: FakeDiscordUser, name: string, options: Record<string, string>, focused: string, subcommand?: string): Promise<FakeInteraction> {
+    // While typing, Discord sends the focused value as the raw text typed so far.
+    const list = this.typedOptions(name, subcommand, options).map((o) => (o.name === focused ? { ...o, value: options[focused]!, focused: true } : o));
     const data = { id: this.snowflake(), name, type: 1, guild_id: this.guildId, options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list };
     return this.interact(user, 4, data, this.channelId);
   }

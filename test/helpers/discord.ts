@@ -40,11 +40,10 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
     async run(user: FakeDiscordUser, line: string, options: { channel?: string } = {}): Promise<{ interaction: FakeInteraction; text: string; messages: FakeMessage[] }> {
       const [name, ...rest] = line.split(' ');
       const sub = rest[0] && !rest[0].includes(':') ? rest.shift() : undefined;
-      const values: Record<string, string | number | boolean> = {};
-      for (const part of (rest.join(' ').match(/\w+:("[^"]*"|\S+)/g) ?? [])) {
+      const values: Record<string, string> = {};
+      for (const part of rest.join(' ').match(/\w+:("[^"]*"|\S+)/g) ?? []) {
         const at = part.indexOf(':');
-        const raw = part.slice(at + 1).replace(/^"|"$/g, '');
-        values[part.slice(0, at)] = /^\d+$/.test(raw) && raw.length < 10 ? Number(raw) : raw === 'true' ? true : raw;
+        values[part.slice(0, at)] = part.slice(at + 1).replace(/^"|"$/g, '');
       }
       const interaction = await fake.command(user, name!.replace(/^\//, ''), values, sub, options.channel);
       const messages = fake.answerOf(interaction);
