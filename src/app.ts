@@ -144,15 +144,17 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
 
 /** Runs the bot until the process is asked to stop (Ctrl-C, or SIGTERM from a service manager). */
 export async function runUntilSignal(config: Config, io: RunIo): Promise<void> {
+  // Listening first: a signal that comes while the bot starts stops it once started.
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   const bot = await startBot(config, { logger: consoleLogger(io.write) });
   const where = [
     bot.telegram && `Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}`,
     bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}`,
   ].filter(Boolean);
   io.write(`govbot is running in ${where.join(' and ')}. Ctrl-C stops it.\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await signalled;
   await bot.stop();
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { govbot } from '../helpers/cli.ts';
+import { FakeDiscord } from '../fakes/discord.ts';
 import { FakeTelegram } from '../fakes/telegram.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
 
@@ -108,9 +109,29 @@ describe('govbot import, export and migrate', () => {
     expect(err).toContain('PORT: PORT is at most 65535');
     expect(err).toContain('REACTION_EMOJI.upvote:');
   });
+
+  it('GIVEN a Discord token without its application id THEN start says which setting is missing', async () => {
+    const { code, err } = await govbot(['start'], { DISCORD_TOKEN: 'MTEwMDAwMDAwMDAwMDAwMDAwMQ.abcd.efghijklmnopqrst', DISCORD_GUILD_ID: 'my server' });
+    expect(code).toBe(1);
+    expect(err).toContain('DISCORD_APP_ID: set it too when DISCORD_TOKEN is set');
+    expect(err).toContain('DISCORD_GUILD_ID: write a server id');
+  });
 });
 
 describe('govbot start', () => {
+  it('GIVEN DISCORD_TOKEN and DISCORD_APP_ID THEN it runs in Discord until asked to stop', async () => {
+    const fake = await FakeDiscord.start();
+    const env = { DATABASE_URL: tempDatabaseUrl(), DISCORD_TOKEN: fake.token, DISCORD_APP_ID: fake.appId, DISCORD_API_URL: `${fake.url}/api` };
+    const running = govbot(['start'], env);
+    while (!fake.commands.has('global')) await new Promise((r) => setTimeout(r, 10));
+    process.emit('SIGTERM');
+    const { code, out } = await running;
+    await fake.close();
+    expect(code).toBe(0);
+    expect(out).toContain('govbot is running in Discord.');
+    expect(fake.identified).toBe(1);
+  });
+
   it('GIVEN TELEGRAM_TOKEN THEN it runs in Telegram until asked to stop', async () => {
     const fake = await FakeTelegram.start();
     const env = { DATABASE_URL: tempDatabaseUrl(), TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url };

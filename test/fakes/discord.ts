@@ -99,6 +99,7 @@ export class FakeDiscord {
   /** Every REST request, in order. */
   readonly requests: { method: string; path: string; at: number }[] = [];
   heartbeats = 0;
+  readonly roles: { id: string; name: string }[] = [];
   identified = 0;
 
   private readonly sockets = new Set<WebSocket>();
@@ -115,13 +116,14 @@ export class FakeDiscord {
     this.channels.set(this.channelId, { id: this.channelId, type: 0, guild_id: this.guildId, name: 'governance' });
   }
 
-  static async start(options: { heartbeatInterval?: number } = {}): Promise<FakeDiscord> {
+  static async start(options: { heartbeatInterval?: number; roles?: { id: string; name: string }[] } = {}): Promise<FakeDiscord> {
     let fake: FakeDiscord | undefined;
     const server = createServer((req, res) => void fake!.handle(req, res));
     const gateway = new WebSocketServer({ server, path: '/gateway' });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     fake = new FakeDiscord('MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only', server, gateway, `http://127.0.0.1:${port}`, options.heartbeatInterval ?? 41_250);
+    fake.roles.push(...(options.roles ?? []));
     gateway.on('connection', (socket) => fake!.connect(socket));
     return fake;
   }
@@ -298,7 +300,7 @@ export class FakeDiscord {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: this.guildId, name: '@everyone', color: 0, hoist: false, position: 0, permissions: '3072', managed: false, mentionable: false, flags: 0 }],
+      roles: [{ id: this.guildId, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
       emojis: [],
       features: [],
       mfa_level: 0,
@@ -368,7 +370,7 @@ export class FakeDiscord {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    const path = url.pathname.replace(/^\/api\/v10/, '');
+    const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
     this.requests.push({ method, path, at: Date.now() });
     const send = (status: number, body?: unknown) => {

@@ -8,7 +8,10 @@ import { tempDatabaseUrl } from './db.ts';
 
 /** The bot, through real discord.js, against a fake Discord with one server, and a clock the test moves. */
 export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string } = {}) {
-  const fake = await FakeDiscord.start({ ...(options.heartbeatInterval && { heartbeatInterval: options.heartbeatInterval }) });
+  const fake = await FakeDiscord.start({
+    ...(options.heartbeatInterval && { heartbeatInterval: options.heartbeatInterval }),
+    ...(options.moderatorRole && { roles: [{ id: options.moderatorRole, name: 'Moderators' }] }),
+  });
   let now = new Date(options.start ?? '2025-01-01T00:00:00Z');
   const errors: string[] = [];
   const databaseUrl = tempDatabaseUrl();

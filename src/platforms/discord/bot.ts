@@ -44,7 +44,7 @@ export interface DiscordOptions {
   /** Members with this role are moderators, besides those who may Manage Server. */
   moderatorRole?: string | undefined;
   reactions: ReactionEmoji;
-  /** Discord wants an answer within 3 s; work still running after this long is deferred first. */
+  /** Discord wants an answer within 3 s; work still running after this long is deferred first (0: always). */
   deferAfterMs?: number;
 }
 
@@ -74,7 +74,13 @@ class Acknowledgement {
     private readonly interaction: RepliableInteraction,
     deferAfterMs: number,
   ) {
-    this.timer = setTimeout(() => (this.deferral = interaction.deferReply({ flags: MessageFlags.Ephemeral })), deferAfterMs);
+    const defer = () => (this.deferral = interaction.deferReply({ flags: MessageFlags.Ephemeral }));
+    // 0 defers every interaction at once, as bots behind slow databases do.
+    this.timer = setTimeout(defer, deferAfterMs);
+    if (deferAfterMs <= 0) {
+      clearTimeout(this.timer);
+      defer();
+    }
   }
 
   /** Stops the clock: the first response will be something else (a modal, suggestions). */
