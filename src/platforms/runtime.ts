@@ -39,6 +39,16 @@ export class ChatRuntime {
     return dispatch(this.commands, this.context(community, actor, hooks), invocation, this.logger);
   }
 
+  /**
+   * Applies what a member's emoji on a comment's message now add up to: feedback kinds gained are added, kinds lost
+   * taken back. A reaction is a silent gesture, so the replies (a refusal for one's own comment) are not shown.
+   */
+  async react(community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }, hooks: ChatHooks): Promise<void> {
+    const base = { comment: comment.key, round: comment.round };
+    for (const kind of change.added) await this.run(community, actor, { name: 'react', options: { ...base, kind } }, hooks);
+    for (const kind of change.removed) await this.run(community, actor, { name: 'react', options: { ...base, kind, remove: true } }, hooks);
+  }
+
   /** True the first time an event id is seen on a platform; a redelivery is then ignored. */
   firstDelivery(platform: string, eventId: string): Promise<boolean> {
     return firstDelivery(this.services.db, platform, eventId, this.services.now());

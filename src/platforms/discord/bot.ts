@@ -285,13 +285,10 @@ export class DiscordChat {
 
   /** A deleted comment is withdrawn, on behalf of its author. */
   private async onDelete(message: Message | PartialMessage): Promise<void> {
-    if (!message.guildId) return;
+    const linked = await this.linkedComment(message);
+    if (!linked) return;
+    const { community, ref, subject } = linked;
     const db = this.runtime.services.db;
-    const community = await db.selectFrom('communities').selectAll().where('platform', '=', 'discord').where('platform_chat_id', '=', message.guildId).executeTakeFirst();
-    if (!community) return;
-    const ref = messageRef(message.channelId, message.id);
-    const subject = await linkedSubject(db, community.id, ref);
-    if (subject?.kind !== 'comment') return;
     await unlinkMessage(db, community.id, ref);
     const author = await commentAuthor(db, community.id, subject.round, subject.key, 'discord');
     if (!author) return;
@@ -300,20 +297,25 @@ export class DiscordChat {
   }
 
   private async onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, present: boolean): Promise<void> {
-    const message = reaction.message;
-    if (user.bot || !message.guildId || !reaction.emoji.name) return;
+    if (user.bot || !reaction.emoji.name) return;
+    const linked = await this.linkedComment(reaction.message);
+    if (!linked) return;
+    const { community, ref, subject } = linked;
+    // Discord reports one emoji at a time; the member's emoji on the message are kept to compare kinds before and after.
+    const { before, after } = await toggleChatReaction(this.runtime.services.db, community.id, ref, user.id, reaction.emoji.name, present);
+    const actor: Actor = { platform: 'discord', userId: user.id, handle: user.username ?? user.id, isModerator: false };
+    await this.runtime.react(community, actor, subject, reactionChanges(this.options.reactions, before, after), this.hooks(community));
+  }
+
+  /** The comment a message of a known server stands for. */
+  private async linkedComment(message: Message | PartialMessage): Promise<{ community: Community; ref: string; subject: Subject } | undefined> {
+    if (!message.guildId) return undefined;
     const db = this.runtime.services.db;
     const community = await db.selectFrom('communities').selectAll().where('platform', '=', 'discord').where('platform_chat_id', '=', message.guildId).executeTakeFirst();
-    if (!community) return;
+    if (!community) return undefined;
     const ref = messageRef(message.channelId, message.id);
     const subject = await linkedSubject(db, community.id, ref);
-    if (subject?.kind !== 'comment') return;
-    const { before, after } = await toggleChatReaction(db, community.id, ref, user.id, reaction.emoji.name, present);
-    const { added, removed } = reactionChanges(this.options.reactions, before, after);
-    const actor: Actor = { platform: 'discord', userId: user.id, handle: user.username ?? user.id, isModerator: false };
-    // A reaction is a silent gesture: what it changed shows in /reputation; refusals (one's own comment) are not said.
-    for (const kind of added) await this.runtime.run(community, actor, { name: 'react', options: { comment: subject.key, kind, round: subject.round } }, this.hooks(community));
-    for (const kind of removed) await this.runtime.run(community, actor, { name: 'react', options: { comment: subject.key, kind, round: subject.round, remove: true } }, this.hooks(community));
+    return subject?.kind === 'comment' ? { community, ref, subject } : undefined;
   }
 
   // ---- state

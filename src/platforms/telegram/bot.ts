@@ -201,17 +201,18 @@ export class TelegramChat {
     const community = await this.communityOf(update.chat);
     const subject = await linkedSubject(this.runtime.services.db, community.id, messageRef(update.chat.id, update.message_id));
     if (subject?.kind !== 'comment') return;
-    const { added, removed } = reactionChanges(this.options.reactions, emojis(update.old_reaction), emojis(update.new_reaction));
-    // A reaction is a silent gesture: what it changed shows in /reputation, refusals (own comment) are not answered.
-    for (const kind of added) await this.run(community, update.user, { name: 'react', options: { comment: subject.key, kind, round: subject.round } });
-    for (const kind of removed) await this.run(community, update.user, { name: 'react', options: { comment: subject.key, kind, round: subject.round, remove: true } });
+    const change = reactionChanges(this.options.reactions, emojis(update.old_reaction), emojis(update.new_reaction));
+    await this.runtime.react(community, await this.actorOf(community, update.user), subject, change, this.hooks(community));
   }
 
   // ---- running commands
 
   private async run(community: Community, user: User, invocation: Invocation): Promise<Reply> {
-    const actor: Actor = { platform: 'telegram', userId: String(user.id), handle: handleOf(user), isModerator: await this.isModerator(community, user.id) };
-    return this.runtime.run(community, actor, invocation, this.hooks(community));
+    return this.runtime.run(community, await this.actorOf(community, user), invocation, this.hooks(community));
+  }
+
+  private async actorOf(community: Community, user: User): Promise<Actor> {
+    return { platform: 'telegram', userId: String(user.id), handle: handleOf(user), isModerator: await this.isModerator(community, user.id) };
   }
 
   private hooks(community: Community): ChatHooks {
