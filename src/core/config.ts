@@ -62,6 +62,10 @@ export const roundConfigSchema = z.strictObject({
     .strictObject({
       symbol: z.string().min(1).max(16).default('AGIX'),
       decimals: z.number().int().min(0).max(36).default(18),
+      /** The ERC-20 contract the rewards are paid in, for the multisig payout batch. */
+      address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a token address is 0x followed by 40 hex digits').optional(),
+      /** EIP-155 chain id of the token. */
+      chainId: z.number().int().positive().optional(),
     })
     .prefault({}),
   reputation: z

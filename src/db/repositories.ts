@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { ReactionKind, RoundData } from '../core/types.ts';
@@ -328,6 +328,16 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
 
 
 /**
+ * A member's key in round files and reports. A chat account is named by a keyed hash of its user id (the key is the
+ * community's private id), so no exported file or public page shows a chat user id; console names are typed locally
+ * and kept as they are.
+ */
+export function memberKey(communityId: string, platform: string, userId: string): string {
+  if (platform === 'console') return `console:${userId}`;
+  return `${platform}:${createHmac('sha256', communityId).update(userId).digest('hex').slice(0, 16)}`;
+}
+
+/**
  * The member behind a chat account, created on first sight. With `adoptHandle`, an account may take over a member
  * of the same handle that has no account yet (the console acting as members of an imported round).
  */
@@ -358,7 +368,7 @@ export async function ensureMember(
   const member = adoptable ?? {
     id: newId(),
     community_id: communityId,
-    key: `${account.platform}:${account.userId}`,
+    key: memberKey(communityId, account.platform, account.userId),
     handle: account.handle,
     created_at: (options.now ?? new Date()).toISOString(),
   };

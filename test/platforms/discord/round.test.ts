@@ -115,10 +115,12 @@ describe('a whole round in a Discord server', () => {
     const exported = JSON.parse(file.content) as { comments: unknown[]; reactions: { reactor: string; comment: string; kind: string }[] };
     // 28 comments were made, the duplicated event counted once, and the deleted one withdrawn.
     expect(exported.comments).toHaveLength(27);
-    expect(exported.reactions.filter((r) => r.reactor === 'discord:101').map((r) => r.kind).sort()).toEqual(['positive', 'upvote']);
-    expect(exported.reactions.filter((r) => r.reactor === 'discord:102').map((r) => r.kind)).toEqual(['negative']);
-    expect(exported.reactions.filter((r) => r.reactor === 'discord:103').map((r) => r.kind).sort()).toEqual(['positive', 'upvote']);
-    expect(exported.reactions.some((r) => r.reactor === 'discord:999')).toBe(false);
+    const key = (handle: string) => report.members.find((m) => m.handle === handle)?.id;
+    expect(exported.reactions.filter((r) => r.reactor === key('m01')).map((r) => r.kind).sort()).toEqual(['positive', 'upvote']);
+    expect(exported.reactions.filter((r) => r.reactor === key('m02')).map((r) => r.kind)).toEqual(['negative']);
+    expect(exported.reactions.filter((r) => r.reactor === key('m03')).map((r) => r.kind).sort()).toEqual(['positive', 'upvote']);
+    expect(key('otherbot')).toBeUndefined();
+    expect(file.content).not.toContain('"discord:101"');
     expect(h.errors).toEqual([]);
 
     const db = await openDatabase(h.databaseUrl);

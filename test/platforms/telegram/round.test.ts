@@ -120,10 +120,14 @@ describe('a whole round in a Telegram group', () => {
     // What the chat did is what the round file holds: 28 comments and one more, less the withdrawn one, each once.
     const file = JSON.parse(exported.content) as { comments: unknown[]; reactions: { reactor: string; comment: string; kind: string }[] };
     expect(file.comments).toHaveLength(28);
-    const byM01 = report.members.find((m) => m.id === 'telegram:101')!;
-    expect(file.reactions.filter((r) => r.reactor === 'telegram:101')).toHaveLength(2);
+    // Members are named by a keyed hash of their Telegram id: the file shows no chat user id.
+    const key = (handle: string) => report.members.find((m) => m.handle === handle)!.id;
+    expect(key('m01')).toMatch(/^telegram:[0-9a-f]{16}$/);
+    expect(exported.content).not.toMatch(/"telegram:1\d\d"/);
+    const byM01 = report.members.find((m) => m.handle === 'm01')!;
+    expect(file.reactions.filter((r) => r.reactor === key('m01'))).toHaveLength(2);
     // m02 turned its 👍 into a 👎: the upvote went, the negative came.
-    expect(file.reactions.filter((r) => r.reactor === 'telegram:102').map((r) => r.kind)).toEqual(['negative']);
+    expect(file.reactions.filter((r) => r.reactor === key('m02')).map((r) => r.kind)).toEqual(['negative']);
     expect(byM01.points).toBeGreaterThan(0);
     expect(h.errors).toEqual([]);
 
