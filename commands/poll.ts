@@ -5,6 +5,7 @@ import { pre, reply, text, type Reply } from '../src/commands/reply.ts';
 import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
 import type { RoundRow } from '../src/db/schema.ts';
 import { renderTally } from '../src/format/report.ts';
+import { tallyChart } from '../src/charts/attachments.ts';
 import type { Executor } from '../src/db/repositories.ts';
 
 /** Closes a poll and returns the tally to post; shared by /poll close and the scheduler. */
@@ -18,7 +19,11 @@ export async function closePoll(db: Executor, round: RoundRow, questionId: strin
 export async function tallyReply(db: Executor, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
   const report = await roundReport(db, round);
   const q = report.questions.find((x) => x.id === pollKey)!;
-  return { ...reply(text(heading), pre(renderTally(q, report.token))), about: { kind: 'poll', round: round.key, key: pollKey, ended: true } };
+  return {
+    ...reply(text(heading), pre(renderTally(q, report.token))),
+    attachments: [await tallyChart(report, q)],
+    about: { kind: 'poll', round: round.key, key: pollKey, ended: true },
+  };
 }
 
 export default defineCommand({

@@ -2,6 +2,7 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { pre, privateReply, reply, text } from '../src/commands/reply.ts';
 import { audit, opt, resolveRound, roundReport } from '../src/commands/support.ts';
 import { renderRewards } from '../src/format/report.ts';
+import { rewardsChart } from '../src/charts/attachments.ts';
 
 export default defineCommand({
   name: 'rewards',
@@ -13,7 +14,8 @@ export default defineCommand({
       options: options({ round: opt.round }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        return privateReply(text(`Reward preview for round ${round.key} (not published):`), pre(renderRewards(await roundReport(ctx.db, round))));
+        const report = await roundReport(ctx.db, round);
+        return { ...privateReply(text(`Reward preview for round ${round.key} (not published):`), pre(renderRewards(report))), attachments: [await rewardsChart(report)] };
       },
     }),
     publish: defineAction({
@@ -28,7 +30,7 @@ export default defineCommand({
           pool: report.rewards.pool.toString(),
           amounts: report.rewards.amounts.map((a) => ({ member: a.member, amount: a.amount.toString() })),
         }, moderator.id);
-        return reply(text(`Rewards of round ${round.key}:`), pre(renderRewards(report)));
+        return { ...reply(text(`Rewards of round ${round.key}:`), pre(renderRewards(report))), attachments: [await rewardsChart(report)] };
       },
     }),
   },

@@ -4,6 +4,7 @@ import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
 import { resolveRound, roundReport, opt } from '../src/commands/support.ts';
 import { renderTally } from '../src/format/report.ts';
+import { tallyChart } from '../src/charts/attachments.ts';
 
 export default defineCommand({
   name: 'tally',
@@ -18,7 +19,8 @@ export default defineCommand({
       const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
-      return reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token))));
+      const charts = await Promise.all(questions.map((q) => tallyChart(report, q)));
+      return { ...reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token)))), attachments: charts };
     },
   }),
 });

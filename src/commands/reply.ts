@@ -17,7 +17,8 @@ export interface Choice {
 export interface Attachment {
   name: string;
   contentType: string;
-  content: string;
+  /** Text files as text; images as bytes. */
+  content: string | Uint8Array;
 }
 
 /** The thing a reply stands for; a chat links the message that shows it, so replies and reactions find their way back. */

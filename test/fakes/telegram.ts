@@ -33,6 +33,7 @@ export interface SentMessage {
   reply_to?: number;
   buttons: { text: string; callback_data: string }[];
   document?: { file_name: string; content: string };
+  photo?: { file_name: string; bytes: Uint8Array };
   deleted?: boolean;
 }
 
@@ -91,6 +92,8 @@ export function parseTelegramHtml(html: string): string {
   return out;
 }
 
+const isPng = (bytes: Uint8Array | undefined) => bytes !== undefined && Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -108,7 +111,10 @@ async function readParams(req: IncomingMessage): Promise<Record<string, unknown>
     const params: Record<string, unknown> = {};
     for (const [key, value] of form.entries()) {
       if (typeof value === 'string') params[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
-      else params[key] = { file_name: value.name, content: await value.text() };
+      else {
+        const bytes = new Uint8Array(await value.arrayBuffer());
+        params[key] = { file_name: value.name, content: new TextDecoder().decode(bytes), bytes };
+      }
     }
     return params;
   }
@@ -349,6 +355,8 @@ export class FakeTelegram {
         return this.sendMessage(p);
       case 'sendDocument':
         return this.sendDocument(p);
+      case 'sendPhoto':
+        return this.sendPhoto(p);
       case 'answerCallbackQuery':
         return this.answerCallbackQuery(p);
       case 'getChat':
@@ -478,6 +486,14 @@ export class FakeTelegram {
     const document = p['document'] as { file_name: string; content: string } | undefined;
     if (!document || typeof document !== 'object') throw new ApiError(400, 'Bad Request: there is no document in the request');
     return this.store({ chat_id: chatId, text: '', html: '', buttons: [], document, ...(thread !== undefined && { thread_id: thread }) });
+  }
+
+  private sendPhoto(p: Record<string, unknown>): unknown {
+    const { chatId, thread } = this.target(p);
+    const photo = p['photo'] as { file_name: string; content: string; bytes: Uint8Array } | undefined;
+    if (!photo || typeof photo !== 'object') throw new ApiError(400, 'Bad Request: there is no photo in the request');
+    if (!isPng(photo.bytes)) throw new ApiError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
+    return this.store({ chat_id: chatId, text: '', html: '', buttons: [], photo, ...(thread !== undefined && { thread_id: thread }) });
   }
 
   private store(message: Omit<SentMessage, 'message_id'>): unknown {

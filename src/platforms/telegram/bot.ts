@@ -321,8 +321,13 @@ export class TelegramChat {
       );
       ids.push(sent.message_id);
     }
-    for (const file of reply.attachments ?? [])
-      await this.call(() => this.bot.telegram.sendDocument(chatId, Input.fromBuffer(Buffer.from(file.content), file.name), where.threadId !== undefined ? { message_thread_id: where.threadId } : {}));
+    const thread = where.threadId !== undefined ? { message_thread_id: where.threadId } : {};
+    for (const file of reply.attachments ?? []) {
+      const upload = Input.fromBuffer(Buffer.from(file.content), file.name);
+      // Charts show inline as photos; other files (round files, CSV) as documents.
+      if (file.contentType.startsWith('image/')) await this.call(() => this.bot.telegram.sendPhoto(chatId, upload, thread));
+      else await this.call(() => this.bot.telegram.sendDocument(chatId, upload, thread));
+    }
     return ids;
   }
 
