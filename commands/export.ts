@@ -1,23 +1,50 @@
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
-import { reply, text } from '../src/commands/reply.ts';
+import { privateReply, reply, text, type Attachment } from '../src/commands/reply.ts';
 import { opt, resolveRound } from '../src/commands/support.ts';
-import { loadRoundData } from '../src/db/repositories.ts';
+import { computeReport } from '../src/core/report.ts';
+import { loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
+import { PayoutError, payoutCsv, payoutRows, safeBatch } from '../src/results/payout.ts';
 import { serializeRoundFile } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
   name: 'export',
-  description: 'Export the round file, which anyone can replay with `govbot replay`',
-  action: defineAction({
-    description: 'Export the round file',
-    access: 'moderator',
-    options: options({ round: opt.round }),
-    async run(ctx, o) {
-      const round = await resolveRound(ctx, o.round);
-      const content = serializeRoundFile(await loadRoundData(ctx.db, round));
-      return {
-        ...reply(text(`Round file of ${round.key}; check every number with: npx govbot replay ${round.key}.json`)),
-        attachments: [{ name: `${round.key}.json`, contentType: 'application/json', content }],
-      };
-    },
-  }),
+  description: 'Export the round file, or the reward payout as CSV and a Safe transaction batch',
+  subcommands: {
+    round: defineAction({
+      description: 'The round file, which anyone can replay with govbot replay',
+      access: 'moderator',
+      options: options({ round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const content = serializeRoundFile(await loadRoundData(ctx.db, round));
+        return {
+          ...reply(text(`Round file of ${round.key}; check every number with: npx govbot replay ${round.key}.json`)),
+          attachments: [{ name: `${round.key}.json`, contentType: 'application/json', content }],
+        };
+      },
+    }),
+
+    rewards: defineAction({
+      description: 'The payout: a CSV for the books and a Safe Transaction Builder batch for the multisig',
+      access: 'moderator',
+      options: options({ round: opt.round }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const data = await loadRoundData(ctx.db, round);
+        const report = computeReport(data);
+        const rows = payoutRows(data, report);
+        const files: Attachment[] = [{ name: `${round.key}-rewards.csv`, contentType: 'text/csv', content: payoutCsv(rows, report.token) }];
+        const lines = [`Payout of round ${round.key}: ${rows.length} recipients (chat handles inside, so only you get it).`];
+        try {
+          const batch = safeBatch(rows, report, roundConfigOf(round).token, ctx.now());
+          files.push({ name: `${round.key}-safe-batch.json`, contentType: 'application/json', content: `${JSON.stringify(batch, null, 2)}\n` });
+          lines.push('Load the batch in Safe{Wallet} → Apps → Transaction Builder → drag and drop.');
+        } catch (error) {
+          if (!(error instanceof PayoutError)) throw error;
+          lines.push(`No Safe batch: ${error.message}`);
+        }
+        return { ...privateReply(text(lines.join('\n'))), attachments: files };
+      },
+    }),
+  },
 });

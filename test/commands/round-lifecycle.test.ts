@@ -67,7 +67,7 @@ describe('a whole round through the console', () => {
     const leaderboard = await say('/leaderboard');
     const tally = await say('/as mod --moderator', '/tally');
     const rewards = await say('/rewards publish');
-    expect(await say('/export')).toContain('attachment written to');
+    expect(await say('/export round')).toContain('attachment written to');
     const exported = readFileSync(join(harness.services.exportDir, 'gr2.json'), 'utf8');
 
     // An auditor replays the export: every number the chat showed comes out again.

@@ -106,7 +106,7 @@ describe('a whole round in a Discord server', () => {
 
     const tally = (await h.run(mod, '/tally')).text;
     const rewards = (await h.run(mod, '/rewards publish')).text;
-    const file = (await h.run(mod, '/export')).messages[0]!.attachments[0]!;
+    const file = (await h.run(mod, '/export round')).messages[0]!.attachments[0]!;
     expect(file.filename).toBe('gr2.json');
 
     const report = expectPostsMatchReplay(file.content, { pollClosed: q1Closed, tally, rewards });

@@ -108,7 +108,7 @@ describe('a whole round in a Telegram group', () => {
 
     const tally = await h.say(mod, '/tally');
     const rewards = await h.say(mod, '/rewards publish');
-    const exported = (await h.after(() => fake.say(GROUP, mod, '/export'))).find((m) => m.document)!.document!;
+    const exported = (await h.after(() => fake.say(GROUP, mod, '/export round'))).find((m) => m.document)!.document!;
     expect(exported.file_name).toBe('gr2.json');
 
     // An auditor replays the export: every number the group saw comes out again.
