@@ -7,6 +7,7 @@ import help from './help.ts';
 import include from './include.ts';
 import leaderboard from './leaderboard.ts';
 import poll from './poll.ts';
+import privacy from './privacy.ts';
 import proposal from './proposal.ts';
 import rate from './rate.ts';
 import react from './react.ts';
@@ -19,4 +20,4 @@ import vote from './vote.ts';
 import wallet from './wallet.ts';
 
 /** Every chat command; each platform registers this same list. Adding a command is adding a file and a line here. */
-export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, exportRound];
+export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, exportRound, privacy];

@@ -4,7 +4,7 @@ import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { audit, newId, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
+import { audit, newId, opt, resolveMember, resolveRound, resultsUrl } from '../src/commands/support.ts';
 import { formatPath } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
@@ -147,7 +147,8 @@ export default defineCommand({
         ];
         const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}`;
         const problems = await ctx.chatProblems();
-        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`), ...problems.map((p) => text(`⚠ ${p}`)));
+        const page = ctx.publicUrl ? [text(`Results page: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
+        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`), ...page, ...problems.map((p) => text(`⚠ ${p}`)));
       },
     }),
   },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { resolveRound, roundReport, opt } from '../src/commands/support.ts';
+import { opt, resolveRound, resultsUrl, roundReport } from '../src/commands/support.ts';
 import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 
@@ -20,7 +20,8 @@ export default defineCommand({
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
       const charts = await Promise.all(questions.map((q) => tallyChart(report, q)));
-      return { ...reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token)))), attachments: charts };
+      const page = ctx.publicUrl ? [text(`Every number, the voting event and the round file: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
+      return { ...reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token))), ...page), attachments: charts };
     },
   }),
 });

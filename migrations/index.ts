@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_schedule.ts';
 import * as m0003 from './0003_chat.ts';
+import * as m0004 from './0004_privacy.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_schedule': m0002,
   '0003_chat': m0003,
+  '0004_privacy': m0004,
 };

@@ -14,6 +14,8 @@ import { DiscordChat } from './platforms/discord/bot.ts';
 import type { Reply } from './commands/reply.ts';
 import type { Community } from './db/schema.ts';
 import { WebServer } from './web/server.ts';
+import { resultsRoutes } from './web/results.ts';
+import type { Db } from './db/database.ts';
 
 export interface RunIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -25,12 +27,25 @@ export const consoleLogger = (write: (t: string) => void): Logger => ({
   error: (message, detail) => write(`[error] ${message} ${JSON.stringify(detail, (_, v) => (v instanceof Error ? v.stack : typeof v === 'bigint' ? v.toString() : v))}\n`),
 });
 
+/** The bot's web server on PORT with the public results pages; its public address is PUBLIC_URL or localhost. */
+async function startWeb(config: Config, db: Db, logger: Logger): Promise<{ web: WebServer; publicUrl: string }> {
+  const web = new WebServer((error) => logger.error('web request failed', { error }));
+  resultsRoutes(web, db);
+  const { port } = await web.listen(config.PORT);
+  return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
+}
+
 /** The composition root: config → database → migrations → services → scheduler → the console chat. */
 export async function runConsole(config: Config, io: RunIo): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
   const logger = consoleLogger(io.write);
-  const services: Services = { db, votes: new VoteWriter(db), now: io.now ?? (() => new Date()), exportDir: config.EXPORT_DIR };
+  // The console works without its web server: a port in use costs the results pages, not the chat.
+  const site = await startWeb(config, db, logger).catch((error: Error) => {
+    io.write(`(no results pages: port ${config.PORT} could not be opened: ${error.message}; set PORT to another one)\n`);
+    return undefined;
+  });
+  const services: Services = { db, votes: new VoteWriter(db), now: io.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl: site?.publicUrl };
   const chat = await ConsoleChat.open(services, commands, logger, io.write);
   const scheduler = startScheduler({
     db,
@@ -57,6 +72,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
     }
   }
   lines.close();
+  await site?.web.close();
   await scheduler.stop();
   await services.votes.idle();
   await db.destroy();
@@ -73,7 +89,8 @@ interface Platform {
 export interface RunningBot {
   telegram: TelegramChat | undefined;
   discord: DiscordChat | undefined;
-  web: WebServer | undefined;
+  web: WebServer;
+  publicUrl: string;
   /** Fires the scheduled jobs that are due now, as the scheduler does every ten seconds. */
   runDueJobs(): Promise<number>;
   stop(): Promise<void>;
@@ -83,17 +100,17 @@ export interface RunningBot {
 export async function startBot(config: Config, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never'; discordDeferAfterMs?: number }): Promise<RunningBot> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
-  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR };
+  const { web, publicUrl } = await startWeb(config, db, options.logger);
+  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl };
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
   const runtime = new ChatRuntime(services, commands, options.logger);
-  const web = config.TELEGRAM_WEBHOOK_URL ? new WebServer() : undefined;
   const telegram = config.TELEGRAM_TOKEN
     ? new TelegramChat(runtime, {
         token: config.TELEGRAM_TOKEN,
         apiRoot: config.TELEGRAM_API_ROOT,
         reactions: config.REACTION_EMOJI,
-        ...(web && config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
+        ...(config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
       })
     : undefined;
   const discord =
@@ -115,7 +132,6 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     announce: (community, reply) => chat.announce(community, reply),
   }));
   for (const platform of platforms) await platform.start();
-  if (web) await web.listen(config.PORT);
   const deps: SchedulerDeps = {
     db,
     now: services.now,
@@ -131,11 +147,12 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     telegram,
     discord,
     web,
+    publicUrl,
     runDueJobs: () => runDueJobs(deps),
     async stop() {
       await scheduler?.stop();
       for (const platform of platforms) await platform.stop();
-      await web?.close();
+      await web.close();
       await services.votes.idle();
       await db.destroy();
     },
@@ -154,7 +171,7 @@ export async function runUntilSignal(config: Config, io: RunIo): Promise<void> {
     bot.telegram && `Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}`,
     bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}`,
   ].filter(Boolean);
-  io.write(`govbot is running in ${where.join(' and ')}. Ctrl-C stops it.\n`);
+  io.write(`govbot is running in ${where.join(' and ')}; results pages at ${bot.publicUrl}/rounds/…. Ctrl-C stops it.\n`);
   await signalled;
   await bot.stop();
 }

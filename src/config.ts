@@ -36,7 +36,9 @@ export const envSchema = z.object({
   TELEGRAM_API_ROOT: httpUrl.default('https://api.telegram.org'),
   /** The public URL Telegram posts updates to; without it, the bot long-polls. */
   TELEGRAM_WEBHOOK_URL: httpUrl.optional(),
-  /** The port of the bot's web server (webhook). */
+  /** Where people reach the bot's web server (results pages); default http://localhost:PORT. */
+  PUBLIC_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
+  /** The port of the bot's web server (results pages, webhook). */
   PORT: z.coerce.number({ error: 'PORT is a number' }).int().min(0).max(65535, 'PORT is at most 65535').default(8080),
   /** From the Discord developer portal (Bot → Token); when set with DISCORD_APP_ID, the bot runs in Discord. */
   DISCORD_TOKEN: z.string().regex(/^[\w-]{20,}\.[\w-]{4,}\.[\w-]{10,}$/, 'a bot token has three parts separated by dots (Developer Portal → Bot → Reset Token)').optional(),

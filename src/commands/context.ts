@@ -18,6 +18,8 @@ export interface Services {
   now: () => Date;
   /** Where exports are written for platforms that cannot attach files. */
   exportDir: string;
+  /** The bot's public web address, for links to results pages; none when no web server runs. */
+  publicUrl?: string | undefined;
 }
 
 /** The one object that flows from the adapter through the command to the reply. */

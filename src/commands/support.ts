@@ -87,6 +87,9 @@ export async function roundReport(db: Executor, round: RoundRow): Promise<RoundR
   return computeReport(await loadRoundData(db, round));
 }
 
+/** The public results page of a round. */
+export const resultsUrl = (publicUrl: string, round: RoundRow) => `${publicUrl}/rounds/${round.id}`;
+
 /** Writes one accepted action to the audit log, in the caller's transaction. */
 export async function audit(db: Executor, ctx: CommandContext, round: RoundRow | null, action: string, detail: unknown, actorId: string | null) {
   await appendAudit(db, { community_id: ctx.community.id, round_id: round?.id ?? null, actor_id: actorId, action, detail, at: ctx.now().toISOString() });

@@ -82,7 +82,7 @@ export async function importRound(
     await insertChunked(
       trx,
       'members',
-      newMembers.map((m) => ({ id: memberIds.get(m.id)!, community_id: communityId, key: m.id, handle: m.handle, created_at: createdAt })),
+      newMembers.map((m) => ({ id: memberIds.get(m.id)!, community_id: communityId, key: m.id, handle: m.handle, created_at: createdAt, public_handle: 0 })),
     );
     const member = (key: string) => memberIds.get(key)!;
 
@@ -371,6 +371,7 @@ export async function ensureMember(
     key: memberKey(communityId, account.platform, account.userId),
     handle: account.handle,
     created_at: (options.now ?? new Date()).toISOString(),
+    public_handle: 0,
   };
   if (!adoptable) await db.insertInto('members').values(member).execute();
   await db.insertInto('member_accounts').values({ community_id: communityId, platform: account.platform, platform_user_id: account.userId, member_id: member.id }).execute();

@@ -3,7 +3,15 @@ import type { Insertable, Selectable } from 'kysely';
 /** The one schema definition every query is typed against; it mirrors migrations/. */
 export interface Database {
   communities: { id: string; name: string; platform: string; platform_chat_id: string; created_at: string };
-  members: { id: string; community_id: string; key: string; handle: string; created_at: string };
+  members: {
+    id: string;
+    community_id: string;
+    key: string;
+    handle: string;
+    created_at: string;
+    /** 1 when the member lets the public results page show their handle. */
+    public_handle: number;
+  };
   member_accounts: { community_id: string; platform: string; platform_user_id: string; member_id: string };
   wallets: {
     id: string;

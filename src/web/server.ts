@@ -1,29 +1,42 @@
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
 /**
- * The bot's one HTTP server (PORT): the Telegram webhook and, later, the wallet and results pages are routes on it.
+ * The bot's one HTTP server (PORT): the Telegram webhook and the public results pages are routes on it.
  * Routes match a path exactly; anything else is a 404.
  */
 export class WebServer {
-  private readonly routes = new Map<string, RequestListener>();
+  private readonly routes = new Map<string, Handler>();
+  private readonly prefixes: [string, Handler][] = [];
   private server: Server | undefined;
 
-  constructor() {
+  constructor(private readonly onError: (error: unknown) => void = () => undefined) {
     this.route('/healthz', (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'));
   }
 
-  route(path: string, handler: RequestListener): void {
+  route(path: string, handler: Handler): void {
     if (this.routes.has(path)) throw new Error(`route ${path} is taken`);
     this.routes.set(path, handler);
+  }
+
+  /** Every path under `prefix` (which ends with /). */
+  routePrefix(prefix: string, handler: Handler): void {
+    this.prefixes.push([prefix, handler]);
   }
 
   async listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const handler = this.routes.get(path);
+      const handler = this.routes.get(path) ?? this.prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
       if (!handler) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
-      handler(req, res);
+      // A failing page is logged and answered, never left hanging or allowed to take the server down.
+      Promise.resolve(handler(req, res)).catch((error: unknown) => {
+        this.onError(error);
+        if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'Something went wrong on our side.\n');
+        else res.end();
+      });
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -45,8 +58,8 @@ export class WebServer {
   }
 }
 
-export function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff', ...headers });
   res.end(body);
 }
 

@@ -87,11 +87,12 @@ describe('govbot import, export and migrate', () => {
 
   it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('pending  0001_initial\npending  0002_schedule\npending  0003_chat\n');
-    expect((await govbot(['migrate'], env)).out).toBe('0001_initial up success, 0002_schedule up success, 0003_chat up success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\napplied  0003_chat\n');
-    expect((await govbot(['migrate', 'down'], env)).out).toBe('0003_chat down success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe('applied  0001_initial\napplied  0002_schedule\npending  0003_chat\n');
+    const names = ['0001_initial', '0002_schedule', '0003_chat', '0004_privacy'];
+    expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `pending  ${n}\n`).join(''));
+    expect((await govbot(['migrate'], env)).out).toBe(`${names.map((n) => `${n} up success`).join(', ')}\n`);
+    expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `applied  ${n}\n`).join(''));
+    expect((await govbot(['migrate', 'down'], env)).out).toBe('0004_privacy down success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe(`${names.slice(0, 3).map((n) => `applied  ${n}\n`).join('')}pending  0004_privacy\n`);
     expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
   });
 
@@ -121,20 +122,20 @@ describe('govbot import, export and migrate', () => {
 describe('govbot start', () => {
   it('GIVEN DISCORD_TOKEN and DISCORD_APP_ID THEN it runs in Discord until asked to stop', async () => {
     const fake = await FakeDiscord.start();
-    const env = { DATABASE_URL: tempDatabaseUrl(), DISCORD_TOKEN: fake.token, DISCORD_APP_ID: fake.appId, DISCORD_API_URL: `${fake.url}/api` };
+    const env = { PORT: '0', DATABASE_URL: tempDatabaseUrl(), DISCORD_TOKEN: fake.token, DISCORD_APP_ID: fake.appId, DISCORD_API_URL: `${fake.url}/api` };
     const running = govbot(['start'], env);
     while (!fake.commands.has('global')) await new Promise((r) => setTimeout(r, 10));
     process.emit('SIGTERM');
     const { code, out } = await running;
     await fake.close();
     expect(code).toBe(0);
-    expect(out).toContain('govbot is running in Discord.');
+    expect(out).toContain('govbot is running in Discord; results pages at http://localhost:');
     expect(fake.identified).toBe(1);
   });
 
   it('GIVEN TELEGRAM_TOKEN THEN it runs in Telegram until asked to stop', async () => {
     const fake = await FakeTelegram.start();
-    const env = { DATABASE_URL: tempDatabaseUrl(), TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url };
+    const env = { PORT: '0', DATABASE_URL: tempDatabaseUrl(), TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url };
     const running = govbot(['start'], env);
     while (!fake.calls.some((c) => c.method === 'getUpdates')) await new Promise((r) => setTimeout(r, 10));
     process.emit('SIGTERM');
@@ -146,7 +147,7 @@ describe('govbot start', () => {
   });
 
   it('GIVEN commands on standard input THEN the console chat answers each line and exits at the end of input', async () => {
-    const env = { DATABASE_URL: tempDatabaseUrl(), EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-')) };
+    const env = { PORT: '0', DATABASE_URL: tempDatabaseUrl(), EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-')) };
     const { code, out } = await govbot(['start'], env, '/demo\n/as alice\n/reputation\n/vote poll:q1 option:1\n');
     expect(code).toBe(0);
     expect(out).toContain('> /demo\nLoaded round gr1');

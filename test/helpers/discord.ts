@@ -22,6 +22,7 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
     DISCORD_API_URL: `${fake.url}/api`,
     DATABASE_URL: databaseUrl,
     EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
+    PORT: '0',
     ...(options.moderatorRole && { DISCORD_MODERATOR_ROLE: options.moderatorRole }),
   });
   const bot: RunningBot = await startBot(config, {

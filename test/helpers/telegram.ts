@@ -21,7 +21,8 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     TELEGRAM_API_ROOT: fake.url,
     DATABASE_URL: databaseUrl,
     EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
-    ...(options.webhook && { TELEGRAM_WEBHOOK_URL: 'https://127.0.0.1:0/telegram/hook', PORT: '0' }),
+    PORT: '0',
+    ...(options.webhook && { TELEGRAM_WEBHOOK_URL: 'https://127.0.0.1:0/telegram/hook' }),
   });
   const start = () =>
     startBot({ ...config, TELEGRAM_TOKEN: fake.token }, { now: () => now, logger: { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) }, scheduleEvery: 'never' });

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toVega } from '../charts/render.ts';
+import { rewardsSpec, tallySpec, VIEW_NAMES, votingEventSpec } from '../charts/specs.ts';
+import { reportJson } from '../core/report.ts';
+import { VIEWS } from '../core/voting.ts';
+import type { Db } from '../db/database.ts';
+import { formatNumber, formatUnits } from '../format/units.ts';
+import { loadPublicRound, type PublicRound } from '../results/public.ts';
+import { serializeRoundFile } from '../roundfile/schema.ts';
+import type { RoundRow } from '../db/schema.ts';
+import { send, type WebServer } from './server.ts';
+
+const VEGA = join(dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js');
+const SCRIPT = fileURLToPath(new URL('../../assets/web/results.js', import.meta.url));
+const ROUND_ID = /^[0-9a-f-]{36}$/;
+
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** JSON inside a <script> element: nothing in it may close the element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+/**
+ * The public results page of a round (`/rounds/ID`), with its round file and report JSON beside it: no login, no chat
+ * user ids, handles only of members who allowed it. Charts are the chat's vega-lite specs, drawn by vega in the page.
+ */
+export function resultsRoutes(server: WebServer, db: Db): void {
+  const vega = readFileSync(VEGA, 'utf8');
+  const script = readFileSync(SCRIPT, 'utf8');
+  server.route('/assets/vega.min.js', (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', vega, { 'cache-control': 'public, max-age=86400' }));
+  server.route('/assets/results.js', (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', script));
+  server.routePrefix('/rounds/', async (req, res) => {
+    const [id, file, ...rest] = new URL(req.url ?? '/', 'http://localhost').pathname.slice('/rounds/'.length).split('/');
+    const round = id && ROUND_ID.test(id) && rest.length === 0 ? await db.selectFrom('rounds').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    if (!round) return send(res, 404, 'text/plain; charset=utf-8', 'There is no such round.\n');
+    const pub = await loadPublicRound(db, round);
+    if (file === 'round.json') return send(res, 200, 'application/json', serializeRoundFile(pub.data), { 'content-disposition': `attachment; filename="${round.key}.json"` });
+    if (file === 'report.json') return send(res, 200, 'application/json', reportJson(pub.report));
+    if (file === undefined || file === '') return send(res, 200, 'text/html; charset=utf-8', await resultsPage(round, pub));
+    send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
+  });
+}
+
+/** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
+export async function resultsPage(round: RoundRow, { data, report, nameOf }: PublicRound): Promise<string> {
+  const { token } = report;
+  const specs: Record<string, unknown> = {};
+  const questions: string[] = [];
+  for (const q of report.questions) {
+    specs[`tally-${q.id}`] = await toVega(tallySpec(q));
+    specs[`event-${q.id}`] = await toVega(votingEventSpec(data, report, q.id, nameOf));
+    const rows = q.options.map((o, i) => {
+      const mark = (view: (typeof VIEWS)[number]) => (q.winners[view] === i ? ' ★' : '');
+      return `<tr data-option="${i + 1}"><td>${i + 1}. ${escape(o.label)}</td><td class="n" data-field="voters" data-value="${o.voters}">${o.voters}</td><td class="n" data-field="tokenVotes" data-value="${o.tokenVotes}">${formatUnits(o.tokenVotes, token.decimals, 2)}${mark('tokenVotes')}</td><td class="n" data-field="quadraticVotes" data-value="${o.quadraticVotes}">${formatNumber(o.quadraticVotes)}${mark('quadraticVotes')}</td><td class="n" data-field="qualifiedVotes" data-value="${o.qualifiedVotes}">${formatNumber(o.qualifiedVotes)}${mark('qualifiedVotes')}</td></tr>`;
+    });
+    questions.push(`<section class="question" data-question="${escape(q.id)}">
+<h2>${escape(q.id)}: ${escape(q.text)}</h2>
+<div class="chart" data-spec="tally-${escape(q.id)}"></div>
+<div class="scroll"><table class="tally"><thead><tr><th>option</th><th>voters</th><th>${escape(VIEW_NAMES.tokenVotes)} (${escape(token.symbol)})</th><th>${escape(VIEW_NAMES.quadraticVotes)}</th><th>${escape(VIEW_NAMES.qualifiedVotes)}</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>
+${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => `<p class="change">${escape(c)}</p>`).join('')}
+<h3>The voting event</h3>
+<p class="hint">Hover or tap a voter to see its tokens, tier and weight.</p>
+<div class="chart event" data-spec="event-${escape(q.id)}"></div>
+</section>`);
+  }
+  specs['rewards'] = await toVega(rewardsSpec(report, nameOf));
+  const reputation = report.members
+    .filter((m) => m.points !== 0)
+    .map((m) => `<tr data-member="${escape(nameOf(m.id))}"><td>${escape(nameOf(m.id))}${m.excluded ? ' (staff)' : ''}</td><td class="n" data-field="points" data-value="${m.points}">${formatNumber(m.points)}</td><td>${m.tier ?? '–'}</td><td class="n">${m.factor}</td></tr>`);
+  const tierOf = new Map(report.members.map((m) => [m.id, m.tier]));
+  const rewards = report.rewards.amounts.map(
+    (a) => `<tr data-member="${escape(nameOf(a.member))}"><td>${escape(nameOf(a.member))}</td><td>${tierOf.get(a.member) ?? '–'}</td><td class="n" data-field="amount" data-value="${a.amount}">${formatUnits(a.amount, token.decimals, 2)}</td></tr>`,
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(round.name)}: results</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45}
+main{max-width:900px;margin:0 auto;padding:16px}
+h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1rem}
+section{background:#fff;border-radius:10px;padding:12px 16px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.chart{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}
+.change{font-weight:600}.hint{color:#666;font-size:.85rem}
+pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
+#tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}
+</style>
+</head>
+<body>
+<main>
+<h1>${escape(round.name)}</h1>
+<p>Round <b>${escape(round.key)}</b>, ${escape(round.phase)} phase. Votes are weighted by ${escape(token.symbol)} held at the snapshot: one token one vote, quadratic (the square root), and quadratic times the voter's reputation tier factor.</p>
+${questions.join('\n') || '<section><p>No polls yet.</p></section>'}
+<section>
+<h2>Reputation</h2>
+<div class="scroll"><table class="reputation"><thead><tr><th>member</th><th>points</th><th>tier</th><th>factor</th></tr></thead><tbody>${reputation.join('')}</tbody></table></div>
+</section>
+<section>
+<h2>Rewards</h2>
+<p>${formatUnits(report.rewards.pool, token.decimals, 2)} ${escape(token.symbol)} in all${report.rewards.undistributed > 0n ? `; ${formatUnits(report.rewards.undistributed, token.decimals, 2)} undistributed` : ''}.</p>
+<div class="chart" data-spec="rewards"></div>
+<div class="scroll"><table class="rewards"><thead><tr><th>member</th><th>tier</th><th>${escape(token.symbol)}</th></tr></thead><tbody>${rewards.join('')}</tbody></table></div>
+</section>
+<section>
+<h2>Check it yourself</h2>
+<p>Download the <a href="${round.id}/round.json" download>round file</a> and the <a href="${round.id}/report.json">report JSON</a>. Every number on this page comes out of the round file again:</p>
+<pre>npx govbot replay ${escape(round.key)}.json --json</pre>
+</section>
+</main>
+<div id="tooltip" role="tooltip" hidden></div>
+<script type="application/json" id="specs">${scriptJson(specs)}</script>
+<script src="/assets/vega.min.js"></script>
+<script src="/assets/results.js"></script>
+</body>
+</html>
+`;
+}
