@@ -59,7 +59,7 @@ export function tallyRows(q: QuestionTally): { option: string; view: string; sha
 /** Per option, the three views side by side as shares; ★ marks each view's winner; the caption says where they disagree. */
 export function tallySpec(q: QuestionTally): TopLevelSpec {
   const subtitle = (q.changes.length ? q.changes : ['All three views agree.']).flatMap((sentence) => wrap(sentence, 100));
-  const x = { field: 'option', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0, labelLimit: 160 } } as const;
+  const x = { field: 'option', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0, labelLimit: 140 } } as const;
   const xOffset = { field: 'view', sort: Object.values(VIEW_NAMES) } as const;
   return {
     ...BASE,

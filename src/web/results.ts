@@ -77,6 +77,7 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => `<p cla
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escape(round.name)}: results</title>
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45}
@@ -85,7 +86,7 @@ h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}h3{font-s
 section{background:#fff;border-radius:10px;padding:12px 16px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.chart{overflow-x:auto;max-width:100%}.chart svg{max-width:100%;height:auto}
+.chart{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
 .change{font-weight:600}.hint{color:#666;font-size:.85rem}
 pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}

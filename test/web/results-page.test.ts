@@ -1,0 +1,113 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatNumber } from '../../src/format/units.ts';
+import { ensureCommunity, importRound } from '../../src/db/repositories.ts';
+import type { Db } from '../../src/db/database.ts';
+import type { RoundRow } from '../../src/db/schema.ts';
+import { parseRoundFileText, parseRoundFile } from '../../src/roundfile/schema.ts';
+import { computeReport, reportJson } from '../../src/core/report.ts';
+import { resultsRoutes } from '../../src/web/results.ts';
+import { WebServer } from '../../src/web/server.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { freshDb } from '../helpers/db.ts';
+
+const sampleText = readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8');
+const sample = parseRoundFileText(sampleText);
+/** Run in the page: vega has drawn every chart. */
+const ALL_DRAWN = `[...document.querySelectorAll('[data-spec]')].every((e) => e.getAttribute('data-drawn') === 'true')`;
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+
+let db: Db;
+let web: WebServer;
+let base: string;
+let round: RoundRow;
+let browser: Browser;
+const shownMember = sample.members.find((m) => m.handle === 'erin')!;
+
+beforeAll(async () => {
+  db = await freshDb();
+  const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'Console' });
+  round = await importRound(db, community.id, sample);
+  // One member lets the page show her handle; everyone else appears under a pseudonym.
+  await db.updateTable('members').set({ public_handle: 1 }).where('key', '=', shownMember.id).execute();
+  web = new WebServer();
+  resultsRoutes(web, db);
+  const { port } = await web.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${port}`;
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  await db?.destroy();
+});
+
+describe('the public results page', () => {
+  it('GIVEN a phone opening it THEN it loads without console errors, draws every chart and fits the screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const response = await page.goto(`${base}/rounds/${round.id}`);
+    expect(response!.status()).toBe(200);
+    await page.waitForFunction(ALL_DRAWN);
+    expect(await page.locator('[data-spec] svg').count()).toBe(sample.questions.length * 2 + 1);
+    expect(errors).toEqual([]);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: new URL('results-page.png', ARTIFACTS).pathname, fullPage: true });
+    await page.close();
+  });
+
+  it('GIVEN the page THEN every number it shows equals the report JSON it links to', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/rounds/${round.id}`);
+    const report = JSON.parse(await (await fetch(`${base}/rounds/${round.id}/report.json`)).text()) as {
+      questions: { id: string; options: Record<string, string | number>[] }[];
+      rewards: { member: string; amount: string }[];
+    };
+    for (const q of report.questions) {
+      const cells = await page.locator(`[data-question="${q.id}"] table.tally tbody tr`).evaluateAll((rows) =>
+        rows.map((r) => Object.fromEntries([...r.querySelectorAll('[data-field]')].map((c) => [c.getAttribute('data-field'), c.getAttribute('data-value')]))),
+      );
+      expect(cells).toEqual(q.options.map((o) => ({ voters: String(o['voters']), tokenVotes: String(o['tokenVotes']), quadraticVotes: String(o['quadraticVotes']), qualifiedVotes: String(o['qualifiedVotes']) })));
+    }
+    const amounts = await page.locator('table.rewards [data-field="amount"]').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')));
+    expect(amounts).toEqual(report.rewards.map((r) => r.amount));
+    await page.close();
+  });
+
+  it('GIVEN a voter in the voting event THEN hovering it shows its tokens, tier and weight', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.goto(`${base}/rounds/${round.id}`);
+    await page.waitForFunction(ALL_DRAWN);
+    // The heaviest voter is drawn first, at the top.
+    const voter = page.locator('[data-spec="event-q1"] .mark-symbol path').first();
+    await voter.scrollIntoViewIfNeeded();
+    await voter.hover();
+    const tooltip = page.locator('#tooltip');
+    await expect.poll(() => tooltip.isVisible()).toBe(true);
+    const text = await tooltip.textContent();
+    const report = computeReport(sample);
+    const heaviest = [...report.power.entries()].filter(([key]) => sample.votes.some((v) => v.member === key && v.question === 'q1')).sort((a, b) => b[1].weight - a[1].weight)[0]!;
+    expect(text).toContain(`weight: ${formatNumber(heaviest[1].weight, 4)}`);
+    expect(text).toMatch(/AGIX at snapshot: [\d,.]+/);
+    expect(text).toMatch(/tier: /);
+    await page.close();
+  });
+
+  it('GIVEN members who did not allow it THEN the page and its files show pseudonyms, and replay to the same report', async () => {
+    const html = await (await fetch(`${base}/rounds/${round.id}`)).text();
+    expect(html).toContain('erin');
+    for (const m of sample.members.filter((x) => x.id !== shownMember.id && x.handle.length > 3)) expect(html).not.toContain(`>${m.handle}<`);
+    expect(html).toMatch(/member-[0-9a-f]{6}/);
+    const file = await (await fetch(`${base}/rounds/${round.id}/round.json`)).text();
+    const report = await (await fetch(`${base}/rounds/${round.id}/report.json`)).text();
+    expect(reportJson(computeReport(parseRoundFile(JSON.parse(file))))).toBe(report);
+    expect(file).not.toContain('"handle": "alice"');
+    expect((await fetch(`${base}/rounds/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
+    expect((await fetch(`${base}/rounds/../../etc/passwd`)).status).toBe(404);
+  });
+});
