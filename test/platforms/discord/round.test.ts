@@ -104,7 +104,10 @@ describe('a whole round in a Discord server', () => {
     expect(h.texts(fake.answerOf(await fake.click(members[4]!, q1, 0)))).toBe('Poll q1 is closed; votes are no longer accepted.');
     expect(await h.advanceTo('2025-01-05T00:00:00Z')).toContain('Round gr2 is closed');
 
-    const tally = (await h.run(mod, '/tally')).text;
+    const tallied = await h.run(mod, '/tally');
+    const tally = tallied.text;
+    // Each poll's chart comes attached, as a PNG.
+    expect(tallied.messages[0]!.attachments.map((a) => a.filename)).toEqual(['gr2-q1.png', 'gr2-q2.png', 'gr2-q3.png']);
     const rewards = (await h.run(mod, '/rewards publish')).text;
     const file = (await h.run(mod, '/export round')).messages[0]!.attachments[0]!;
     expect(file.filename).toBe('gr2.json');

@@ -106,7 +106,10 @@ describe('a whole round in a Telegram group', () => {
     expect(fake.answers.get(late)).toEqual({ text: 'Poll q1 is closed; votes are no longer accepted.', show_alert: true });
     expect(await h.advanceTo('2025-01-05T00:00:00Z')).toContain('Round gr2 is closed');
 
+    // The closing tally came with its chart, as a photo in the group.
+    expect(fake.messagesIn(GROUP).some((m) => m.photo?.file_name === 'gr2-q1.png')).toBe(true);
     const tally = await h.say(mod, '/tally');
+    expect(fake.messagesIn(GROUP).filter((m) => m.photo).map((m) => m.photo!.file_name).slice(-2)).toEqual(['gr2-q1.png', 'gr2-q2.png']);
     const rewards = await h.say(mod, '/rewards publish');
     const exported = (await h.after(() => fake.say(GROUP, mod, '/export round'))).find((m) => m.document)!.document!;
     expect(exported.file_name).toBe('gr2.json');
