@@ -3,6 +3,7 @@ import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_schedule.ts';
 import * as m0003 from './0003_chat.ts';
 import * as m0004 from './0004_privacy.ts';
+import * as m0005 from './0005_wallets.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_schedule': m0002,
   '0003_chat': m0003,
   '0004_privacy': m0004,
+  '0005_wallets': m0005,
 };

@@ -78,6 +78,16 @@ export interface Database {
   chat_choices: { id: string; community_id: string; command: string; created_at: string };
   chat_reactions: { community_id: string; ref: string; user_id: string; emoji: string };
   round_moderators: { round_id: string; member_id: string; added_at: string };
+  wallet_challenges: {
+    token: string;
+    community_id: string;
+    member_id: string;
+    nonce: string;
+    message: string | null;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+  };
   audit_log: {
     id: string;
     community_id: string | null;

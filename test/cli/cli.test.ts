@@ -87,12 +87,12 @@ describe('govbot import, export and migrate', () => {
 
   it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
-    const names = ['0001_initial', '0002_schedule', '0003_chat', '0004_privacy'];
+    const names = ['0001_initial', '0002_schedule', '0003_chat', '0004_privacy', '0005_wallets'];
     expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `pending  ${n}\n`).join(''));
     expect((await govbot(['migrate'], env)).out).toBe(`${names.map((n) => `${n} up success`).join(', ')}\n`);
     expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `applied  ${n}\n`).join(''));
-    expect((await govbot(['migrate', 'down'], env)).out).toBe('0004_privacy down success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe(`${names.slice(0, 3).map((n) => `applied  ${n}\n`).join('')}pending  0004_privacy\n`);
+    expect((await govbot(['migrate', 'down'], env)).out).toBe('0005_wallets down success\n');
+    expect((await govbot(['migrate', 'status'], env)).out).toBe(`${names.slice(0, 4).map((n) => `applied  ${n}\n`).join('')}pending  0005_wallets\n`);
     expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
   });
 
