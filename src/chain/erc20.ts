@@ -41,7 +41,8 @@ export class ChainReader {
   }
 
   async head(): Promise<number> {
-    return withRetry(() => this.provider.getBlockNumber(), this.retry.attempts, this.retry.firstDelayMs);
+    // Asked each time: ethers caches getBlockNumber for a polling interval.
+    return withRetry(async () => Number(await this.provider.send('eth_blockNumber', [])), this.retry.attempts, this.retry.firstDelayMs);
   }
 
   /** Decimals and symbol of an ERC-20 contract; refused when the address is no such contract. */
