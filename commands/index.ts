@@ -17,7 +17,9 @@ import rewards from './rewards.ts';
 import round from './round.ts';
 import tally from './tally.ts';
 import vote from './vote.ts';
+import verify from './verify.ts';
 import wallet from './wallet.ts';
+import wallets from './wallets.ts';
 
 /** Every chat command; each platform registers this same list. Adding a command is adding a file and a line here. */
-export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, exportRound, privacy];
+export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, verify, wallets, exportRound, privacy];

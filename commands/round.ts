@@ -5,7 +5,26 @@ import { UserError } from '../src/commands/errors.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
 import { audit, newId, opt, resolveMember, resolveRound, resultsUrl } from '../src/commands/support.ts';
-import { formatPath } from '../src/roundfile/schema.ts';
+import { EVM_ADDRESS_PATTERN, formatPath } from '../src/roundfile/schema.ts';
+import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
+import { takeSnapshot } from '../src/chain/wallets.ts';
+import { formatUnits, parseUnits } from '../src/format/units.ts';
+
+/** Snapshots and token metadata need the bot's EVM node. */
+function requireChain(chain: ChainReader | undefined): ChainReader {
+  if (!chain) throw new UserError('no_chain', 'The bot has no EVM node (ETH_RPC_URL): ask the operator to set one, or import balances with /round balances.');
+  return chain;
+}
+
+/** A read the node refused becomes a clear answer; nothing was stored. */
+async function readChain<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof ChainReadError) throw new UserError('chain_read', error.message);
+    throw error;
+  }
+}
 
 export default defineCommand({
   name: 'round',
@@ -102,6 +121,83 @@ export default defineCommand({
           await audit(trx, ctx, round, 'round.scheduled', Object.fromEntries(phases.map(([t, at]) => [t, at.toISOString()])), moderator.id);
         });
         return reply(text(`Round ${round.key} scheduled: ${phases.map(([t, at]) => `${t} at ${at.toISOString()}`).join(', ')}.`));
+      },
+    }),
+
+    token: defineAction({
+      description: 'Set the ERC-20 token the round counts: decimals and symbol are read from the contract',
+      access: 'moderator',
+      options: options({
+        address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').describe('ERC-20 contract address'),
+        chain: z.coerce.number({ error: 'chain is a chain id such as 1' }).int().positive().describe('Chain id (1 for Ethereum mainnet)'),
+        round: opt.round,
+      }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const reader = requireChain(ctx.chain);
+        const chainId = await readChain(() => reader.chain());
+        if (chainId !== o.chain) throw new UserError('no_chain', `The bot's node (ETH_RPC_URL) is on chain ${chainId}, not ${o.chain}. For a chain it cannot read, import balances with /round balances.`);
+        const { decimals, symbol } = await readChain(() => reader.token(o.address));
+        const token = { ...serializeRoundConfig(roundConfigOf(round)).token, address: o.address.toLowerCase(), chainId, decimals, symbol: symbol.slice(0, 16) || 'TOKEN' };
+        const config = roundConfigSchema.parse({ ...serializeRoundConfig(roundConfigOf(round)), token });
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
+          await audit(trx, ctx, round, 'round.token', token, moderator.id);
+        });
+        return reply(text(`Round ${round.key} counts ${token.symbol} (${decimals} decimals) at ${token.address} on chain ${chainId}. Next: /round snapshot block:N (or latest).`));
+      },
+    }),
+
+    snapshot: defineAction({
+      description: 'Read every verified wallet\'s token balance at a block; votes count these, never live balances',
+      access: 'moderator',
+      options: options({
+        block: z.union([z.literal('latest'), z.coerce.number({ error: 'block is a block number or latest' }).int().nonnegative()]).describe('Block number, or latest'),
+        round: opt.round,
+      }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const reader = requireChain(ctx.chain);
+        const { token } = roundConfigOf(round);
+        if (!token.address || !token.chainId) throw new UserError('invalid_config', `Round ${round.key} has no token yet: /round token address:0x… chain:N first.`);
+        const block = o.block === 'latest' ? await readChain(() => reader.head()) : o.block;
+        const moderator = await ctx.member();
+        const taken = await readChain(() => takeSnapshot(ctx.db, reader, round, { address: token.address!, chainId: token.chainId! }, block, moderator.id, ctx.now()));
+        return reply(text(`Snapshot of round ${round.key} at block ${block}: ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`));
+      },
+    }),
+
+    balances: defineAction({
+      description: 'Import snapshot balances as CSV lines "address,balance", for a token on a chain the bot cannot read',
+      access: 'moderator',
+      options: options({
+        csv: z.string().min(1).max(200_000).describe('Lines of address,balance (base units, or tokens with a decimal point)'),
+        round: opt.round,
+      }),
+      async run(ctx, o) {
+        const round = await resolveRound(ctx, o.round);
+        const { token } = roundConfigOf(round);
+        const lines = o.csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^address\b/i.test(l));
+        const rows = lines.map((line, i) => {
+          const [address = '', amount = ''] = line.split(/[,;\t]/).map((x) => x.trim());
+          const balance = amount.includes('.') ? parseUnits(amount, token.decimals) : /^\d+$/.test(amount) ? BigInt(amount) : null;
+          if (!EVM_ADDRESS_PATTERN.test(address) || balance === null) throw new UserError('invalid_options', `csv line ${i + 1}: "${line}" is not address,balance (e.g. 0xab…,1250000000).`);
+          return { address: address.toLowerCase(), balance };
+        });
+        const wallets = await ctx.db.selectFrom('wallets').select(['id', 'address']).where('community_id', '=', ctx.community.id).where('address', 'in', rows.length ? rows.map((r) => r.address) : ['']).execute();
+        const walletOf = new Map(wallets.map((w) => [w.address, w.id]));
+        const unknown = rows.filter((r) => !walletOf.has(r.address)).map((r) => r.address);
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          for (const r of rows.filter((x) => walletOf.has(x.address)))
+            await trx.insertInto('balances').values({ round_id: round.id, wallet_id: walletOf.get(r.address)!, balance: r.balance.toString() }).onConflict((oc) => oc.columns(['round_id', 'wallet_id']).doUpdateSet({ balance: r.balance.toString() })).execute();
+          await audit(trx, ctx, round, 'snapshot.imported', { rows: rows.length, unknown }, moderator.id);
+        });
+        return reply(
+          text(`Imported ${rows.length - unknown.length} balances into round ${round.key}.`),
+          ...(unknown.length ? [text(`Not linked by any member, so skipped: ${unknown.join(', ')}`)] : []),
+        );
       },
     }),
 

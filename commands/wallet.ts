@@ -9,8 +9,28 @@ import { EVM_ADDRESS_PATTERN } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
   name: 'wallet',
-  description: 'Wallets for testing, before signature verification',
+  description: 'Moderators: reassign a wallet, or add an unverified one for testing',
   subcommands: {
+    reassign: defineAction({
+      description: 'Move a linked wallet to another member (logged), e.g. when its owner signed from a new account',
+      access: 'moderator',
+      options: options({
+        address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').transform((a) => a.toLowerCase()).describe('0x… address'),
+        member: opt.member,
+      }),
+      async run(ctx, o) {
+        const target = await resolveMember(ctx, o.member);
+        const wallet = await ctx.db.selectFrom('wallets').innerJoin('members', 'members.id', 'wallets.member_id').select(['wallets.id', 'members.key as from']).where('wallets.community_id', '=', ctx.community.id).where('wallets.address', '=', o.address).executeTakeFirst();
+        if (!wallet) throw new UserError('no_wallet', `No member has linked ${o.address}.`);
+        const moderator = await ctx.member();
+        await ctx.db.transaction().execute(async (trx) => {
+          await trx.updateTable('wallets').set({ member_id: target.id }).where('id', '=', wallet.id).execute();
+          await audit(trx, ctx, null, 'wallet.reassigned', { address: o.address, from: wallet.from, to: target.key }, moderator.id);
+        });
+        return reply(text(`${o.address} now belongs to ${target.handle}.`));
+      },
+    }),
+
     add: defineAction({
       description: 'Link an UNVERIFIED wallet with its snapshot balance to a member (testing only)',
       access: 'moderator',

@@ -15,6 +15,8 @@ import type { Reply } from './commands/reply.ts';
 import type { Community } from './db/schema.ts';
 import { WebServer } from './web/server.ts';
 import { resultsRoutes } from './web/results.ts';
+import { verifyRoutes } from './web/verify.ts';
+import { ChainReader } from './chain/erc20.ts';
 import type { Db } from './db/database.ts';
 
 export interface RunIo {
@@ -45,8 +47,11 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
     io.write(`(no results pages: port ${config.PORT} could not be opened: ${error.message}; set PORT to another one)\n`);
     return undefined;
   });
-  const services: Services = { db, votes: new VoteWriter(db), now: io.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl: site?.publicUrl };
+  const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
+  const services: Services = { db, votes: new VoteWriter(db), now: io.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl: site?.publicUrl, chain };
   const chat = await ConsoleChat.open(services, commands, logger, io.write);
+  if (site)
+    verifyRoutes(site.web, { db, publicUrl: site.publicUrl, now: services.now, provider: chain?.provider, tell: async (_c, _m, reply) => chat.announce(reply) });
   const scheduler = startScheduler({
     db,
     now: services.now,
@@ -73,6 +78,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   }
   lines.close();
   await site?.web.close();
+  chain?.destroy();
   await scheduler.stop();
   await services.votes.idle();
   await db.destroy();
@@ -84,6 +90,17 @@ interface Platform {
   start(): Promise<void>;
   stop(): Promise<void>;
   announce(community: Community, reply: Reply): Promise<void>;
+  tell(community: Community, userId: string, reply: Reply): Promise<void>;
+}
+
+/** Routes a private message to a member through the platform of the community, by their account there. */
+function tellMember(db: Db, platforms: readonly Platform[]) {
+  return async (communityId: string, memberId: string, reply: Reply) => {
+    const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
+    const account = await db.selectFrom('member_accounts').select('platform_user_id').where('member_id', '=', memberId).where('platform', '=', community.platform).executeTakeFirst();
+    const platform = platforms.find((p) => p.name === community.platform);
+    if (account && platform) await platform.tell(community, account.platform_user_id, reply);
+  };
 }
 
 export interface RunningBot {
@@ -101,7 +118,8 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
   const { web, publicUrl } = await startWeb(config, db, options.logger);
-  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl };
+  const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
+  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl, chain };
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
   const runtime = new ChatRuntime(services, commands, options.logger);
@@ -130,8 +148,10 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     start: () => chat.start(),
     stop: () => chat.stop(),
     announce: (community, reply) => chat.announce(community, reply),
+    tell: (community, userId, reply) => chat.tell(community, userId, reply),
   }));
   for (const platform of platforms) await platform.start();
+  verifyRoutes(web, { db, publicUrl, now: services.now, provider: chain?.provider, tell: tellMember(db, platforms) });
   const deps: SchedulerDeps = {
     db,
     now: services.now,
@@ -153,6 +173,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
       await scheduler?.stop();
       for (const platform of platforms) await platform.stop();
       await web.close();
+      chain?.destroy();
       await services.votes.idle();
       await db.destroy();
     },

@@ -49,6 +49,8 @@ export const envSchema = z.object({
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   /** Members with this role are moderators, besides those who may Manage Server. */
   DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
+  /** An EVM JSON-RPC node: token metadata, balance snapshots, contract-wallet (EIP-1271) signatures. */
+  ETH_RPC_URL: httpUrl.optional(),
   /** Which emoji count as upvote, positive and negative feedback on comments. */
   REACTION_EMOJI: json(reactionEmojiSchema, '{"upvote":["👍"],"positive":["🔥"],"negative":["👎"]}').default(DEFAULT_REACTION_EMOJI),
 });

@@ -3,7 +3,8 @@ import { appendAudit, newId } from '../db/repositories.ts';
 import type { RoundRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import type { ChainReader } from './erc20.ts';
-import type { VerifiedWallet } from './siwe.ts';
+import type { Provider } from 'ethers';
+import { verifyChallenge, type SiweSite, type VerifiedWallet } from './siwe.ts';
 
 /** Refused: the wallet belongs to another member; a moderator may reassign it. */
 export class WalletHeldError extends Error {}
@@ -47,4 +48,23 @@ export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow,
     await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: actorId, action: 'snapshot.taken', detail: { block, token: token.address, chain, wallets: wallets.length, total: total.toString() }, at: now.toISOString() });
   });
   return { wallets: wallets.length, total };
+}
+
+/**
+ * Completes a /verify: checks the signature over the challenge's message and links the wallet, in one transaction,
+ * so a refused link leaves the challenge open and a linked one spends it.
+ */
+export async function completeLink(db: Db, token: string, signature: string, site: SiweSite, now: Date, provider?: Provider): Promise<VerifiedWallet> {
+  return db.transaction().execute(async (trx) => {
+    const wallet = await verifyChallenge(trx, token, signature, site, now, provider);
+    await linkWallet(trx, wallet, `eip155:${site.chainId}`, now);
+    return wallet;
+  });
+}
+
+/** Where a community's wallets sign in: the bot's URL, and the chain of its latest round's token (mainnet by default). */
+export async function siteFor(db: Executor, communityId: string, publicUrl: string): Promise<SiweSite> {
+  const latest = await db.selectFrom('rounds').select('config').where('community_id', '=', communityId).orderBy('created_at', 'desc').orderBy('key', 'desc').executeTakeFirst();
+  const chainId = latest ? (JSON.parse(latest.config) as { token?: { chainId?: number } }).token?.chainId : undefined;
+  return { url: publicUrl, chainId: chainId ?? 1 };
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Community, MemberRow } from '../db/schema.ts';
 import type { VoteWriter } from '../db/votes.ts';
+import type { ChainReader } from '../chain/erc20.ts';
 import type { Reply } from './reply.ts';
 
 /** Who is talking, as the platform says; platform types stay in the adapter. */
@@ -20,6 +21,8 @@ export interface Services {
   exportDir: string;
   /** The bot's public web address, for links to results pages; none when no web server runs. */
   publicUrl?: string | undefined;
+  /** The EVM node of ETH_RPC_URL, for token metadata, balance snapshots and contract-wallet signatures. */
+  chain?: ChainReader | undefined;
 }
 
 /** The one object that flows from the adapter through the command to the reply. */

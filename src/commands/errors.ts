@@ -17,7 +17,11 @@ export type UserErrorCode =
   | 'wallet_taken'
   | 'invalid_config'
   | 'wrong_phase'
-  | 'self_feedback';
+  | 'self_feedback'
+  | 'no_web'
+  | 'no_chain'
+  | 'link_refused'
+  | 'chain_read';
 
 /** A member's mistake: a value that becomes a clear reply. Bugs are thrown as plain errors and logged. */
 export class UserError extends Error {

@@ -168,6 +168,12 @@ export class DiscordChat {
     await this.remember(community, reply, sent);
   }
 
+  /** Tells one member something privately (a linked wallet), by direct message. */
+  async tell(_community: Community, userId: string, reply: Reply): Promise<void> {
+    const user = await this.client.users.fetch(userId);
+    for (const part of renderForDiscord(reply)) await user.send(part as never);
+  }
+
   private serially(what: string, handler: () => Promise<void>): void {
     this.queue = this.queue.then(handler).catch((error) => this.runtime.logger.error(`discord ${what} failed`, { error }));
   }

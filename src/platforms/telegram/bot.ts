@@ -139,6 +139,12 @@ export class TelegramChat {
     await this.remember(community, chatId, reply, sent);
   }
 
+  /** Tells one member something privately (a linked wallet); to the group when they never started the bot. */
+  async tell(community: Community, userId: string, reply: Reply): Promise<void> {
+    if (await this.sendPrivately({ id: Number(userId), is_bot: false, first_name: '' }, reply)) return;
+    await this.post(Number(community.platform_chat_id), reply, {});
+  }
+
   // ---- incoming
 
   private async onMessage(message: Message): Promise<void> {
