@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { commands } from '../../commands/index.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
+import type { Services } from '../../src/commands/context.ts';
 import { ConsoleChat } from '../../src/platforms/console/chat.ts';
 import { runDueJobs } from '../../src/scheduler.ts';
 import { freshDb } from './db.ts';
 
 /** A console chat on a fresh database with a clock the test moves. */
-export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:') {
+export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:', extra: Partial<Pick<Services, 'publicUrl' | 'chain'>> = {}) {
   const db = await freshDb(url);
   let now = new Date(start);
   let output = '';
   const errors: string[] = [];
-  const services = { db, votes: new VoteWriter(db), now: () => now, exportDir: mkdtempSync(join(tmpdir(), 'govbot-exports-')) };
+  const services: Services = { db, votes: new VoteWriter(db), now: () => now, exportDir: mkdtempSync(join(tmpdir(), 'govbot-exports-')), ...extra };
   const chat = await ConsoleChat.open(services, commands, { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) }, (t) => (output += t));
   return {
     db,
