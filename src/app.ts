@@ -150,6 +150,8 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     announce: (community, reply) => chat.announce(community, reply),
     tell: (community, userId, reply) => chat.tell(community, userId, reply),
   }));
+  // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
+  chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
   for (const platform of platforms) await platform.start();
   verifyRoutes(web, { db, publicUrl, now: services.now, provider: chain?.provider, tell: tellMember(db, platforms) });
   const deps: SchedulerDeps = {

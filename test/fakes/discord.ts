@@ -249,6 +249,11 @@ export class FakeDiscord {
     return [...this.messages.values()].filter((m) => m.channel_id === channelId && !m.deleted && !(m.flags & EPHEMERAL));
   }
 
+  /** What the bot wrote to a member in direct messages. */
+  directMessagesTo(userId: string): FakeMessage[] {
+    return this.inChannel(`9${userId.padStart(18, '0')}`);
+  }
+
   threadOf(messageId: string): string | undefined {
     return [...this.channels.values()].find((c) => c.type === 11 && (c as { message_id?: string }).message_id === messageId)?.id;
   }
@@ -404,6 +409,14 @@ export class FakeDiscord {
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return this.startThread(m[1]!, m[2]!, String(body['name'] ?? ''));
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) return this.channelMessage(method, m[1]!, m[2]!, body);
     if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') return this.messageJson(this.create(m[1]!, body, files));
+    if ((m = /^\/users\/(\d+)$/.exec(path)) && method === 'GET') return { id: m[1], username: `user${m[1]}`, global_name: null, discriminator: '0', avatar: null, bot: false };
+    if (path === '/users/@me/channels' && method === 'POST') {
+      // A direct-message channel with the member; messages the bot sends there are kept like any other.
+      const recipient = String(body['recipient_id']);
+      const id = `9${recipient.padStart(18, '0')}`;
+      this.channels.set(id, { id, type: 1, guild_id: '', name: `dm-${recipient}` });
+      return { id, type: 1, last_message_id: null, recipients: [{ id: recipient, username: `user${recipient}`, discriminator: '0', avatar: null }] };
+    }
     if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
       const channel = this.channels.get(m[1]!);
       if (!channel) throw new ApiError(404, 10003, 'Unknown Channel');

@@ -104,3 +104,24 @@ describe('discord interactions', () => {
     expect(h.errors).toEqual([]);
   });
 });
+
+describe('discord wallet linking', () => {
+  it('GIVEN /verify and a signed message posted to the bot THEN the wallet is linked and the member told by direct message', async () => {
+    const { Wallet } = await import('ethers');
+    h = await discordHarness();
+    const alice = h.fake.member('201', 'alice');
+    await h.run(h.moderator, '/round create id:r1 name:R');
+    const { text, messages } = await h.run(alice, '/verify');
+    expect(messages[0]!.flags & 64).toBe(64);
+    const link = /(http:\/\/localhost:\d+)\/verify\/([\w-]{32})/.exec(text)!;
+    const page = `http://127.0.0.1:${new URL(link[1]!).port}/verify/${link[2]}`;
+    const key = Wallet.createRandom();
+    const { message } = (await (await fetch(`${page}/message`, { method: 'POST', body: JSON.stringify({ address: key.address }) })).json()) as { message: string };
+    const done = await fetch(`${page}/signature`, { method: 'POST', body: JSON.stringify({ signature: await key.signMessage(message) }) });
+    expect(await done.json()).toEqual({ state: 'success', address: key.address.toLowerCase() });
+    await h.fake.sync(alice);
+    expect(h.fake.directMessagesTo('201').map((m) => m.content)).toEqual([`Wallet ${key.address.toLowerCase()} is linked to you. /wallets lists your wallets.`]);
+    expect((await h.run(alice, '/wallets')).text).toContain(key.address.toLowerCase());
+    expect(h.errors).toEqual([]);
+  });
+});

@@ -130,3 +130,27 @@ describe('telegram: delivery', () => {
     expect(await h.say(h.moderator, '/round show')).toContain('The bot is not an admin of this group');
   });
 });
+
+describe('telegram wallet linking', () => {
+  it('GIVEN /verify in the group THEN the link comes privately, and once signed the member is told so privately', async () => {
+    const { Wallet } = await import('ethers');
+    h = await telegramHarness();
+    const alice = h.fake.user(201, 'alice');
+    await h.say(h.moderator, '/round create id:r1 name:R');
+    const { replies } = await h.send(alice, '/verify');
+    expect(replies.map((m) => m.chat_id)).toEqual([201]);
+    const link = /(http:\/\/localhost:\d+)\/verify\/([\w-]{32})/.exec(replies[0]!.text)!;
+    const page = `http://127.0.0.1:${new URL(link[1]!).port}/verify/${link[2]}`;
+    expect((await fetch(page)).headers.get('content-type')).toContain('text/html');
+    const key = Wallet.createRandom();
+    const { message } = (await (await fetch(`${page}/message`, { method: 'POST', body: JSON.stringify({ address: key.address }) })).json()) as { message: string };
+    const forged = await fetch(`${page}/signature`, { method: 'POST', body: JSON.stringify({ signature: await Wallet.createRandom().signMessage(message) }) });
+    expect(forged.status).toBe(400);
+    const done = await fetch(`${page}/signature`, { method: 'POST', body: JSON.stringify({ signature: await key.signMessage(message) }) });
+    expect(done.status).toBe(200);
+    expect(h.fake.messagesIn(201).at(-1)!.text).toBe(`Wallet ${key.address.toLowerCase()} is linked to you. /wallets lists your wallets.`);
+    expect((await fetch(`${page}/signature`, { method: 'POST', body: '{"signature":"0x' + '1'.repeat(130) + '"}' })).status).toBe(410);
+    expect((await fetch(`${page}/message`, { method: 'POST', body: 'not json' })).status).toBe(410);
+    expect(h.errors).toEqual([]);
+  });
+});
