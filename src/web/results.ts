@@ -11,13 +11,13 @@ import { formatNumber, formatUnits } from '../format/units.ts';
 import { loadPublicRound, type PublicRound } from '../results/public.ts';
 import { serializeRoundFile } from '../roundfile/schema.ts';
 import type { RoundRow } from '../db/schema.ts';
+import { escapeHtml as escape, pageHead } from './html.ts';
 import { send, type WebServer } from './server.ts';
 
 const VEGA = join(dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js');
 const SCRIPT = fileURLToPath(new URL('../../assets/web/results.js', import.meta.url));
 const ROUND_ID = /^[0-9a-f-]{36}$/;
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** JSON inside a <script> element: nothing in it may close the element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
@@ -41,6 +41,17 @@ export function resultsRoutes(server: WebServer, db: Db): void {
     send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
   });
 }
+
+const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45}
+main{max-width:900px;margin:0 auto;padding:16px}
+h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1rem}
+section{background:#fff;border-radius:10px;padding:12px 16px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.chart{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
+.change{font-weight:600}.hint{color:#666;font-size:.85rem}
+pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
+#tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
 export async function resultsPage(round: RoundRow, { data, report, nameOf }: PublicRound): Promise<string> {
@@ -72,26 +83,7 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => `<p cla
   const rewards = report.rewards.amounts.map(
     (a) => `<tr data-member="${escape(nameOf(a.member))}"><td>${escape(nameOf(a.member))}</td><td>${tierOf.get(a.member) ?? '–'}</td><td class="n" data-field="amount" data-value="${a.amount}">${formatUnits(a.amount, token.decimals, 2)}</td></tr>`,
   );
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>${escape(round.name)}: results</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45}
-main{max-width:900px;margin:0 auto;padding:16px}
-h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1rem}
-section{background:#fff;border-radius:10px;padding:12px 16px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-.scroll{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.chart{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}
-.change{font-weight:600}.hint{color:#666;font-size:.85rem}
-pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
-#tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}
-</style>
-</head>
+  return `${pageHead(`${round.name}: results`, CSS)}
 <body>
 <main>
 <h1>${escape(round.name)}</h1>

@@ -7,6 +7,7 @@ import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
 import { EVM_ADDRESS_PATTERN } from '../roundfile/schema.ts';
+import { pageHead } from './html.ts';
 import { send, type IncomingMessage, type WebServer } from './server.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../assets/web/verify.js', import.meta.url));
@@ -83,24 +84,16 @@ export function verifyRoutes(server: WebServer, deps: VerifyDeps): void {
   });
 }
 
-/** Plain HTML, a small script, readable on a phone; each state is a paragraph the script shows. */
-function page(initial: 'ready' | 'expired', chainId: number): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>Link your wallet</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#fafafa;color:#1d1d1f;line-height:1.5}
+const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;background:#fafafa;color:#1d1d1f;line-height:1.5}
 main{max-width:560px;margin:0 auto;padding:20px}
 h1{font-size:1.4rem}button{font-size:1.05rem;padding:12px 18px;border-radius:10px;border:0;background:#2b59c3;color:#fff;width:100%}
 button:disabled{background:#999}pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px;font-size:.85rem}
 .state{padding:10px 12px;border-radius:8px;margin:12px 0}.state[hidden]{display:none}
-.ok{background:#e3f5e1}.bad{background:#fde8e8}.info{background:#eef2fb}
-</style>
-</head>
+.ok{background:#e3f5e1}.bad{background:#fde8e8}.info{background:#eef2fb}`;
+
+/** Plain HTML, a small script, readable on a phone; each state is a paragraph the script shows. */
+function page(initial: 'ready' | 'expired', chainId: number): string {
+  return `${pageHead('Link your wallet', CSS)}
 <body>
 <main data-chain-id="${chainId}" data-initial="${initial}">
 <h1>Link your wallet</h1>
