@@ -6,7 +6,6 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import { describe, migrateToLatest, migrator, openDatabase, type Db } from '../db/database.ts';
 import { ensureCommunity, findRound, importRound, loadRoundData, RoundExistsError, WalletTakenError } from '../db/repositories.ts';
 import { renderReport } from '../format/report.ts';
-import { runConsole, runUntilSignal } from '../app.ts';
 import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 
 export interface CliIo {
@@ -135,6 +134,8 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
   async start(args, io, config) {
     parse(args, {}, z.object({ positionals: z.tuple([]) }));
     const settings = config();
+    // The chat platforms, charts and chain clients load only for `start`: replay and the rest stay quick to begin.
+    const { runConsole, runUntilSignal } = await import('../app.ts');
     if (settings.TELEGRAM_TOKEN || settings.DISCORD_TOKEN) await runUntilSignal(settings, { input: io.input, write: io.out });
     else await runConsole(settings, { input: io.input, write: io.out });
   },

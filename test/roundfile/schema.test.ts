@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseRoundFile, parseRoundFileText, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import fcModule from 'fast-check';
+import { LONG_LISTS, parseRoundFile, parseRoundFileText, QUICK_CHECKS, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { member, tokens } from '../helpers/round.ts';
 
 const sample = JSON.parse(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
@@ -117,4 +118,35 @@ describe('round files', () => {
     file.members[0]!.wallets[0]!.address = '0xAbCdEf0000000000000000000000000000000001';
     expect(parseRoundFile(file).members[0]!.wallets[0]!.address).toBe('0xabcdef0000000000000000000000000000000001');
   });
+});
+
+describe('the quick checks of the long lists', () => {
+  const fc = fcModule;
+  const idish = fc.oneof(fc.constantFrom('m1', 'p2', 'c3', 'q1', 'a'.repeat(64), 'a'.repeat(65), '', 'bad id', 'x/y'), fc.string({ maxLength: 6 }));
+  const value = fc.oneof({ arbitrary: idish, weight: 3 }, fc.integer({ min: -2, max: 30 }), fc.double(), fc.constant(null), fc.boolean(), fc.constantFrom('upvote', 'positive', 'negative', 'meh', '2025-01-01T00:00:00Z', '2025-02-30T00:00:00Z', '2025-01-01T00:00:00.123+02:00', '2025-01-01'));
+  const valid: Record<string, fcModule.Arbitrary<unknown>> = {
+    stars: fc.integer({ min: 1, max: 5 }),
+    option: fc.integer({ min: 0, max: 9 }),
+    kind: fc.constantFrom('upvote', 'positive', 'negative'),
+    createdAt: fc.constantFrom('2025-01-01T00:00:00Z', '2024-02-29T23:59:59.5+01:00'),
+    castAt: fc.constantFrom('2025-01-01T00:00:00Z', '2024-02-29T23:59:59.5+01:00'),
+  };
+  // Each field present or not, valid or not: often enough valid that both answers come up many times.
+  const item = (keys: string[]) =>
+    fc.record(Object.fromEntries([...keys, 'extra'].map((k) => [k, fc.oneof({ arbitrary: valid[k] ?? fc.constantFrom('m1', 'p2', 'c3', 'q1'), weight: 4 }, value)])), { requiredKeys: [] });
+  const lists = { ratings: ['proposal', 'rater', 'stars'], comments: ['id', 'author', 'proposal', 'createdAt'], reactions: ['comment', 'reactor', 'kind'], votes: ['question', 'member', 'option', 'castAt'] } as const;
+
+  for (const [list, keys] of Object.entries(lists) as [keyof typeof lists, readonly string[]][])
+    it(`PROPERTY the quick check of ${list} says yes exactly when the schema accepts the item`, () => {
+      let accepted = 0;
+      fc.assert(
+        fc.property(item([...keys]), (candidate) => {
+          const quick = QUICK_CHECKS[list](candidate);
+          if (quick) accepted++;
+          return quick === LONG_LISTS[list].safeParse(candidate).success;
+        }),
+        { numRuns: 5000 },
+      );
+      expect(accepted).toBeGreaterThan(5);
+    });
 });
