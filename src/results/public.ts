@@ -23,10 +23,20 @@ export interface PublicRound {
   nameOf: (key: string) => string;
 }
 
-export async function loadPublicRound(db: Executor, round: RoundRow): Promise<PublicRound> {
-  const shown = await db.selectFrom('members').select('key').where('community_id', '=', round.community_id).where('public_handle', '=', 1).execute();
-  const data = publicRoundData(await loadRoundData(db, round), new Set(shown.map((m) => m.key)));
+/**
+ * The public round: polls still open are left out, with their votes, until they close (a running tally invites
+ * voting with the crowd); what is shown replays to exactly the report shown.
+ */
+export async function loadPublicRound(db: Executor, round: RoundRow): Promise<PublicRound & { openPolls: string[] }> {
+  const [shown, open] = await Promise.all([
+    db.selectFrom('members').select('key').where('community_id', '=', round.community_id).where('public_handle', '=', 1).execute(),
+    db.selectFrom('questions').select('key').where('round_id', '=', round.id).where('status', '=', 'open').orderBy('position').execute(),
+  ]);
+  const openPolls = open.map((q) => q.key);
+  const full = await loadRoundData(db, round);
+  const closed = { ...full, questions: full.questions.filter((q) => !openPolls.includes(q.id)), votes: full.votes.filter((v) => !openPolls.includes(v.question)) };
+  const data = publicRoundData(closed, new Set(shown.map((m) => m.key)));
   const report = computeReport(data);
   const names = new Map(data.members.map((m) => [m.id, m.handle]));
-  return { data, report, nameOf: (key) => names.get(key) ?? pseudonym(key) };
+  return { data, report, nameOf: (key) => names.get(key) ?? pseudonym(key), openPolls };
 }

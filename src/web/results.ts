@@ -54,7 +54,7 @@ pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
-export async function resultsPage(round: RoundRow, { data, report, nameOf }: PublicRound): Promise<string> {
+export async function resultsPage(round: RoundRow, { data, report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<string> {
   const { token } = report;
   const specs: Record<string, unknown> = {};
   const questions: string[] = [];
@@ -88,7 +88,8 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => `<p cla
 <main>
 <h1>${escape(round.name)}</h1>
 <p>Round <b>${escape(round.key)}</b>, ${escape(round.phase)} phase. Votes are weighted by ${escape(token.symbol)} held at the snapshot: one token one vote, quadratic (the square root), and quadratic times the voter's reputation tier factor.</p>
-${questions.join('\n') || '<section><p>No polls yet.</p></section>'}
+${openPolls.length ? `<section class="open"><p>Voting is open on ${openPolls.map(escape).join(', ')}: results appear here when ${openPolls.length > 1 ? 'they close' : 'it closes'}.</p></section>` : ''}
+${questions.join('\n') || (openPolls.length ? '' : '<section><p>No polls yet.</p></section>')}
 <section>
 <h2>Reputation</h2>
 <div class="scroll"><table class="reputation"><thead><tr><th>member</th><th>points</th><th>tier</th><th>factor</th></tr></thead><tbody>${reputation.join('')}</tbody></table></div>

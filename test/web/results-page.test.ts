@@ -11,6 +11,7 @@ import { resultsRoutes } from '../../src/web/results.ts';
 import { WebServer } from '../../src/web/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { freshDb } from '../helpers/db.ts';
+import { consoleHarness } from '../helpers/console.ts';
 
 const sampleText = readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8');
 const sample = parseRoundFileText(sampleText);
@@ -109,5 +110,25 @@ describe('the public results page', () => {
     expect(file).not.toContain('"handle": "alice"');
     expect((await fetch(`${base}/rounds/00000000-0000-0000-0000-000000000000`)).status).toBe(404);
     expect((await fetch(`${base}/rounds/../../etc/passwd`)).status).toBe(404);
+  });
+});
+
+describe('a round still voting', () => {
+  it('GIVEN an open poll THEN the page and its files leave it out until it closes', async () => {
+    const h = await consoleHarness();
+    await h.say('/round create id:r1 name:R', '/poll open question:"Fund the docs?" options:"Yes|No"', '/wallet add member:you address:0x00000000000000000000000000000000000000aa tokens:100 unverified:true', '/vote poll:q1 option:1');
+    const server = new WebServer();
+    resultsRoutes(server, h.db);
+    const { port } = await server.listen(0, '127.0.0.1');
+    const round = await h.db.selectFrom('rounds').selectAll().executeTakeFirstOrThrow();
+    const at = `http://127.0.0.1:${port}/rounds/${round.id}`;
+    const open = await (await fetch(at)).text();
+    expect(open).toContain('Voting is open on q1: results appear here when it closes.');
+    expect(open).not.toContain('Fund the docs?');
+    expect(JSON.parse(await (await fetch(`${at}/round.json`)).text()).votes).toEqual([]);
+    await h.say('/poll close poll:q1');
+    expect(await (await fetch(at)).text()).toContain('q1: Fund the docs?');
+    await server.close();
+    await h.close();
   });
 });
