@@ -106,7 +106,7 @@ type Issue = { path: (string | number)[]; message: string };
 
 /** References between the lists: every id points at something that exists, and nothing is listed twice. */
 /** Records where a key was first seen; returns that earlier place when the key comes again. */
-function firstSeen<V>(seen: Map<string, V>, key: string, here: V): V | undefined {
+function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
   const first = seen.get(key);
   if (first === undefined) seen.set(key, here);
   return first;
@@ -139,22 +139,32 @@ function crossCheck(f: RoundData): Issue[] {
     }),
   );
   f.proposals.forEach((p, i) => mustExist(['proposals', i, 'author'], p.author, members, 'member'));
-  const rated = new Map<string, number>();
+  // Pairs are told apart by number (positions in their lists), not by a string built per item: a million of those
+  // is a second of allocation and garbage collection.
+  const pair = (a: number, b: number, width: number) => a * width + b;
+  const rated = new Map<number, number>();
   f.ratings.forEach((r, i) => {
-    mustExist(['ratings', i, 'proposal'], r.proposal, proposals, 'proposal');
-    mustExist(['ratings', i, 'rater'], r.rater, members, 'member');
-    const first = firstSeen(rated, `${r.proposal} ${r.rater}`, i);
+    const p = proposals.get(r.proposal);
+    const m = members.get(r.rater);
+    if (p === undefined) issues.push({ path: ['ratings', i, 'proposal'], message: `"${r.proposal}" is not the id of any proposal` });
+    if (m === undefined) issues.push({ path: ['ratings', i, 'rater'], message: `"${r.rater}" is not the id of any member` });
+    if (p === undefined || m === undefined) return;
+    const first = firstSeen(rated, pair(p, m, f.members.length), i);
     if (first !== undefined) issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
   });
   f.comments.forEach((c, i) => {
     mustExist(['comments', i, 'author'], c.author, members, 'member');
     mustExist(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
   });
-  const reacted = new Map<string, number>();
+  const reacted = new Map<number, number>();
+  const KINDS = { upvote: 0, positive: 1, negative: 2 };
   f.reactions.forEach((r, i) => {
-    mustExist(['reactions', i, 'comment'], r.comment, comments, 'comment');
-    mustExist(['reactions', i, 'reactor'], r.reactor, members, 'member');
-    const first = firstSeen(reacted, `${r.comment} ${r.reactor} ${r.kind}`, i);
+    const c = comments.get(r.comment);
+    const m = members.get(r.reactor);
+    if (c === undefined) issues.push({ path: ['reactions', i, 'comment'], message: `"${r.comment}" is not the id of any comment` });
+    if (m === undefined) issues.push({ path: ['reactions', i, 'reactor'], message: `"${r.reactor}" is not the id of any member` });
+    if (c === undefined || m === undefined) return;
+    const first = firstSeen(reacted, pair(pair(c, m, f.members.length), KINDS[r.kind], 3), i);
     if (first !== undefined) issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
   });
   f.votes.forEach((v, i) => {
