@@ -60,7 +60,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   });
   await scheduler.ready;
   const interactive = io.input.isTTY === true;
-  if (interactive) io.write(`${CONSOLE_HELP}\n`);
+  if (interactive) io.write(`${CONSOLE_HELP}\n${site ? `Results pages and the wallet page are served at ${site.publicUrl}.\n` : ''}`);
   const lines = createInterface({ input: io.input, terminal: interactive });
   if (interactive) {
     lines.setPrompt(`${chat.actor.handle}> `);
