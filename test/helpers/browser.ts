@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { WebServer } from '../../src/web/server.ts';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium, as `.ci/run` installs it; headless, no network but 127.0.0.1. */
@@ -10,4 +11,20 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'],
   });
+}
+
+/** The bot's web server on 127.0.0.1 and a chromium to look at it; the test adds the routes it checks. */
+export async function pagesUnderTest() {
+  const web = new WebServer();
+  const { port } = await web.listen(0, '127.0.0.1');
+  const browser = await launchChromium();
+  return {
+    web,
+    browser,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      await browser.close();
+      await web.close();
+    },
+  };
 }

@@ -9,7 +9,7 @@ import { parseRoundFileText, parseRoundFile } from '../../src/roundfile/schema.t
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import { resultsRoutes } from '../../src/web/results.ts';
 import { WebServer } from '../../src/web/server.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { pagesUnderTest } from '../helpers/browser.ts';
 import { freshDb } from '../helpers/db.ts';
 import { consoleHarness } from '../helpers/console.ts';
 
@@ -20,7 +20,7 @@ const ALL_DRAWN = `[...document.querySelectorAll('[data-spec]')].every((e) => e.
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
 let db: Db;
-let web: WebServer;
+let site: Awaited<ReturnType<typeof pagesUnderTest>>;
 let base: string;
 let round: RoundRow;
 let browser: Browser;
@@ -32,16 +32,13 @@ beforeAll(async () => {
   round = await importRound(db, community.id, sample);
   // One member lets the page show her handle; everyone else appears under a pseudonym.
   await db.updateTable('members').set({ public_handle: 1 }).where('key', '=', shownMember.id).execute();
-  web = new WebServer();
-  resultsRoutes(web, db);
-  const { port } = await web.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${port}`;
-  browser = await launchChromium();
+  site = await pagesUnderTest();
+  ({ base, browser } = site);
+  resultsRoutes(site.web, db);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
+  await site?.close();
   await db?.destroy();
 });
 

@@ -7,12 +7,11 @@ import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
 import type { Community, MemberRow } from '../../src/db/schema.ts';
 import { verifyRoutes } from '../../src/web/verify.ts';
-import { WebServer } from '../../src/web/server.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { pagesUnderTest } from '../helpers/browser.ts';
 import { freshDb } from '../helpers/db.ts';
 
 let db: Db;
-let web: WebServer;
+let site: Awaited<ReturnType<typeof pagesUnderTest>>;
 let base: string;
 let browser: Browser;
 let community: Community;
@@ -24,16 +23,13 @@ beforeAll(async () => {
   db = await freshDb();
   community = await ensureCommunity(db, { platform: 'telegram', chatId: '-100', name: 'Test DAO' });
   member = await ensureMember(db, community.id, { platform: 'telegram', userId: '101', handle: 'alice' });
-  web = new WebServer();
-  const { port } = await web.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${port}`;
-  verifyRoutes(web, { db, publicUrl: base, now: () => now, tell: async (_c, memberId, reply) => void told.push({ memberId, reply }) });
-  browser = await launchChromium();
+  site = await pagesUnderTest();
+  ({ base, browser } = site);
+  verifyRoutes(site.web, { db, publicUrl: base, now: () => now, tell: async (_c, memberId, reply) => void told.push({ memberId, reply }) });
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await web?.close();
+  await site?.close();
   await db?.destroy();
 });
 
