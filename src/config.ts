@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_DATABASE_URL } from './db/database.ts';
+import { DEFAULT_DATABASE_URL } from './db/errors.ts';
 import { DEFAULT_REACTION_EMOJI, reactionEmojiSchema } from './platforms/reactions.ts';
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'write a full http(s) URL, such as https://example.org' });

@@ -7,7 +7,9 @@ import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
 
-export const DEFAULT_DATABASE_URL = 'file:./data/govbot.sqlite';
+import { DEFAULT_DATABASE_URL } from './errors.ts';
+
+export { DEFAULT_DATABASE_URL };
 
 /**
  * Opens the database named by a URL: `file:PATH` or a plain path for SQLite, `:memory:` for a throwaway one,

@@ -3,6 +3,9 @@ import type { Transaction } from 'kysely';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { ReactionKind, RoundData } from '../core/types.ts';
 import type { Db } from './database.ts';
+import { RoundExistsError, WalletTakenError } from './errors.ts';
+
+export { RoundExistsError, WalletTakenError };
 import type { Community, Database, NewAuditEntry, RoundRow } from './schema.ts';
 
 export type Executor = Db | Transaction<Database>;
@@ -47,16 +50,6 @@ async function insertChunked<T extends keyof Database & string>(db: Executor, ta
   for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
 }
 
-export class RoundExistsError extends Error {
-  constructor(readonly key: string) {
-    super(`round ${key} already exists in this community`);
-  }
-}
-export class WalletTakenError extends Error {
-  constructor(readonly address: string, readonly chain: string, readonly owner: string) {
-    super(`wallet ${address} on ${chain} already belongs to member ${owner}`);
-  }
-}
 
 /**
  * Loads a validated round file into a community in one transaction: all of it or nothing. Members are matched by
