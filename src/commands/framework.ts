@@ -69,6 +69,8 @@ export function resolve(commands: readonly Command[], inv: Invocation, isModerat
   const command = commands.find((c) => c.name === inv.name);
   if (!command) throw new UserError('unknown_command', `There is no /${inv.name}. Type /help for the list of commands.`);
   let action = command.action;
+  if (command.action && inv.subcommand !== undefined)
+    throw new UserError('invalid_options', `Unexpected "${inv.subcommand}": /${command.name} takes options written name:value.\nUsage: ${usage(command)}`);
   if (!command.action) {
     const subs = Object.keys(command.subcommands);
     action = inv.subcommand ? command.subcommands[inv.subcommand] : undefined;

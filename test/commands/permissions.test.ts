@@ -62,3 +62,11 @@ describe('permissions and options', () => {
     expect(await harness.db.selectFrom('votes').select('id').execute()).toEqual([]);
   });
 });
+
+describe('a bare word after a command without subcommands', () => {
+  it('GIVEN /wallets remove (without the colon) THEN the member is told how to write it, instead of getting the list', async () => {
+    const h = await consoleHarness();
+    expect(await h.say('/wallets remove')).toContain('Unexpected "remove": /wallets takes options written name:value.\nUsage: /wallets [remove:…]');
+    await h.close();
+  });
+});
