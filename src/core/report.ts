@@ -35,10 +35,11 @@ export function computeReport(data: RoundData): RoundReport {
   const tiers = assignTiers(new Map([...reputation].map(([id, r]) => [id, r.points])), config.tiers);
 
   const power = new Map<string, VotingPower>();
+  const votingRules = { ...config.voting, decimals: config.token.decimals };
   for (const m of data.members) {
     if (m.wallets.length === 0) continue;
     const factor = tiers.get(m.id)?.factor ?? NO_TIER_FACTOR;
-    power.set(m.id, votingPower(m.wallets.map((w) => w.balance), { ...config.voting, decimals: config.token.decimals }, factor));
+    power.set(m.id, votingPower(m.wallets.map((w) => w.balance), votingRules, factor));
   }
   const choices = countedChoices(data.votes);
   const questions = tally(data.questions, choices, power);

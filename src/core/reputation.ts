@@ -23,7 +23,8 @@ export interface ReputationInput {
 /** Points are kept to six decimals so that equal contributions compare equal on every machine. */
 export const roundPoints = (x: number): number => Math.round(x * 1e6) / 1e6 + 0;
 
-type Counts = { proposals: number; rawReceived: number; comments: number } & Record<ReactionKind, number>;
+/** A member's tallies; the id rides along so a rating or reaction can be told self-feedback without another object. */
+type Counts = { id: string; proposals: number; rawReceived: number; comments: number } & Record<ReactionKind, number>;
 
 /**
  * Reputation points of every member for one round, with their breakdown (DESIGN.md "Reputation points").
@@ -31,14 +32,14 @@ type Counts = { proposals: number; rawReceived: number; comments: number } & Rec
  */
 export function reputationPoints(input: ReputationInput, rules: RoundConfig['reputation']): Map<string, MemberPoints> {
   const counts = new Map<string, Counts>();
-  for (const id of input.memberIds) counts.set(id, { proposals: 0, rawReceived: 0, comments: 0, upvote: 0, positive: 0, negative: 0 });
+  for (const id of input.memberIds) counts.set(id, { id, proposals: 0, rawReceived: 0, comments: 0, upvote: 0, positive: 0, negative: 0 });
 
   // Each proposal and comment points straight at its author's counts: one lookup per rating or reaction.
-  const proposalAuthor = new Map<string, { id: string; counts: Counts }>();
+  const proposalAuthor = new Map<string, Counts>();
   for (const p of input.proposals) {
     const author = counts.get(p.author)!;
     author.proposals++;
-    proposalAuthor.set(p.id, { id: p.author, counts: author });
+    proposalAuthor.set(p.id, author);
   }
 
   // raw_p = average rating × number of ratings = Σ stars; a rating of one's own proposal is self-feedback and ignored.
@@ -46,21 +47,21 @@ export function reputationPoints(input: ReputationInput, rules: RoundConfig['rep
   for (const r of input.ratings) {
     const author = proposalAuthor.get(r.proposal)!;
     if (author.id === r.rater || r.stars <= 0) continue;
-    author.counts.rawReceived += r.stars;
+    author.rawReceived += r.stars;
     rawTotal += r.stars;
   }
 
-  const commentAuthor = new Map<string, { id: string; counts: Counts }>();
+  const commentAuthor = new Map<string, Counts>();
   for (const c of input.comments) {
     const author = counts.get(c.author)!;
     author.comments++;
-    commentAuthor.set(c.id, { id: c.author, counts: author });
+    commentAuthor.set(c.id, author);
   }
   const received = { upvote: 0, positive: 0, negative: 0 };
   for (const r of input.reactions) {
     const author = commentAuthor.get(r.comment)!;
     if (author.id === r.reactor) continue;
-    author.counts[r.kind]++;
+    author[r.kind]++;
     received[r.kind]++;
   }
 

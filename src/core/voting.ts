@@ -38,7 +38,7 @@ const TOKEN_SCALES = Array.from({ length: 37 }, (_, d) => Number(10n ** BigInt(d
 /** The choice that counts for each member on each question: the last by castAt, later in the list on equal times. */
 export function countedChoices(votes: readonly Vote[]): Map<string, Map<string, number>> {
   const choices = new Map<string, Map<string, number>>();
-  const castAt = new Map<string, Map<string, number>>();
+  const castAt = new Map<string, Map<string, string>>();
   for (const v of votes) {
     let byMember = choices.get(v.question);
     let timeOf = castAt.get(v.question);
@@ -46,14 +46,22 @@ export function countedChoices(votes: readonly Vote[]): Map<string, Map<string, 
       choices.set(v.question, (byMember = new Map()));
       castAt.set(v.question, (timeOf = new Map()));
     }
-    const at = Date.parse(v.castAt);
     const seen = timeOf.get(v.member);
-    if (seen === undefined || at >= seen) {
+    if (seen === undefined || notEarlier(v.castAt, seen)) {
       byMember.set(v.member, v.option);
-      timeOf.set(v.member, at);
+      timeOf.set(v.member, v.castAt);
     }
   }
   return choices;
+}
+
+/**
+ * a ≥ b in time. Two UTC date-times of the same length are in the same format, so their text order is their time
+ * order and nothing needs parsing; anything else (offsets, other precisions) is compared by its parsed time.
+ */
+function notEarlier(a: string, b: string): boolean {
+  if (a.length === b.length && a.endsWith('Z') && b.endsWith('Z')) return a >= b;
+  return Date.parse(a) >= Date.parse(b);
 }
 
 export interface OptionTally {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeReport } from '../../src/core/report.ts';
-import { votingPower } from '../../src/core/voting.ts';
+import { countedChoices, votingPower } from '../../src/core/voting.ts';
 import { member, round, tokens } from '../helpers/round.ts';
 
 const rules = { weight: 'sqrt' as const, quadraticUnit: 'member' as const, decimals: 18 };
@@ -103,5 +103,18 @@ describe('tally', () => {
     const split = { id: 's', handle: 's', wallets: [0, 1].map((n) => ({ chain: 'eip155:1', address: `0x${String(n).repeat(40)}`, balance: tokens(50) })) };
     const data = round({ config: { voting: { quadraticUnit: 'wallet' } }, members: [split], questions: [q()], votes: [vote('s', 0)] });
     expect(computeReport(data).questions[0]!.options[0]!.quadraticVotes).toBeCloseTo(14.142136, 6);
+  });
+});
+
+describe('which vote counts', () => {
+  const vote = (castAt: string, option: number) => ({ question: 'q1', member: 'm1', option, castAt });
+  it('GIVEN votes with offsets and precisions mixed THEN the latest in time counts, whatever its text looks like', () => {
+    // 11:00+02:00 is 09:00Z: earlier than 10:00Z although its text sorts later.
+    expect(countedChoices([vote('2025-01-01T10:00:00Z', 0), vote('2025-01-01T11:00:00+02:00', 1)]).get('q1')!.get('m1')).toBe(0);
+    // 10:00:00.5Z is later than 10:00:00Z, though shorter text compares otherwise.
+    expect(countedChoices([vote('2025-01-01T10:00:00.5Z', 1), vote('2025-01-01T10:00:00Z', 0)]).get('q1')!.get('m1')).toBe(1);
+    expect(countedChoices([vote('2025-01-01T10:00:00Z', 0), vote('2025-01-01T10:00:01Z', 2)]).get('q1')!.get('m1')).toBe(2);
+    // Equal times: the later in the list counts.
+    expect(countedChoices([vote('2025-01-01T10:00:00Z', 0), vote('2025-01-01T12:00:00+02:00', 1)]).get('q1')!.get('m1')).toBe(1);
   });
 });
