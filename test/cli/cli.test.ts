@@ -155,3 +155,11 @@ describe('govbot start', () => {
     expect(out).toContain('Round gr1 is in its closed phase');
   });
 });
+
+describe('the test network', () => {
+  it('GIVEN a test reaching beyond 127.0.0.1 THEN it fails at once', async () => {
+    await expect(fetch('http://example.org/')).rejects.toThrow();
+    const net = await import('node:net');
+    expect(() => net.connect({ host: '93.184.216.34', port: 80 })).toThrow('tests may only reach 127.0.0.1');
+  });
+});
