@@ -112,6 +112,25 @@ function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
   return first;
 }
 
+/**
+ * Items whose key came earlier in the list, as [first position, this position]; keys below 0 are skipped. A sorted
+ * copy says first whether there is any repeat at all, which in a valid file there is not.
+ */
+function repeats(keys: Float64Array): [number, number][] {
+  const sorted = Float64Array.from(keys).sort();
+  let any = false;
+  for (let i = 1; i < sorted.length && !any; i++) any = sorted[i]! >= 0 && sorted[i] === sorted[i - 1];
+  if (!any) return [];
+  const seen = new Map<number, number>();
+  const found: [number, number][] = [];
+  keys.forEach((k, i) => {
+    if (k < 0) return;
+    const first = firstSeen(seen, k, i);
+    if (first !== undefined) found.push([first, i]);
+  });
+  return found;
+}
+
 function crossCheck(f: RoundData): Issue[] {
   const issues: Issue[] = [];
   const indexOf = <T>(list: 'members' | 'proposals' | 'comments' | 'questions', items: readonly T[], key: (t: T) => string) => {
@@ -142,31 +161,35 @@ function crossCheck(f: RoundData): Issue[] {
   // Pairs are told apart by number (positions in their lists), not by a string built per item: a million of those
   // is a second of allocation and garbage collection.
   const pair = (a: number, b: number, width: number) => a * width + b;
-  const rated = new Map<number, number>();
+  const ratingKeys = new Float64Array(f.ratings.length).fill(-1);
   f.ratings.forEach((r, i) => {
     const p = proposals.get(r.proposal);
     const m = members.get(r.rater);
     if (p === undefined) issues.push({ path: ['ratings', i, 'proposal'], message: `"${r.proposal}" is not the id of any proposal` });
     if (m === undefined) issues.push({ path: ['ratings', i, 'rater'], message: `"${r.rater}" is not the id of any member` });
-    if (p === undefined || m === undefined) return;
-    const first = firstSeen(rated, pair(p, m, f.members.length), i);
-    if (first !== undefined) issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
+    if (p !== undefined && m !== undefined) ratingKeys[i] = pair(p, m, f.members.length);
   });
+  for (const [first, i] of repeats(ratingKeys)) {
+    const r = f.ratings[i]!;
+    issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
+  }
   f.comments.forEach((c, i) => {
     mustExist(['comments', i, 'author'], c.author, members, 'member');
     mustExist(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
   });
-  const reacted = new Map<number, number>();
   const KINDS = { upvote: 0, positive: 1, negative: 2 };
+  const reactionKeys = new Float64Array(f.reactions.length).fill(-1);
   f.reactions.forEach((r, i) => {
     const c = comments.get(r.comment);
     const m = members.get(r.reactor);
     if (c === undefined) issues.push({ path: ['reactions', i, 'comment'], message: `"${r.comment}" is not the id of any comment` });
     if (m === undefined) issues.push({ path: ['reactions', i, 'reactor'], message: `"${r.reactor}" is not the id of any member` });
-    if (c === undefined || m === undefined) return;
-    const first = firstSeen(reacted, pair(pair(c, m, f.members.length), KINDS[r.kind], 3), i);
-    if (first !== undefined) issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
+    if (c !== undefined && m !== undefined) reactionKeys[i] = pair(pair(c, m, f.members.length), KINDS[r.kind], 3);
   });
+  for (const [first, i] of repeats(reactionKeys)) {
+    const r = f.reactions[i]!;
+    issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
+  }
   f.votes.forEach((v, i) => {
     mustExist(['votes', i, 'member'], v.member, members, 'member');
     const q = questions.get(v.question);

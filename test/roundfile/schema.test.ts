@@ -63,7 +63,12 @@ describe('round files', () => {
         { proposal: 'p1', rater: 'm1', stars: 4 },
       ],
       comments: [{ id: 'c1', author: 'm1', proposal: 'p9' }],
-      reactions: [{ comment: 'c2', reactor: 'm1', kind: 'upvote' }],
+      reactions: [
+        { comment: 'c2', reactor: 'm1', kind: 'upvote' },
+        { comment: 'c1', reactor: 'm1', kind: 'upvote' },
+        { comment: 'c1', reactor: 'm1', kind: 'positive' },
+        { comment: 'c1', reactor: 'm1', kind: 'upvote' },
+      ],
       votes: [{ question: 'q2', member: 'm1', option: 0, castAt: '2024-01-01T00:00:00Z' }],
     };
     expect(problemsOf(file)).toEqual([
@@ -72,6 +77,7 @@ describe('round files', () => {
       'ratings[1]: m1 already rated p1 in ratings[0]',
       'comments[0].proposal: "p9" is not the id of any proposal',
       'reactions[0].comment: "c2" is not the id of any comment',
+      'reactions[3]: m1 already reacted upvote to c1 in reactions[1]',
       'votes[0].question: "q2" is not the id of any question',
     ]);
   });
