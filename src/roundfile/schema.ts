@@ -146,8 +146,11 @@ function crossCheck(f: RoundData): Issue[] {
   const proposals = indexOf('proposals', f.proposals, (p) => p.id);
   const comments = indexOf('comments', f.comments, (c) => c.id);
   const questions = indexOf('questions', f.questions, (q) => q.id);
-  const mustExist = (path: Issue['path'], value: string, within: Map<string, number>, what: string) => {
-    if (!within.has(value)) issues.push({ path, message: `"${value}" is not the id of any ${what}` });
+  /** The position of the item an id names; a missing one is reported at `path`. */
+  const positionOf = (path: Issue['path'], value: string, within: Map<string, number>, what: string): number | undefined => {
+    const at = within.get(value);
+    if (at === undefined) issues.push({ path, message: `"${value}" is not the id of any ${what}` });
+    return at;
   };
 
   const walletOwner = new Map<string, string>();
@@ -157,16 +160,14 @@ function crossCheck(f: RoundData): Issue[] {
       if (owner !== undefined) issues.push({ path: ['members', i, 'wallets', j, 'address'], message: `${w.address} on ${w.chain} is already a wallet of ${owner}` });
     }),
   );
-  f.proposals.forEach((p, i) => mustExist(['proposals', i, 'author'], p.author, members, 'member'));
+  f.proposals.forEach((p, i) => positionOf(['proposals', i, 'author'], p.author, members, 'member'));
   // Pairs are told apart by number (positions in their lists), not by a string built per item: a million of those
   // is a second of allocation and garbage collection.
   const pair = (a: number, b: number, width: number) => a * width + b;
   const ratingKeys = new Float64Array(f.ratings.length).fill(-1);
   f.ratings.forEach((r, i) => {
-    const p = proposals.get(r.proposal);
-    const m = members.get(r.rater);
-    if (p === undefined) issues.push({ path: ['ratings', i, 'proposal'], message: `"${r.proposal}" is not the id of any proposal` });
-    if (m === undefined) issues.push({ path: ['ratings', i, 'rater'], message: `"${r.rater}" is not the id of any member` });
+    const p = positionOf(['ratings', i, 'proposal'], r.proposal, proposals, 'proposal');
+    const m = positionOf(['ratings', i, 'rater'], r.rater, members, 'member');
     if (p !== undefined && m !== undefined) ratingKeys[i] = pair(p, m, f.members.length);
   });
   for (const [first, i] of repeats(ratingKeys)) {
@@ -174,16 +175,14 @@ function crossCheck(f: RoundData): Issue[] {
     issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
   }
   f.comments.forEach((c, i) => {
-    mustExist(['comments', i, 'author'], c.author, members, 'member');
-    mustExist(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
+    positionOf(['comments', i, 'author'], c.author, members, 'member');
+    positionOf(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
   });
   const KINDS = { upvote: 0, positive: 1, negative: 2 };
   const reactionKeys = new Float64Array(f.reactions.length).fill(-1);
   f.reactions.forEach((r, i) => {
-    const c = comments.get(r.comment);
-    const m = members.get(r.reactor);
-    if (c === undefined) issues.push({ path: ['reactions', i, 'comment'], message: `"${r.comment}" is not the id of any comment` });
-    if (m === undefined) issues.push({ path: ['reactions', i, 'reactor'], message: `"${r.reactor}" is not the id of any member` });
+    const c = positionOf(['reactions', i, 'comment'], r.comment, comments, 'comment');
+    const m = positionOf(['reactions', i, 'reactor'], r.reactor, members, 'member');
     if (c !== undefined && m !== undefined) reactionKeys[i] = pair(pair(c, m, f.members.length), KINDS[r.kind], 3);
   });
   for (const [first, i] of repeats(reactionKeys)) {
@@ -191,10 +190,9 @@ function crossCheck(f: RoundData): Issue[] {
     issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
   }
   f.votes.forEach((v, i) => {
-    mustExist(['votes', i, 'member'], v.member, members, 'member');
-    const q = questions.get(v.question);
-    if (q === undefined) issues.push({ path: ['votes', i, 'question'], message: `"${v.question}" is not the id of any question` });
-    else if (v.option >= f.questions[q]!.options.length)
+    positionOf(['votes', i, 'member'], v.member, members, 'member');
+    const q = positionOf(['votes', i, 'question'], v.question, questions, 'question');
+    if (q !== undefined && v.option >= f.questions[q]!.options.length)
       issues.push({ path: ['votes', i, 'option'], message: `${v.option} is not an option of ${v.question}` });
   });
   return issues;
