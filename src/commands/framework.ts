@@ -64,6 +64,12 @@ export function usage(command: Command, sub?: string): string {
   return ['/' + command.name, sub, ...opts].filter(Boolean).join(' ');
 }
 
+/** The action an invocation names, if any: for platforms that shape their questions to it (forms, defaults). */
+export function actionFor(commands: readonly Command[], inv: Invocation): Action | undefined {
+  const command = commands.find((c) => c.name === inv.name);
+  return command?.action ?? (inv.subcommand ? command?.subcommands?.[inv.subcommand] : undefined);
+}
+
 /** Finds the action, checks who may run it and validates its options; a refusal is a UserError. */
 export function resolve(commands: readonly Command[], inv: Invocation, isModerator: boolean): { action: Action; options: unknown } {
   const command = commands.find((c) => c.name === inv.name);

@@ -1,9 +1,10 @@
 import type { Actor, CommandContext, Services } from '../commands/context.ts';
-import { dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
+import { actionFor, dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
 import type { Reply, Subject } from '../commands/reply.ts';
 import { ensureMember } from '../db/repositories.ts';
 import type { Community } from '../db/schema.ts';
-import { firstDelivery } from '../db/chat.ts';
+import { choiceCommand, firstDelivery, storeChoice } from '../db/chat.ts';
+import { parseCommandLine } from '../commands/parse.ts';
 
 /** What an adapter offers a command beyond the services: posting in the community, saying what is not working. */
 export interface ChatHooks {
@@ -49,6 +50,20 @@ export class ChatRuntime {
     for (const kind of change.removed) await this.run(community, actor, { name: 'react', options: { ...base, kind, remove: true } }, hooks);
   }
 
+  /** Stores the command lines buttons (or forms) run; returns their short ids, which fit in a button's data. */
+  async storeChoices(community: Community, commandLines: readonly string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const line of commandLines) ids.push(await storeChoice(this.services.db, community.id, line, this.services.now()));
+    return ids;
+  }
+
+  /** The invocation behind a button's id; undefined when the id is unknown here. */
+  async storedInvocation(community: Community, id: string): Promise<Invocation | undefined> {
+    const line = await choiceCommand(this.services.db, community.id, id);
+    const parsed = line ? parseCommandLine(line) : undefined;
+    return parsed?.ok ? parsed.invocation : undefined;
+  }
+
   /** True the first time an event id is seen on a platform; a redelivery is then ignored. */
   firstDelivery(platform: string, eventId: string): Promise<boolean> {
     return firstDelivery(this.services.db, platform, eventId, this.services.now());
@@ -61,8 +76,7 @@ export class ChatRuntime {
  */
 export function withSubject(commands: readonly Command[], invocation: Invocation, subject: Subject | undefined): Invocation {
   if (!subject) return invocation;
-  const command = commands.find((c) => c.name === invocation.name);
-  const action = command?.action ?? (invocation.subcommand ? command?.subcommands?.[invocation.subcommand] : undefined);
+  const action = actionFor(commands, invocation);
   if (!action) return invocation;
   const shape = action.options.shape;
   const options = { ...invocation.options };

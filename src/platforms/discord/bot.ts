@@ -22,11 +22,11 @@ import {
 } from 'discord.js';
 import { once } from 'node:events';
 import type { Actor } from '../../commands/context.ts';
-import type { Action, Invocation } from '../../commands/framework.ts';
-import { formatCommandLine, parseCommandLine } from '../../commands/parse.ts';
+import { actionFor, type Action, type Invocation } from '../../commands/framework.ts';
+import { formatCommandLine } from '../../commands/parse.ts';
 import type { Reply, Subject } from '../../commands/reply.ts';
 import { suggest } from '../../commands/suggest.ts';
-import { choiceCommand, commentAuthor, isNamedModerator, linkedSubject, linkMessage, messagesOf, storeChoice, toggleChatReaction, unlinkMessage } from '../../db/chat.ts';
+import { commentAuthor, isNamedModerator, linkedSubject, linkMessage, messagesOf, toggleChatReaction, unlinkMessage } from '../../db/chat.ts';
 import { ensureCommunity } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
@@ -153,18 +153,12 @@ export class DiscordChat {
     await this.client.destroy();
   }
 
-  /** Waits until every event received so far is handled. */
-  idle(): Promise<unknown> {
-    return this.queue;
-  }
-
   /** Posts in the round's channel (where the round was created), else the server's system channel. */
   async announce(community: Community, reply: Reply): Promise<void> {
     const channel = await this.channelFor(community, reply.about?.round);
     if (!channel) return this.runtime.logger.error('no channel to post in', { community: community.id });
     const sent: Message[] = [];
-    for (const part of this.attach(renderForDiscord(reply), reply)) sent.push(await channel.send(part as never));
-    await this.withChoices(community, reply, sent);
+    for (const part of await this.payloads(community, reply)) sent.push(await channel.send(part as never));
     await this.remember(community, reply, sent);
   }
 
@@ -194,14 +188,14 @@ export class DiscordChat {
     let invocation: Invocation | undefined;
     if (interaction.isChatInputCommand()) {
       invocation = invocationOf(interaction.commandName, interaction.options.data);
-      const action = this.actionOf(invocation);
+      const action = actionFor(this.runtime.commands, invocation);
       const missing = action?.form?.filter((name) => invocation!.options[name] === undefined) ?? [];
       if (action && missing.length > 0 && ack.cancel()) return this.showForm(interaction, community, invocation, action);
     } else if (interaction.isButton() || interaction.isStringSelectMenu()) {
       const id = interaction.isButton() ? interaction.customId : interaction.values[0]!;
-      invocation = await this.stored(community, id);
+      invocation = await this.runtime.storedInvocation(community, id);
     } else if (interaction.isModalSubmit() && interaction.customId.startsWith(FORM_PREFIX)) {
-      const base = await this.stored(community, interaction.customId.slice(FORM_PREFIX.length));
+      const base = await this.runtime.storedInvocation(community, interaction.customId.slice(FORM_PREFIX.length));
       if (base) invocation = { ...base, options: { ...base.options, ...Object.fromEntries(interaction.fields.fields.map((f) => [f.customId, 'value' in f ? f.value : undefined])) } };
     }
     if (!invocation) {
@@ -222,7 +216,7 @@ export class DiscordChat {
 
   /** A modal with the form's long texts; what was given with the command waits in a stored command line. */
   private async showForm(interaction: RepliableInteraction & { showModal: (modal: never) => Promise<unknown> }, community: Community, invocation: Invocation, action: Action): Promise<void> {
-    const id = await storeChoice(this.runtime.services.db, community.id, formatCommandLine(invocation), this.runtime.services.now());
+    const [id] = await this.runtime.storeChoices(community, [formatCommandLine(invocation)]);
     const fields = action.form!.filter((name) => invocation.options[name] === undefined);
     await interaction.showModal({
       custom_id: `${FORM_PREFIX}${id}`,
@@ -237,40 +231,21 @@ export class DiscordChat {
 
   private async answer(ack: Acknowledgement, community: Community, reply: Reply): Promise<void> {
     const ephemeral = reply.private === true;
-    const [first, ...rest] = this.attach(renderForDiscord(reply), reply);
+    const [first, ...rest] = await this.payloads(community, reply);
     const sent: Message[] = [];
     const message = await ack.send(first!, ephemeral);
     if (message) sent.push(message);
     for (const part of rest) sent.push(await ack.followUp(part, ephemeral));
-    if (ephemeral) return this.remember(community, reply, []);
-    await this.withChoices(community, reply, sent);
-    await this.remember(community, reply, sent);
+    await this.remember(community, reply, ephemeral ? [] : sent);
   }
 
-  /** Files go with the first message. */
-  private attach(parts: MessagePayload[], reply: Reply): (MessagePayload & { files?: { attachment: Buffer; name: string }[] })[] {
+  /** The messages of a reply: files go with the first, buttons (each the short id of its stored command) with the last. */
+  private async payloads(community: Community, reply: Reply): Promise<(MessagePayload & { files?: { attachment: Buffer; name: string }[] })[]> {
     const files = (reply.attachments ?? []).map((a) => ({ attachment: Buffer.from(a.content), name: a.name }));
-    return parts.map((p, i) => (i === 0 && files.length ? { ...p, files } : p));
-  }
-
-  /** Buttons are added to the last message once it exists: each carries the short id of its stored command. */
-  private async withChoices(community: Community, reply: Reply, sent: Message[]): Promise<void> {
-    const last = sent.at(-1);
-    if (!reply.choices?.length || !last) return;
-    const ids: string[] = [];
-    for (const choice of reply.choices) ids.push(await storeChoice(this.runtime.services.db, community.id, choice.command, this.runtime.services.now()));
-    await last.edit({ components: choiceComponents(reply.choices, ids) as never });
-  }
-
-  private async stored(community: Community, id: string): Promise<Invocation | undefined> {
-    const line = await choiceCommand(this.runtime.services.db, community.id, id);
-    const parsed = line ? parseCommandLine(line) : undefined;
-    return parsed?.ok ? parsed.invocation : undefined;
-  }
-
-  private actionOf(invocation: Invocation): Action | undefined {
-    const command = this.runtime.commands.find((c) => c.name === invocation.name);
-    return command?.action ?? (invocation.subcommand ? command?.subcommands?.[invocation.subcommand] : undefined);
+    const choices = reply.choices?.length ? reply.choices : undefined;
+    const components = choices && choiceComponents(choices, await this.runtime.storeChoices(community, choices.map((c) => c.command)));
+    const parts = renderForDiscord(reply);
+    return parts.map((p, i) => ({ ...p, ...(i === 0 && files.length && { files }), ...(i === parts.length - 1 && components && { components }) }));
   }
 
   // ---- messages and reactions

@@ -6,7 +6,7 @@ import type { Actor } from '../../commands/context.ts';
 import type { Invocation } from '../../commands/framework.ts';
 import { parseCommandLine } from '../../commands/parse.ts';
 import { privateReply, text, type Reply, type Subject } from '../../commands/reply.ts';
-import { choiceCommand, isNamedModerator, linkedSubject, linkMessage, messagesOf, proposalOfComment, storeChoice, unlinkMessage } from '../../db/chat.ts';
+import { isNamedModerator, linkedSubject, linkMessage, messagesOf, proposalOfComment, unlinkMessage } from '../../db/chat.ts';
 import { ensureCommunity } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import type { WebServer } from '../../web/server.ts';
@@ -161,8 +161,7 @@ export class TelegramChat {
     if (head[2] && head[2].toLowerCase() !== this.username.toLowerCase()) return; // meant for another bot
     const origin: Origin = { chatId: message.chat.id, messageId: message.message_id, threadId: message.is_topic_message ? message.message_thread_id : undefined, user: from };
     const community = isGroup(message.chat) ? await this.communityOf(message.chat) : await this.homeOf(from);
-    if (!community) return void (await this.post(message.chat.id, privateReply(text(this.welcome())), origin));
-    if (head[1] === 'start') return void (await this.post(message.chat.id, privateReply(text(this.welcome())), origin));
+    if (!community || head[1] === 'start') return void (await this.post(message.chat.id, privateReply(text(this.welcome())), origin));
     const parsed = parseCommandLine(`/${head[1]!.toLowerCase()}${body.slice(head[0].length)}`);
     const reply = parsed.ok
       ? await this.run(community, from, withSubject(this.runtime.commands, parsed.invocation, await this.subjectOf(community, message)))
@@ -188,10 +187,9 @@ export class TelegramChat {
     const chat = query.message?.chat;
     if (!('data' in query) || !chat || !isGroup(chat)) return void (await answer('This button does nothing here.'));
     const community = await this.communityOf(chat);
-    const command = await choiceCommand(this.runtime.services.db, community.id, query.data);
-    const parsed = command ? parseCommandLine(command) : undefined;
-    if (!parsed?.ok) return void (await answer('This button no longer works.', { show_alert: true }));
-    const reply = await this.run(community, query.from, parsed.invocation);
+    const invocation = await this.runtime.storedInvocation(community, query.data);
+    if (!invocation) return void (await answer('This button no longer works.', { show_alert: true }));
+    const reply = await this.run(community, query.from, invocation);
     if (reply.refused) return void (await answer(toast(reply), { show_alert: true }));
     if (!reply.private) {
       await this.deliver(community, reply, { chatId: chat.id, user: query.from });
@@ -340,12 +338,8 @@ export class TelegramChat {
   /** One button per row: option labels are often long. Each button carries the short id of its stored command. */
   private async keyboard(chatId: number, reply: Reply): Promise<InlineKeyboardButton[][]> {
     const community = await this.runtime.services.db.selectFrom('communities').selectAll().where('platform', '=', 'telegram').where('platform_chat_id', '=', String(chatId)).executeTakeFirstOrThrow();
-    const rows: InlineKeyboardButton[][] = [];
-    for (const [i, choice] of reply.choices!.entries()) {
-      const id = await storeChoice(this.runtime.services.db, community.id, choice.command, this.runtime.services.now());
-      rows.push([{ text: `${i + 1}. ${choice.label}`.slice(0, 64), callback_data: id }]);
-    }
-    return rows;
+    const ids = await this.runtime.storeChoices(community, reply.choices!.map((c) => c.command));
+    return reply.choices!.map((choice, i) => [{ text: `${i + 1}. ${choice.label}`.slice(0, 64), callback_data: ids[i]! }]);
   }
 
   /** Links the messages that show a subject; when the subject ended, updates or removes the messages that showed it. */
