@@ -3,7 +3,7 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text } from '../src/commands/reply.ts';
 import { audit } from '../src/commands/support.ts';
-import { roundConfigOf } from '../src/db/repositories.ts';
+import { findRound, roundConfigOf } from '../src/db/repositories.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { renderTable } from '../src/format/table.ts';
 import { EVM_ADDRESS_PATTERN } from '../src/roundfile/schema.ts';
@@ -29,7 +29,7 @@ export default defineCommand({
         });
         return privateReply(text(`${o.remove} is no longer linked to you; its tokens no longer count in votes.`));
       }
-      const round = await ctx.db.selectFrom('rounds').selectAll().where('community_id', '=', ctx.community.id).orderBy('created_at', 'desc').orderBy('key', 'desc').executeTakeFirst();
+      const round = await findRound(ctx.db, ctx.community.id);
       const wallets = await ctx.db
         .selectFrom('wallets')
         .leftJoin('balances', (j) => j.onRef('balances.wallet_id', '=', 'wallets.id').on('balances.round_id', '=', round?.id ?? ''))

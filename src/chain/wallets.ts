@@ -1,5 +1,5 @@
 import type { Executor } from '../db/repositories.ts';
-import { appendAudit, newId } from '../db/repositories.ts';
+import { appendAudit, findRound, newId, roundConfigOf } from '../db/repositories.ts';
 import type { RoundRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
 import type { ChainReader } from './erc20.ts';
@@ -64,7 +64,7 @@ export async function completeLink(db: Db, token: string, signature: string, sit
 
 /** Where a community's wallets sign in: the bot's URL, and the chain of its latest round's token (mainnet by default). */
 export async function siteFor(db: Executor, communityId: string, publicUrl: string): Promise<SiweSite> {
-  const latest = await db.selectFrom('rounds').select('config').where('community_id', '=', communityId).orderBy('created_at', 'desc').orderBy('key', 'desc').executeTakeFirst();
-  const chainId = latest ? (JSON.parse(latest.config) as { token?: { chainId?: number } }).token?.chainId : undefined;
+  const latest = await findRound(db, communityId);
+  const chainId = latest ? roundConfigOf(latest).token.chainId : undefined;
   return { url: publicUrl, chainId: chainId ?? 1 };
 }

@@ -1,4 +1,4 @@
-import type { Executor } from '../db/repositories.ts';
+import { findRound, type Executor } from '../db/repositories.ts';
 import type { Community } from '../db/schema.ts';
 
 export interface Suggestion {
@@ -8,13 +8,6 @@ export interface Suggestion {
 
 /** Platforms show at most this many suggestions (Discord's autocomplete limit). */
 const MAX = 25;
-
-/** The round named, or the community's latest. */
-async function roundOf(db: Executor, community: Community, key: unknown) {
-  let query = db.selectFrom('rounds').select(['id', 'key']).where('community_id', '=', community.id);
-  query = typeof key === 'string' && key ? query.where('key', '=', key) : query.orderBy('created_at', 'desc').orderBy('key', 'desc');
-  return query.executeTakeFirst();
-}
 
 /**
  * What a member may mean while typing an option: rounds, open polls, the options of the chosen poll, proposals,
@@ -32,7 +25,7 @@ export async function suggest(db: Executor, community: Community, option: string
     const members = await db.selectFrom('members').select(['handle']).where('community_id', '=', community.id).orderBy('handle').limit(500).execute();
     return keep(members.map((m) => ({ name: cut(m.handle), value: m.handle })));
   }
-  const round = await roundOf(db, community, given['round']);
+  const round = await findRound(db, community.id, typeof given['round'] === 'string' && given['round'] ? given['round'] : undefined);
   if (!round) return [];
   if (option === 'poll') {
     const polls = await db.selectFrom('questions').select(['key', 'text', 'status']).where('round_id', '=', round.id).orderBy('status', 'desc').orderBy('position').execute();

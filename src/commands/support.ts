@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { computeReport, type RoundReport } from '../core/report.ts';
 import type { Executor } from '../db/repositories.ts';
-import { appendAudit, loadRoundData, newId } from '../db/repositories.ts';
+import { appendAudit, findRound, loadRoundData, newId } from '../db/repositories.ts';
 import type { MemberRow, QuestionRow, RoundRow } from '../db/schema.ts';
 import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
@@ -25,9 +25,7 @@ export const opt = {
 
 /** The round named, or the community's latest one. */
 export async function resolveRound(ctx: CommandContext, key?: string): Promise<RoundRow> {
-  let query = ctx.db.selectFrom('rounds').selectAll().where('community_id', '=', ctx.community.id);
-  query = key ? query.where('key', '=', key) : query.orderBy('created_at', 'desc').orderBy('key', 'desc');
-  const round = await query.executeTakeFirst();
+  const round = await findRound(ctx.db, ctx.community.id, key);
   if (!round)
     throw key
       ? new UserError('unknown_round', `There is no round "${key}" here. /round show lists the latest.`)

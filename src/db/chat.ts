@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Subject } from '../commands/reply.ts';
-import type { Executor } from './repositories.ts';
+import { findRound, type Executor } from './repositories.ts';
 
 /** What platform adapters remember about the chat itself; the rules never read these tables. */
 
@@ -73,7 +73,7 @@ export async function choiceCommand(db: Executor, communityId: string, id: strin
 
 /** Whether the community's latest round names this chat account among its moderators. */
 export async function isNamedModerator(db: Executor, communityId: string, platform: string, userId: string): Promise<boolean> {
-  const latest = await db.selectFrom('rounds').select('id').where('community_id', '=', communityId).orderBy('created_at', 'desc').orderBy('key', 'desc').limit(1).executeTakeFirst();
+  const latest = await findRound(db, communityId);
   if (!latest) return false;
   const row = await db
     .selectFrom('round_moderators')

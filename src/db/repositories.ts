@@ -37,8 +37,10 @@ export async function appendAudit(db: Executor, entry: Omit<NewAuditEntry, 'id' 
     .execute();
 }
 
-export async function findRound(db: Executor, communityId: string, key: string): Promise<RoundRow | undefined> {
-  return db.selectFrom('rounds').selectAll().where('community_id', '=', communityId).where('key', '=', key).executeTakeFirst();
+/** The round of a community with this key, or without a key its latest round (the newest, then the last key). */
+export async function findRound(db: Executor, communityId: string, key?: string): Promise<RoundRow | undefined> {
+  const query = db.selectFrom('rounds').selectAll().where('community_id', '=', communityId);
+  return (key ? query.where('key', '=', key) : query.orderBy('created_at', 'desc').orderBy('key', 'desc')).executeTakeFirst();
 }
 
 export const roundConfigOf = (round: Pick<RoundRow, 'config'>): RoundConfig => roundConfigSchema.parse(JSON.parse(round.config));
