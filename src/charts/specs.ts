@@ -1,7 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { RoundReport } from '../core/report.ts';
-import type { RoundData } from '../core/types.ts';
-import { countedChoices, VIEWS, type QuestionTally, type View } from '../core/voting.ts';
+import { VIEWS, type QuestionTally, type View } from '../core/voting.ts';
 import { formatNumber, formatUnits } from '../format/units.ts';
 
 /**
@@ -120,9 +119,9 @@ function tierColour(report: RoundReport) {
 }
 
 /** The voters of a question with the answer each chose, ordered by weight, heaviest first. */
-export function voterRows(data: RoundData, report: RoundReport, questionId: string, nameOf: NameOf) {
+export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf) {
   const q = report.questions.find((x) => x.id === questionId)!;
-  const choices = countedChoices(data.votes).get(questionId) ?? new Map<string, number>();
+  const choices = report.choicesOf(questionId);
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const rows = [...choices]
     .map(([member, option]) => ({ member, option, power: report.power.get(member) }))
@@ -144,9 +143,9 @@ export function voterRows(data: RoundData, report: RoundReport, questionId: stri
  * The voting event, as in the seed's picture: voters on the left ordered by weight and coloured by tier, a line to
  * the answer each chose on the right. Hovering a voter shows its tokens, tier and weight.
  */
-export function votingEventSpec(data: RoundData, report: RoundReport, questionId: string, nameOf: NameOf): TopLevelSpec {
+export function votingEventSpec(report: RoundReport, questionId: string, nameOf: NameOf): TopLevelSpec {
   const q = report.questions.find((x) => x.id === questionId)!;
-  const rows = voterRows(data, report, questionId, nameOf);
+  const rows = voterRows(report, questionId, nameOf);
   const answers = q.options.map((o, i) => ({ answer: `${i + 1}. ${o.label}`, answerY: ((i + 0.5) / q.options.length) * Math.max(1, rows.length - 1) }));
   const y = { type: 'quantitative' as const, axis: null, scale: { reverse: true, domain: [0, Math.max(1, rows.length - 1)] } };
   return {

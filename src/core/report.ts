@@ -2,6 +2,7 @@ import { compareIds } from './order.ts';
 import { reputationPoints, type PointsBreakdown } from './reputation.ts';
 import { splitRewards, type RewardSplit } from './rewards.ts';
 import { assignTiers, NO_TIER_FACTOR } from './tiers.ts';
+import { indexRound, isIndexed, type IndexedRound } from './indexed.ts';
 import type { RoundData } from './types.ts';
 import { countedChoices, tally, votingPower, type QuestionTally, type VotingPower } from './voting.ts';
 
@@ -23,59 +24,58 @@ export interface RoundReport {
   rewards: RewardSplit & { pool: bigint };
   /** Voting power of every member who holds tokens, for receipts and charts. */
   power: Map<string, VotingPower>;
+  /** The option that counts for each member who voted on a question, for charts. */
+  choicesOf(questionId: string): Map<string, number>;
 }
 
-/** Every number of a round, from its data alone. */
-export function computeReport(data: RoundData): RoundReport {
-  const { config } = data.round;
-  const reputation = reputationPoints(
-    { memberIds: data.members.map((m) => m.id), ...data },
-    config.reputation,
-  );
-  const tiers = assignTiers(new Map([...reputation].map(([id, r]) => [id, r.points])), config.tiers);
+/** Every number of a round, from its data alone; round data is indexed first. */
+export function computeReport(data: RoundData | IndexedRound): RoundReport {
+  const round = isIndexed(data) ? data : indexRound(data);
+  const { config } = round.round;
+  const reputation = reputationPoints(round, config.reputation);
+  const tiers = assignTiers(reputation.map((r) => r.points), config.tiers);
 
-  const power = new Map<string, VotingPower>();
+  const power = new Array<VotingPower | undefined>(round.members.length);
   const votingRules = { ...config.voting, decimals: config.token.decimals };
-  for (const m of data.members) {
-    if (m.wallets.length === 0) continue;
-    const factor = tiers.get(m.id)?.factor ?? NO_TIER_FACTOR;
-    power.set(m.id, votingPower(m.wallets.map((w) => w.balance), votingRules, factor));
-  }
-  const choices = countedChoices(data.votes);
-  const questions = tally(data.questions, choices, power);
+  round.members.forEach((m, i) => {
+    if (m.wallets.length > 0) power[i] = votingPower(m.wallets.map((w) => w.balance), votingRules, tiers[i]?.factor ?? NO_TIER_FACTOR);
+  });
+  const choices = countedChoices(round.votes, round.questions.length, round.members.length);
+  const questions = tally(round.questions, choices, power);
+  const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && choices.some((c) => c[m]! >= 0);
 
-  const voted = new Set<string>();
-  for (const byMember of choices.values())
-    for (const member of byMember.keys()) if ((power.get(member)?.tokens ?? 0n) > 0n) voted.add(member);
-
-  const members: MemberReport[] = data.members
-    .map((m) => {
-      const r = reputation.get(m.id)!;
-      const tier = tiers.get(m.id);
-      return {
-        id: m.id,
-        handle: m.handle,
-        excluded: m.excluded,
-        points: r.points,
-        tier: tier?.name ?? null,
-        factor: tier?.factor ?? NO_TIER_FACTOR,
-        breakdown: r.breakdown,
-      };
-    })
-    .sort((a, b) => b.points - a.points || compareIds(a.id, b.id));
-
+  const ids = round.members.map((m) => m.id);
+  // best first, then by id
+  const order = Array.from(ids.keys()).sort((a, b) => reputation[b]!.points - reputation[a]!.points || compareIds(ids[a]!, ids[b]!));
+  const members: MemberReport[] = order.map((i) => {
+    const m = round.members[i]!;
+    const tier = tiers[i];
+    return {
+      id: m.id,
+      handle: m.handle,
+      excluded: m.excluded,
+      points: reputation[i]!.points,
+      tier: tier?.name ?? null,
+      factor: tier?.factor ?? NO_TIER_FACTOR,
+      breakdown: reputation[i]!.breakdown,
+    };
+  });
   const rewards = splitRewards(
-    members.map((m) => ({ id: m.id, excluded: m.excluded, points: m.points, voted: voted.has(m.id) })),
+    order.map((i) => ({ id: ids[i]!, excluded: round.members[i]!.excluded, points: reputation[i]!.points, voted: voted(i) })),
     config.rewards,
   );
   return {
-    round: data.round.id,
-    name: data.round.name,
+    round: round.round.id,
+    name: round.round.name,
     token: config.token,
     members,
     questions,
     rewards: { pool: config.rewards.pool, ...rewards },
-    power,
+    power: new Map(power.flatMap((p, i) => (p ? [[ids[i]!, p] as const] : []))),
+    choicesOf: (questionId) => {
+      const chosen = choices[round.questions.findIndex((q) => q.id === questionId)];
+      return new Map(chosen ? ids.flatMap((id, i) => (chosen[i]! >= 0 ? [[id, chosen[i]!] as const] : [])) : []);
+    },
   };
 }
 

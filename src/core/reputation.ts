@@ -1,5 +1,5 @@
 import type { RoundConfig } from './config.ts';
-import type { Comment, Proposal, Rating, Reaction, ReactionKind } from './types.ts';
+import type { IndexedRound } from './indexed.ts';
 
 export interface PointsBreakdown {
   proposalCreation: number;
@@ -12,66 +12,55 @@ export interface MemberPoints {
   breakdown: PointsBreakdown;
 }
 
-export interface ReputationInput {
-  memberIds: readonly string[];
-  proposals: readonly Proposal[];
-  ratings: readonly Rating[];
-  comments: readonly Comment[];
-  reactions: readonly Reaction[];
-}
+export type ReputationInput = Pick<IndexedRound, 'members' | 'proposals' | 'ratings' | 'comments' | 'reactions'>;
 
 /** Points are kept to six decimals so that equal contributions compare equal on every machine. */
 export const roundPoints = (x: number): number => Math.round(x * 1e6) / 1e6 + 0;
 
-/** A member's tallies; the id rides along so a rating or reaction can be told self-feedback without another object. */
-type Counts = { id: string; proposals: number; rawReceived: number; comments: number } & Record<ReactionKind, number>;
-
 /**
- * Reputation points of every member for one round, with their breakdown (DESIGN.md "Reputation points").
- * Every sum is taken over integer counts first, so the result does not depend on the order of the input.
+ * Reputation points of every member for one round, by member position, with their breakdown (DESIGN.md
+ * "Reputation points"). Every sum is taken over integer counts first, so the result does not depend on the order of
+ * the input.
  */
-export function reputationPoints(input: ReputationInput, rules: RoundConfig['reputation']): Map<string, MemberPoints> {
-  const counts = new Map<string, Counts>();
-  for (const id of input.memberIds) counts.set(id, { id, proposals: 0, rawReceived: 0, comments: 0, upvote: 0, positive: 0, negative: 0 });
-
-  // Each proposal and comment points straight at its author's counts: one lookup per rating or reaction.
-  const proposalAuthor = new Map<string, Counts>();
-  for (const p of input.proposals) {
-    const author = counts.get(p.author)!;
-    author.proposals++;
-    proposalAuthor.set(p.id, author);
-  }
+export function reputationPoints(input: ReputationInput, rules: RoundConfig['reputation']): MemberPoints[] {
+  const memberCount = input.members.length;
+  const proposalAuthor = input.proposals.author;
+  const proposalsBy = new Int32Array(memberCount);
+  for (const author of proposalAuthor) proposalsBy[author]!++;
 
   // raw_p = average rating × number of ratings = Σ stars; a rating of one's own proposal is self-feedback and ignored.
+  const rawReceived = new Float64Array(memberCount);
   let rawTotal = 0;
-  for (const r of input.ratings) {
-    const author = proposalAuthor.get(r.proposal)!;
-    if (author.id === r.rater || r.stars <= 0) continue;
-    author.rawReceived += r.stars;
-    rawTotal += r.stars;
+  const { proposal, rater, stars } = input.ratings;
+  for (let i = 0; i < proposal.length; i++) {
+    const author = proposalAuthor[proposal[i]!]!;
+    if (author === rater[i]) continue;
+    rawReceived[author]! += stars[i]!;
+    rawTotal += stars[i]!;
   }
 
-  const commentAuthor = new Map<string, Counts>();
-  for (const c of input.comments) {
-    const author = counts.get(c.author)!;
-    author.comments++;
-    commentAuthor.set(c.id, author);
-  }
-  const received = { upvote: 0, positive: 0, negative: 0 };
-  for (const r of input.reactions) {
-    const author = commentAuthor.get(r.comment)!;
-    if (author.id === r.reactor) continue;
-    author[r.kind]++;
-    received[r.kind]++;
+  const commentAuthor = input.comments.author;
+  const commentsBy = new Int32Array(memberCount);
+  for (const author of commentAuthor) commentsBy[author]!++;
+  // received[kind × members + member]: reactions of each kind on a member's comments, from others
+  const received = new Int32Array(3 * memberCount);
+  const receivedOfKind = [0, 0, 0];
+  const { comment, reactor, kind } = input.reactions;
+  for (let i = 0; i < comment.length; i++) {
+    const author = commentAuthor[comment[i]!]!;
+    if (author === reactor[i]) continue;
+    received[kind[i]! * memberCount + author]!++;
+    receivedOfKind[kind[i]!]!++;
   }
 
+  const kindPoints = [rules.upvotePoints, rules.positiveReactionPoints, rules.negativeReactionPoints];
   // O = Σ comment points + Σ feedback points, over everybody.
   const otherTotal =
-    rules.commentPoints * input.comments.length +
-    rules.upvotePoints * received.upvote +
-    rules.positiveReactionPoints * received.positive +
-    rules.negativeReactionPoints * received.negative;
-  const proposalCount = input.proposals.length;
+    rules.commentPoints * commentAuthor.length +
+    kindPoints[0]! * receivedOfKind[0]! +
+    kindPoints[1]! * receivedOfKind[1]! +
+    kindPoints[2]! * receivedOfKind[2]!;
+  const proposalCount = proposalAuthor.length;
   // P / (P + O) = proposalShare  ⇒  P = O × s / (1 − s); with no comment points, P = fallback × N_proposals.
   const proposalTotal =
     otherTotal > 0 ? (otherTotal * rules.proposalShare) / (1 - rules.proposalShare) : rules.fallbackProposalPoints * proposalCount;
@@ -81,25 +70,22 @@ export function reputationPoints(input: ReputationInput, rules: RoundConfig['rep
   // creation: equal per proposal; rating: base_p = raw_p / Σraw × N, so a proposal's rating points are ratingTotal × raw_p / Σraw.
   const creationPerProposal = proposalCount > 0 ? creationTotal / proposalCount : 0;
 
-  const result = new Map<string, MemberPoints>();
-  for (const [id, c] of counts) {
-    const breakdown: PointsBreakdown = {
-      proposalCreation: c.proposals * creationPerProposal,
-      proposalRating: rawTotal > 0 ? (ratingTotal * c.rawReceived) / rawTotal : 0,
-      comments: c.comments * rules.commentPoints,
-      feedback:
-        c.upvote * rules.upvotePoints + c.positive * rules.positiveReactionPoints + c.negative * rules.negativeReactionPoints,
-    };
-    const points = roundPoints(breakdown.proposalCreation + breakdown.proposalRating + breakdown.comments + breakdown.feedback);
-    result.set(id, {
-      points,
+  const result = new Array<MemberPoints>(memberCount);
+  for (let m = 0; m < memberCount; m++) {
+    const proposalCreation = proposalsBy[m]! * creationPerProposal;
+    const proposalRating = rawTotal > 0 ? (ratingTotal * rawReceived[m]!) / rawTotal : 0;
+    const comments = commentsBy[m]! * rules.commentPoints;
+    const feedback =
+      received[m]! * kindPoints[0]! + received[memberCount + m]! * kindPoints[1]! + received[2 * memberCount + m]! * kindPoints[2]!;
+    result[m] = {
+      points: roundPoints(proposalCreation + proposalRating + comments + feedback),
       breakdown: {
-        proposalCreation: roundPoints(breakdown.proposalCreation),
-        proposalRating: roundPoints(breakdown.proposalRating),
-        comments: roundPoints(breakdown.comments),
-        feedback: roundPoints(breakdown.feedback),
+        proposalCreation: roundPoints(proposalCreation),
+        proposalRating: roundPoints(proposalRating),
+        comments: roundPoints(comments),
+        feedback: roundPoints(feedback),
       },
-    });
+    };
   }
   return result;
 }

@@ -9,18 +9,21 @@ export interface Tier {
 export const NO_TIER_FACTOR = 1;
 
 /**
- * Tier of every member with points > 0 (DESIGN.md "Tiers"). Members are ranked best first; equal points share
- * the best rank of their group, so they share the higher tier. Members with no tier are absent from the result.
+ * Tier of every member with points > 0, by member position (DESIGN.md "Tiers"). Members are ranked best first;
+ * equal points share the best rank of their group, so they share the higher tier. Members with no tier get none.
  */
-export function assignTiers(points: ReadonlyMap<string, number>, tiers: TierConfig): Map<string, Tier> {
-  const ranked = [...points].filter(([, p]) => p > 0).sort((a, b) => b[1] - a[1]);
-  const n = ranked.length;
-  const result = new Map<string, Tier>();
+export function assignTiers(points: readonly number[], tiers: TierConfig): (Tier | undefined)[] {
+  const ranked = Array.from(points.keys()).filter((m) => points[m]! > 0);
+  ranked.sort((a, b) => points[b]! - points[a]!);
+  // One object per level, shared by every member in it.
+  const levels = new Map(tiers.levels.map((l) => [l, { name: l.name, factor: l.factor }]));
+  const result = new Array<Tier | undefined>(points.length);
   let rank = 0;
-  ranked.forEach(([id, p], i) => {
-    if (i === 0 || p !== ranked[i - 1]![1]) rank = i + 1;
-    const level = tiers.by === 'percentile' ? byPercentile(rank, n, tiers.levels) : tiers.levels.find((l) => p >= l.minPoints);
-    if (level) result.set(id, { name: level.name, factor: level.factor });
+  ranked.forEach((m, i) => {
+    const p = points[m]!;
+    if (i === 0 || p !== points[ranked[i - 1]!]) rank = i + 1;
+    const level = tiers.by === 'percentile' ? byPercentile(rank, ranked.length, tiers.levels) : tiers.levels.find((l) => p >= l.minPoints);
+    if (level) result[m] = levels.get(level);
   });
   return result;
 }

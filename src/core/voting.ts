@@ -1,5 +1,6 @@
 import type { RoundConfig } from './config.ts';
-import type { Question, Vote } from './types.ts';
+import type { IndexedRound } from './indexed.ts';
+import type { Question } from './types.ts';
 
 /** Votes are summed in whole micro-votes, so a tally is exact and independent of the order of the votes. */
 const MICRO = 1_000_000;
@@ -35,33 +36,24 @@ export function votingPower(balances: readonly bigint[], rules: VotingRules, fac
 /** 10^decimals as the nearest double, for every decimals the config allows (0–36). */
 const TOKEN_SCALES = Array.from({ length: 37 }, (_, d) => Number(10n ** BigInt(d)));
 
-/** The choice that counts for each member on each question: the last by castAt, later in the list on equal times. */
-export function countedChoices(votes: readonly Vote[]): Map<string, Map<string, number>> {
-  const choices = new Map<string, Map<string, number>>();
-  const castAt = new Map<string, Map<string, string>>();
-  for (const v of votes) {
-    let byMember = choices.get(v.question);
-    let timeOf = castAt.get(v.question);
-    if (!byMember || !timeOf) {
-      choices.set(v.question, (byMember = new Map()));
-      castAt.set(v.question, (timeOf = new Map()));
-    }
-    const seen = timeOf.get(v.member);
-    if (seen === undefined || notEarlier(v.castAt, seen)) {
-      byMember.set(v.member, v.option);
-      timeOf.set(v.member, v.castAt);
+/**
+ * The option that counts for each member on each question, by question then member position (-1: no vote): the
+ * last by castAt, later in the list on equal times.
+ */
+export function countedChoices(votes: IndexedRound['votes'], questionCount: number, memberCount: number): Int32Array[] {
+  const choices = Array.from({ length: questionCount }, () => new Int32Array(memberCount).fill(-1));
+  const latest = Array.from({ length: questionCount }, () => new Int32Array(memberCount).fill(-1));
+  const { question, member, option, at, nanos } = votes;
+  for (let i = 0; i < question.length; i++) {
+    const m = member[i]!;
+    const seen = latest[question[i]!]!;
+    const before = seen[m]!;
+    if (before < 0 || at[i]! > at[before]! || (at[i] === at[before] && nanos[i]! >= nanos[before]!)) {
+      seen[m] = i;
+      choices[question[i]!]![m] = option[i]!;
     }
   }
   return choices;
-}
-
-/**
- * a ≥ b in time. Two UTC date-times of the same length are in the same format, so their text order is their time
- * order and nothing needs parsing; anything else (offsets, other precisions) is compared by its parsed time.
- */
-function notEarlier(a: string, b: string): boolean {
-  if (a.length === b.length && a.endsWith('Z') && b.endsWith('Z')) return a >= b;
-  return Date.parse(a) >= Date.parse(b);
 }
 
 export interface OptionTally {
@@ -85,24 +77,23 @@ export interface QuestionTally {
 }
 
 /**
- * The three views of every question, side by side (DESIGN.md "Votes"). Only members with voting power count:
- * a verified wallet holding tokens at the snapshot.
+ * The three views of every question, side by side (DESIGN.md "Votes"), from the counted choices by member
+ * position. Only members with voting power count: a verified wallet holding tokens at the snapshot.
  */
-export function tally(
-  questions: readonly Question[],
-  choices: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  power: ReadonlyMap<string, VotingPower>,
-): QuestionTally[] {
-  return questions.map((q) => {
+export function tally(questions: readonly Question[], choices: readonly Int32Array[], power: readonly (VotingPower | undefined)[]): QuestionTally[] {
+  // Each voter's views in whole micro-votes, computed once rather than once per question.
+  const micro = power.map((p) => p && p.tokens > 0n && { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) });
+  return questions.map((q, qi) => {
     const sums = q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
-    for (const [member, option] of choices.get(q.id) ?? []) {
-      const p = power.get(member);
-      if (!p || p.tokens <= 0n) continue;
-      const s = sums[option]!;
+    const chosen = choices[qi]!;
+    for (let m = 0; m < chosen.length; m++) {
+      const p = chosen[m]! >= 0 && micro[m];
+      if (!p) continue;
+      const s = sums[chosen[m]!]!;
       s.voters++;
       s.tokens += p.tokens;
-      s.quadratic += BigInt(Math.round(p.quadratic * MICRO));
-      s.qualified += BigInt(Math.round(p.weight * MICRO));
+      s.quadratic += p.quadratic;
+      s.qualified += p.qualified;
     }
     const winners: Record<View, number | null> = {
       tokenVotes: winner(sums.map((s) => s.tokens)),

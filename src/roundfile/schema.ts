@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
+import { indexRound, type IndexedRound } from '../core/indexed.ts';
 import type { RoundData } from '../core/types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -104,106 +105,12 @@ const roundFileShape = z.strictObject({
 
 type Issue = { path: (string | number)[]; message: string };
 
-/** References between the lists: every id points at something that exists, and nothing is listed twice. */
-/** Records where a key was first seen; returns that earlier place when the key comes again. */
-function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
-  const first = seen.get(key);
-  if (first === undefined) seen.set(key, here);
-  return first;
-}
-
-/**
- * Items whose key came earlier in the list, as [first position, this position]; keys below 0 are skipped. A sorted
- * copy says first whether there is any repeat at all, which in a valid file there is not.
- */
-function repeats(keys: Float64Array): [number, number][] {
-  const sorted = Float64Array.from(keys).sort();
-  let any = false;
-  for (let i = 1; i < sorted.length && !any; i++) any = sorted[i]! >= 0 && sorted[i] === sorted[i - 1];
-  if (!any) return [];
-  const seen = new Map<number, number>();
-  const found: [number, number][] = [];
-  keys.forEach((k, i) => {
-    if (k < 0) return;
-    const first = firstSeen(seen, k, i);
-    if (first !== undefined) found.push([first, i]);
-  });
-  return found;
-}
-
-function crossCheck(f: RoundData): Issue[] {
-  const issues: Issue[] = [];
-  const indexOf = <T>(list: 'members' | 'proposals' | 'comments' | 'questions', items: readonly T[], key: (t: T) => string) => {
-    const seen = new Map<string, number>();
-    items.forEach((item, i) => {
-      const k = key(item);
-      const first = firstSeen(seen, k, i);
-      if (first !== undefined) issues.push({ path: [list, i, 'id'], message: `"${k}" is already the id of ${list}[${first}]` });
-    });
-    return seen;
-  };
-  const members = indexOf('members', f.members, (m) => m.id);
-  const proposals = indexOf('proposals', f.proposals, (p) => p.id);
-  const comments = indexOf('comments', f.comments, (c) => c.id);
-  const questions = indexOf('questions', f.questions, (q) => q.id);
-  /** The position of the item an id names; a missing one is reported at `path`. */
-  const positionOf = (path: Issue['path'], value: string, within: Map<string, number>, what: string): number | undefined => {
-    const at = within.get(value);
-    if (at === undefined) issues.push({ path, message: `"${value}" is not the id of any ${what}` });
-    return at;
-  };
-
-  const walletOwner = new Map<string, string>();
-  f.members.forEach((m, i) =>
-    m.wallets.forEach((w, j) => {
-      const owner = firstSeen(walletOwner, `${w.chain} ${w.address}`, m.id);
-      if (owner !== undefined) issues.push({ path: ['members', i, 'wallets', j, 'address'], message: `${w.address} on ${w.chain} is already a wallet of ${owner}` });
-    }),
-  );
-  f.proposals.forEach((p, i) => positionOf(['proposals', i, 'author'], p.author, members, 'member'));
-  // Pairs are told apart by number (positions in their lists), not by a string built per item: a million of those
-  // is a second of allocation and garbage collection.
-  const pair = (a: number, b: number, width: number) => a * width + b;
-  const ratingKeys = new Float64Array(f.ratings.length).fill(-1);
-  f.ratings.forEach((r, i) => {
-    const p = positionOf(['ratings', i, 'proposal'], r.proposal, proposals, 'proposal');
-    const m = positionOf(['ratings', i, 'rater'], r.rater, members, 'member');
-    if (p !== undefined && m !== undefined) ratingKeys[i] = pair(p, m, f.members.length);
-  });
-  for (const [first, i] of repeats(ratingKeys)) {
-    const r = f.ratings[i]!;
-    issues.push({ path: ['ratings', i], message: `${r.rater} already rated ${r.proposal} in ratings[${first}]` });
-  }
-  f.comments.forEach((c, i) => {
-    positionOf(['comments', i, 'author'], c.author, members, 'member');
-    positionOf(['comments', i, 'proposal'], c.proposal, proposals, 'proposal');
-  });
-  const KINDS = { upvote: 0, positive: 1, negative: 2 };
-  const reactionKeys = new Float64Array(f.reactions.length).fill(-1);
-  f.reactions.forEach((r, i) => {
-    const c = positionOf(['reactions', i, 'comment'], r.comment, comments, 'comment');
-    const m = positionOf(['reactions', i, 'reactor'], r.reactor, members, 'member');
-    if (c !== undefined && m !== undefined) reactionKeys[i] = pair(pair(c, m, f.members.length), KINDS[r.kind], 3);
-  });
-  for (const [first, i] of repeats(reactionKeys)) {
-    const r = f.reactions[i]!;
-    issues.push({ path: ['reactions', i], message: `${r.reactor} already reacted ${r.kind} to ${r.comment} in reactions[${first}]` });
-  }
-  f.votes.forEach((v, i) => {
-    positionOf(['votes', i, 'member'], v.member, members, 'member');
-    const q = positionOf(['votes', i, 'question'], v.question, questions, 'question');
-    if (q !== undefined && v.option >= f.questions[q]!.options.length)
-      issues.push({ path: ['votes', i, 'option'], message: `${v.option} is not an option of ${v.question}` });
-  });
-  return issues;
-}
-
 export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof LONG_LISTS> & {
   [K in keyof typeof LONG_LISTS]?: z.input<(typeof LONG_LISTS)[K]>[];
 };
 
 /** Validates the shape, then every item of the long lists, then the references between lists. */
-function validate(json: unknown): { data: RoundData } | { issues: Issue[] } {
+function validate(json: unknown): { data: RoundData; index: IndexedRound } | { issues: Issue[] } {
   const shape = roundFileShape.safeParse(json);
   const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
   const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
@@ -219,8 +126,8 @@ function validate(json: unknown): { data: RoundData } | { issues: Issue[] } {
   }
   if (!shape.success || issues.length > 0) return { issues };
   const data = shape.data as unknown as RoundData;
-  const references = crossCheck(data);
-  return references.length > 0 ? { issues: references } : { data };
+  const index = indexRound(data, (path, message) => issues.push({ path, message }));
+  return issues.length > 0 ? { issues } : { data, index };
 }
 
 /** `votes[12].option` */
@@ -237,25 +144,32 @@ export class RoundFileError extends Error {
 
 const MAX_PROBLEMS_SHOWN = 20;
 
-/** Validates a parsed round file; throws a RoundFileError naming the path of each bad field. */
-export function parseRoundFile(json: unknown): RoundData {
+/** A valid round and its index; a RoundFileError naming the path of each bad field otherwise. */
+function checked(json: unknown): { data: RoundData; index: IndexedRound } {
   const result = validate(json);
-  if ('data' in result) return result.data;
+  if ('data' in result) return result;
   const problems = result.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
   const more = problems.length - MAX_PROBLEMS_SHOWN;
   throw new RoundFileError(more > 0 ? [...problems.slice(0, MAX_PROBLEMS_SHOWN), `… and ${more} more`] : problems);
 }
 
-/** Parses round-file text; invalid JSON is reported like any other problem. */
-export function parseRoundFileText(text: string): RoundData {
-  let json: unknown;
+/** Invalid JSON is reported like any other problem. */
+function jsonOf(text: string): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new RoundFileError([`(the file): not valid JSON: ${(e as Error).message}`]);
   }
-  return parseRoundFile(json);
 }
+
+/** Validates a parsed round file; throws a RoundFileError naming the path of each bad field. */
+export const parseRoundFile = (json: unknown): RoundData => checked(json).data;
+
+/** Parses and validates round-file text. */
+export const parseRoundFileText = (text: string): RoundData => checked(jsonOf(text)).data;
+
+/** Round-file text straight to the indexed form the rules compute on, for a replay. */
+export const indexRoundFileText = (text: string): IndexedRound => checked(jsonOf(text)).index;
 
 /** The round file of a round, in a stable order of keys: amounts as decimal strings. */
 export function serializeRoundFile(data: RoundData): string {

@@ -60,7 +60,7 @@ export async function resultsPage(round: RoundRow, { data, report, nameOf, openP
   const questions: string[] = [];
   for (const q of report.questions) {
     specs[`tally-${q.id}`] = await toVega(tallySpec(q));
-    specs[`event-${q.id}`] = await toVega(votingEventSpec(data, report, q.id, nameOf));
+    specs[`event-${q.id}`] = await toVega(votingEventSpec(report, q.id, nameOf));
     const rows = q.options.map((o, i) => {
       const mark = (view: (typeof VIEWS)[number]) => (q.winners[view] === i ? ' ★' : '');
       return `<tr data-option="${i + 1}"><td>${i + 1}. ${escape(o.label)}</td><td class="n" data-field="voters" data-value="${o.voters}">${o.voters}</td><td class="n" data-field="tokenVotes" data-value="${o.tokenVotes}">${formatUnits(o.tokenVotes, token.decimals, 2)}${mark('tokenVotes')}</td><td class="n" data-field="quadraticVotes" data-value="${o.quadraticVotes}">${formatNumber(o.quadraticVotes)}${mark('quadraticVotes')}</td><td class="n" data-field="qualifiedVotes" data-value="${o.qualifiedVotes}">${formatNumber(o.qualifiedVotes)}${mark('qualifiedVotes')}</td></tr>`;

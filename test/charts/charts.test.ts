@@ -46,7 +46,7 @@ describe('charts', () => {
     expect(decode(rewards.png).colours).toBeGreaterThan(10);
     expect(rewards.svg).toContain(handle(report.rewards.amounts[0]!.member));
     expect(rewards.svg).toContain('tier');
-    const event = await renderChart(votingEventSpec(data, report, 'q1', handle));
+    const event = await renderChart(votingEventSpec(report, 'q1', handle));
     expect(decode(event.png).colours).toBeGreaterThan(10);
     expect(event.svg).toContain('who voted for what');
     expect(event.svg).toContain(report.questions[0]!.options[0]!.label);

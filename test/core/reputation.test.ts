@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defaultRoundConfig } from '../../src/core/config.ts';
+import { indexRound } from '../../src/core/indexed.ts';
 import { reputationPoints } from '../../src/core/reputation.ts';
 import { member, round } from '../helpers/round.ts';
 
 const rules = defaultRoundConfig().reputation;
-const pointsOf = (data: ReturnType<typeof round>, r = rules) =>
-  reputationPoints({ memberIds: data.members.map((m) => m.id), ...data }, r);
+const pointsOf = (data: ReturnType<typeof round>, r = rules) => {
+  const points = reputationPoints(indexRound(data), r);
+  return new Map(data.members.map((m, i) => [m.id, points[i]!]));
+};
 
 const base = round({
   members: [member('a'), member('b'), member('c')],

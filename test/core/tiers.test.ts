@@ -4,8 +4,8 @@ import { assignTiers } from '../../src/core/tiers.ts';
 
 const defaults = roundConfigSchema.parse({}).tiers;
 const tiersOf = (points: number[], tiers = defaults) => {
-  const result = assignTiers(new Map(points.map((p, i) => [`m${i}`, p])), tiers);
-  return points.map((_, i) => result.get(`m${i}`)?.name ?? null);
+  const result = assignTiers(points, tiers);
+  return points.map((_, i) => result[i]?.name ?? null);
 };
 
 describe('tiers', () => {
