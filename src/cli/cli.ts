@@ -6,7 +6,8 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
-import { indexRoundFileText, parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
+import { indexRoundFile } from '../roundfile/columns.ts';
+import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -51,14 +52,12 @@ function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['optio
   return result.data;
 }
 
-async function readRoundText(path: string): Promise<string> {
-  let text: string;
+async function readRoundBytes(path: string): Promise<Buffer> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (e) {
     throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  return text;
 }
 
 /** The database code loads only for the commands that use it: kysely alone takes a third of a second to load. */
@@ -81,7 +80,7 @@ const fileArg = z.tuple([z.string({ error: 'name the round file' })], { error: '
 const commands: Record<string, (args: string[], io: CliIo, config: () => Config) => Promise<void>> = {
   async replay(args, io) {
     const opts = parse(args, { json: { type: 'boolean' } }, z.object({ json: z.boolean().optional(), positionals: fileArg }));
-    const report = computeReport(indexRoundFileText(await readRoundText(opts.positionals[0])));
+    const report = computeReport(indexRoundFile(await readRoundBytes(opts.positionals[0])));
     io.out(opts.json ? reportJson(report) : renderReport(report));
   },
 
@@ -91,7 +90,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
       { replace: { type: 'boolean' }, community: { type: 'string' } },
       z.object({ replace: z.boolean().optional(), community: communityOption, positionals: fileArg }),
     );
-    const data = parseRoundFileText(await readRoundText(opts.positionals[0]));
+    const data = parseRoundFileText((await readRoundBytes(opts.positionals[0])).toString('utf8'));
     await withDatabase(config(), async (db, { ensureCommunity, importRound }) => {
       const community = await ensureCommunity(db, opts.community);
       await importRound(db, community.id, data, { replace: opts.replace ?? false });

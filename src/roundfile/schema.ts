@@ -38,7 +38,7 @@ const voteSchema = z.strictObject({ question: id, member: id, option: z.number()
 export const LONG_LISTS = { ratings: ratingSchema, comments: commentSchema, reactions: reactionSchema, votes: voteSchema } as const;
 
 // zod's own pattern for the date-times, so the quick check and the schema cannot disagree on them.
-const ISO_PATTERN = (isoTime as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
+export const ISO_PATTERN = (isoTime as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
 const isId = (v: unknown) => typeof v === 'string' && ID_PATTERN.test(v);
 const isTime = (v: unknown) => typeof v === 'string' && ISO_PATTERN.test(v);
 /** A plain object whose keys are all among `allowed`, counting how many there are. */
@@ -143,6 +143,12 @@ export class RoundFileError extends Error {
 }
 
 const MAX_PROBLEMS_SHOWN = 20;
+
+/** A valid round and its index, or undefined: for a reader that takes another path when a file is not valid. */
+export function checkRoundFile(json: unknown): { data: RoundData; index: IndexedRound } | undefined {
+  const result = validate(json);
+  return 'data' in result ? result : undefined;
+}
 
 /** A valid round and its index; a RoundFileError naming the path of each bad field otherwise. */
 function checked(json: unknown): { data: RoundData; index: IndexedRound } {

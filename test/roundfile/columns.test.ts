@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { computeReport, reportJson } from '../../src/core/report.ts';
+import { indexRoundFile, readColumns } from '../../src/roundfile/columns.ts';
+import { parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
+import { arbitraryRoundFile } from '../helpers/round.ts';
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+/** The report of the ordinary path (JSON.parse, zod, Map lookups), or the problems it names. */
+function slowReplay(text: string): string {
+  try {
+    return reportJson(computeReport(parseRoundFileText(text)));
+  } catch (e) {
+    if (e instanceof RoundFileError) return `invalid: ${e.message}`;
+    throw e;
+  }
+}
+function fastReplay(text: string): string | undefined {
+  const index = readColumns(bytes(text));
+  return index && reportJson(computeReport(index));
+}
+
+/** Every object's keys in another order, chosen by `keys`; the lists keep their order. */
+function shuffleKeys(value: unknown, keys: number[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => shuffleKeys(v, keys));
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map(([k, v], i) => [k, shuffleKeys(v, keys), keys[(i + k.length) % keys.length]!] as const);
+  return Object.fromEntries(entries.sort((a, b) => a[2] - b[2]).map(([k, v]) => [k, v]));
+}
+
+describe('reading round files straight into columns', () => {
+  it('PROPERTY a valid file, compact, indented or with its keys in any order, gives the report the ordinary path gives', () => {
+    fc.assert(
+      fc.property(arbitraryRoundFile, fc.array(fc.nat(), { minLength: 1, maxLength: 9 }), fc.constantFrom(undefined, 2, '\t'), (file, keys, indent) => {
+        const text = JSON.stringify(shuffleKeys(file, keys), null, indent);
+        expect(fastReplay(text)).toBe(slowReplay(text));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('PROPERTY a damaged file is never vouched for unless the ordinary path accepts it, and then with the same report', () => {
+    const damage = fc.record({
+      at: fc.nat(),
+      cut: fc.integer({ min: 0, max: 3 }),
+      insert: fc.stringMatching(/^[\s"{}[\],:0-9a-z\\.eE+-]{0,3}$/),
+    });
+    fc.assert(
+      fc.property(arbitraryRoundFile, fc.array(damage, { minLength: 1, maxLength: 3 }), (file, damages) => {
+        let text = JSON.stringify(file);
+        for (const d of damages) {
+          const at = d.at % (text.length + 1);
+          text = text.slice(0, at) + d.insert + text.slice(at + d.cut);
+        }
+        const fast = fastReplay(text);
+        const slow = slowReplay(text);
+        if (fast !== undefined) expect(fast).toBe(slow);
+        if (slow.startsWith('invalid')) expect(fast).toBeUndefined();
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  const valid = JSON.stringify({
+    version: 1,
+    round: { id: 'r', name: 'R' },
+    members: [{ id: 'm1', handle: 'one', wallets: [{ chain: 'eip155:1', address: `0x${'1'.repeat(40)}`, balance: '5' }] }, { id: 'm2', handle: 'two' }],
+    proposals: [{ id: 'p1', author: 'm1', title: 'P' }],
+    ratings: [{ proposal: 'p1', rater: 'm2', stars: 4 }],
+    comments: [{ id: 'c1', author: 'm2', proposal: 'p1', createdAt: '2024-01-01T00:00:00Z' }],
+    reactions: [{ comment: 'c1', reactor: 'm1', kind: 'upvote' }],
+    questions: [{ id: 'q1', text: 'Q?', options: ['a', 'b'] }],
+    votes: [{ question: 'q1', member: 'm1', option: 1, castAt: '2024-01-01T00:00:00.000000001+01:00' }],
+  });
+
+  it('GIVEN valid JSON the reader does not vouch for (4.0, 1e0, an escaped id, a repeated key) THEN the ordinary path replays it the same', () => {
+    expect(readColumns(bytes(valid))).toBeDefined();
+    for (const unusual of [valid.replace('"stars":4', '"stars":4.0'), valid.replace('"rater":"m2"', '"rater":"m\\u0032"'), valid.replace('"option":1', '"option":1e0'), valid.replace('"version":1,', '"version":1,"version":1,')]) {
+      expect(readColumns(bytes(unusual))).toBeUndefined();
+      expect(reportJson(computeReport(indexRoundFile(bytes(unusual))))).toBe(slowReplay(valid));
+    }
+  });
+
+  it('GIVEN a file with problems THEN indexRoundFile names them exactly as the ordinary path does', () => {
+    for (const bad of [
+      valid.replace('"member":"m1"', '"member":"m9"'),
+      valid.replace('"option":1', '"option":2'),
+      valid.replace('"kind":"upvote"', '"kind":"clap"'),
+      valid.replace(']}', '],"extra":1}'),
+      valid.replace('"comments":[', '"comments":[{"id":"c1","author":"m1","proposal":"p1"},'),
+      valid.replace('"ratings":[', '"ratings":[{"proposal":"p1","rater":"m2","stars":1},'),
+      valid.replace('"reactions":[', '"reactions":[{"comment":"c1","reactor":"m1","kind":"upvote"},'),
+      valid.replace('"comment":"c1"', '"comment":"c2"'),
+      valid.replace('{"proposal":"p1","rater"', '{"proposal":"p2","rater"'),
+      valid.replace(',"castAt":"2024-01-01T00:00:00.000000001+01:00"', ''),
+      valid.replace('2024-01-01T00:00:00.000000001+01:00', '2023-02-29T00:00:00Z'),
+      valid.replace('"stars":4', '"stars":6'),
+      valid.replace('"stars":4', '"stars":04'),
+      valid.replace('"option":1', '"option":-1'),
+      valid.replace('"votes":[', '"votes":{').replace(/]}$/, '}}'),
+      valid.slice(0, -1),
+    ]) {
+      expect(readColumns(bytes(bad)), bad).toBeUndefined();
+      expect(() => indexRoundFile(bytes(bad))).toThrow(RoundFileError);
+      expect(`invalid: ${(() => { try { indexRoundFile(bytes(bad)); } catch (e) { return (e as Error).message; } })()}`).toBe(slowReplay(bad));
+    }
+  });
+});
