@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
-import type { RoundData } from '../core/types.ts';
+import type { Member, RoundData, Wallet } from '../core/types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const id = z.string().regex(ID_PATTERN, 'an id is 1 to 64 letters, digits or . _ : -');
@@ -9,6 +9,7 @@ const isoTime = z.iso.datetime({ offset: true, error: (i) => `${JSON.stringify(i
 
 export const CHAIN_PATTERN = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
 export const EVM_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
+const BALANCE_PATTERN = /^\d{1,78}$/;
 
 const wallet = z
   .strictObject({
@@ -16,7 +17,7 @@ const wallet = z
     address: z.string().min(1).max(128),
     balance: z
       .string()
-      .regex(/^\d{1,78}$/, { error: (i) => `${JSON.stringify(i.input)} is not an integer` })
+      .regex(BALANCE_PATTERN, { error: (i) => `${JSON.stringify(i.input)} is not an integer` })
       .transform(BigInt),
   })
   .refine((w) => !w.chain.startsWith('eip155:') || EVM_ADDRESS_PATTERN.test(w.address), {
@@ -25,6 +26,36 @@ const wallet = z
   })
   // Ethereum addresses are case-insensitive; the checksum casing is a display matter.
   .transform((w) => (w.chain.startsWith('eip155:') ? { ...w, address: w.address.toLowerCase() } : w));
+
+export const memberSchema = z.strictObject({
+  id,
+  handle: z.string().min(1).max(100),
+  excluded: z.boolean().default(false),
+  wallets: z.array(wallet).max(100).default([]),
+});
+
+/**
+ * The member the schema makes of `m` (defaults filled in, balances as bigints, Ethereum addresses in lower case),
+ * built directly: a hundred thousand members skip zod. Undefined when it does not vouch for `m`; the schema then
+ * says what is wrong. A property test pins that the two agree.
+ */
+export function quickMember(m: unknown): Member | undefined {
+  if (keyCount(m, ['id', 'handle', 'excluded', 'wallets']) < 2) return undefined;
+  const { id, handle, excluded = false, wallets = [] } = m as Item;
+  if (!isId(id) || typeof handle !== 'string' || handle.length < 1 || handle.length > 100) return undefined;
+  if (typeof excluded !== 'boolean' || !Array.isArray(wallets) || wallets.length > 100) return undefined;
+  const parsed: Wallet[] = [];
+  for (const w of wallets) {
+    if (keyCount(w, ['chain', 'address', 'balance']) !== 3) return undefined;
+    const { chain, address, balance } = w as Item;
+    if (typeof chain !== 'string' || !CHAIN_PATTERN.test(chain) || typeof balance !== 'string' || !BALANCE_PATTERN.test(balance)) return undefined;
+    if (typeof address !== 'string' || address.length < 1 || address.length > 128) return undefined;
+    const evm = chain.startsWith('eip155:');
+    if (evm && !EVM_ADDRESS_PATTERN.test(address)) return undefined;
+    parsed.push({ chain, address: evm ? address.toLowerCase() : address, balance: BigInt(balance) });
+  }
+  return { id, handle, excluded, wallets: parsed };
+}
 
 const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) });
 const commentSchema = z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() });
@@ -39,7 +70,7 @@ export const LONG_LISTS = { ratings: ratingSchema, comments: commentSchema, reac
 
 // zod's own pattern for the date-times, so the quick check and the schema cannot disagree on them.
 export const ISO_PATTERN = (isoTime as unknown as { _zod: { def: { pattern: RegExp } } })._zod.def.pattern;
-const isId = (v: unknown) => typeof v === 'string' && ID_PATTERN.test(v);
+const isId = (v: unknown): v is string => typeof v === 'string' && ID_PATTERN.test(v);
 const isTime = (v: unknown) => typeof v === 'string' && ISO_PATTERN.test(v);
 /** A plain object whose keys are all among `allowed`, counting how many there are. */
 function keyCount(o: unknown, allowed: readonly string[]): number {
@@ -76,14 +107,7 @@ const roundFileShape = z.strictObject({
     name: z.string().min(1).max(200),
     config: roundConfigSchema.prefault({}),
   }),
-  members: z.array(
-    z.strictObject({
-      id,
-      handle: z.string().min(1).max(100),
-      excluded: z.boolean().default(false),
-      wallets: z.array(wallet).max(100).default([]),
-    }),
-  ),
+  members: z.array(z.unknown()),
   proposals: z
     .array(
       z.strictObject({
@@ -105,7 +129,9 @@ const roundFileShape = z.strictObject({
 
 type Issue = { path: (string | number)[]; message: string };
 
-export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof LONG_LISTS> & {
+export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof LONG_LISTS | 'members'> & {
+  members: z.input<typeof memberSchema>[];
+} & {
   [K in keyof typeof LONG_LISTS]?: z.input<(typeof LONG_LISTS)[K]>[];
 };
 
@@ -114,6 +140,15 @@ function validate(json: unknown): { data: RoundData; index: IndexedRound } | { i
   const shape = roundFileShape.safeParse(json);
   const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
   const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  const members: Member[] = [];
+  if (Array.isArray(lists['members']))
+    lists['members'].forEach((m: unknown, i) => {
+      const quick = quickMember(m);
+      if (quick) return members.push(quick);
+      const result = memberSchema.safeParse(m);
+      if (result.success) members.push(result.data);
+      else for (const issue of result.error.issues) issues.push({ path: ['members', i, ...(issue.path as Issue['path'])], message: issue.message });
+    });
   for (const [list, schema] of Object.entries(LONG_LISTS) as [keyof LongLists, z.ZodType][]) {
     const items = lists[list];
     if (!Array.isArray(items)) continue;
@@ -125,7 +160,7 @@ function validate(json: unknown): { data: RoundData; index: IndexedRound } | { i
     }
   }
   if (!shape.success || issues.length > 0) return { issues };
-  const data = shape.data as unknown as RoundData;
+  const data = { ...shape.data, members } as unknown as RoundData;
   const index = indexRound(data, (path, message) => issues.push({ path, message }));
   return issues.length > 0 ? { issues } : { data, index };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fcModule from 'fast-check';
-import { LONG_LISTS, parseRoundFile, parseRoundFileText, QUICK_CHECKS, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import { LONG_LISTS, memberSchema, parseRoundFile, parseRoundFileText, QUICK_CHECKS, quickMember, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { member, tokens } from '../helpers/round.ts';
 
 const sample = JSON.parse(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
@@ -155,4 +155,51 @@ describe('the quick checks of the long lists', () => {
       );
       expect(accepted).toBeGreaterThan(5);
     });
+});
+
+describe('the quick path of members', () => {
+  const fc = fcModule;
+  const maybe = <T>(valid: fcModule.Arbitrary<T>, invalid: fcModule.Arbitrary<unknown>) => fc.oneof({ arbitrary: valid, weight: 5 }, invalid);
+  const junk = fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.string({ maxLength: 3 }), fc.constant([]), fc.constant({}));
+  const wallet = fc.record(
+    {
+      chain: maybe(fc.constantFrom('eip155:1', 'eip155:137', 'cosmos:hub-4'), fc.constantFrom('eip155', 'EIP155:1', 'x:y')),
+      address: maybe(fc.constantFrom(`0x${'ab'.repeat(20)}`, `0x${'AB'.repeat(20)}`, 'cosmos1abc'), fc.constantFrom('', '0x12', 'z'.repeat(129))),
+      balance: maybe(fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String), fc.constantFrom('-1', '1.5', '', '1'.repeat(79), 12)),
+      extra: junk,
+    },
+    { requiredKeys: [] },
+  );
+  const member = fc.record(
+    {
+      id: maybe(fc.constantFrom('m1', 'a'.repeat(64), 'x.y:z-1'), fc.constantFrom('', 'a'.repeat(65), 'bad id')),
+      handle: maybe(fc.string({ minLength: 1, maxLength: 100 }), fc.constantFrom('', 'h'.repeat(101))),
+      excluded: maybe(fc.boolean(), junk),
+      wallets: maybe(fc.array(wallet, { maxLength: 3 }), junk),
+      extra: junk,
+    },
+    { requiredKeys: [] },
+  );
+
+  it('PROPERTY the quick path gives exactly the member the schema gives, and speaks only when the schema accepts', () => {
+    let quick = 0;
+    fc.assert(
+      fc.property(member, (candidate) => {
+        const fast = quickMember(candidate);
+        const schema = memberSchema.safeParse(candidate);
+        if (fast) {
+          quick++;
+          expect(schema.success).toBe(true);
+          expect(fast).toEqual(schema.data);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    expect(quick).toBeGreaterThan(50);
+  });
+
+  it('GIVEN members as round files write them THEN the quick path takes every one', () => {
+    const sample = JSON.parse(readFileSync('examples/governance-round-1.json', 'utf8')) as { members: unknown[] };
+    expect(sample.members.every((m) => quickMember(m) !== undefined)).toBe(true);
+  });
 });
