@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { reply, text } from '../src/commands/reply.ts';
 import { importRound } from '../src/db/repositories.ts';
+import { projectFile } from '../src/paths.ts';
 import { parseRoundFileText } from '../src/roundfile/schema.ts';
 
-const SAMPLE = new URL('../examples/governance-round-1.json', import.meta.url);
+const SAMPLE = projectFile('examples/governance-round-1.json');
 
 export default defineCommand({
   name: 'demo',

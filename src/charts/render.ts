@@ -1,10 +1,10 @@
 import { Resvg } from '@resvg/resvg-js';
-import { fileURLToPath } from 'node:url';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { projectFile } from '../paths.ts';
 
 /** The fonts the charts are drawn with, shipped in assets/ so that text renders the same on every machine. */
-const FONT_DIR = fileURLToPath(new URL('../../assets/fonts/', import.meta.url));
+const FONT_DIR = projectFile('assets/fonts/');
 const FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'].map((f) => FONT_DIR + f);
 
 // vega-lite adds a toJSON to Set.prototype when it loads, which breaks libraries that inspect built-ins as they

@@ -73,11 +73,22 @@ export function splitRewards(candidates: readonly RewardCandidate[], rules: Rewa
     contribution,
     participation,
     undistributed,
-    amounts: [...amounts]
-      .filter(([, a]) => a > 0n)
-      .map(([member, amount]) => ({ member, amount }))
-      .sort((a, b) => (a.amount === b.amount ? compareIds(a.member, b.member) : a.amount > b.amount ? -1 : 1)),
+    amounts: byLargest(
+      [...amounts].filter(([, a]) => a > 0n).map(([member, amount]) => ({ member, amount })),
+      (a) => a.amount,
+      (a) => a.member,
+    ),
   };
+}
+
+/**
+ * Largest first, ties by id. Compared as doubles first (Number() never reverses an order of bigints) and exactly
+ * only when the doubles are equal: a hundred thousand amounts sort without a bigint comparison each time.
+ */
+function byLargest<T>(items: T[], amount: (t: T) => bigint, id: (t: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, rough: Number(amount(item)), exact: amount(item), id: id(item) }));
+  keyed.sort((a, b) => b.rough - a.rough || (a.exact === b.exact ? compareIds(a.id, b.id) : a.exact > b.exact ? -1 : 1));
+  return keyed.map((k) => k.item);
 }
 
 const sum = (xs: Iterable<bigint>) => {
@@ -89,10 +100,12 @@ const sum = (xs: Iterable<bigint>) => {
 /** ⌊total × w_i / W⌋ each, then one more unit to the largest remainders (ties by id) until the total is reached. */
 export function largestRemainder(total: bigint, weights: ReadonlyMap<string, bigint>): Map<string, bigint> {
   const whole = sum(weights.values());
-  const shares = [...weights].map(([id, w]) => ({ id, floor: (total * w) / whole, remainder: (total * w) % whole }));
+  const shares = [...weights].map(([id, w]) => {
+    const floor = (total * w) / whole;
+    return { id, floor, remainder: total * w - floor * whole };
+  });
   let left = total - sum(shares.map((s) => s.floor));
-  shares.sort((a, b) => (a.remainder === b.remainder ? compareIds(a.id, b.id) : a.remainder > b.remainder ? -1 : 1));
-  for (const s of shares) {
+  for (const s of byLargest(shares, (x) => x.remainder, (x) => x.id)) {
     if (left === 0n) break;
     s.floor += 1n;
     left -= 1n;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../paths.ts';
 import { toVega } from '../charts/render.ts';
 import { rewardsSpec, tallySpec, VIEW_NAMES, votingEventSpec } from '../charts/specs.ts';
 import { reportJson } from '../core/report.ts';
@@ -15,7 +15,7 @@ import { escapeHtml as escape, pageHead } from './html.ts';
 import { send, type WebServer } from './server.ts';
 
 const VEGA = join(dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js');
-const SCRIPT = fileURLToPath(new URL('../../assets/web/results.js', import.meta.url));
+const SCRIPT = projectFile('assets/web/results.js');
 const ROUND_ID = /^[0-9a-f-]{36}$/;
 
 /** JSON inside a <script> element: nothing in it may close the element. */

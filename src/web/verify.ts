@@ -1,6 +1,6 @@
 import type { Provider } from 'ethers';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { projectFile } from '../paths.ts';
 import { z } from 'zod';
 import { LinkRefused, messageFor } from '../chain/siwe.ts';
 import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
@@ -10,7 +10,7 @@ import { EVM_ADDRESS_PATTERN } from '../roundfile/schema.ts';
 import { pageHead } from './html.ts';
 import { send, type IncomingMessage, type WebServer } from './server.ts';
 
-const SCRIPT = fileURLToPath(new URL('../../assets/web/verify.js', import.meta.url));
+const SCRIPT = projectFile('assets/web/verify.js');
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 const BODY_LIMIT = 16_384;
 
