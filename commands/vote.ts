@@ -38,7 +38,7 @@ export default defineCommand({
       await enroll(ctx.db, round, member, ctx.now());
       await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString() });
       const report = await roundReport(ctx.db, round);
-      const power = report.power.get(member.key)!;
+      const power = report.powerOf(member.key)!;
       const tier = report.members.find((m) => m.id === member.key)?.tier ?? null;
       return privateReply(
         text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),

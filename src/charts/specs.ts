@@ -124,7 +124,7 @@ export function voterRows(report: RoundReport, questionId: string, nameOf: NameO
   const choices = report.choicesOf(questionId);
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const rows = [...choices]
-    .map(([member, option]) => ({ member, option, power: report.power.get(member) }))
+    .map(([member, option]) => ({ member, option, power: report.powerOf(member) }))
     .filter((r) => r.power && r.power.tokens > 0n)
     .sort((a, b) => b.power!.weight - a.power!.weight || (a.member < b.member ? -1 : 1));
   return rows.map((r, rank) => ({

@@ -22,8 +22,8 @@ export interface RoundReport {
   members: MemberReport[];
   questions: QuestionTally[];
   rewards: RewardSplit & { pool: bigint };
-  /** Voting power of every member who holds tokens, for receipts and charts. */
-  power: Map<string, VotingPower>;
+  /** Voting power of a member with a wallet, for receipts and charts. */
+  powerOf(memberId: string): VotingPower | undefined;
   /** The option that counts for each member who voted on a question, for charts. */
   choicesOf(questionId: string): Map<string, number>;
 }
@@ -45,6 +45,7 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
   const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && choices.some((c) => c[m]! >= 0);
 
   const ids = round.members.map((m) => m.id);
+  let positions: Map<string, number> | undefined;
   // best first, then by id
   const order = Array.from(ids.keys()).sort((a, b) => reputation[b]!.points - reputation[a]!.points || compareIds(ids[a]!, ids[b]!));
   const members: MemberReport[] = order.map((i) => {
@@ -71,7 +72,12 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
     members,
     questions,
     rewards: { pool: config.rewards.pool, ...rewards },
-    power: new Map(power.flatMap((p, i) => (p ? [[ids[i]!, p] as const] : []))),
+    // built on first use: a replay asks for none of it
+    powerOf: (memberId) => {
+      positions ??= new Map(ids.map((id, i) => [id, i]));
+      const at = positions.get(memberId);
+      return at === undefined ? undefined : power[at];
+    },
     choicesOf: (questionId) => {
       const chosen = choices[round.questions.findIndex((q) => q.id === questionId)];
       return new Map(chosen ? ids.flatMap((id, i) => (chosen[i]! >= 0 ? [[id, chosen[i]!] as const] : [])) : []);

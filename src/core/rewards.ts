@@ -32,63 +32,47 @@ export function splitRewards(candidates: readonly RewardCandidate[], rules: Rewa
   let participation = rules.pool - contribution;
   const eligible = candidates.filter((c) => !c.excluded);
   // Points are kept to six decimals, so micro-points are exact integers.
-  const weight = new Map(eligible.filter((c) => c.points > 0).map((c) => [c.id, BigInt(Math.round(c.points * 1e6))]));
-  const voters = new Set(eligible.filter((c) => c.voted).map((c) => c.id));
+  const weights = eligible.map((c) => (c.points > 0 ? BigInt(Math.round(c.points * 1e6)) : 0n));
+  const totalWeight = sum(weights);
+  const voterCount = eligible.reduce((n, c) => n + (c.voted ? 1 : 0), 0);
   // A part with nobody eligible is added to the other part.
-  if (weight.size === 0) [participation, contribution] = [participation + contribution, 0n];
-  if (voters.size === 0) [contribution, participation] = [contribution + participation, 0n];
-  if (weight.size === 0 && voters.size === 0)
-    return { contribution: 0n, participation: 0n, undistributed: rules.pool, amounts: [] };
+  if (totalWeight === 0n) [participation, contribution] = [participation + contribution, 0n];
+  if (voterCount === 0) [contribution, participation] = [contribution + participation, 0n];
+  if (totalWeight === 0n && voterCount === 0) return { contribution: 0n, participation: 0n, undistributed: rules.pool, amounts: [] };
 
   // entitlement_i = contribution × w_i / W + participation / N_voters, all over the common denominator W × N_voters.
-  const totalWeight = [...weight.values()].reduce((s, w) => s + w, 0n) || 1n;
-  const voterCount = BigInt(voters.size || 1);
-  const entitlement = new Map<string, bigint>();
-  for (const c of eligible) {
-    const e = contribution * (weight.get(c.id) ?? 0n) * voterCount + (voters.has(c.id) ? participation * totalWeight : 0n);
-    if (e > 0n) entitlement.set(c.id, e);
-  }
+  const commonWeight = totalWeight || 1n;
+  const voters = BigInt(voterCount || 1);
+  let entitled = eligible
+    .map((c, i) => ({ id: c.id, entitlement: contribution * weights[i]! * voters + (c.voted ? participation * commonWeight : 0n) }))
+    .filter((e) => e.entitlement > 0n);
 
-  const amounts = new Map<string, bigint>();
+  const amounts: { member: string; amount: bigint }[] = [];
   let remaining = rules.pool;
   if (rules.capPercent !== null) {
     const cap = (rules.pool * BigInt(rules.capPercent)) / 100n;
     // Whoever would get more than the cap gets the cap; the rest is shared again among the others, until nobody is over.
     for (;;) {
-      const total = sum(entitlement.values());
-      const over = [...entitlement].filter(([, e]) => e * remaining > cap * total).map(([id]) => id);
+      const total = sum(entitled.map((e) => e.entitlement));
+      const over = entitled.filter((e) => e.entitlement * remaining > cap * total);
       if (over.length === 0) break;
-      for (const id of over) {
-        amounts.set(id, cap);
-        entitlement.delete(id);
-        remaining -= cap;
-      }
+      entitled = entitled.filter((e) => !(e.entitlement * remaining > cap * total));
+      for (const e of over) amounts.push({ member: e.id, amount: cap });
+      remaining -= cap * BigInt(over.length);
     }
   }
   let undistributed = 0n;
-  if (entitlement.size === 0) undistributed = remaining;
-  else for (const [id, amount] of largestRemainder(remaining, entitlement)) amounts.set(id, amount);
+  if (entitled.length === 0) undistributed = remaining;
+  else
+    for (const [member, amount] of largestRemainder(remaining, new Map(entitled.map((e) => [e.id, e.entitlement]))))
+      amounts.push({ member, amount });
 
-  return {
-    contribution,
-    participation,
-    undistributed,
-    amounts: byLargest(
-      [...amounts].filter(([, a]) => a > 0n).map(([member, amount]) => ({ member, amount })),
-      (a) => a.amount,
-      (a) => a.member,
-    ),
-  };
-}
-
-/**
- * Largest first, ties by id. Compared as doubles first (Number() never reverses an order of bigints) and exactly
- * only when the doubles are equal: a hundred thousand amounts sort without a bigint comparison each time.
- */
-function byLargest<T>(items: T[], amount: (t: T) => bigint, id: (t: T) => string): T[] {
-  const keyed = items.map((item) => ({ item, rough: Number(amount(item)), exact: amount(item), id: id(item) }));
-  keyed.sort((a, b) => b.rough - a.rough || (a.exact === b.exact ? compareIds(a.id, b.id) : a.exact > b.exact ? -1 : 1));
-  return keyed.map((k) => k.item);
+  const paid = amounts.filter((a) => a.amount > 0n);
+  const order = largestFirst(
+    paid.map((a) => a.amount),
+    paid.map((a) => a.member),
+  );
+  return { contribution, participation, undistributed, amounts: order.map((i) => paid[i]!) };
 }
 
 const sum = (xs: Iterable<bigint>) => {
@@ -100,15 +84,29 @@ const sum = (xs: Iterable<bigint>) => {
 /** ⌊total × w_i / W⌋ each, then one more unit to the largest remainders (ties by id) until the total is reached. */
 export function largestRemainder(total: bigint, weights: ReadonlyMap<string, bigint>): Map<string, bigint> {
   const whole = sum(weights.values());
-  const shares = [...weights].map(([id, w]) => {
+  const ids = [...weights.keys()];
+  const floors: bigint[] = [];
+  const remainders: bigint[] = [];
+  let left = total;
+  for (const w of weights.values()) {
     const floor = (total * w) / whole;
-    return { id, floor, remainder: total * w - floor * whole };
-  });
-  let left = total - sum(shares.map((s) => s.floor));
-  for (const s of byLargest(shares, (x) => x.remainder, (x) => x.id)) {
-    if (left === 0n) break;
-    s.floor += 1n;
-    left -= 1n;
+    floors.push(floor);
+    remainders.push(total * w - floor * whole);
+    left -= floor;
   }
-  return new Map(shares.map((s) => [s.id, s.floor]));
+  // fewer units are left than there are shares
+  const order = largestFirst(remainders, ids);
+  for (let k = 0; k < Number(left); k++) floors[order[k]!]! += 1n;
+  return new Map(ids.map((id, i) => [id, floors[i]!]));
+}
+
+/**
+ * Positions of `values` from largest to smallest, ties by id. Sorted on doubles, since Number() never reverses the
+ * order of two bigints; the exact values only settle equal doubles. A hundred thousand shares sort in milliseconds.
+ */
+function largestFirst(values: readonly bigint[], ids: readonly string[]): number[] {
+  const rough = Float64Array.from(values, Number);
+  return Array.from(values.keys()).sort(
+    (a, b) => rough[b]! - rough[a]! || (values[a] === values[b] ? compareIds(ids[a]!, ids[b]!) : values[a]! > values[b]! ? -1 : 1),
+  );
 }
