@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomFillSync } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { ReactionKind, RoundData } from '../core/types.ts';
@@ -10,7 +10,19 @@ import type { Community, Database, NewAuditEntry, RoundRow } from './schema.ts';
 
 export type Executor = Db | Transaction<Database>;
 
-export const newId = (): string => randomUUID();
+/**
+ * A UUIDv7 (RFC 9562): the millisecond in the first 48 bits, then random ones. New rows land at the end of every
+ * index on an id instead of on a random page, so writes stay as fast at a million votes as at the first.
+ */
+export function newId(): string {
+  const bytes = randomFillSync(new Uint8Array(16));
+  const ms = Date.now();
+  for (let i = 0; i < 6; i++) bytes[i] = Math.floor(ms / 2 ** (8 * (5 - i))) & 0xff;
+  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = Buffer.from(bytes).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 const nowIso = () => new Date().toISOString();
 
 /** A chat (guild, group, console) where rounds happen; created on first sight. */
