@@ -83,34 +83,40 @@ const FIELDS: { [L in keyof typeof LONG_LISTS]: Field[] } = {
     { name: 'castAt', type: 'time' },
   ],
 };
+// readList tells keys apart by their first byte.
+for (const [list, fields] of Object.entries(FIELDS))
+  if (new Set(fields.map((f) => f.name[0])).size !== fields.length) throw new Error(`two keys of ${list} start with the same letter`);
 const KIND_BYTES = REACTION_KINDS.map((k) => Buffer.from(`${k}"`));
 
-/** Ids of one space, each kept as where its bytes first stood in the file: no string is made for any of them. */
+/**
+ * Ids of one space, each kept as where its bytes first stood in the file: no string is made for any of them. Open
+ * addressing; a slot holds the hash beside the entry, so a probe that misses costs one read of memory.
+ */
 class Interner {
-  private slots = new Int32Array(1 << 12).fill(-1);
+  /** [hash, entry + 1] per slot; 0 is an empty slot. */
+  private slots = new Int32Array(2 << 12);
   private starts = new Int32Array(1 << 11);
   private lengths = new Uint8Array(1 << 11);
-  private hashes = new Int32Array(1 << 11);
   count = 0;
 
   constructor(private readonly bytes: Uint8Array) {}
 
   /** The entry of the id at bytes[start, end), added if new. */
   intern(start: number, end: number, hash: number): number {
-    const { bytes, starts, lengths, hashes } = this;
+    const { bytes, slots } = this;
     const length = end - start;
-    const mask = this.slots.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.slots[slot]!;
+    const mask = slots.length - 2;
+    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+      const entry = slots[slot + 1]! - 1;
       if (entry < 0) {
-        const added = this.count;
-        this.slots[slot] = added;
-        this.store(start, length, hash);
-        return added;
+        slots[slot] = hash;
+        slots[slot + 1] = this.count + 1;
+        this.store(start, length);
+        return this.count - 1;
       }
-      if (hashes[entry] !== hash || lengths[entry] !== length) continue;
+      if (slots[slot] !== hash || this.lengths[entry] !== length) continue;
+      const at = this.starts[entry]!;
       let k = 0;
-      const at = starts[entry]!;
       while (k < length && bytes[at + k] === bytes[start + k]) k++;
       if (k === length) return entry;
     }
@@ -118,40 +124,42 @@ class Interner {
 
   /** The entry of an id given as a string (ids are ASCII), or -1. */
   find(id: string): number {
+    const { bytes, slots } = this;
     let hash = FNV_OFFSET;
     for (let i = 0; i < id.length; i++) hash = fnv(hash, id.charCodeAt(i));
-    const mask = this.slots.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = this.slots[slot]!;
+    const mask = slots.length - 2;
+    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+      const entry = slots[slot + 1]! - 1;
       if (entry < 0) return -1;
-      if (this.hashes[entry] !== hash || this.lengths[entry] !== id.length) continue;
-      let k = 0;
+      if (slots[slot] !== hash || this.lengths[entry] !== id.length) continue;
       const at = this.starts[entry]!;
-      while (k < id.length && this.bytes[at + k] === id.charCodeAt(k)) k++;
+      let k = 0;
+      while (k < id.length && bytes[at + k] === id.charCodeAt(k)) k++;
       if (k === id.length) return entry;
     }
   }
 
-  /** Appends an entry whose slot is already taken; keeps the table at most half full, so a probe ends soon. */
-  private store(start: number, length: number, hash: number) {
+  /** Appends an entry whose slot is already set; keeps the table at most half full, so a probe ends soon. */
+  private store(start: number, length: number) {
     if (this.count === this.starts.length) {
       this.starts = grow(this.starts);
       this.lengths = grow(this.lengths);
-      this.hashes = grow(this.hashes);
     }
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
-    this.hashes[this.count] = hash;
-    if (++this.count * 2 > this.slots.length) this.rehash();
+    if (++this.count * 4 > this.slots.length) this.rehash();
   }
 
   private rehash() {
-    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-    const mask = this.slots.length - 1;
-    for (let entry = 0; entry < this.count; entry++) {
-      let slot = this.hashes[entry]! & mask;
-      while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
-      this.slots[slot] = entry;
+    const old = this.slots;
+    const slots = (this.slots = new Int32Array(old.length * 2));
+    const mask = slots.length - 2;
+    for (let from = 0; from < old.length; from += 2) {
+      if (old[from + 1] === 0) continue;
+      let slot = (old[from]! << 1) & mask;
+      while (slots[slot + 1] !== 0) slot = (slot + 2) & mask;
+      slots[slot] = old[from]!;
+      slots[slot + 1] = old[from + 1]!;
     }
   }
 }
@@ -285,6 +293,9 @@ class ColumnReader {
       nanos: f.type === 'time' ? new Column() : null,
     }));
     const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
+    // Within a list no two keys start with the same letter, so the first byte says which key it must be.
+    const byFirstByte = new Int8Array(256).fill(-1);
+    fields.forEach((f, i) => (byFirstByte[f.name.charCodeAt(0)] = i));
     const names = fields.map((f) => Buffer.from(`${f.name}"`));
     this.expect(OPEN_BRACKET);
     if (this.peek() === CLOSE_BRACKET) this.at++;
@@ -293,7 +304,7 @@ class ColumnReader {
         this.expect(OPEN_BRACE);
         let seen = 0;
         do {
-          const f = this.fieldIndex(names);
+          const f = this.fieldIndex(byFirstByte, names);
           if (seen & (1 << f)) decline();
           seen |= 1 << f;
           this.expect(COLON);
@@ -313,19 +324,17 @@ class ColumnReader {
   }
 
   /** Which field a key names, by its bytes; a key that is none of them declines. */
-  private fieldIndex(names: Buffer[]): number {
+  private fieldIndex(byFirstByte: Int8Array, names: Buffer[]): number {
     this.expect(QUOTE);
     const { bytes, at } = this;
-    for (let f = 0; f < names.length; f++) {
-      const name = names[f]!;
-      let k = 0;
-      while (k < name.length && bytes[at + k] === name[k]) k++;
-      if (k === name.length) {
-        this.at += k;
-        return f;
-      }
-    }
-    return decline();
+    const f = byFirstByte[bytes[at]!]!;
+    if (f < 0) decline();
+    const name = names[f]!;
+    let k = 1;
+    while (k < name.length && bytes[at + k] === name[k]) k++;
+    if (k !== name.length) decline();
+    this.at += k;
+    return f;
   }
 
   private id(space: Interner): number {
