@@ -34,11 +34,11 @@ async function replayFigures() {
     if (code !== 0) throw new Error(`replay failed: ${stderr}`);
     runs.push({ wall, rssMiB: (JSON.parse(stderr.trim().split('\n').pop()!) as { maxRssKiB: number }).maxRssKiB / 1024 });
   }
-  return { sizeMiB: statSync(file).size / 2 ** 20, wall: Math.min(...runs.map((r) => r.wall)), peakMiB: Math.max(...runs.map((r) => r.rssMiB)), phases: phasesOf(file) };
+  return { sizeMiB: statSync(file).size / 2 ** 20, wall: Math.min(...runs.map((r) => r.wall)), peakMiB: Math.max(...runs.map((r) => r.rssMiB)), phases: await phasesOf(file) };
 }
 
 /** The in-process split of one replay: best of three for each phase. */
-function phasesOf(file: string) {
+async function phasesOf(file: string) {
   const best: Record<string, number> = {};
   for (let i = 0; i < 3; i++) {
     let last = performance.now();
@@ -49,7 +49,7 @@ function phasesOf(file: string) {
     };
     const bytes = readFileSync(file);
     lap('read');
-    const round = indexRoundFile(bytes);
+    const round = await indexRoundFile(bytes);
     lap('parse and check');
     const report = computeReport(round);
     lap('rules');

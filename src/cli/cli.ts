@@ -80,7 +80,7 @@ const fileArg = z.tuple([z.string({ error: 'name the round file' })], { error: '
 const commands: Record<string, (args: string[], io: CliIo, config: () => Config) => Promise<void>> = {
   async replay(args, io) {
     const opts = parse(args, { json: { type: 'boolean' } }, z.object({ json: z.boolean().optional(), positionals: fileArg }));
-    const report = computeReport(indexRoundFile(await readRoundBytes(opts.positionals[0])));
+    const report = computeReport(await indexRoundFile(await readRoundBytes(opts.positionals[0])));
     io.out(opts.json ? reportJson(report) : renderReport(report));
   },
 

@@ -42,7 +42,7 @@ function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
  * copy says first whether there is any repeat at all, which in a valid round there is not.
  */
 export function repeats(keys: Float64Array): [number, number][] {
-  const sorted = Float64Array.from(keys).sort();
+  const sorted = keys.slice().sort();
   let any = false;
   for (let i = 1; i < sorted.length && !any; i++) any = sorted[i]! >= 0 && sorted[i] === sorted[i - 1];
   if (!any) return [];
@@ -153,13 +153,16 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
 }
 
 /** Ratings of one proposal by one member listed twice, as [first position, this position]. */
-export const repeatedPairs = (a: Int32Array, b: Int32Array, width: number): [number, number][] =>
-  repeats(Float64Array.from(a, (x, i) => (x < 0 || b[i]! < 0 ? -1 : pairKey(x, b[i]!, width))));
+export function repeatedPairs(a: Int32Array, b: Int32Array, width: number): [number, number][] {
+  const keys = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) keys[i] = a[i]! < 0 || b[i]! < 0 ? -1 : pairKey(a[i]!, b[i]!, width);
+  return repeats(keys);
+}
 
 /** Reactions of one kind by one member to one comment listed twice. */
-export const repeatedReactions = (r: IndexedRound['reactions'], memberCount: number): [number, number][] =>
-  repeats(
-    Float64Array.from(r.comment, (c, i) =>
-      c < 0 || r.reactor[i]! < 0 ? -1 : pairKey(pairKey(c, r.reactor[i]!, memberCount), r.kind[i]!, REACTION_KINDS.length),
-    ),
-  );
+export function repeatedReactions(r: IndexedRound['reactions'], memberCount: number): [number, number][] {
+  const keys = new Float64Array(r.comment.length);
+  for (let i = 0; i < keys.length; i++)
+    keys[i] = r.comment[i]! < 0 || r.reactor[i]! < 0 ? -1 : pairKey(pairKey(r.comment[i]!, r.reactor[i]!, memberCount), r.kind[i]!, REACTION_KINDS.length);
+  return repeats(keys);
+}

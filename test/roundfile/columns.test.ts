@@ -15,8 +15,8 @@ function slowReplay(text: string): string {
     throw e;
   }
 }
-function fastReplay(text: string): string | undefined {
-  const index = readColumns(bytes(text));
+async function fastReplay(text: string, parallel = false): Promise<string | undefined> {
+  const index = await readColumns(bytes(text), { parallel });
   return index && reportJson(computeReport(index));
 }
 
@@ -29,30 +29,30 @@ function shuffleKeys(value: unknown, keys: number[]): unknown {
 }
 
 describe('reading round files straight into columns', () => {
-  it('PROPERTY a valid file, compact, indented or with its keys in any order, gives the report the ordinary path gives', () => {
-    fc.assert(
-      fc.property(arbitraryRoundFile, fc.array(fc.nat(), { minLength: 1, maxLength: 9 }), fc.constantFrom(undefined, 2, '\t'), (file, keys, indent) => {
+  it('PROPERTY a valid file, compact, indented or with its keys in any order, gives the report the ordinary path gives', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbitraryRoundFile, fc.array(fc.nat(), { minLength: 1, maxLength: 9 }), fc.constantFrom(undefined, 2, '\t'), async (file, keys, indent) => {
         const text = JSON.stringify(shuffleKeys(file, keys), null, indent);
-        expect(fastReplay(text)).toBe(slowReplay(text));
+        expect(await fastReplay(text)).toBe(slowReplay(text));
       }),
       { numRuns: 150 },
     );
   });
 
-  it('PROPERTY a damaged file is never vouched for unless the ordinary path accepts it, and then with the same report', () => {
+  it('PROPERTY a damaged file is never vouched for unless the ordinary path accepts it, and then with the same report', async () => {
     const damage = fc.record({
       at: fc.nat(),
       cut: fc.integer({ min: 0, max: 3 }),
       insert: fc.stringMatching(/^[\s"{}[\],:0-9a-z\\.eE+-]{0,3}$/),
     });
-    fc.assert(
-      fc.property(arbitraryRoundFile, fc.array(damage, { minLength: 1, maxLength: 3 }), (file, damages) => {
+    await fc.assert(
+      fc.asyncProperty(arbitraryRoundFile, fc.array(damage, { minLength: 1, maxLength: 3 }), async (file, damages) => {
         let text = JSON.stringify(file);
         for (const d of damages) {
           const at = d.at % (text.length + 1);
           text = text.slice(0, at) + d.insert + text.slice(at + d.cut);
         }
-        const fast = fastReplay(text);
+        const fast = await fastReplay(text);
         const slow = slowReplay(text);
         if (fast !== undefined) expect(fast).toBe(slow);
         if (slow.startsWith('invalid')) expect(fast).toBeUndefined();
@@ -73,15 +73,15 @@ describe('reading round files straight into columns', () => {
     votes: [{ question: 'q1', member: 'm1', option: 1, castAt: '2024-01-01T00:00:00.000000001+01:00' }],
   });
 
-  it('GIVEN valid JSON the reader does not vouch for (4.0, 1e0, an escaped id, a repeated key) THEN the ordinary path replays it the same', () => {
-    expect(readColumns(bytes(valid))).toBeDefined();
+  it('GIVEN valid JSON the reader does not vouch for (4.0, 1e0, an escaped id, a repeated key) THEN the ordinary path replays it the same', async () => {
+    expect(await readColumns(bytes(valid))).toBeDefined();
     for (const unusual of [valid.replace('"stars":4', '"stars":4.0'), valid.replace('"rater":"m2"', '"rater":"m\\u0032"'), valid.replace('"option":1', '"option":1e0'), valid.replace('"version":1,', '"version":1,"version":1,')]) {
-      expect(readColumns(bytes(unusual))).toBeUndefined();
-      expect(reportJson(computeReport(indexRoundFile(bytes(unusual))))).toBe(slowReplay(valid));
+      expect(await readColumns(bytes(unusual))).toBeUndefined();
+      expect(reportJson(computeReport(await indexRoundFile(bytes(unusual))))).toBe(slowReplay(valid));
     }
   });
 
-  it('GIVEN a file with problems THEN indexRoundFile names them exactly as the ordinary path does', () => {
+  it('GIVEN a file with problems THEN indexRoundFile names them exactly as the ordinary path does', async () => {
     for (const bad of [
       valid.replace('"member":"m1"', '"member":"m9"'),
       valid.replace('"option":1', '"option":2'),
@@ -100,9 +100,22 @@ describe('reading round files straight into columns', () => {
       valid.replace('"votes":[', '"votes":{').replace(/]}$/, '}}'),
       valid.slice(0, -1),
     ]) {
-      expect(readColumns(bytes(bad)), bad).toBeUndefined();
-      expect(() => indexRoundFile(bytes(bad))).toThrow(RoundFileError);
-      expect(`invalid: ${(() => { try { indexRoundFile(bytes(bad)); } catch (e) { return (e as Error).message; } })()}`).toBe(slowReplay(bad));
+      expect(await readColumns(bytes(bad)), bad).toBeUndefined();
+      const problem = await indexRoundFile(bytes(bad)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(problem).toBeInstanceOf(RoundFileError);
+      expect(`invalid: ${(problem as Error).message}`).toBe(slowReplay(bad));
     }
+  });
+
+  it('GIVEN a worker thread reading the comments and reactions THEN the report is the same, and a problem in its lists still declines', async () => {
+    const file = JSON.stringify(fc.sample(arbitraryRoundFile.filter((f) => (f.votes?.length ?? 0) > 0 && (f.reactions?.length ?? 0) > 0), { numRuns: 1, seed: 7 })[0]);
+    expect(await fastReplay(file, true)).toBe(slowReplay(file));
+    expect(await fastReplay(valid, true)).toBe(slowReplay(valid));
+    expect(await fastReplay(valid.replace('"member":"m1"', '"member":"m9"'), true)).toBeUndefined();
+    expect(await fastReplay(valid.replace('"comment":"c1"', '"comment":"c2"'), true)).toBeUndefined();
+    expect(await fastReplay(valid.replace('"stars":4', '"stars":9'), true)).toBeUndefined();
   });
 });

@@ -1,0 +1,418 @@
+import { REACTION_KINDS } from '../core/indexed.ts';
+import { readInstant } from '../core/instant.ts';
+
+/*
+ * The byte-level reader of round files behind columns.ts: the long lists read into columns, each id interned by
+ * its bytes where it stands, no string and no object made per item. It imports nothing heavy, so a worker thread
+ * starts on it at once.
+ */
+
+/** Thrown inside the reader when it will not vouch for the file; never escapes readColumns. */
+export const DECLINE = Symbol('decline');
+export function decline(): never {
+  throw DECLINE;
+}
+
+const [QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, ZERO, NINE] = [
+  34, 92, 44, 58, 123, 125, 91, 93, 48, 57,
+];
+const IS_SPACE = byteClass(' \t\n\r');
+const IS_ID = byteClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-');
+const IS_NUMBER_GOES_ON = byteClass('0123456789.eE');
+const MAX_ID = 64;
+const utf8 = new TextDecoder();
+function byteClass(chars: string): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const c of chars) table[c.charCodeAt(0)] = 1;
+  return table;
+}
+
+/** FNV-1a, over bytes or over the char codes of an ASCII string alike. */
+const FNV_OFFSET = 0x811c9dc5;
+const fnv = (hash: number, byte: number) => Math.imul(hash ^ byte, 0x01000193);
+
+export type Space = 'members' | 'proposals' | 'comments' | 'questions';
+const SPACES: readonly Space[] = ['members', 'proposals', 'comments', 'questions'];
+
+/** A field of a long-list item: an id naming something in a space, a bounded integer, a reaction kind or a time. */
+type Field =
+  | { name: string; type: 'id'; space: Space }
+  | { name: string; type: 'int'; min: number; max: number }
+  | { name: string; type: 'kind' }
+  | { name: string; type: 'time'; optional?: true };
+
+export type ListName = 'ratings' | 'comments' | 'reactions' | 'votes';
+
+/** The long lists, field by field, as their schemas in schema.ts state them. */
+export const FIELDS: Record<ListName, Field[]> = {
+  ratings: [
+    { name: 'proposal', type: 'id', space: 'proposals' },
+    { name: 'rater', type: 'id', space: 'members' },
+    { name: 'stars', type: 'int', min: 1, max: 5 },
+  ],
+  comments: [
+    { name: 'id', type: 'id', space: 'comments' },
+    { name: 'author', type: 'id', space: 'members' },
+    { name: 'proposal', type: 'id', space: 'proposals' },
+    { name: 'createdAt', type: 'time', optional: true },
+  ],
+  reactions: [
+    { name: 'comment', type: 'id', space: 'comments' },
+    { name: 'reactor', type: 'id', space: 'members' },
+    { name: 'kind', type: 'kind' },
+  ],
+  votes: [
+    { name: 'question', type: 'id', space: 'questions' },
+    { name: 'member', type: 'id', space: 'members' },
+    { name: 'option', type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+    { name: 'castAt', type: 'time' },
+  ],
+};
+// readList tells keys apart by their first byte.
+for (const [list, fields] of Object.entries(FIELDS))
+  if (new Set(fields.map((f) => f.name[0])).size !== fields.length) throw new Error(`two keys of ${list} start with the same letter`);
+const KIND_BYTES = REACTION_KINDS.map((k) => Buffer.from(`${k}"`));
+
+/**
+ * Ids of one space, each kept as where its bytes first stood in the file: no string is made for any of them. Open
+ * addressing; a slot holds the hash beside the entry, so a probe that misses costs one read of memory.
+ */
+export interface InternerTables {
+  slots: Int32Array;
+  starts: Int32Array;
+  lengths: Uint8Array;
+  count: number;
+}
+
+export class Interner {
+  /** [hash, entry + 1] per slot; 0 is an empty slot. */
+  private slots = new Int32Array(2 << 12);
+  private starts = new Int32Array(1 << 11);
+  private lengths = new Uint8Array(1 << 11);
+  count = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  /** The tables, to hand to another thread. */
+  tables(): InternerTables {
+    return { slots: this.slots, starts: this.starts.slice(0, this.count), lengths: this.lengths.slice(0, this.count), count: this.count };
+  }
+
+  /** An interner over the same bytes from the tables another thread made. */
+  static from(bytes: Uint8Array, tables: InternerTables): Interner {
+    const interner = new Interner(bytes);
+    Object.assign(interner, tables);
+    return interner;
+  }
+
+  /** The entry of the id at bytes[start, end), added if new. */
+  intern(start: number, end: number, hash: number): number {
+    const { bytes, slots } = this;
+    const length = end - start;
+    const mask = slots.length - 2;
+    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+      const entry = slots[slot + 1]! - 1;
+      if (entry < 0) {
+        slots[slot] = hash;
+        slots[slot + 1] = this.count + 1;
+        this.store(start, length);
+        return this.count - 1;
+      }
+      if (slots[slot] !== hash || this.lengths[entry] !== length) continue;
+      const at = this.starts[entry]!;
+      let k = 0;
+      while (k < length && bytes[at + k] === bytes[start + k]) k++;
+      if (k === length) return entry;
+    }
+  }
+
+  /** The entry of an id given as a string (ids are ASCII), or -1. */
+  find(id: string): number {
+    const { bytes, slots } = this;
+    let hash = FNV_OFFSET;
+    for (let i = 0; i < id.length; i++) hash = fnv(hash, id.charCodeAt(i));
+    const mask = slots.length - 2;
+    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+      const entry = slots[slot + 1]! - 1;
+      if (entry < 0) return -1;
+      if (slots[slot] !== hash || this.lengths[entry] !== id.length) continue;
+      const at = this.starts[entry]!;
+      let k = 0;
+      while (k < id.length && bytes[at + k] === id.charCodeAt(k)) k++;
+      if (k === id.length) return entry;
+    }
+  }
+
+  /** Appends an entry whose slot is already set; keeps the table at most half full, so a probe ends soon. */
+  private store(start: number, length: number) {
+    if (this.count === this.starts.length) {
+      this.starts = grow(this.starts);
+      this.lengths = grow(this.lengths);
+    }
+    this.starts[this.count] = start;
+    this.lengths[this.count] = length;
+    if (++this.count * 4 > this.slots.length) this.rehash();
+  }
+
+  private rehash() {
+    const old = this.slots;
+    const slots = (this.slots = new Int32Array(old.length * 2));
+    const mask = slots.length - 2;
+    for (let from = 0; from < old.length; from += 2) {
+      if (old[from + 1] === 0) continue;
+      let slot = (old[from]! << 1) & mask;
+      while (slots[slot + 1] !== 0) slot = (slot + 2) & mask;
+      slots[slot] = old[from]!;
+      slots[slot + 1] = old[from + 1]!;
+    }
+  }
+}
+
+function grow<T extends Int32Array | Uint8Array | Float64Array>(array: T): T {
+  const bigger = new (array.constructor as new (n: number) => T)(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+/** A column of numbers that grows as items are read. */
+class Column {
+  values = new Float64Array(1 << 10);
+  length = 0;
+  push(value: number) {
+    if (this.length === this.values.length) this.values = grow(this.values);
+    this.values[this.length++] = value;
+  }
+  /** The values read, in a buffer of their own (transferable to another thread). */
+  finish(): Float64Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
+/** What one scan of a round file found. */
+export interface Scan {
+  /** The columns of each list it read, in FIELDS order, a time taking two (milliseconds, nanoseconds). */
+  lists: Partial<Record<ListName, Float64Array[]>>;
+  /** Its interners, one per space of ids. */
+  spaces: Record<Space, InternerTables>;
+  /** The text of every part that is not a long list, as `"key":value`, when it was asked to keep them. */
+  rest: string[];
+}
+
+/**
+ * Reads the lists named in `read` into columns and steps over the others, so that two threads can share a file;
+ * undefined when it does not vouch for the file.
+ */
+export function scanRoundFile(bytes: Uint8Array, read: readonly ListName[], keepRest: boolean): Scan | undefined {
+  try {
+    return new ColumnReader(bytes, read, keepRest).scan();
+  } catch (e) {
+    if (e === DECLINE) return undefined;
+    throw e;
+  }
+}
+
+class ColumnReader {
+  private at = 0;
+  private readonly instant = { ms: 0, nanos: 0 };
+  private readonly spaces: Record<Space, Interner>;
+  private readonly bytes: Buffer;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly read: readonly ListName[],
+    private readonly keepRest: boolean,
+  ) {
+    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.spaces = { members: new Interner(bytes), proposals: new Interner(bytes), comments: new Interner(bytes), questions: new Interner(bytes) };
+  }
+
+  /** The top-level object: the lists to read into columns, the text of every other part kept if asked. */
+  scan(): Scan {
+    const keys = new Set<string>();
+    const lists: Scan['lists'] = {};
+    const rest: string[] = [];
+    this.expect(OPEN_BRACE);
+    if (this.peek() === CLOSE_BRACE) decline();
+    do {
+      const key = this.key();
+      if (keys.has(key)) decline();
+      keys.add(key);
+      const start = this.at;
+      if (this.read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]).map((c) => c.finish());
+      else {
+        this.skipValue();
+        if (this.keepRest && !Object.hasOwn(FIELDS, key)) rest.push(`"${key}":${utf8.decode(this.bytes.subarray(start, this.at))}`);
+      }
+    } while (this.comma(CLOSE_BRACE));
+    if (this.peek() !== -1) decline();
+    const spaces = Object.fromEntries(SPACES.map((s) => [s, this.spaces[s].tables()])) as Scan['spaces'];
+    return { lists, spaces, rest };
+  }
+
+  private readList(fields: Field[]): Column[] {
+    // One object shape for every field of every list, so the loop below stays monomorphic.
+    const slots = fields.map((f) => ({
+      type: f.type,
+      interner: f.type === 'id' ? this.spaces[f.space] : null,
+      min: f.type === 'int' ? f.min : 0,
+      max: f.type === 'int' ? f.max : 0,
+      column: new Column(),
+      nanos: f.type === 'time' ? new Column() : null,
+    }));
+    const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
+    // Within a list no two keys start with the same letter, so the first byte says which key it must be.
+    const byFirstByte = new Int8Array(256).fill(-1);
+    fields.forEach((f, i) => (byFirstByte[f.name.charCodeAt(0)] = i));
+    const names = fields.map((f) => Buffer.from(`${f.name}"`));
+    this.expect(OPEN_BRACKET);
+    if (this.peek() === CLOSE_BRACKET) this.at++;
+    else
+      do {
+        this.expect(OPEN_BRACE);
+        let seen = 0;
+        do {
+          const f = this.fieldIndex(byFirstByte, names);
+          if (seen & (1 << f)) decline();
+          seen |= 1 << f;
+          this.expect(COLON);
+          const slot = slots[f]!;
+          if (slot.interner) slot.column.push(this.id(slot.interner));
+          else if (slot.type === 'int') slot.column.push(this.int(slot.min, slot.max));
+          else if (slot.type === 'kind') slot.column.push(this.kind());
+          else {
+            this.time();
+            slot.column.push(this.instant.ms);
+            slot.nanos!.push(this.instant.nanos);
+          }
+        } while (this.comma(CLOSE_BRACE));
+        if ((seen & required) !== required) decline();
+      } while (this.comma(CLOSE_BRACKET));
+    return slots.flatMap((s) => (s.nanos ? [s.column, s.nanos] : [s.column]));
+  }
+
+  /** Which field a key names, by its bytes; a key that is none of them declines. */
+  private fieldIndex(byFirstByte: Int8Array, names: Buffer[]): number {
+    this.expect(QUOTE);
+    const { bytes, at } = this;
+    const f = byFirstByte[bytes[at]!]!;
+    if (f < 0) decline();
+    const name = names[f]!;
+    let k = 1;
+    while (k < name.length && bytes[at + k] === name[k]) k++;
+    if (k !== name.length) decline();
+    this.at += k;
+    return f;
+  }
+
+  private id(space: Interner): number {
+    this.expect(QUOTE);
+    const { bytes } = this;
+    const start = this.at;
+    let hash = FNV_OFFSET;
+    let i = start;
+    for (; IS_ID[bytes[i]!]; i++) hash = fnv(hash, bytes[i]!);
+    if (bytes[i] !== QUOTE || i === start || i - start > MAX_ID) decline();
+    this.at = i + 1;
+    return space.intern(start, i, hash);
+  }
+
+  /** A plain integer within bounds; a sign, fraction, exponent, leading zero or a 17th digit declines. */
+  private int(min: number, max: number): number {
+    this.space();
+    const { bytes } = this;
+    const start = this.at;
+    let value = 0;
+    let i = start;
+    for (; bytes[i]! >= ZERO && bytes[i]! <= NINE && i - start < 16; i++) value = value * 10 + bytes[i]! - ZERO;
+    if (i === start || (bytes[start] === ZERO && i - start > 1) || IS_NUMBER_GOES_ON[bytes[i]!]) decline();
+    if (value < min || value > max) decline();
+    this.at = i;
+    return value;
+  }
+
+  private kind(): number {
+    this.expect(QUOTE);
+    for (let k = 0; k < KIND_BYTES.length; k++) {
+      const word = KIND_BYTES[k]!;
+      let j = 0;
+      while (j < word.length && this.bytes[this.at + j] === word[j]) j++;
+      if (j === word.length) {
+        this.at += j;
+        return k;
+      }
+    }
+    return decline();
+  }
+
+  /** An ISO 8601 date-time the schema accepts, read into `instant`. */
+  private time() {
+    this.expect(QUOTE);
+    let end = this.at;
+    while (end < this.bytes.length && this.bytes[end] !== QUOTE) end++;
+    if (!readInstant(this.bytes, this.at, end, this.instant)) decline();
+    this.at = end + 1;
+  }
+
+  /** A key of the top-level object, which names a part; an escaped one declines. */
+  private key(): string {
+    this.expect(QUOTE);
+    const start = this.at;
+    let i = start;
+    while (i < this.bytes.length && this.bytes[i] !== QUOTE && this.bytes[i] !== BACKSLASH) i++;
+    if (this.bytes[i] !== QUOTE) decline();
+    this.at = i + 1;
+    this.expect(COLON);
+    return utf8.decode(this.bytes.subarray(start, i));
+  }
+
+  /** Past one JSON value of a short part, minding strings; whether it is valid JSON is JSON.parse's to say, later. */
+  private skipValue() {
+    this.space();
+    const { bytes } = this;
+    let depth = 0;
+    let i = this.at;
+    for (;;) {
+      if (i >= bytes.length) decline();
+      const c = bytes[i]!;
+      if (c === QUOTE) {
+        for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+        i++;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+        depth++;
+        i++;
+      } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        // at depth 0 this closes the top-level object: the value was a scalar, and ends here
+        if (depth === 0) break;
+        depth--;
+        i++;
+      } else if (c === COMMA && depth === 0) break;
+      else i++;
+      if (depth === 0 && (c === QUOTE || c === CLOSE_BRACE || c === CLOSE_BRACKET)) break;
+    }
+    this.at = i;
+  }
+
+  /** After an item: true on a comma (another comes), false on the closing byte; anything else declines. */
+  private comma(close: number): boolean {
+    const c = this.peek();
+    this.at++;
+    if (c === COMMA) return true;
+    if (c === close) return false;
+    return decline();
+  }
+
+  private expect(byte: number) {
+    if (this.peek() !== byte) decline();
+    this.at++;
+  }
+
+  /** The next byte that is not white space, or -1 at the end. */
+  private peek(): number {
+    this.space();
+    return this.at < this.bytes.length ? this.bytes[this.at]! : -1;
+  }
+
+  private space() {
+    while (IS_SPACE[this.bytes[this.at]!]) this.at++;
+  }
+}
