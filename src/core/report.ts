@@ -89,15 +89,8 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
 export function reportJson(report: RoundReport): string {
   const json = {
     round: report.round,
-    members: report.members.map((m) => ({
-      id: m.id,
-      handle: m.handle,
-      excluded: m.excluded,
-      points: m.points,
-      tier: m.tier,
-      factor: m.factor,
-      breakdown: m.breakdown,
-    })),
+    // A MemberReport holds exactly these fields in this order (the golden report pins it): no copy of each.
+    members: report.members,
     questions: report.questions.map((q) => ({
       id: q.id,
       text: q.text,

@@ -19,6 +19,7 @@ const [QUOTE, BACKSLASH, COMMA, COLON, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CL
 const IS_SPACE = byteClass(' \t\n\r');
 const IS_ID = byteClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-');
 const IS_NUMBER_GOES_ON = byteClass('0123456789.eE');
+const IS_STRUCTURE = byteClass('"{}[],');
 const MAX_ID = 64;
 const utf8 = new TextDecoder();
 function byteClass(chars: string): Uint8Array {
@@ -369,13 +370,16 @@ class ColumnReader {
   private skipValue() {
     this.space();
     const { bytes } = this;
+    const end = bytes.length;
     let depth = 0;
     let i = this.at;
     for (;;) {
-      if (i >= bytes.length) decline();
+      // most bytes of a list are plain: one look-up steps over each
+      while (i < end && !IS_STRUCTURE[bytes[i]!]) i++;
+      if (i >= end) decline();
       const c = bytes[i]!;
       if (c === QUOTE) {
-        for (i++; i < bytes.length && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
+        for (i++; i < end && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
         i++;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         depth++;
@@ -385,7 +389,7 @@ class ColumnReader {
         if (depth === 0) break;
         depth--;
         i++;
-      } else if (c === COMMA && depth === 0) break;
+      } else if (depth === 0) break; // a comma after a scalar
       else i++;
       if (depth === 0 && (c === QUOTE || c === CLOSE_BRACE || c === CLOSE_BRACKET)) break;
     }
