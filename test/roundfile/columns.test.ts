@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import { indexRoundFile, readColumns } from '../../src/roundfile/columns.ts';
-import { parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
+import { FIELDS } from '../../src/roundfile/scan.ts';
+import { LONG_LISTS, parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
 import { arbitraryRoundFile } from '../helpers/round.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
@@ -29,6 +30,12 @@ function shuffleKeys(value: unknown, keys: number[]): unknown {
 }
 
 describe('reading round files straight into columns', () => {
+  it('GIVEN the long lists of the schema THEN the byte reader knows the same lists with the same keys', () => {
+    expect(Object.keys(FIELDS).sort()).toEqual(Object.keys(LONG_LISTS).sort());
+    for (const [list, schema] of Object.entries(LONG_LISTS))
+      expect(FIELDS[list as keyof typeof FIELDS].map((f) => f.name).sort(), list).toEqual(Object.keys(schema.shape).sort());
+  });
+
   it('PROPERTY a valid file, compact, indented or with its keys in any order, gives the report the ordinary path gives', async () => {
     await fc.assert(
       fc.asyncProperty(arbitraryRoundFile, fc.array(fc.nat(), { minLength: 1, maxLength: 9 }), fc.constantFrom(undefined, 2, '\t'), async (file, keys, indent) => {
