@@ -230,7 +230,8 @@ class ColumnReader {
   /** The top-level object: the lists to read into columns, the text of every other part kept if asked. */
   scan(): Scan {
     const keys = new Set<string>();
-    const lists: Scan['lists'] = {};
+    // a list the file leaves out is empty
+    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, FIELDS[l].flatMap((f) => (f.type === 'time' ? [new Float64Array(0), new Float64Array(0)] : [new Float64Array(0)]))]));
     const rest: string[] = [];
     this.expect(OPEN_BRACE);
     if (this.peek() === CLOSE_BRACE) decline();
