@@ -63,9 +63,14 @@ export function splitRewards(candidates: readonly RewardCandidate[], rules: Rewa
   }
   let undistributed = 0n;
   if (entitled.length === 0) undistributed = remaining;
-  else
-    for (const [member, amount] of largestRemainder(remaining, new Map(entitled.map((e) => [e.id, e.entitlement]))))
-      amounts.push({ member, amount });
+  else {
+    const shares = largestRemainder(
+      remaining,
+      entitled.map((e) => e.entitlement),
+      entitled.map((e) => e.id),
+    );
+    entitled.forEach((e, i) => amounts.push({ member: e.id, amount: shares[i]! }));
+  }
 
   const paid = amounts.filter((a) => a.amount > 0n);
   const order = largestFirst(
@@ -81,23 +86,25 @@ const sum = (xs: Iterable<bigint>) => {
   return s;
 };
 
-/** ⌊total × w_i / W⌋ each, then one more unit to the largest remainders (ties by id) until the total is reached. */
-export function largestRemainder(total: bigint, weights: ReadonlyMap<string, bigint>): Map<string, bigint> {
-  const whole = sum(weights.values());
-  const ids = [...weights.keys()];
-  const floors: bigint[] = [];
+/**
+ * ⌊total × w_i / W⌋ each, then one more unit to the largest remainders (ties by id) until the total is reached;
+ * the shares in the order of the weights.
+ */
+export function largestRemainder(total: bigint, weights: readonly bigint[], ids: readonly string[]): bigint[] {
+  const whole = sum(weights);
+  const shares: bigint[] = [];
   const remainders: bigint[] = [];
   let left = total;
-  for (const w of weights.values()) {
-    const floor = (total * w) / whole;
-    floors.push(floor);
-    remainders.push(total * w - floor * whole);
-    left -= floor;
+  for (const w of weights) {
+    const share = (total * w) / whole;
+    shares.push(share);
+    remainders.push(total * w - share * whole);
+    left -= share;
   }
   // fewer units are left than there are shares
   const order = largestFirst(remainders, ids);
-  for (let k = 0; k < Number(left); k++) floors[order[k]!]! += 1n;
-  return new Map(ids.map((id, i) => [id, floors[i]!]));
+  for (let k = 0; k < Number(left); k++) shares[order[k]!]! += 1n;
+  return shares;
 }
 
 /**
@@ -105,7 +112,8 @@ export function largestRemainder(total: bigint, weights: ReadonlyMap<string, big
  * order of two bigints; the exact values only settle equal doubles. A hundred thousand shares sort in milliseconds.
  */
 function largestFirst(values: readonly bigint[], ids: readonly string[]): number[] {
-  const rough = Float64Array.from(values, Number);
+  const rough = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) rough[i] = Number(values[i]!);
   return Array.from(values.keys()).sort(
     (a, b) => rough[b]! - rough[a]! || (values[a] === values[b] ? compareIds(ids[a]!, ids[b]!) : values[a]! > values[b]! ? -1 : 1),
   );

@@ -55,8 +55,8 @@ describe('rewards', () => {
   });
 
   it('GIVEN remainders THEN largest remainder rounds so the amounts add up, ties going to the smaller id', () => {
-    expect(largestRemainder(10n, new Map([['b', 1n], ['a', 1n], ['c', 1n]]))).toEqual(new Map([['a', 4n], ['b', 3n], ['c', 3n]]));
-    expect(largestRemainder(100n, new Map([['x', 2n], ['y', 1n]]))).toEqual(new Map([['x', 67n], ['y', 33n]]));
+    expect(largestRemainder(10n, [1n, 1n, 1n], ['b', 'a', 'c'])).toEqual([3n, 4n, 3n]);
+    expect(largestRemainder(100n, [2n, 1n], ['x', 'y'])).toEqual([67n, 33n]);
   });
 
   it('PROPERTY amounts are never negative, never over the cap, and add up to the pool exactly', () => {
