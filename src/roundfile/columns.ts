@@ -104,7 +104,7 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
 
   const r = scanOf('ratings');
   const [rProposal, rRater, rStars] = r.lists.ratings!;
-  const ratings = { proposal: mapped(rProposal!, positionsIn(r, 'proposals')), rater: mapped(rRater!, positionsIn(r, 'members')), stars: Uint8Array.from(rStars!) };
+  const ratings = { proposal: mapped(rProposal!, positionsIn(r, 'proposals')), rater: mapped(rRater!, positionsIn(r, 'members')), stars: new Uint8Array(rStars!) };
   if (repeatedPairs(ratings.proposal, ratings.rater, data.members.length).length > 0) decline();
 
   // Comments and reactions are always read by one scan: the comment ids are its own.
@@ -119,7 +119,7 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
   const membersOfC = positionsIn(c, 'members');
   positionsIn(c, 'proposals');
   const [eComment, eReactor, eKind] = c.lists.reactions!;
-  const reactions = { comment: mapped(eComment!, commentOf), reactor: mapped(eReactor!, membersOfC), kind: Uint8Array.from(eKind!) };
+  const reactions = { comment: mapped(eComment!, commentOf), reactor: mapped(eReactor!, membersOfC), kind: new Uint8Array(eKind!) };
   if (repeatedReactions(reactions, data.members.length).length > 0) decline();
 
   const v = scanOf('votes');
