@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REACTION_KINDS } from '../src/core/types.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { privateReply, text } from '../src/commands/reply.ts';
@@ -12,7 +13,7 @@ export default defineCommand({
     access: 'member',
     options: options({
       comment: opt.comment,
-      kind: z.enum(['upvote', 'positive', 'negative'], { error: 'kind is upvote, positive or negative' }).describe('upvote, positive or negative'),
+      kind: z.enum(REACTION_KINDS, { error: 'kind is upvote, positive or negative' }).describe('upvote, positive or negative'),
       remove: opt.flag.describe('Take the reaction back'),
       round: opt.round,
     }),

@@ -1,7 +1,6 @@
 import { instantOf } from './instant.ts';
-import type { Member, Question, ReactionKind, RoundData } from './types.ts';
+import { REACTION_KINDS, type Member, type Question, type RoundData } from './types.ts';
 
-export const REACTION_KINDS: readonly ReactionKind[] = ['upvote', 'positive', 'negative'];
 
 /**
  * A round with every reference resolved to a position in its list: members, questions and reaction kinds by index,
@@ -24,7 +23,7 @@ export interface IndexedRound {
 
 export const isIndexed = (round: RoundData | IndexedRound): round is IndexedRound => !Array.isArray(round.votes);
 
-export type Problem = (path: (string | number)[], message: string) => void;
+type Problem = (path: (string | number)[], message: string) => void;
 
 const bug: Problem = (path, message) => {
   throw new Error(`round data is inconsistent at ${path.join('.')}: ${message}`);
@@ -41,7 +40,7 @@ function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
  * Items whose key came earlier in the list, as [first position, this position]; keys below 0 are skipped. A sorted
  * copy says first whether there is any repeat at all, which in a valid round there is not.
  */
-export function repeats(keys: Float64Array): [number, number][] {
+function repeats(keys: Float64Array): [number, number][] {
   const sorted = keys.slice().sort();
   let any = false;
   for (let i = 1; i < sorted.length && !any; i++) any = sorted[i]! >= 0 && sorted[i] === sorted[i - 1];
@@ -57,10 +56,10 @@ export function repeats(keys: Float64Array): [number, number][] {
 }
 
 /** A pair of positions as one number: pairs are told apart without building a string per item. */
-export const pairKey = (a: number, b: number, width: number): number => a * width + b;
+const pairKey = (a: number, b: number, width: number): number => a * width + b;
 
 /** Position of every id in a list; an id listed twice is a problem at the second place. */
-export function positions<T extends { id: string }>(list: string, items: readonly T[], problem: Problem): Map<string, number> {
+function positions<T extends { id: string }>(list: string, items: readonly T[], problem: Problem): Map<string, number> {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const first = firstSeen(seen, item.id, i);
@@ -70,7 +69,7 @@ export function positions<T extends { id: string }>(list: string, items: readonl
 }
 
 /** One wallet belongs to one member. */
-export function checkWalletOwners(members: readonly Member[], problem: Problem): void {
+function checkWalletOwners(members: readonly Member[], problem: Problem): void {
   const owner = new Map<string, string>();
   members.forEach((m, i) =>
     m.wallets.forEach((w, j) => {

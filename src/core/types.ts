@@ -42,7 +42,9 @@ export interface Comment {
   proposal: string;
   createdAt?: string | undefined;
 }
-export type ReactionKind = 'upvote' | 'positive' | 'negative';
+/** The kinds of feedback a reaction gives, in the order their points are listed. */
+export const REACTION_KINDS = ['upvote', 'positive', 'negative'] as const;
+export type ReactionKind = (typeof REACTION_KINDS)[number];
 export interface Reaction {
   comment: string;
   reactor: string;

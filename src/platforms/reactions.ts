@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { REACTION_KINDS, type ReactionKind } from '../core/types.ts';
 
-export const REACTION_KINDS = ['upvote', 'positive', 'negative'] as const;
-export type ReactionKind = (typeof REACTION_KINDS)[number];
 
 /** Which emoji count as which feedback; any other emoji is ignored. Set with REACTION_EMOJI. */
 export const reactionEmojiSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import { REACTION_KINDS } from '../core/indexed.ts';
+import { REACTION_KINDS } from '../core/types.ts';
 import { readInstant } from '../core/instant.ts';
 
 /*

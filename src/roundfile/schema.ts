@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
-import type { Member, RoundData, Wallet } from '../core/types.ts';
+import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const id = z.string().regex(ID_PATTERN, 'an id is 1 to 64 letters, digits or . _ : -');
@@ -59,7 +59,7 @@ export function quickMember(m: unknown): Member | undefined {
 
 const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) });
 const commentSchema = z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() });
-const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(['upvote', 'positive', 'negative']) });
+const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(REACTION_KINDS) });
 const voteSchema = z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime });
 
 /**
@@ -95,7 +95,7 @@ export const QUICK_CHECKS: { [K in keyof typeof LONG_LISTS]: (item: unknown) => 
     const t = (c as Item)?.['createdAt'];
     return n >= 3 && isId((c as Item)['id']) && isId((c as Item)['author']) && isId((c as Item)['proposal']) && (t === undefined ? n === 3 : isTime(t));
   },
-  reactions: (r) => keyCount(r, ['comment', 'reactor', 'kind']) === 3 && isId((r as Item)['comment']) && isId((r as Item)['reactor']) && ['upvote', 'positive', 'negative'].includes((r as Item)['kind'] as string),
+  reactions: (r) => keyCount(r, ['comment', 'reactor', 'kind']) === 3 && isId((r as Item)['comment']) && isId((r as Item)['reactor']) && (REACTION_KINDS as readonly unknown[]).includes((r as Item)['kind']),
   votes: (v) => keyCount(v, ['question', 'member', 'option', 'castAt']) === 4 && isId((v as Item)['question']) && isId((v as Item)['member']) && Number.isSafeInteger((v as Item)['option']) && ((v as Item)['option'] as number) >= 0 && isTime((v as Item)['castAt']),
 };
 type LongLists = { [K in keyof typeof LONG_LISTS]: z.output<(typeof LONG_LISTS)[K]>[] };
