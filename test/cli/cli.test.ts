@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { migrations } from '../../migrations/index.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { govbot } from '../helpers/cli.ts';
 import { FakeDiscord } from '../fakes/discord.ts';
@@ -87,12 +88,13 @@ describe('govbot import, export and migrate', () => {
 
   it('GIVEN migrate status, up and down THEN each reports what it did', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
-    const names = ['0001_initial', '0002_schedule', '0003_chat', '0004_privacy', '0005_wallets'];
+    const names = Object.keys(migrations);
+    const last = names.at(-1)!;
     expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `pending  ${n}\n`).join(''));
     expect((await govbot(['migrate'], env)).out).toBe(`${names.map((n) => `${n} up success`).join(', ')}\n`);
     expect((await govbot(['migrate', 'status'], env)).out).toBe(names.map((n) => `applied  ${n}\n`).join(''));
-    expect((await govbot(['migrate', 'down'], env)).out).toBe('0005_wallets down success\n');
-    expect((await govbot(['migrate', 'status'], env)).out).toBe(`${names.slice(0, 4).map((n) => `applied  ${n}\n`).join('')}pending  0005_wallets\n`);
+    expect((await govbot(['migrate', 'down'], env)).out).toBe(`${last} down success\n`);
+    expect((await govbot(['migrate', 'status'], env)).out).toBe(`${names.slice(0, -1).map((n) => `applied  ${n}\n`).join('')}pending  ${last}\n`);
     expect((await govbot(['migrate', 'sideways'], env)).code).toBe(1);
   });
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrator, openDatabase } from '../../src/db/database.ts';
 import { migrations } from '../../migrations/index.ts';
-import { tempDatabaseUrl } from '../helpers/db.ts';
+import { expectAppendOnlyAudit, freshDb, tempDatabaseUrl } from '../helpers/db.ts';
 
 const tables = async (db: Awaited<ReturnType<typeof openDatabase>>) =>
   (await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%' order by name`.execute(db)).rows.map((r) => r.name);
@@ -18,6 +18,12 @@ describe('migrations', () => {
     );
     for (const _ of Object.keys(migrations)) expect((await migrator(db).migrateDown()).error).toBeUndefined();
     expect(await tables(db)).toEqual([]);
+    await db.destroy();
+  });
+
+  it('GIVEN an entry in the audit log THEN the database refuses to change or remove it', async () => {
+    const db = await freshDb();
+    await expectAppendOnlyAudit(db);
     await db.destroy();
   });
 

@@ -7,7 +7,7 @@ import { migrator, openDatabase } from '../../src/db/database.ts';
 import { ensureCommunity, importRound, loadRoundData, WalletTakenError } from '../../src/db/repositories.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
-import { freshDb } from '../helpers/db.ts';
+import { expectAppendOnlyAudit, freshDb } from '../helpers/db.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 import { member, round, tokens } from '../helpers/round.ts';
 
@@ -34,6 +34,12 @@ describe('on PostgreSQL', () => {
     for (const _ of Object.keys(migrations)) expect((await migrator(db).migrateDown()).error).toBeUndefined();
     expect(await tables()).toEqual([]);
     expect((await migrator(db).migrateToLatest()).error).toBeUndefined();
+    await db.destroy();
+  });
+
+  it('GIVEN an entry in the audit log THEN the database refuses to change, remove or truncate it', async () => {
+    const db = await freshDb(await server.freshDatabase());
+    await expectAppendOnlyAudit(db, true);
     await db.destroy();
   });
 
