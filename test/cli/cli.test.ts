@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { writeBenchRound } from '../../bench/generate.ts';
 import { migrations } from '../../migrations/index.ts';
+import { computeReport, reportJson } from '../../src/core/report.ts';
+import { parseRoundFileText } from '../../src/roundfile/schema.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { govbot } from '../helpers/cli.ts';
 import { FakeDiscord } from '../fakes/discord.ts';
@@ -34,6 +37,14 @@ describe('govbot replay', () => {
     expect(out).toContain('Reputation changed the outcome of q2');
     expect(out).toMatch(/alice \(staff\)\s+76\.11\s+A/);
     expect(out).toContain('Pool 100,000 AGIX: 90,000 for contribution, 10,000 for participation.');
+  });
+
+  it('GIVEN a round file over 8 MiB, which the bin reads on two threads, THEN it prints what the ordinary path computes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'govbot-')), 'large.json');
+    await writeBenchRound(path, { members: 10_000, proposals: 200, ratings: 5_000, comments: 40_000, reactions: 60_000, questions: 3, votes: 50_000 });
+    expect(statSync(path).size).toBeGreaterThan(8 << 20);
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/govbot.js', 'replay', path, '--json'], { maxBuffer: 64 << 20 });
+    expect(stdout).toBe(reportJson(computeReport(parseRoundFileText(readFileSync(path, 'utf8')))));
   });
 
   it('GIVEN the installed bin in a child process THEN it prints the same bytes', async () => {
