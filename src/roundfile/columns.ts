@@ -54,14 +54,18 @@ function scanInWorker(bytes: Uint8Array, lists: ListName[]) {
   const fromSources = import.meta.url.endsWith('.ts');
   const script = new URL(fromSources ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
   // From the sources, the worker registers tsx before it loads its TypeScript, as bin/govbot.js does.
-  const tsx = import.meta.resolve('tsx/esm/api');
+  const registerTsx = () => `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register())`;
   const worker = fromSources
-    ? new Worker(`import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(script.href)}); })`, { eval: true, workerData: { bytes, lists } })
+    ? new Worker(`${registerTsx()}.then(() => import(${JSON.stringify(script.href)}))`, { eval: true, workerData: { bytes, lists } })
     : new Worker(script, { workerData: { bytes, lists } });
   const scan = new Promise<Scan | undefined>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
+    // after a message this settles nothing; without one, the caller is not left waiting
+    worker.once('exit', (code) => reject(new Error(`the round-file worker stopped with code ${code} before it answered`)));
   });
+  // when this thread declines first, nobody awaits the scan, and stopping the worker must not be an unhandled error
+  scan.catch(() => undefined);
   return { scan, stop: () => worker.terminate() };
 }
 
