@@ -5,8 +5,6 @@ import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { computeReport, reportJson } from '../src/core/report.ts';
-import { indexRoundFile } from '../src/roundfile/columns.ts';
 import { parseRoundFile } from '../src/roundfile/schema.ts';
 import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, importRound } from '../src/db/repositories.ts';
@@ -37,8 +35,10 @@ async function replayFigures() {
   return { sizeMiB: statSync(file).size / 2 ** 20, wall: Math.min(...runs.map((r) => r.wall)), peakMiB: Math.max(...runs.map((r) => r.rssMiB)), phases: await phasesOf(file) };
 }
 
-/** The in-process split of one replay: best of three for each phase. */
+/** The in-process split of one replay, on the same compiled JS the command runs: best of three for each phase. */
 async function phasesOf(file: string) {
+  const { indexRoundFile } = (await import(new URL('../dist/src/roundfile/columns.js', import.meta.url).href)) as typeof import('../src/roundfile/columns.ts');
+  const { computeReport, reportJson } = (await import(new URL('../dist/src/core/report.js', import.meta.url).href)) as typeof import('../src/core/report.ts');
   const best: Record<string, number> = {};
   for (let i = 0; i < 3; i++) {
     let last = performance.now();
