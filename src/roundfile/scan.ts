@@ -21,6 +21,8 @@ const IS_ID = byteClass('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const IS_NUMBER_GOES_ON = byteClass('0123456789.eE');
 const IS_STRUCTURE = byteClass('"{}[],');
 const MAX_ID = 64;
+/** Far beyond the longest run a half-full table of honest ids has. */
+const MAX_PROBES = 256;
 const utf8 = new TextDecoder();
 function byteClass(chars: string): Uint8Array {
   const table = new Uint8Array(256);
@@ -111,7 +113,10 @@ export class Interner {
     const { bytes, slots } = this;
     const length = end - start;
     const mask = slots.length - 2;
-    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+    for (let slot = (hash << 1) & mask, probes = 0; ; slot = (slot + 2) & mask) {
+      // ids made to collide could make every look-up walk the table; past a bound, the ordinary path (whose
+      // hashing is seeded) reads the file instead
+      if (++probes > MAX_PROBES) decline();
       const entry = slots[slot + 1]! - 1;
       if (entry < 0) {
         slots[slot] = hash;

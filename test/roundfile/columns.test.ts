@@ -136,4 +136,23 @@ describe('reading round files straight into columns', () => {
     expect(await fastReplay(valid.replace('"comment":"c1"', '"comment":"c2"'), true)).toBeUndefined();
     expect(await fastReplay(valid.replace('"stars":4', '"stars":9'), true)).toBeUndefined();
   });
+
+  it('GIVEN ids made to collide in the reader\'s hash table THEN it stops probing and the ordinary path gives the report', async () => {
+    const fnv = (id: string) => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193), 0x811c9dc5);
+    const colliding: string[] = [];
+    // the same low 14 bits: one slot in any table of up to 16,384 slots, which 300 ids do not outgrow
+    for (let i = 0; colliding.length < 300; i++) if ((fnv(`m${i}`) & 0x3fff) === 0) colliding.push(`m${i}`);
+    const fileOf = (ids: string[]) =>
+      JSON.stringify({
+        version: 1,
+        round: { id: 'r', name: 'R' },
+        members: ids.map((id) => ({ id, handle: id })),
+        questions: [{ id: 'q1', text: 'Q?', options: ['a', 'b'] }],
+        votes: ids.map((member, i) => ({ question: 'q1', member, option: i % 2, castAt: '2025-01-01T00:00:00Z' })),
+      });
+    expect(await readColumns(bytes(fileOf(colliding.map((_, i) => `m${i}`))))).toBeDefined();
+    const crafted = fileOf(colliding);
+    expect(await readColumns(bytes(crafted))).toBeUndefined();
+    expect(reportJson(computeReport(await indexRoundFile(bytes(crafted))))).toBe(slowReplay(crafted));
+  });
 });
