@@ -1,7 +1,6 @@
 import { instantOf } from './instant.ts';
 import { REACTION_KINDS, type Member, type Question, type RoundData } from './types.ts';
 
-
 /**
  * A round with every reference resolved to a position in its list: members, questions and reaction kinds by index,
  * the long lists as columns. The rules count over it with no id lookups and no object per rating, comment, reaction
