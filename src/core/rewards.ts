@@ -54,9 +54,10 @@ export function splitRewards(candidates: readonly RewardCandidate[], rules: Rewa
     // Whoever would get more than the cap gets the cap; the rest is shared again among the others, until nobody is over.
     for (;;) {
       const total = sum(entitled.map((e) => e.entitlement));
-      const over = entitled.filter((e) => e.entitlement * remaining > cap * total);
+      const isOver = (e: (typeof entitled)[number]) => e.entitlement * remaining > cap * total;
+      const over = entitled.filter(isOver);
       if (over.length === 0) break;
-      entitled = entitled.filter((e) => !(e.entitlement * remaining > cap * total));
+      entitled = entitled.filter((e) => !isOver(e));
       for (const e of over) amounts.push({ member: e.id, amount: cap });
       remaining -= cap * BigInt(over.length);
     }

@@ -41,19 +41,15 @@ const TOKEN_SCALES = Array.from({ length: 37 }, (_, d) => Number(10n ** BigInt(d
  * last by castAt, later in the list on equal times.
  */
 export function countedChoices(votes: IndexedRound['votes'], questionCount: number, memberCount: number): Int32Array[] {
-  const choices = Array.from({ length: questionCount }, () => new Int32Array(memberCount).fill(-1));
+  // the vote that counts, by question then member
   const latest = Array.from({ length: questionCount }, () => new Int32Array(memberCount).fill(-1));
   const { question, member, option, at, nanos } = votes;
   for (let i = 0; i < question.length; i++) {
-    const m = member[i]!;
     const seen = latest[question[i]!]!;
-    const before = seen[m]!;
-    if (before < 0 || at[i]! > at[before]! || (at[i] === at[before] && nanos[i]! >= nanos[before]!)) {
-      seen[m] = i;
-      choices[question[i]!]![m] = option[i]!;
-    }
+    const before = seen[member[i]!]!;
+    if (before < 0 || at[i]! > at[before]! || (at[i] === at[before] && nanos[i]! >= nanos[before]!)) seen[member[i]!] = i;
   }
-  return choices;
+  return latest.map((votesOf) => votesOf.map((i) => (i < 0 ? -1 : option[i]!)));
 }
 
 export interface OptionTally {

@@ -194,6 +194,19 @@ class Column {
   }
 }
 
+interface Slot {
+  type: Field['type'];
+  interner: Interner | null;
+  min: number;
+  max: number;
+  column: Column;
+  /** A time's second column. */
+  nanos: Column | null;
+}
+
+/** The columns read into a list's slots, in FIELDS order, a time giving two (milliseconds, nanoseconds). */
+const columnsOf = (slots: Slot[]): Float64Array[] => slots.flatMap((s) => (s.nanos ? [s.column.finish(), s.nanos.finish()] : [s.column.finish()]));
+
 /** What one scan of a round file found. */
 export interface Scan {
   /** The columns of each list it read, in FIELDS order, a time taking two (milliseconds, nanoseconds). */
@@ -236,7 +249,7 @@ class ColumnReader {
   scan(): Scan {
     const keys = new Set<string>();
     // a list the file leaves out is empty
-    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, FIELDS[l].flatMap((f) => (f.type === 'time' ? [new Float64Array(0), new Float64Array(0)] : [new Float64Array(0)]))]));
+    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, columnsOf(this.slotsFor(FIELDS[l]))]));
     const rest: string[] = [];
     this.expect(OPEN_BRACE);
     if (this.peek() === CLOSE_BRACE) decline();
@@ -245,7 +258,7 @@ class ColumnReader {
       if (keys.has(key)) decline();
       keys.add(key);
       const start = this.at;
-      if (this.read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]).map((c) => c.finish());
+      if (this.read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]);
       else {
         this.skipValue();
         if (this.keepRest && !Object.hasOwn(FIELDS, key)) rest.push(`"${key}":${utf8.decode(this.bytes.subarray(start, this.at))}`);
@@ -256,9 +269,9 @@ class ColumnReader {
     return { lists, spaces, rest };
   }
 
-  private readList(fields: Field[]): Column[] {
-    // One object shape for every field of every list, so the loop below stays monomorphic.
-    const slots = fields.map((f) => ({
+  /** Where each field of a list goes: one object shape for every field of every list, so readList stays monomorphic. */
+  private slotsFor(fields: Field[]): Slot[] {
+    return fields.map((f) => ({
       type: f.type,
       interner: f.type === 'id' ? this.spaces[f.space] : null,
       min: f.type === 'int' ? f.min : 0,
@@ -266,6 +279,10 @@ class ColumnReader {
       column: new Column(),
       nanos: f.type === 'time' ? new Column() : null,
     }));
+  }
+
+  private readList(fields: Field[]): Float64Array[] {
+    const slots = this.slotsFor(fields);
     const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
     // Within a list no two keys start with the same letter, so the first byte says which key it must be.
     const byFirstByte = new Int8Array(256).fill(-1);
@@ -294,7 +311,7 @@ class ColumnReader {
         } while (this.comma(CLOSE_BRACE));
         if ((seen & required) !== required) decline();
       } while (this.comma(CLOSE_BRACKET));
-    return slots.flatMap((s) => (s.nanos ? [s.column, s.nanos] : [s.column]));
+    return columnsOf(slots);
   }
 
   /** Which field a key names, by its bytes; a key that is none of them declines. */

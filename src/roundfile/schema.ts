@@ -140,27 +140,29 @@ function validate(json: unknown): { data: RoundData; index: IndexedRound } | { i
   const shape = roundFileShape.safeParse(json);
   const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
   const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  const members: Member[] = [];
-  if (Array.isArray(lists['members']))
-    lists['members'].forEach((m: unknown, i) => {
-      const quick = quickMember(m);
-      if (quick) return members.push(quick);
-      const result = memberSchema.safeParse(m);
-      if (result.success) members.push(result.data);
-      else for (const issue of result.error.issues) issues.push({ path: ['members', i, ...(issue.path as Issue['path'])], message: issue.message });
-    });
-  for (const [list, schema] of Object.entries(LONG_LISTS) as [keyof LongLists, z.ZodType][]) {
+  /** Each item of a list through its quick path, or through its schema, which names what is wrong. */
+  const checkItems = <T>(list: string, quick: (item: unknown) => T | undefined, schema: z.ZodType<T>): T[] => {
     const items = lists[list];
-    if (!Array.isArray(items)) continue;
-    const quick = QUICK_CHECKS[list];
-    for (let i = 0; i < items.length; i++) {
-      if (quick(items[i])) continue;
-      const result = schema.safeParse(items[i]);
-      if (!result.success) for (const issue of result.error.issues) issues.push({ path: [list, i, ...(issue.path as Issue['path'])], message: issue.message });
-    }
-  }
+    const checked: T[] = [];
+    if (Array.isArray(items))
+      items.forEach((item: unknown, i) => {
+        const fast = quick(item);
+        if (fast !== undefined) return checked.push(fast);
+        const result = schema.safeParse(item);
+        if (result.success) checked.push(result.data);
+        else for (const issue of result.error.issues) issues.push({ path: [list, i, ...(issue.path as Issue['path'])], message: issue.message });
+      });
+    return checked;
+  };
+  const members = checkItems('members', quickMember, memberSchema as z.ZodType<Member>);
+  const longLists = Object.fromEntries(
+    (Object.keys(LONG_LISTS) as (keyof LongLists)[]).map((list) => [
+      list,
+      checkItems(list, (item) => (QUICK_CHECKS[list](item) ? item : undefined), LONG_LISTS[list] as z.ZodType),
+    ]),
+  );
   if (!shape.success || issues.length > 0) return { issues };
-  const data = { ...shape.data, members } as unknown as RoundData;
+  const data = { ...shape.data, members, ...longLists } as unknown as RoundData;
   const index = indexRound(data, (path, message) => issues.push({ path, message }));
   return issues.length > 0 ? { issues } : { data, index };
 }
