@@ -37,6 +37,12 @@ async function startWeb(config: Config, db: Db, logger: Logger): Promise<{ web: 
   return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
 }
 
+/** What every command gets: the database, the vote writer, the clock, and the EVM node when ETH_RPC_URL is set. */
+function servicesFor(config: Config, db: Db, now: () => Date, publicUrl: string | undefined): Services {
+  const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
+  return { db, votes: new VoteWriter(db), now, exportDir: config.EXPORT_DIR, publicUrl, chain };
+}
+
 /** The composition root: config → database → migrations → services → scheduler → the console chat. */
 export async function runConsole(config: Config, io: RunIo): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
@@ -47,8 +53,8 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
     io.write(`(no results pages: port ${config.PORT} could not be opened: ${error.message}; set PORT to another one)\n`);
     return undefined;
   });
-  const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
-  const services: Services = { db, votes: new VoteWriter(db), now: io.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl: site?.publicUrl, chain };
+  const services = servicesFor(config, db, io.now ?? (() => new Date()), site?.publicUrl);
+  const { chain } = services;
   const chat = await ConsoleChat.open(services, commands, logger, io.write);
   if (site)
     verifyRoutes(site.web, { db, publicUrl: site.publicUrl, now: services.now, provider: chain?.provider, tell: async (_c, _m, reply) => chat.announce(reply) });
@@ -93,12 +99,17 @@ interface Platform {
   tell(community: Community, userId: string, reply: Reply): Promise<void>;
 }
 
+/** A community and the platform it lives on, if that platform runs. */
+async function communityOn(db: Db, platforms: readonly Platform[], communityId: string) {
+  const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
+  return { community, platform: platforms.find((p) => p.name === community.platform) };
+}
+
 /** Routes a private message to a member through the platform of the community, by their account there. */
 function tellMember(db: Db, platforms: readonly Platform[]) {
   return async (communityId: string, memberId: string, reply: Reply) => {
-    const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
+    const { community, platform } = await communityOn(db, platforms, communityId);
     const account = await db.selectFrom('member_accounts').select('platform_user_id').where('member_id', '=', memberId).where('platform', '=', community.platform).executeTakeFirst();
-    const platform = platforms.find((p) => p.name === community.platform);
     if (account && platform) await platform.tell(community, account.platform_user_id, reply);
   };
 }
@@ -118,8 +129,8 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
   const { web, publicUrl } = await startWeb(config, db, options.logger);
-  const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
-  const services: Services = { db, votes: new VoteWriter(db), now: options.now ?? (() => new Date()), exportDir: config.EXPORT_DIR, publicUrl, chain };
+  const services = servicesFor(config, db, options.now ?? (() => new Date()), publicUrl);
+  const { chain } = services;
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
   const runtime = new ChatRuntime(services, commands, options.logger);
@@ -158,8 +169,8 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     db,
     now: services.now,
     announce: async (communityId, reply) => {
-      const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
-      await platforms.find((p) => p.name === community.platform)?.announce(community, reply);
+      const { community, platform } = await communityOn(db, platforms, communityId);
+      await platform?.announce(community, reply);
     },
     logError: options.logger.error,
   };
