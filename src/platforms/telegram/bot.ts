@@ -135,14 +135,14 @@ export class TelegramChat {
   /** Posts into a community's group: scheduled closes, published results. */
   async announce(community: Community, reply: Reply): Promise<void> {
     const chatId = Number(community.platform_chat_id);
-    const sent = await this.post(chatId, reply, {});
+    const sent = await this.post(community, chatId, reply, {});
     await this.remember(community, chatId, reply, sent);
   }
 
   /** Tells one member something privately (a linked wallet); to the group when they never started the bot. */
   async tell(community: Community, userId: string, reply: Reply): Promise<void> {
-    if (await this.sendPrivately({ id: Number(userId), is_bot: false, first_name: '' }, reply)) return;
-    await this.post(Number(community.platform_chat_id), reply, {});
+    if (await this.sendPrivately(community, { id: Number(userId), is_bot: false, first_name: '' }, reply)) return;
+    await this.post(community, Number(community.platform_chat_id), reply, {});
   }
 
   // ---- incoming
@@ -161,7 +161,7 @@ export class TelegramChat {
     if (head[2] && head[2].toLowerCase() !== this.username.toLowerCase()) return; // meant for another bot
     const origin: Origin = { chatId: message.chat.id, messageId: message.message_id, threadId: message.is_topic_message ? message.message_thread_id : undefined, user: from };
     const community = isGroup(message.chat) ? await this.communityOf(message.chat) : await this.homeOf(from);
-    if (!community || head[1] === 'start') return void (await this.post(message.chat.id, privateReply(text(this.welcome())), origin));
+    if (!community || head[1] === 'start') return void (await this.post(community, message.chat.id, privateReply(text(this.welcome())), origin));
     const parsed = parseCommandLine(`/${head[1]!.toLowerCase()}${body.slice(head[0].length)}`);
     const reply = parsed.ok
       ? await this.run(community, from, withSubject(this.runtime.commands, parsed.invocation, await this.subjectOf(community, message)))
@@ -179,7 +179,7 @@ export class TelegramChat {
     const reply = await this.run(community, from, { name: 'comment', options: { proposal, text: body, round: subject.round } });
     // The member's own message is the comment: it is linked, not answered.
     if (reply.about) await linkMessage(this.runtime.services.db, community.id, messageRef(message.chat.id, message.message_id), reply.about);
-    else await this.sendPrivately(from, reply);
+    else await this.sendPrivately(community, from, reply);
   }
 
   private async onTap(query: Update.CallbackQueryUpdate['callback_query']): Promise<void> {
@@ -196,7 +196,7 @@ export class TelegramChat {
       return void (await answer(toast(reply)));
     }
     // Receipts go to a direct message; a member who never started the bot is sent to start it.
-    if (await this.sendPrivately(query.from, reply)) return void (await answer(toast(reply)));
+    if (await this.sendPrivately(community, query.from, reply)) return void (await answer(toast(reply)));
     await answer(`${toast(reply)} Start a chat with me to get your receipts.`.slice(0, 200), { url: `https://t.me/${this.username}?start=receipts` });
   }
 
@@ -282,24 +282,24 @@ export class TelegramChat {
   /** Private replies asked for in a group go to a direct message; if the member never started the bot, to the group. */
   private async deliver(community: Community, reply: Reply, origin: Origin): Promise<void> {
     if (reply.private && origin.chatId !== origin.user.id) {
-      if (!(await this.sendPrivately(origin.user, reply))) {
+      if (!(await this.sendPrivately(community, origin.user, reply))) {
         const note = text(`(@${this.username} could not write to you privately: open a chat with it and press Start.)`);
-        await this.post(origin.chatId, { ...reply, blocks: [...reply.blocks, note] }, origin);
+        await this.post(community, origin.chatId, { ...reply, blocks: [...reply.blocks, note] }, origin);
       }
       return this.remember(community, origin.chatId, reply, []);
     }
     const topic = reply.about?.kind === 'proposal' && !reply.about.ended ? await this.openTopic(origin.chatId, reply.about) : undefined;
-    const sent = await this.post(origin.chatId, reply, origin);
+    const sent = await this.post(community, origin.chatId, reply, origin);
     if (topic !== undefined) {
       await linkMessage(this.runtime.services.db, community.id, topicRef(origin.chatId, topic), reply.about!);
-      sent.push(...(await this.post(origin.chatId, reply, { threadId: topic })));
+      sent.push(...(await this.post(community, origin.chatId, reply, { threadId: topic })));
     }
     await this.remember(community, origin.chatId, reply, sent);
   }
 
-  private async sendPrivately(user: User, reply: Reply): Promise<boolean> {
+  private async sendPrivately(community: Community, user: User, reply: Reply): Promise<boolean> {
     try {
-      await this.post(user.id, reply, {});
+      await this.post(community, user.id, reply, {});
       return true;
     } catch (error) {
       if (error instanceof TelegramError && error.code === 403) return false;
@@ -307,10 +307,13 @@ export class TelegramChat {
     }
   }
 
-  /** Sends a reply as one or more messages; buttons go on the last. Returns the ids of the messages sent. */
-  private async post(chatId: number, reply: Reply, where: { messageId?: number | undefined; threadId?: number | undefined }): Promise<number[]> {
+  /**
+   * Sends a reply as one or more messages; buttons go on the last. Returns the ids of the messages sent. The
+   * community is the one whose command the buttons run, wherever they are posted (a group or a direct message).
+   */
+  private async post(community: Community | undefined, chatId: number, reply: Reply, where: { messageId?: number | undefined; threadId?: number | undefined }): Promise<number[]> {
     const parts = renderForTelegram(reply);
-    const keyboard = reply.choices?.length ? await this.keyboard(chatId, reply) : undefined;
+    const keyboard = reply.choices?.length ? await this.keyboard(community, reply) : undefined;
     const ids: number[] = [];
     for (const [i, html] of parts.entries()) {
       const last = i === parts.length - 1;
@@ -336,8 +339,8 @@ export class TelegramChat {
   }
 
   /** One button per row: option labels are often long. Each button carries the short id of its stored command. */
-  private async keyboard(chatId: number, reply: Reply): Promise<InlineKeyboardButton[][]> {
-    const community = await this.runtime.services.db.selectFrom('communities').selectAll().where('platform', '=', 'telegram').where('platform_chat_id', '=', String(chatId)).executeTakeFirstOrThrow();
+  private async keyboard(community: Community | undefined, reply: Reply): Promise<InlineKeyboardButton[][]> {
+    if (!community) throw new Error('buttons were asked for outside any community');
     const ids = await this.runtime.storeChoices(community, reply.choices!.map((c) => c.command));
     return reply.choices!.map((choice, i) => [{ text: `${i + 1}. ${choice.label}`.slice(0, 64), callback_data: ids[i]! }]);
   }

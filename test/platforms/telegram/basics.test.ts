@@ -81,6 +81,11 @@ describe('telegram: menus, rendering, permissions', () => {
     const shown = await h.after(() => h.fake.say(201, member, '/round show'));
     expect(shown.map((m) => m.chat_id)).toEqual([201]);
     expect(shown[0]!.text).toContain('Round r1: Round one');
+    // A poll opened from a direct message shows its buttons there; they vote in the group's round.
+    const poll = await h.after(() => h.fake.say(h.moderator.id, h.moderator, '/poll open question:"Lunch?" options:"Yes|No"'));
+    expect(poll.map((m) => m.chat_id)).toEqual([h.moderator.id]);
+    expect(poll[0]!.buttons.map((b) => b.text)).toEqual(['1. Yes', '2. No']);
+    expect(h.errors).toEqual([]);
   });
 });
 
