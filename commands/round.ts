@@ -5,7 +5,8 @@ import { UserError } from '../src/commands/errors.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
 import { audit, newId, opt, resolveMember, resolveRound, resultsUrl } from '../src/commands/support.ts';
-import { EVM_ADDRESS_PATTERN, formatPath } from '../src/roundfile/schema.ts';
+import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
+import { EVM_ADDRESS_PATTERN } from '../src/core/config.ts';
 import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
 import { takeSnapshot } from '../src/chain/wallets.ts';
 import { formatUnits, parseUnits } from '../src/format/units.ts';
@@ -34,7 +35,7 @@ export default defineCommand({
       description: 'Start a new round (it begins in its draft phase)',
       access: 'moderator',
       options: options({
-        id: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a round id is 1 to 64 letters, digits or . _ : -').describe('Short id, such as r2'),
+        id: z.string().regex(ID_PATTERN, 'a round id is 1 to 64 letters, digits or . _ : -').describe('Short id, such as r2'),
         name: z.string().min(1).max(200).describe('Name shown to members'),
       }),
       async run(ctx, o) {
@@ -128,7 +129,7 @@ export default defineCommand({
       description: 'Set the ERC-20 token the round counts: decimals and symbol are read from the contract',
       access: 'moderator',
       options: options({
-        address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').describe('ERC-20 contract address'),
+        address: opt.address.describe('ERC-20 contract address'),
         chain: z.coerce.number({ error: 'chain is a chain id such as 1' }).int().positive().describe('Chain id (1 for Ethereum mainnet)'),
         round: opt.round,
       }),

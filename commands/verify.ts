@@ -4,7 +4,7 @@ import { completeLink, siteFor, WalletHeldError } from '../src/chain/wallets.ts'
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text } from '../src/commands/reply.ts';
-import { EVM_ADDRESS_PATTERN } from '../src/roundfile/schema.ts';
+import { opt } from '../src/commands/support.ts';
 
 export default defineCommand({
   name: 'verify',
@@ -13,7 +13,7 @@ export default defineCommand({
     description: 'Link a wallet: a one-time link to the wallet page, or the message to sign with any tool',
     access: 'member',
     options: options({
-      address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').optional().describe('Your address, to get the message to sign yourself'),
+      address: opt.address.optional().describe('Your address, to get the message to sign yourself'),
       signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'a signature is 0x followed by at least 130 hex digits').optional().describe('The signature of that message'),
     }),
     async run(ctx, o) {

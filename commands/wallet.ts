@@ -5,7 +5,6 @@ import { reply, text } from '../src/commands/reply.ts';
 import { audit, enroll, newId, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { formatUnits, parseUnits } from '../src/format/units.ts';
-import { EVM_ADDRESS_PATTERN } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
   name: 'wallet',
@@ -15,7 +14,7 @@ export default defineCommand({
       description: 'Move a linked wallet to another member (logged), e.g. when its owner signed from a new account',
       access: 'moderator',
       options: options({
-        address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').transform((a) => a.toLowerCase()).describe('0x… address'),
+        address: opt.address.transform((a) => a.toLowerCase()).describe('0x… address'),
         member: opt.member,
       }),
       async run(ctx, o) {
@@ -36,7 +35,7 @@ export default defineCommand({
       access: 'moderator',
       options: options({
         member: opt.member,
-        address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').transform((a) => a.toLowerCase()).describe('0x… address'),
+        address: opt.address.transform((a) => a.toLowerCase()).describe('0x… address'),
         tokens: z.string().regex(/^[\d,_]+(\.\d+)?$/, 'tokens is an amount of whole tokens, such as 1250.5').describe('Balance at the snapshot, in whole tokens'),
         unverified: z.literal([true, 'true'], { error: 'this links a wallet without a signature; say unverified:true to confirm it is for testing' }).describe('Must be true: no signature is checked'),
         round: opt.round,

@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text } from '../src/commands/reply.ts';
-import { audit } from '../src/commands/support.ts';
+import { audit, opt } from '../src/commands/support.ts';
 import { findRound, roundConfigOf } from '../src/db/repositories.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { renderTable } from '../src/format/table.ts';
-import { EVM_ADDRESS_PATTERN } from '../src/roundfile/schema.ts';
 
 export default defineCommand({
   name: 'wallets',
@@ -15,7 +14,7 @@ export default defineCommand({
     description: 'List your wallets, or remove one with remove:0x…',
     access: 'member',
     options: options({
-      remove: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits').transform((a) => a.toLowerCase()).optional().describe('Address of a wallet to unlink'),
+      remove: opt.address.transform((a) => a.toLowerCase()).optional().describe('Address of a wallet to unlink'),
     }),
     async run(ctx, o) {
       const member = await ctx.member();

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
 import { computeReport, type RoundReport } from '../core/report.ts';
 import type { Executor } from '../db/repositories.ts';
 import { appendAudit, findRound, loadRoundData, newId } from '../db/repositories.ts';
 import type { MemberRow, QuestionRow, RoundRow } from '../db/schema.ts';
+import { ID_PATTERN } from '../roundfile/schema.ts';
 import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
 
@@ -11,7 +13,7 @@ export type Phase = (typeof PHASES)[number];
 
 /** Shared option schemas, so every command asks for the same thing the same way. */
 export const opt = {
-  round: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'a round id is letters, digits or . _ : -').optional().describe('Round id (default: the latest round)'),
+  round: z.string().regex(ID_PATTERN, 'a round id is letters, digits or . _ : -').optional().describe('Round id (default: the latest round)'),
   poll: z.string().min(1).max(64).describe('Poll id, such as q1'),
   proposal: z.string().min(1).max(64).describe('Proposal id, such as p3'),
   member: z.string().min(1).max(100).describe('Member handle or id'),
@@ -21,6 +23,7 @@ export const opt = {
     .union([z.boolean(), z.enum(['true', 'false'], { error: 'write true or false' }).transform((v) => v === 'true')])
     .optional(),
   comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
+  address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits'),
 };
 
 /** The round named, or the community's latest one. */

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** An Ethereum address, in any case (the checksum casing is a display matter). */
+export const EVM_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
+
 /** A non-negative amount of token base units, written as a decimal string (never a float). */
 export const baseUnits = z
   .string()
@@ -63,7 +66,7 @@ export const roundConfigSchema = z.strictObject({
       symbol: z.string().min(1).max(16).default('AGIX'),
       decimals: z.number().int().min(0).max(36).default(18),
       /** The ERC-20 contract the rewards are paid in, for the multisig payout batch. */
-      address: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'a token address is 0x followed by 40 hex digits').optional(),
+      address: z.string().regex(EVM_ADDRESS_PATTERN, 'a token address is 0x followed by 40 hex digits').optional(),
       /** EIP-155 chain id of the token. */
       chainId: z.number().int().positive().optional(),
     })

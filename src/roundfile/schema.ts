@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
+import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
 import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
 
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** The ids a round file and its commands use: rounds, members, proposals, comments, polls. */
+export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const id = z.string().regex(ID_PATTERN, 'an id is 1 to 64 letters, digits or . _ : -');
 const isoTime = z.iso.datetime({ offset: true, error: (i) => `${JSON.stringify(i.input)} is not an ISO 8601 date-time` });
 
 export const CHAIN_PATTERN = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
-export const EVM_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
 const BALANCE_PATTERN = /^\d{1,78}$/;
 
 const wallet = z

@@ -6,7 +6,7 @@ import { LinkRefused, messageFor } from '../chain/siwe.ts';
 import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
-import { EVM_ADDRESS_PATTERN } from '../roundfile/schema.ts';
+import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
 import { pageHead } from './html.ts';
 import { send, type IncomingMessage, type WebServer } from './server.ts';
 
