@@ -173,7 +173,7 @@ export default defineCommand({
       description: 'Import snapshot balances as CSV lines "address,balance", for a token on a chain the bot cannot read',
       access: 'moderator',
       options: options({
-        csv: z.string().min(1).max(200_000).describe('Lines of address,balance (base units, or tokens with a decimal point)'),
+        csv: z.string().min(1).max(200_000).describe('Lines of address,balance (base units, or tokens with a decimal point)').meta({ chat: 'file' }),
         round: opt.round,
       }),
       async run(ctx, o) {

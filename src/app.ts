@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import { commands } from '../commands/index.ts';
 import type { Services } from './commands/context.ts';
-import type { Logger } from './commands/framework.ts';
+import { createLogger, type Logger } from './log.ts';
 import type { Config } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { VoteWriter } from './db/votes.ts';
@@ -23,11 +23,9 @@ export interface RunIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
   write: (text: string) => void;
   now?: () => Date;
+  /** Where log lines go; pino to stderr at LOG_LEVEL by default. */
+  logger?: Logger;
 }
-
-export const consoleLogger = (write: (t: string) => void): Logger => ({
-  error: (message, detail) => write(`[error] ${message} ${JSON.stringify(detail, (_, v) => (v instanceof Error ? v.stack : typeof v === 'bigint' ? v.toString() : v))}\n`),
-});
 
 /** The bot's web server on PORT with the public results pages; its public address is PUBLIC_URL or localhost. */
 async function startWeb(config: Config, db: Db, logger: Logger): Promise<{ web: WebServer; publicUrl: string }> {
@@ -47,7 +45,7 @@ function servicesFor(config: Config, db: Db, now: () => Date, publicUrl: string 
 export async function runConsole(config: Config, io: RunIo): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
-  const logger = consoleLogger(io.write);
+  const logger = io.logger ?? createLogger({ level: config.LOG_LEVEL });
   // The console works without its web server: a port in use costs the results pages, not the chat.
   const site = await startWeb(config, db, logger).catch((error: Error) => {
     io.write(`(no results pages: port ${config.PORT} could not be opened: ${error.message}; set PORT to another one)\n`);
@@ -62,7 +60,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
     db,
     now: services.now,
     announce: (_community, reply) => chat.announce(reply),
-    logError: logger.error,
+    logger: logger.child({ component: 'scheduler' }),
   });
   await scheduler.ready;
   const interactive = io.input.isTTY === true;
@@ -172,7 +170,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
       const { community, platform } = await communityOn(db, platforms, communityId);
       await platform?.announce(community, reply);
     },
-    logError: options.logger.error,
+    logger: options.logger.child({ component: 'scheduler' }),
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
   await scheduler?.ready;
@@ -200,7 +198,7 @@ export async function runUntilSignal(config: Config, io: RunIo): Promise<void> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  const bot = await startBot(config, { logger: consoleLogger(io.write) });
+  const bot = await startBot(config, { logger: io.logger ?? createLogger({ level: config.LOG_LEVEL }) });
   const where = [
     bot.telegram && `Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}`,
     bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}`,

@@ -27,7 +27,7 @@ const databaseUrl = z
 /** Every setting read from the environment; .env.example lists them all. */
 export const envSchema = z.object({
   DATABASE_URL: databaseUrl.default(DEFAULT_DATABASE_URL),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Where the console chat writes exported files. */
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
   /** From @BotFather; when set, the bot runs in Telegram instead of the console. */

@@ -6,13 +6,14 @@ import { appendAudit } from './db/repositories.ts';
 import { closePoll, tallyReply } from '../commands/poll.ts';
 import type { Reply } from './commands/reply.ts';
 import { text } from './commands/reply.ts';
+import type { Logger } from './log.ts';
 
 export interface SchedulerDeps {
   db: Db;
   now: () => Date;
   /** Posts into the community of a round. */
   announce: (communityId: string, reply: Reply) => Promise<void>;
-  logError: (message: string, detail: Record<string, unknown>) => void;
+  logger: Logger;
 }
 
 /**
@@ -36,7 +37,7 @@ export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
       fired++;
       if (announcement) await deps.announce(announcement.round.community_id, await announcement.effect(deps.db));
     } catch (error) {
-      deps.logError('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
+      deps.logger.error('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
     }
   }
   return fired;

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
 import { privateReply, text, type Reply } from './reply.ts';
+import type { Logger } from '../log.ts';
+
+export type { Logger };
 
 export type Access = 'member' | 'moderator';
 type Options = z.ZodObject;
@@ -97,10 +100,6 @@ export function resolve(commands: readonly Command[], inv: Invocation, isModerat
   return { action, options: parsed.data };
 }
 
-export interface Logger {
-  error(message: string, detail: Record<string, unknown>): void;
-}
-
 /** Runs one invocation: a member's mistake becomes a private reply, anything else is logged and apologised for. */
 export async function dispatch(commands: readonly Command[], ctx: CommandContext, inv: Invocation, logger: Logger): Promise<Reply> {
   try {
@@ -111,6 +110,31 @@ export async function dispatch(commands: readonly Command[], ctx: CommandContext
     logger.error('command failed', { command: inv.name, subcommand: inv.subcommand, actor: `${ctx.actor.platform}:${ctx.actor.userId}`, error });
     return privateReply(text('Something went wrong on our side; it has been logged for the moderators.'));
   }
+}
+
+/** Looks through optional, default and pipe wrappers to the schema that reads the raw value. */
+export function innermost(schema: z.ZodType): { schema: z.ZodType; required: boolean } {
+  let inner = schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } };
+  let required = true;
+  for (;;) {
+    const def = inner._zod.def;
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+      required = false;
+      inner = def.innerType as typeof inner;
+    } else if (def.type === 'pipe' && def.in) inner = def.in as typeof inner;
+    else return { schema: inner, required };
+  }
+}
+
+/**
+ * Options a platform may fill in its own way, marked with zod's `.meta({ chat })`: `member` from the platform's user
+ * picker or a mention (the value is then `<@platform user id>`), `file` from an attached file (the value is its text).
+ */
+export type OptionKind = 'member' | 'file';
+
+export function optionKind(schema: z.ZodType): OptionKind | undefined {
+  const kind = (innermost(schema).schema.meta() as { chat?: unknown } | undefined)?.chat;
+  return kind === 'member' || kind === 'file' ? kind : undefined;
 }
 
 /** Strict objects, so that a misspelt option is named instead of ignored. */

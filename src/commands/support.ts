@@ -16,7 +16,7 @@ export const opt = {
   round: z.string().regex(ID_PATTERN, 'a round id is letters, digits or . _ : -').optional().describe('Round id (default: the latest round)'),
   poll: z.string().min(1).max(64).describe('Poll id, such as q1'),
   proposal: z.string().min(1).max(64).describe('Proposal id, such as p3'),
-  member: z.string().min(1).max(100).describe('Member handle or id'),
+  member: z.string().min(1).max(100).describe('Member handle or id').meta({ chat: 'member' }),
   time: z.coerce.date({ error: 'write a date-time such as 2025-03-01T18:00:00Z' }),
   /** A yes/no option: `--name` or `name:true` in text, a boolean where the platform has them. */
   flag: z

@@ -7,15 +7,17 @@ import type { Services } from '../../src/commands/context.ts';
 import { ConsoleChat } from '../../src/platforms/console/chat.ts';
 import { runDueJobs } from '../../src/scheduler.ts';
 import { freshDb } from './db.ts';
+import { memoryLogger } from './log.ts';
 
 /** A console chat on a fresh database with a clock the test moves. */
 export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:', extra: Partial<Pick<Services, 'publicUrl' | 'chain'>> = {}) {
   const db = await freshDb(url);
   let now = new Date(start);
   let output = '';
-  const errors: string[] = [];
+  const log = memoryLogger();
+  const errors = log.errors;
   const services: Services = { db, votes: new VoteWriter(db), now: () => now, exportDir: mkdtempSync(join(tmpdir(), 'govbot-exports-')), ...extra };
-  const chat = await ConsoleChat.open(services, commands, { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) }, (t) => (output += t));
+  const chat = await ConsoleChat.open(services, commands, log.logger, (t) => (output += t));
   return {
     db,
     chat,
@@ -31,7 +33,7 @@ export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':mem
     async advanceTo(iso: string): Promise<string> {
       now = new Date(iso);
       output = '';
-      await runDueJobs({ db, now: () => now, announce: (_c, reply) => chat.announce(reply), logError: (m, d) => errors.push(`${m} ${String(d['error'])}`) });
+      await runDueJobs({ db, now: () => now, announce: (_c, reply) => chat.announce(reply), logger: log.logger });
       return output;
     },
     async close() {

@@ -5,6 +5,7 @@ import { startBot, type RunningBot } from '../../src/app.ts';
 import { createConfig } from '../../src/config.ts';
 import { FakeDiscord, type FakeDiscordUser, type FakeInteraction, type FakeMessage } from '../fakes/discord.ts';
 import { tempDatabaseUrl } from './db.ts';
+import { memoryLogger } from './log.ts';
 
 /** The bot, through real discord.js, against a fake Discord with one server, and a clock the test moves. */
 export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string } = {}) {
@@ -13,7 +14,8 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
     ...(options.moderatorRole && { roles: [{ id: options.moderatorRole, name: 'Moderators' }] }),
   });
   let now = new Date(options.start ?? '2025-01-01T00:00:00Z');
-  const errors: string[] = [];
+  const log = memoryLogger();
+  const errors = log.errors;
   const databaseUrl = tempDatabaseUrl();
   const config = createConfig({
     DISCORD_TOKEN: fake.token,
@@ -27,7 +29,7 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
   });
   const bot: RunningBot = await startBot(config, {
     now: () => now,
-    logger: { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) },
+    logger: log.logger,
     scheduleEvery: 'never',
     ...(options.deferAfterMs !== undefined && { discordDeferAfterMs: options.deferAfterMs }),
   });

@@ -5,6 +5,7 @@ import { startBot, type RunningBot } from '../../src/app.ts';
 import { createConfig } from '../../src/config.ts';
 import { FakeTelegram, type FakeUser, type SentMessage } from '../fakes/telegram.ts';
 import { tempDatabaseUrl } from './db.ts';
+import { memoryLogger } from './log.ts';
 
 export const GROUP = -1001234567890;
 
@@ -14,7 +15,8 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
   const group = fake.addGroup({ id: GROUP, title: 'Test DAO', admins: [1], ...(options.forum && { is_forum: true }), ...(options.botIsAdmin === false && { botIsAdmin: false }) });
   const moderator = fake.user(1, 'mod');
   let now = new Date(options.start ?? '2025-01-01T00:00:00Z');
-  const errors: string[] = [];
+  const log = memoryLogger();
+  const errors = log.errors;
   const databaseUrl = options.databaseUrl ?? tempDatabaseUrl();
   const config = createConfig({
     TELEGRAM_TOKEN: fake.token,
@@ -25,7 +27,7 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     ...(options.webhook && { TELEGRAM_WEBHOOK_URL: 'https://127.0.0.1:0/telegram/hook' }),
   });
   const start = () =>
-    startBot({ ...config, TELEGRAM_TOKEN: fake.token }, { now: () => now, logger: { error: (m, d) => errors.push(`${m} ${String(d['error'])}`) }, scheduleEvery: 'never' });
+    startBot({ ...config, TELEGRAM_TOKEN: fake.token }, { now: () => now, logger: log.logger, scheduleEvery: 'never' });
   let bot: RunningBot = await start();
   if (options.webhook) {
     // The hook listens on a port chosen at start; Telegram is told the public URL, here the same host.

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { actionsOf, type Action, type Command } from '../../commands/framework.ts';
+import { actionsOf, innermost, type Action, type Command } from '../../commands/framework.ts';
 import { SUGGESTED_OPTIONS } from '../../commands/suggest.ts';
 
 /** Discord's application command option types (https://discord.com/developers/docs/interactions/application-commands). */
@@ -36,20 +36,6 @@ const MANAGE_GUILD = String(1 << 5);
 const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
 
 const describe = (text: string | undefined, fallback: string) => (text || fallback).slice(0, LIMITS.description);
-
-/** Looks through optional, default and pipe wrappers to the schema that reads the raw value. */
-function innermost(schema: z.ZodType): { schema: z.ZodType; required: boolean } {
-  let inner = schema as z.ZodType & { _zod: { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } } };
-  let required = true;
-  for (;;) {
-    const def = inner._zod.def;
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
-      required = false;
-      inner = def.innerType as typeof inner;
-    } else if (def.type === 'pipe' && def.in) inner = def.in as typeof inner;
-    else return { schema: inner, required };
-  }
-}
 
 /** One option, typed from its zod schema: numbers, yes/no, fixed choices, bounded strings. */
 export function optionJson(name: string, outer: z.ZodType, form: readonly string[] = []): OptionJson {
