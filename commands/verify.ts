@@ -3,7 +3,7 @@ import { LinkRefused, messageFor, openChallenge, pendingChallenge } from '../src
 import { completeLink, siteFor, WalletHeldError } from '../src/chain/wallets.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
-import { pre, privateReply, text } from '../src/commands/reply.ts';
+import { pre, privateReply, secretReply, text } from '../src/commands/reply.ts';
 import { opt } from '../src/commands/support.ts';
 
 export default defineCommand({
@@ -34,8 +34,9 @@ export default defineCommand({
       }
       const { token, expiresAt } = await openChallenge(ctx.db, ctx.community, member, ctx.now());
       const minutes = Math.round((expiresAt.getTime() - ctx.now().getTime()) / 60_000);
+      // The link is a secret: whoever opens it links their wallet to this member (and so receives their rewards).
       if (!o.address)
-        return privateReply(
+        return secretReply(
           text(`Open this link to link your wallet (it works once, for ${minutes} minutes): ${ctx.publicUrl}/verify/${token}`),
           text('No wallet in your browser? Use /verify address:0x… to get the message to sign with any tool.'),
         );

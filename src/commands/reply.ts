@@ -39,6 +39,11 @@ export interface Reply {
   refused?: UserErrorCode;
   /** Only the asker sees it (receipts, own reputation, errors). */
   private?: boolean;
+  /**
+   * Never shown to anyone but the asker, not even when they cannot be reached privately (a one-time wallet link):
+   * the adapter then tells them, publicly and without the content, how to open a private chat and ask again.
+   */
+  secret?: boolean;
   choices?: Choice[];
   attachments?: Attachment[];
 }
@@ -47,3 +52,4 @@ export const text = (t: string): Block => ({ kind: 'text', text: t });
 export const pre = (t: string): Block => ({ kind: 'pre', text: t });
 export const reply = (...blocks: Block[]): Reply => ({ blocks });
 export const privateReply = (...blocks: Block[]): Reply => ({ blocks, private: true });
+export const secretReply = (...blocks: Block[]): Reply => ({ blocks, private: true, secret: true });
