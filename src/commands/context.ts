@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.ts';
 import type { Community, MemberRow } from '../db/schema.ts';
-import type { VoteWriter } from '../db/votes.ts';
+import type { VoteSink } from '../db/votes.ts';
 import type { ChainReader } from '../chain/erc20.ts';
 import type { Reply } from './reply.ts';
 
@@ -15,7 +15,7 @@ export interface Actor {
 
 export interface Services {
   db: Db;
-  votes: VoteWriter;
+  votes: VoteSink;
   now: () => Date;
   /** Where exports are written for platforms that cannot attach files. */
   exportDir: string;

@@ -1,5 +1,5 @@
 import type { Db } from './database.ts';
-import { newId } from './repositories.ts';
+import { newId, type Executor } from './repositories.ts';
 
 export interface VoteToCast {
   roundId: string;
@@ -20,7 +20,14 @@ interface Pending {
  * next one. Each `cast` resolves only once its vote is committed (and in the audit log), so a member is never told
  * a vote counted that a crash could lose; under load, one commit serves many members.
  */
-export class VoteWriter {
+/** Where commands cast votes: the group-commit writer, or the transaction of the event being handled. */
+export interface VoteSink {
+  cast(vote: VoteToCast): Promise<{ seq: number }>;
+  /** Resolves once every vote handed in so far is written. */
+  idle(): Promise<void>;
+}
+
+export class VoteWriter implements VoteSink {
   #queue: Pending[] = [];
   #flushing: Promise<void> | null = null;
 
@@ -61,40 +68,46 @@ export class VoteWriter {
     this.#flushing = null;
   }
 
-  async #write(votes: VoteToCast[]): Promise<number[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const questionIds = [...new Set(votes.map((v) => v.questionId))];
-      const memberIds = [...new Set(votes.map((v) => v.memberId))];
-      const last = await trx
-        .selectFrom('votes')
-        .select(['question_id', 'member_id', (eb) => eb.fn.max('seq').as('seq')])
-        .where('question_id', 'in', questionIds)
-        .where('member_id', 'in', memberIds)
-        .groupBy(['question_id', 'member_id'])
-        .execute();
-      const next = new Map(last.map((r) => [`${r.question_id} ${r.member_id}`, Number(r.seq) + 1]));
-      const rows = votes.map((v) => {
-        const key = `${v.questionId} ${v.memberId}`;
-        const seq = next.get(key) ?? 0;
-        next.set(key, seq + 1);
-        return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, cast_at: v.castAt, seq };
-      });
-      await trx.insertInto('votes').values(rows).execute();
-      await trx
-        .insertInto('audit_log')
-        .values(
-          votes.map((v, i) => ({
-            id: newId(),
-            community_id: null,
-            round_id: v.roundId,
-            actor_id: v.memberId,
-            action: 'vote.cast',
-            detail: JSON.stringify({ question: v.questionId, option: v.option, seq: rows[i]!.seq }),
-            at: v.castAt,
-          })),
-        )
-        .execute();
-      return rows.map((r) => r.seq);
-    });
+  #write(votes: VoteToCast[]): Promise<number[]> {
+    return this.db.transaction().execute((trx) => writeVotes(trx, votes));
   }
+}
+
+/**
+ * Writes votes in the caller's transaction, with their audit entries; returns each vote's `seq`. The group-commit
+ * writer calls it for a batch; an event handled exactly once calls it inside the event's own transaction.
+ */
+export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<number[]> {
+  const questionIds = [...new Set(votes.map((v) => v.questionId))];
+  const memberIds = [...new Set(votes.map((v) => v.memberId))];
+  const last = await trx
+    .selectFrom('votes')
+    .select(['question_id', 'member_id', (eb) => eb.fn.max('seq').as('seq')])
+    .where('question_id', 'in', questionIds)
+    .where('member_id', 'in', memberIds)
+    .groupBy(['question_id', 'member_id'])
+    .execute();
+  const next = new Map(last.map((r) => [`${r.question_id} ${r.member_id}`, Number(r.seq) + 1]));
+  const rows = votes.map((v) => {
+    const key = `${v.questionId} ${v.memberId}`;
+    const seq = next.get(key) ?? 0;
+    next.set(key, seq + 1);
+    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, cast_at: v.castAt, seq };
+  });
+  await trx.insertInto('votes').values(rows).execute();
+  await trx
+    .insertInto('audit_log')
+    .values(
+      votes.map((v, i) => ({
+        id: newId(),
+        community_id: null,
+        round_id: v.roundId,
+        actor_id: v.memberId,
+        action: 'vote.cast',
+        detail: JSON.stringify({ question: v.questionId, option: v.option, seq: rows[i]!.seq }),
+        at: v.castAt,
+      })),
+    )
+    .execute();
+  return rows.map((r) => r.seq);
 }
