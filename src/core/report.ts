@@ -1,5 +1,5 @@
 import { compareIds } from './order.ts';
-import { reputationPoints, type PointsBreakdown } from './reputation.ts';
+import { countContributions, pointsOf, type Contributions, type PointsBreakdown } from './reputation.ts';
 import { splitRewards, type RewardSplit } from './rewards.ts';
 import { assignTiers, NO_TIER_FACTOR } from './tiers.ts';
 import { indexRound, isIndexed, type IndexedRound } from './indexed.ts';
@@ -31,8 +31,17 @@ export interface RoundReport {
 /** Every number of a round, from its data alone; round data is indexed first. */
 export function computeReport(data: RoundData | IndexedRound): RoundReport {
   const round = isIndexed(data) ? data : indexRound(data);
+  return reportOf(round, countContributions(round), countedChoices(round.votes, round.questions.length, round.members.length));
+}
+
+/**
+ * Every number of a round from what its events add up to: each member's contributions and the option that counts for
+ * each member on each question (by question then member position, -1: no vote). A full recount and the counts kept
+ * up to date as events are written (src/db/standings.ts) both end here, so they give the same report.
+ */
+export function reportOf(round: Pick<IndexedRound, 'round' | 'members' | 'questions'>, contributions: Contributions, choices: readonly Int32Array[]): RoundReport {
   const { config } = round.round;
-  const reputation = reputationPoints(round, config.reputation);
+  const reputation = pointsOf(contributions, config.reputation);
   const tiers = assignTiers(reputation.map((r) => r.points), config.tiers);
 
   const power = new Array<VotingPower | undefined>(round.members.length);
@@ -40,7 +49,6 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
   round.members.forEach((m, i) => {
     if (m.wallets.length > 0) power[i] = votingPower(m.wallets.map((w) => w.balance), votingRules, tiers[i]?.factor ?? NO_TIER_FACTOR);
   });
-  const choices = countedChoices(round.votes, round.questions.length, round.members.length);
   const questions = tally(round.questions, choices, power);
   const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && choices.some((c) => c[m]! >= 0);
 

@@ -18,49 +18,77 @@ export type ReputationInput = Pick<IndexedRound, 'members' | 'proposals' | 'rati
 export const roundPoints = (x: number): number => Math.round(x * 1e6) / 1e6 + 0;
 
 /**
+ * What the points of every member are made of, by member position: integer counts, so that counts kept up to date
+ * as events are written (src/db/standings.ts) give exactly the points of a full recount.
+ */
+export interface Contributions {
+  /** Proposals created. */
+  proposals: Int32Array;
+  /** Σ stars of the ratings received from others: raw_p = average rating × number of ratings = Σ stars. */
+  stars: Float64Array;
+  comments: Int32Array;
+  /** received[kind × members + member]: reactions of each kind on a member's comments, from others. */
+  received: Int32Array;
+}
+
+/** Counts every member's contributions from the round's events; self-feedback is ignored. */
+export function countContributions(input: ReputationInput): Contributions {
+  const memberCount = input.members.length;
+  const proposalAuthor = input.proposals.author;
+  const proposals = new Int32Array(memberCount);
+  for (const author of proposalAuthor) proposals[author]!++;
+
+  // a rating of one's own proposal is self-feedback and ignored
+  const stars = new Float64Array(memberCount);
+  const { proposal, rater, stars: given } = input.ratings;
+  for (let i = 0; i < proposal.length; i++) {
+    const author = proposalAuthor[proposal[i]!]!;
+    if (author !== rater[i]) stars[author]! += given[i]!;
+  }
+
+  const commentAuthor = input.comments.author;
+  const comments = new Int32Array(memberCount);
+  for (const author of commentAuthor) comments[author]!++;
+  const received = new Int32Array(3 * memberCount);
+  const { comment, reactor, kind } = input.reactions;
+  for (let i = 0; i < comment.length; i++) {
+    const author = commentAuthor[comment[i]!]!;
+    if (author !== reactor[i]) received[kind[i]! * memberCount + author]!++;
+  }
+  return { proposals, stars, comments, received };
+}
+
+/**
  * Reputation points of every member for one round, by member position, with their breakdown (DESIGN.md
  * "Reputation points"). Every sum is taken over integer counts first, so the result does not depend on the order of
  * the input.
  */
 export function reputationPoints(input: ReputationInput, rules: RoundConfig['reputation']): MemberPoints[] {
-  const memberCount = input.members.length;
-  const proposalAuthor = input.proposals.author;
-  const proposalsBy = new Int32Array(memberCount);
-  for (const author of proposalAuthor) proposalsBy[author]!++;
+  return pointsOf(countContributions(input), rules);
+}
 
-  // raw_p = average rating × number of ratings = Σ stars; a rating of one's own proposal is self-feedback and ignored.
-  const rawReceived = new Float64Array(memberCount);
+/** The points of every member from the counts of their contributions. */
+export function pointsOf(counts: Contributions, rules: RoundConfig['reputation']): MemberPoints[] {
+  const memberCount = counts.proposals.length;
+  const { proposals: proposalsBy, stars: rawReceived, comments: commentsBy, received } = counts;
+  let proposalCount = 0;
   let rawTotal = 0;
-  const { proposal, rater, stars } = input.ratings;
-  for (let i = 0; i < proposal.length; i++) {
-    const author = proposalAuthor[proposal[i]!]!;
-    if (author === rater[i]) continue;
-    rawReceived[author]! += stars[i]!;
-    rawTotal += stars[i]!;
-  }
-
-  const commentAuthor = input.comments.author;
-  const commentsBy = new Int32Array(memberCount);
-  for (const author of commentAuthor) commentsBy[author]!++;
-  // received[kind × members + member]: reactions of each kind on a member's comments, from others
-  const received = new Int32Array(3 * memberCount);
+  let commentCount = 0;
   const receivedOfKind = [0, 0, 0];
-  const { comment, reactor, kind } = input.reactions;
-  for (let i = 0; i < comment.length; i++) {
-    const author = commentAuthor[comment[i]!]!;
-    if (author === reactor[i]) continue;
-    received[kind[i]! * memberCount + author]!++;
-    receivedOfKind[kind[i]!]!++;
+  for (let m = 0; m < memberCount; m++) {
+    proposalCount += proposalsBy[m]!;
+    rawTotal += rawReceived[m]!;
+    commentCount += commentsBy[m]!;
+    for (let k = 0; k < 3; k++) receivedOfKind[k]! += received[k * memberCount + m]!;
   }
 
   const kindPoints = [rules.upvotePoints, rules.positiveReactionPoints, rules.negativeReactionPoints];
   // O = Σ comment points + Σ feedback points, over everybody.
   const otherTotal =
-    rules.commentPoints * commentAuthor.length +
+    rules.commentPoints * commentCount +
     kindPoints[0]! * receivedOfKind[0]! +
     kindPoints[1]! * receivedOfKind[1]! +
     kindPoints[2]! * receivedOfKind[2]!;
-  const proposalCount = proposalAuthor.length;
   // P / (P + O) = proposalShare  ⇒  P = O × s / (1 − s); with no comment points, P = fallback × N_proposals.
   const proposalTotal =
     otherTotal > 0 ? (otherTotal * rules.proposalShare) / (1 - rules.proposalShare) : rules.fallbackProposalPoints * proposalCount;
