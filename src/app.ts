@@ -14,6 +14,9 @@ import { DiscordChat } from './platforms/discord/bot.ts';
 import type { Reply } from './commands/reply.ts';
 import type { Community } from './db/schema.ts';
 import { WebServer } from './web/server.ts';
+import { encodeReply } from './commands/reply.ts';
+import { oweMessages } from './db/outbox.ts';
+import type { Outbox } from './platforms/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
@@ -59,7 +62,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   const scheduler = startScheduler({
     db,
     now: services.now,
-    announce: (_community, reply) => chat.announce(reply),
+    owed: () => chat.outbox.kick(),
     logger: logger.child({ component: 'scheduler' }),
   });
   await scheduler.ready;
@@ -84,6 +87,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   await site?.web.close();
   chain?.destroy();
   await scheduler.stop();
+  await chat.outbox.stop();
   await services.votes.idle();
   await db.destroy();
 }
@@ -97,18 +101,14 @@ interface Platform {
   tell(community: Community, userId: string, reply: Reply): Promise<void>;
 }
 
-/** A community and the platform it lives on, if that platform runs. */
-async function communityOn(db: Db, platforms: readonly Platform[], communityId: string) {
-  const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
-  return { community, platform: platforms.find((p) => p.name === community.platform) };
-}
-
-/** Routes a private message to a member through the platform of the community, by their account there. */
-function tellMember(db: Db, platforms: readonly Platform[]) {
+/** Owes a private message to a member, by their account on the platform of the community. */
+function tellMember(db: Db, outbox: Outbox) {
   return async (communityId: string, memberId: string, reply: Reply) => {
-    const { community, platform } = await communityOn(db, platforms, communityId);
+    const community = await db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
     const account = await db.selectFrom('member_accounts').select('platform_user_id').where('member_id', '=', memberId).where('platform', '=', community.platform).executeTakeFirst();
-    if (account && platform) await platform.tell(community, account.platform_user_id, reply);
+    if (!account) return;
+    await oweMessages(db, [{ communityId, platform: community.platform, target: JSON.stringify({ kind: 'tell', userId: account.platform_user_id }), reply: encodeReply(reply) }], new Date());
+    outbox.kick();
   };
 }
 
@@ -161,15 +161,20 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   }));
   // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
   chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
-  for (const platform of platforms) await platform.start();
-  verifyRoutes(web, { db, publicUrl, now: services.now, provider: chain?.provider, tell: tellMember(db, platforms) });
+  const { outbox } = runtime;
+  for (const platform of platforms) {
+    // Until an adapter posts owed messages itself, announcements and private messages go through its own calls.
+    if (!outbox.has(platform.name))
+      outbox.register(platform.name, async ({ community, target, reply }) => (target.kind === 'tell' ? platform.tell(community, String(target['userId']), reply) : platform.announce(community, reply)));
+    await platform.start();
+  }
+  // What was owed before a stop or a crash is posted now.
+  outbox.kick();
+  verifyRoutes(web, { db, publicUrl, now: services.now, provider: chain?.provider, tell: tellMember(db, outbox) });
   const deps: SchedulerDeps = {
     db,
     now: services.now,
-    announce: async (communityId, reply) => {
-      const { community, platform } = await communityOn(db, platforms, communityId);
-      await platform?.announce(community, reply);
-    },
+    owed: () => outbox.kick(),
     logger: options.logger.child({ component: 'scheduler' }),
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
@@ -179,9 +184,14 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     discord,
     web,
     publicUrl,
-    runDueJobs: () => runDueJobs(deps),
+    runDueJobs: async () => {
+      const fired = await runDueJobs(deps);
+      await outbox.idle();
+      return fired;
+    },
     async stop() {
       await scheduler?.stop();
+      await outbox.stop();
       for (const platform of platforms) await platform.stop();
       await web.close();
       chain?.destroy();

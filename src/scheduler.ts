@@ -5,14 +5,15 @@ import type { RoundRow } from './db/schema.ts';
 import { appendAudit } from './db/repositories.ts';
 import { closePoll, tallyReply } from '../commands/poll.ts';
 import type { Reply } from './commands/reply.ts';
-import { text } from './commands/reply.ts';
+import { encodeReply, text } from './commands/reply.ts';
+import { oweMessages } from './db/outbox.ts';
 import type { Logger } from './log.ts';
 
 export interface SchedulerDeps {
   db: Db;
   now: () => Date;
-  /** Posts into the community of a round. */
-  announce: (communityId: string, reply: Reply) => Promise<void>;
+  /** Told when announcements were owed (written to the outbox with the job's effect), so they are posted now. */
+  owed: () => void;
   logger: Logger;
 }
 
@@ -26,16 +27,21 @@ export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
   let fired = 0;
   for (const job of due) {
     try {
-      const announcement = await deps.db.transaction().execute(async (trx) => {
+      // The claim, the effect and the announcement it owes commit together: a tally whose post is refused is
+      // retried by the outbox (then posted without its chart), never lost with the job marked done.
+      const owed = await deps.db.transaction().execute(async (trx) => {
         const claim = await trx.updateTable('jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).executeTakeFirst();
-        if (claim.numUpdatedRows === 0n) return null;
+        if (claim.numUpdatedRows === 0n) return false;
         const round = await trx.selectFrom('rounds').selectAll().where('id', '=', job.round_id).executeTakeFirstOrThrow();
         const effect = job.kind === 'phase' ? await changePhase(trx, round, job.target, now) : await closeScheduledPoll(trx, round, job.target, now);
         await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: null, action: `schedule.${job.kind}`, detail: { target: job.target, due: job.due_at }, at: now.toISOString() });
-        return effect && { round, effect };
+        if (!effect) return false;
+        const community = await trx.selectFrom('communities').select(['id', 'platform']).where('id', '=', round.community_id).executeTakeFirstOrThrow();
+        await oweMessages(trx, [{ communityId: community.id, platform: community.platform, target: JSON.stringify({ kind: 'announce' }), reply: encodeReply(await effect(trx)) }], now);
+        return true;
       });
       fired++;
-      if (announcement) await deps.announce(announcement.round.community_id, await announcement.effect(deps.db));
+      if (owed) deps.owed();
     } catch (error) {
       deps.logger.error('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
     }
@@ -43,7 +49,7 @@ export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
   return fired;
 }
 
-/** What to post once the change is committed, read from the committed state. */
+/** What to post about the change, read from the changed state. */
 type Announcement = ((db: Executor) => Promise<Reply>) | null;
 
 async function changePhase(db: Executor, round: RoundRow, phase: string, now: Date): Promise<Announcement> {
@@ -63,7 +69,7 @@ async function changePhase(db: Executor, round: RoundRow, phase: string, now: Da
 async function closeScheduledPoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<Announcement> {
   const q = await db.selectFrom('questions').select(['key', 'status']).where('id', '=', questionId).executeTakeFirst();
   if (!q || !(await closePoll(db, round, questionId, now))) return null;
-  return (committed) => tallyReply(committed, round, q.key, `Poll ${q.key} closed on schedule. Final tally:`);
+  return (changed) => tallyReply(changed, round, q.key, `Poll ${q.key} closed on schedule. Final tally:`);
 }
 
 /** Checks for due jobs every ten seconds; the first check runs at once, catching up on what fell due while down. */

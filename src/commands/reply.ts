@@ -53,3 +53,14 @@ export const pre = (t: string): Block => ({ kind: 'pre', text: t });
 export const reply = (...blocks: Block[]): Reply => ({ blocks });
 export const privateReply = (...blocks: Block[]): Reply => ({ blocks, private: true });
 export const secretReply = (...blocks: Block[]): Reply => ({ blocks, private: true, secret: true });
+
+/** A reply as JSON text, to be kept in the outbox until posted; attachments' bytes travel as base64. */
+export function encodeReply(reply: Reply): string {
+  return JSON.stringify(reply, (key, value: unknown) => (key === 'content' && value instanceof Uint8Array ? { base64: Buffer.from(value).toString('base64') } : value));
+}
+
+export function decodeReply(json: string): Reply {
+  return JSON.parse(json, (key, value: unknown) =>
+    key === 'content' && value !== null && typeof value === 'object' && 'base64' in value ? new Uint8Array(Buffer.from(String((value as { base64: unknown }).base64), 'base64')) : value,
+  ) as Reply;
+}

@@ -1,4 +1,4 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** The one schema definition every query is typed against; it mirrors migrations/. */
 export interface Database {
@@ -75,6 +75,22 @@ export interface Database {
   /** Which chat message (or forum topic) stands for which proposal, comment or poll. */
   chat_links: { community_id: string; ref: string; round_id: string; kind: string; key: string };
   handled_events: { platform: string; event_id: string; handled_at: string };
+  /** Messages owed because of an event, posted after its commit (see src/platforms/outbox.ts). */
+  outbox: {
+    id: string;
+    community_id: string;
+    platform: string;
+    /** JSON: where the message goes, in the adapter's terms. */
+    target: string;
+    /** JSON: the reply, attachments in base64. */
+    reply: string;
+    created_at: string;
+    attempts: Generated<number>;
+    next_at: string;
+    sent_at: string | null;
+    failed_at: string | null;
+    error: string | null;
+  };
   chat_choices: { id: string; community_id: string; command: string; created_at: string };
   chat_reactions: { community_id: string; ref: string; user_id: string; emoji: string };
   round_moderators: { round_id: string; member_id: string; added_at: string };

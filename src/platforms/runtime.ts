@@ -1,10 +1,60 @@
+import type { ControlledTransaction } from 'kysely';
 import type { Actor, CommandContext, Services } from '../commands/context.ts';
 import { actionFor, dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
-import type { Reply, Subject } from '../commands/reply.ts';
-import { ensureMember } from '../db/repositories.ts';
-import type { Community } from '../db/schema.ts';
+import { encodeReply, type Reply, type Subject } from '../commands/reply.ts';
+import type { Db } from '../db/database.ts';
+import { ensureMember, type Executor } from '../db/repositories.ts';
+import type { Community, Database } from '../db/schema.ts';
 import { choiceCommand, firstDelivery, storeChoice } from '../db/chat.ts';
+import { oweMessages } from '../db/outbox.ts';
+import { writeVotes, type VoteSink } from '../db/votes.ts';
 import { parseCommandLine } from '../commands/parse.ts';
+import { Outbox, type OwedTarget } from './outbox.ts';
+
+export { RefusedForGood, type OwedMessage, type OwedTarget, type Sender } from './outbox.ts';
+
+/** What a platform event may do inside its transaction: run commands, owe messages, read and write beside them. */
+export interface EventScope {
+  /** The event's transaction. */
+  db: Executor;
+  run(community: Community, actor: Actor, invocation: Invocation, hooks?: Partial<ChatHooks>): Promise<Reply>;
+  react(community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }): Promise<void>;
+  /** A message to post once the event is committed; retried until the platform takes it or refuses it for good. */
+  owe(community: Community, target: OwedTarget, reply: Reply): void;
+}
+
+/**
+ * The event's transaction as commands see it: `ctx.db.transaction().execute(fn)` in a command becomes a savepoint
+ * of it, so a command that fails half-way leaves nothing behind, and everything commits with the handled mark.
+ * A Proxy, because kysely's transaction refuses to nest and keeps its state in private fields (hence the bind).
+ */
+function joinedTransaction(trx: ControlledTransaction<Database>): Db {
+  let savepoints = 0;
+  const nested = {
+    execute: async <T>(work: (inner: Executor) => Promise<T>): Promise<T> => {
+      const name = `sp${++savepoints}`;
+      const inner = await trx.savepoint(name).execute();
+      try {
+        const result = await work(inner);
+        await inner.releaseSavepoint(name).execute();
+        return result;
+      } catch (error) {
+        await inner.rollbackToSavepoint(name).execute();
+        throw error;
+      }
+    },
+  };
+  return new Proxy(trx, {
+    get(target, property) {
+      if (property === 'transaction') return () => nested;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as unknown as Db;
+}
+
+/** Votes written straight into the event's transaction: the event's commit is their commit. */
+const votesIn = (trx: Executor): VoteSink => ({ cast: async (vote) => ({ seq: (await writeVotes(trx, [vote]))[0]! }), idle: async () => undefined });
 
 /** What an adapter offers a command beyond the services: posting in the community, saying what is not working. */
 export interface ChatHooks {
@@ -17,20 +67,66 @@ export interface ChatHooks {
  * and remembers which events were handled. Adapters translate their platform's events to calls of this.
  */
 export class ChatRuntime {
+  readonly outbox: Outbox;
+
   constructor(
     readonly services: Services,
     readonly commands: readonly Command[],
     readonly logger: Logger,
-    private readonly options: { adoptHandle?: boolean } = {},
-  ) {}
+    private readonly options: { adoptHandle?: boolean; outbox?: Outbox } = {},
+  ) {
+    this.outbox = options.outbox ?? new Outbox(services.db, logger.child({ component: 'outbox' }));
+  }
+
+  /**
+   * Handles one platform event exactly once: the handled mark, every state change the commands make and every message
+   * they owe commit in one transaction, and only then does the outbox post. A redelivered event is not run again.
+   * If `work` throws, nothing of it is kept (not even the mark), and the error goes to the caller to log.
+   * Inside `work`, read and write through `scope.db` only: on SQLite the transaction holds the one connection, so a
+   * query through `services.db` would wait for it forever. Make platform calls (admin lists, downloads) before.
+   */
+  async handle<T>(platform: string, eventId: string, work: (scope: EventScope) => Promise<T>): Promise<{ handled: true; value: T } | { handled: false }> {
+    const now = this.services.now();
+    const trx = await this.services.db.startTransaction().execute();
+    const owed: { community: Community; target: OwedTarget; reply: Reply }[] = [];
+    try {
+      if (!(await firstDelivery(trx, platform, eventId, now))) {
+        await trx.rollback().execute();
+        return { handled: false };
+      }
+      const services: Services = { ...this.services, db: joinedTransaction(trx), votes: votesIn(trx) };
+      const hooksFor = (community: Community, hooks: Partial<ChatHooks> = {}): ChatHooks => ({
+        announce: async (reply) => void owed.push({ community, target: { kind: 'announce' }, reply }),
+        chatProblems: hooks.chatProblems ?? (async () => []),
+      });
+      const scope: EventScope = {
+        db: trx,
+        run: (community, actor, invocation, hooks) => dispatch(this.commands, this.contextWith(services, community, actor, hooksFor(community, hooks)), invocation, this.logger),
+        react: (community, actor, comment, change) => this.reactWith(services, community, actor, comment, change, hooksFor(community)),
+        owe: (community, target, reply) => void owed.push({ community, target, reply }),
+      };
+      const value = await work(scope);
+      await oweMessages(trx, owed.map((o) => ({ communityId: o.community.id, platform: o.community.platform, target: JSON.stringify(o.target), reply: encodeReply(o.reply) })), now);
+      await trx.commit().execute();
+      if (owed.length > 0) this.outbox.kick();
+      return { handled: true, value };
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    }
+  }
 
   context(community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
+    return this.contextWith(this.services, community, actor, hooks);
+  }
+
+  private contextWith(services: Services, community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
     let member: ReturnType<CommandContext['member']> | undefined;
     return {
-      ...this.services,
+      ...services,
       community,
       actor,
-      member: () => (member ??= ensureMember(this.services.db, community.id, actor, { adoptHandle: this.options.adoptHandle ?? false, now: this.services.now() })),
+      member: () => (member ??= ensureMember(services.db, community.id, actor, { adoptHandle: this.options.adoptHandle ?? false, now: this.services.now() })),
       announce: (reply) => hooks.announce(reply),
       chatProblems: () => hooks.chatProblems(),
     };
@@ -45,9 +141,14 @@ export class ChatRuntime {
    * taken back. A reaction is a silent gesture, so the replies (a refusal for one's own comment) are not shown.
    */
   async react(community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }, hooks: ChatHooks): Promise<void> {
+    return this.reactWith(this.services, community, actor, comment, change, hooks);
+  }
+
+  private async reactWith(services: Services, community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }, hooks: ChatHooks): Promise<void> {
     const base = { comment: comment.key, round: comment.round };
-    for (const kind of change.added) await this.run(community, actor, { name: 'react', options: { ...base, kind } }, hooks);
-    for (const kind of change.removed) await this.run(community, actor, { name: 'react', options: { ...base, kind, remove: true } }, hooks);
+    const run = (options: Record<string, unknown>) => dispatch(this.commands, this.contextWith(services, community, actor, hooks), { name: 'react', options }, this.logger);
+    for (const kind of change.added) await run({ ...base, kind });
+    for (const kind of change.removed) await run({ ...base, kind, remove: true });
   }
 
   /** Stores the command lines buttons (or forms) run; returns their short ids, which fit in a button's data. */

@@ -33,10 +33,12 @@ export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':mem
     async advanceTo(iso: string): Promise<string> {
       now = new Date(iso);
       output = '';
-      await runDueJobs({ db, now: () => now, announce: (_c, reply) => chat.announce(reply), logger: log.logger });
+      await runDueJobs({ db, now: () => now, owed: () => chat.outbox.kick(), logger: log.logger });
+      await chat.outbox.idle();
       return output;
     },
     async close() {
+      await chat.outbox.stop();
       await services.votes.idle();
       await db.destroy();
     },

@@ -4,6 +4,7 @@ import type { Actor, Services } from '../../commands/context.ts';
 import type { Command, Logger } from '../../commands/framework.ts';
 import type { Reply } from '../../commands/reply.ts';
 import { ensureCommunity } from '../../db/repositories.ts';
+import type { Outbox } from '../outbox.ts';
 import { ChatRuntime } from '../runtime.ts';
 import type { Community } from '../../db/schema.ts';
 import { parseCommandLine, parseLine } from '../../commands/parse.ts';
@@ -27,6 +28,13 @@ export class ConsoleChat {
   ) {
     // The console acts as members of an imported round by their handles.
     this.runtime = new ChatRuntime(services, commands, logger, { adoptHandle: true });
+    // What the scheduler owes the console (a poll closed on schedule) is shown as posted; a private one as told.
+    this.outbox.register('console', async ({ reply }) => this.announce(reply));
+  }
+
+  /** Where scheduled announcements wait until they are shown. */
+  get outbox(): Outbox {
+    return this.runtime.outbox;
   }
 
   private readonly hooks = { announce: (reply: Reply) => this.announce(reply), chatProblems: async () => [] };

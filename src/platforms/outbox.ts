@@ -1,0 +1,173 @@
+import type { Reply } from '../commands/reply.ts';
+import { decodeReply, encodeReply, text } from '../commands/reply.ts';
+import type { Db } from '../db/database.ts';
+import { giveUp, markSent, pendingMessages, retryLater, type OutboxRow } from '../db/outbox.ts';
+import type { Community } from '../db/schema.ts';
+import type { Logger } from '../log.ts';
+
+/**
+ * Where an owed message goes, in the adapter's own terms; `announce` (the community's channel or group) and `tell`
+ * (one member, privately) are understood by every adapter, since the scheduler and the web pages owe them too.
+ */
+export type OwedTarget = { kind: 'announce' } | { kind: 'tell'; userId: string } | ({ kind: string } & Record<string, unknown>);
+
+export interface OwedMessage {
+  id: string;
+  community: Community;
+  target: OwedTarget;
+  reply: Reply;
+  /** 1 on the first try. */
+  attempt: number;
+}
+
+/** Posts one owed message; throws RefusedForGood when the platform will never take it, anything else to be retried. */
+export type Sender = (message: OwedMessage) => Promise<void>;
+
+/** The platform refused the message for a reason a retry will not change (403 Missing Permissions, 400 Bad Request). */
+export class RefusedForGood extends Error {
+  override name = 'RefusedForGood';
+}
+
+export interface OutboxOptions {
+  /** The first retry waits this long; each later one twice as long, up to maxDelayMs. */
+  retryMs?: number;
+  maxDelayMs?: number;
+  /** Tries before a message is given up (or, with attachments, sent as text without them). */
+  maxAttempts?: number;
+}
+
+const BATCH = 200;
+
+/**
+ * Drains the outbox: posts what events owe, in the order they were owed within each community, through the sender
+ * of the community's platform. A message that fails is retried with backoff (and holds back the later messages of
+ * its community, so they stay in order); one refused for good is logged and given up — after one more try as text
+ * alone when it carried attachments, saying what could not be posted, so a chart the bot may not attach never
+ * holds back a tally. Times here are the real clock: delivery is a physical matter, not governance time.
+ */
+export class Outbox {
+  readonly #senders = new Map<string, Sender>();
+  #draining: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #retryMs: number;
+  readonly #maxDelayMs: number;
+  readonly #maxAttempts: number;
+
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    options: OutboxOptions = {},
+  ) {
+    this.#retryMs = options.retryMs ?? 1000;
+    this.#maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.#maxAttempts = options.maxAttempts ?? 8;
+  }
+
+  register(platform: string, send: Sender): void {
+    this.#senders.set(platform, send);
+  }
+
+  has(platform: string): boolean {
+    return this.#senders.has(platform);
+  }
+
+  /** Starts a drain now (or right after the one running): something was owed. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#draining) {
+      this.#again = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+      if (this.#again) {
+        this.#again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Resolves once nothing that is due is left to send (tests, shutdown). */
+  async idle(): Promise<void> {
+    this.kick();
+    while (this.#draining) await this.#draining;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    while (this.#draining) await this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (;;) {
+        const rows = await pendingMessages(this.db, [...this.#senders.keys()], BATCH);
+        const now = Date.now();
+        const held = new Set<string>();
+        let sent = 0;
+        let nextAt = Infinity;
+        for (const row of rows) {
+          if (this.#stopped) return;
+          if (held.has(row.community_id)) continue;
+          const due = Date.parse(row.next_at);
+          if (due > now) {
+            held.add(row.community_id);
+            nextAt = Math.min(nextAt, due);
+            continue;
+          }
+          if (await this.#send(row)) sent++;
+          else {
+            held.add(row.community_id);
+            nextAt = Math.min(nextAt, Date.now() + this.#retryMs);
+          }
+        }
+        // A full batch may hide more; otherwise wake for the earliest retry.
+        if (rows.length === BATCH && sent > 0) continue;
+        if (nextAt !== Infinity && !this.#stopped) this.#timer = setTimeout(() => this.kick(), Math.max(0, nextAt - Date.now())).unref();
+        return;
+      }
+    } catch (error) {
+      // The database itself failed (it is shutting down, or full): try again shortly.
+      this.logger.error('outbox drain failed', { error });
+      if (!this.#stopped) this.#timer = setTimeout(() => this.kick(), this.#retryMs).unref();
+    }
+  }
+
+  /** One message: true when it is done with (sent or given up), false when it waits for a retry. */
+  async #send(row: OutboxRow): Promise<boolean> {
+    const send = this.#senders.get(row.platform)!;
+    const community = await this.db.selectFrom('communities').selectAll().where('id', '=', row.community_id).executeTakeFirstOrThrow();
+    const target = JSON.parse(row.target) as OwedTarget;
+    const reply = decodeReply(row.reply);
+    const attempt = row.attempts + 1;
+    const log = this.logger.child({ platform: row.platform, community: community.platform_chat_id, outbox: row.id, target: target.kind });
+    try {
+      await send({ id: row.id, community, target, reply, attempt });
+      await markSent(this.db, row.id, new Date());
+      return true;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const forGood = error instanceof RefusedForGood || attempt >= this.#maxAttempts;
+      if (forGood && reply.attachments?.length) {
+        log.warn('message refused with its attachments; sending the text alone', { error, attempt });
+        const names = reply.attachments.map((a) => a.name).join(', ');
+        const textOnly: Reply = { ...reply, attachments: [], blocks: [...reply.blocks, text(`(${names} could not be posted: ${reason}. Moderators: give the bot the permission to attach files here.)`)] };
+        await retryLater(this.db, row.id, { attempts: 0, nextAt: new Date(), error: reason, reply: encodeReply(textOnly) });
+        return this.#send({ ...row, attempts: 0, reply: encodeReply(textOnly) });
+      }
+      if (forGood) {
+        log.error('message given up', { error, attempt });
+        await giveUp(this.db, row.id, new Date(), reason);
+        return true;
+      }
+      const delay = Math.min(this.#maxDelayMs, this.#retryMs * 2 ** (attempt - 1));
+      log.warn('message not posted; retrying', { error, attempt, retryInMs: delay });
+      await retryLater(this.db, row.id, { attempts: attempt, nextAt: new Date(Date.now() + delay), error: reason });
+      return false;
+    }
+  }
+}
