@@ -7,7 +7,7 @@ import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
 import { indexRoundFile } from '../roundfile/columns.ts';
-import { parseRoundFileText, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
+import { parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -90,7 +90,7 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
       { replace: { type: 'boolean' }, community: { type: 'string' } },
       z.object({ replace: z.boolean().optional(), community: communityOption, positionals: fileArg }),
     );
-    const data = parseRoundFileText((await readRoundBytes(opts.positionals[0])).toString('utf8'));
+    const data = parseRoundFileBytes(await readRoundBytes(opts.positionals[0]));
     await withDatabase(config(), async (db, { ensureCommunity, importRound }) => {
       const community = await ensureCommunity(db, opts.community);
       await importRound(db, community.id, data, { replace: opts.replace ?? false });

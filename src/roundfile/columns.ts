@@ -1,7 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { Worker } from 'node:worker_threads';
 import { repeatedPairs, repeatedReactions, type IndexedRound } from '../core/indexed.ts';
 import { decline, DECLINE, FIELDS, Interner, scanRoundFile, type ListName, type Scan, type Space } from './scan.ts';
-import { checkRoundFile, indexRoundFileText } from './schema.ts';
+import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
 
 /**
  * A round file's bytes straight to the indexed round, for replays of rounds with a million comments, reactions and
@@ -36,9 +37,12 @@ export async function readColumns(bytes: Uint8Array, { parallel = bytes.byteLeng
   }
 }
 
-/** A round file to the indexed round: through the columns when they vouch for it, validated in full otherwise. */
+/**
+ * A round file to the indexed round: through the columns when they vouch for it, validated in full otherwise. Bytes
+ * that are not UTF-8 go straight to the validation, which names where they are: the columns' decoder would let them in.
+ */
 export const indexRoundFile = async (bytes: Uint8Array): Promise<IndexedRound> =>
-  (await readColumns(bytes)) ?? indexRoundFileText(new TextDecoder().decode(bytes));
+  (isUtf8(bytes) ? await readColumns(bytes) : undefined) ?? indexRoundFileBytes(bytes);
 
 /** Below this a worker costs more to start than it saves. */
 const PARALLEL_FROM = 8 << 20;

@@ -1,5 +1,6 @@
 import { REACTION_KINDS } from '../core/types.ts';
 import { readInstant } from '../core/instant.ts';
+import { MAX_DEPTH } from './bytes.ts';
 
 /*
  * The byte-level reader of round files behind columns.ts: the long lists read into columns, each id interned by
@@ -318,7 +319,8 @@ class ColumnReader {
   private fieldIndex(byFirstByte: Int8Array, names: Buffer[]): number {
     this.expect(QUOTE);
     const { bytes, at } = this;
-    const f = byFirstByte[bytes[at]!]!;
+    // past the end of a truncated file there is no byte to look up
+    const f = at < bytes.length ? byFirstByte[bytes[at]!]! : -1;
     if (f < 0) decline();
     const name = names[f]!;
     let k = 1;
@@ -405,7 +407,8 @@ class ColumnReader {
         for (i++; i < end && bytes[i] !== QUOTE; i++) if (bytes[i] === BACKSLASH) i++;
         i++;
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-        depth++;
+        // the ordinary path refuses a file nested too deep, naming where; below the limit nothing walking it overflows
+        if (++depth >= MAX_DEPTH) decline();
         i++;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         // at depth 0 this closes the top-level object: the value was a scalar, and ends here

@@ -2,11 +2,16 @@ import { z } from 'zod';
 import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
 import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
+import { clip } from '../format/cut.ts';
+import { checkDepth, checkUtf8, syntaxError } from './bytes.ts';
 
 /** The ids a round file and its commands use: rounds, members, proposals, comments, polls. */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 const id = z.string().regex(ID_PATTERN, 'an id is 1 to 64 letters, digits or . _ : -');
-const isoTime = z.iso.datetime({ offset: true, error: (i) => `${JSON.stringify(i.input)} is not an ISO 8601 date-time` });
+/** A value as a problem quotes it: a string shortened, a list or an object by its kind, never walked. */
+const shown = (input: unknown) =>
+  typeof input === 'string' ? JSON.stringify(clip(input, 40, { ellipsis: '…' })) : Array.isArray(input) ? 'a list' : typeof input === 'object' && input !== null ? 'an object' : String(input);
+const isoTime = z.iso.datetime({ offset: true, error: (i) => `${shown(i.input)} is not an ISO 8601 date-time` });
 
 export const CHAIN_PATTERN = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
 const BALANCE_PATTERN = /^\d{1,78}$/;
@@ -17,7 +22,7 @@ const wallet = z
     address: z.string().min(1).max(128),
     balance: z
       .string()
-      .regex(BALANCE_PATTERN, { error: (i) => `${JSON.stringify(i.input)} is not an integer` })
+      .regex(BALANCE_PATTERN, { error: (i) => `${shown(i.input)} is not an integer` })
       .transform(BigInt),
   })
   .refine((w) => !w.chain.startsWith('eip155:') || EVM_ADDRESS_PATTERN.test(w.address), {
@@ -196,23 +201,29 @@ function checked(json: unknown): { data: RoundData; index: IndexedRound } {
   throw new RoundFileError(more > 0 ? [...problems.slice(0, MAX_PROBLEMS_SHOWN), `… and ${more} more`] : problems);
 }
 
-/** Invalid JSON is reported like any other problem. */
-function jsonOf(text: string): unknown {
+/** Bytes that are not UTF-8, nested too deep or not JSON are reported like any other problem, with where they are. */
+function jsonOf(bytes: Uint8Array): unknown {
+  const refused = checkUtf8(bytes) ?? checkDepth(bytes);
+  if (refused) throw new RoundFileError([`(the file): ${refused}`]);
+  const text = new TextDecoder().decode(bytes);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new RoundFileError([`(the file): not valid JSON: ${(e as Error).message}`]);
+    throw new RoundFileError([`(the file): ${syntaxError(bytes, text, e as SyntaxError)}`]);
   }
 }
 
 /** Validates a parsed round file; throws a RoundFileError naming the path of each bad field. */
 export const parseRoundFile = (json: unknown): RoundData => checked(json).data;
 
-/** Parses and validates round-file text. */
-export const parseRoundFileText = (text: string): RoundData => checked(jsonOf(text)).data;
+/** Parses and validates the bytes of a round file. */
+export const parseRoundFileBytes = (bytes: Uint8Array): RoundData => checked(jsonOf(bytes)).data;
 
-/** Round-file text straight to the indexed form the rules compute on, for a replay. */
-export const indexRoundFileText = (text: string): IndexedRound => checked(jsonOf(text)).index;
+/** Parses and validates round-file text. */
+export const parseRoundFileText = (text: string): RoundData => parseRoundFileBytes(Buffer.from(text));
+
+/** Round-file bytes straight to the indexed form the rules compute on, for a replay. */
+export const indexRoundFileBytes = (bytes: Uint8Array): IndexedRound => checked(jsonOf(bytes)).index;
 
 /** The round file of a round, in a stable order of keys: amounts as decimal strings. */
 export function serializeRoundFile(data: RoundData): string {

@@ -71,6 +71,44 @@ describe('govbot replay', () => {
   });
 });
 
+describe('govbot replay and import of a broken file', () => {
+  const sample = readFileSync(SAMPLE);
+  /** A refusal as a user should see it: the position named, exit 1, and no stack trace. */
+  const refused = (result: { code: number; err: string }, position: RegExp) => {
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(position);
+    expect(result.err).not.toMatch(/\n\s+at /);
+  };
+
+  it('GIVEN the sample cut short anywhere, inside a list item included, THEN replay refuses it naming where it ends', async () => {
+    const inItem = sample.lastIndexOf('"castAt"') + 1;
+    const cuts = [inItem, ...Array.from({ length: 60 }, (_, i) => Math.floor(((i + 1) * sample.length) / 61))];
+    for (const cut of cuts) refused(await govbot(['replay', tempFile('cut.json', sample.subarray(0, cut).toString('latin1'))]), /not valid JSON.* at byte \d+ \(line \d+, column \d+\)/);
+  });
+
+  it('GIVEN a round file nested 20,000 deep THEN the installed bin refuses it where it goes too deep, exit 1', async () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const path = tempFile('deep.json', `{"version":1,"round":{"id":"r1","name":"R"},"members":[],"proposals":[{"id":"p","author":"m","title":"t","createdAt":${deep}}]}`);
+    const result = await promisify(execFile)(process.execPath, ['bin/govbot.js', 'replay', path]).then(
+      () => ({ code: 0, err: '' }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, err: e.stderr }),
+    );
+    // the top-level object, the proposals and the proposal are three deep before the brackets start
+    const at = readFileSync(path).indexOf('[[') + 64 - 3;
+    refused(result, new RegExp(`nested more than 64 deep at byte ${at} \\(line 1, column ${at + 1}\\)`));
+  });
+
+  it('GIVEN a handle with a byte that is not UTF-8 THEN replay and import refuse it at that byte instead of reading U+FFFD', async () => {
+    const at = sample.indexOf('"handle": "') + '"handle": "'.length;
+    const bytes = Buffer.concat([sample.subarray(0, at), Buffer.from([0xc3, 0x28]), sample.subarray(at)]);
+    const path = join(mkdtempSync(join(tmpdir(), 'govbot-')), 'latin.json');
+    writeFileSync(path, bytes);
+    const line = sample.subarray(0, at).toString().split('\n').length;
+    refused(await govbot(['replay', path]), new RegExp(`not valid UTF-8 at byte ${at} \\(line ${line}, column 18\\)`));
+    refused(await govbot(['import', path], { DATABASE_URL: tempDatabaseUrl() }), new RegExp(`not valid UTF-8 at byte ${at} `));
+  });
+});
+
 describe('govbot import, export and migrate', () => {
   it('GIVEN an import THEN export gives a file that replays to the same report', async () => {
     const env = { DATABASE_URL: tempDatabaseUrl() };
