@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text } from '../src/commands/reply.ts';
-import { enroll, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
+import { enroll, opt, requirePhase, resolvePoll, resolveRound } from '../src/commands/support.ts';
+import { NO_TIER_FACTOR } from '../src/core/tiers.ts';
+import { votingPower } from '../src/core/voting.ts';
+import { roundConfigOf } from '../src/db/repositories.ts';
+import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 
 export default defineCommand({
@@ -32,19 +36,24 @@ export default defineCommand({
         .where('wallets.member_id', '=', member.id)
         .execute();
       if (balances.length === 0)
-        throw new UserError('no_wallet', 'To vote you need a verified wallet holding tokens at the round\'s snapshot. Link one with /verify (until then, a moderator can add one for testing with /wallet add … unverified:true).');
+        throw new UserError(
+          'no_wallet',
+          // The testing shortcut is for moderators; members are only shown the real way.
+          `To vote you need a verified wallet holding tokens at the round's snapshot. Link one with /verify${ctx.actor.isModerator ? ' (for testing, a moderator can add one with /wallet add … unverified:true)' : ''}.`,
+        );
       if (balances.every((b) => BigInt(b.balance) === 0n))
         throw new UserError('no_tokens', `Your wallets held no tokens at the snapshot of round ${round.key}, so there is no vote to count.`);
       await enroll(ctx.db, round, member, ctx.now());
       await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString() });
-      const report = await roundReport(ctx.db, round);
-      const power = report.powerOf(member.key)!;
-      const tier = report.members.find((m) => m.id === member.key)?.tier ?? null;
+      const standing = await memberStanding(ctx.db, round.id, member.key);
+      const config = roundConfigOf(round);
+      const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
+      const tier = standing?.tier ?? null;
       return privateReply(
         text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),
         pre(
           [
-            `tokens at snapshot  ${formatUnits(power.tokens, report.token.decimals)} ${report.token.symbol}`,
+            `tokens at snapshot  ${formatUnits(power.tokens, config.token.decimals)} ${config.token.symbol}`,
             `square root         ${formatNumber(power.quadratic, 4)}`,
             `tier                ${tier ?? 'none'} (factor ${power.factor})`,
             `weight              ${formatNumber(power.weight, 4)}`,

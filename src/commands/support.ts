@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
-import { computeReport, type RoundReport } from '../core/report.ts';
+import type { RoundReport } from '../core/report.ts';
 import type { Executor } from '../db/repositories.ts';
-import { appendAudit, findRound, loadRoundData, newId } from '../db/repositories.ts';
+import { appendAudit, findRound, newId } from '../db/repositories.ts';
 import type { MemberRow, QuestionRow, RoundRow } from '../db/schema.ts';
+import { maintainedReport } from '../db/standings.ts';
 import { ID_PATTERN } from '../roundfile/schema.ts';
 import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
@@ -84,8 +85,9 @@ export async function nextKey(db: Executor, table: 'proposals' | 'comments' | 'q
   return { key: `${prefix}${position + 1}`, position };
 }
 
+/** The report of a round, from its maintained state; computed once per change of the round and shared until the next. */
 export async function roundReport(db: Executor, round: RoundRow): Promise<RoundReport> {
-  return computeReport(await loadRoundData(db, round));
+  return maintainedReport(db, round.id);
 }
 
 /** The public results page of a round. */

@@ -1,0 +1,219 @@
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
+
+// Maintained state of every round, kept by the database itself in the transaction of each write, whichever process
+// or code path writes: the counts the reputation rules need per member (member_standings), the choice that counts
+// per member and question (vote_choices), and a version per round that every write affecting its report moves on
+// (standings_version only for what moves points and tiers). Caches key on the versions, so several bot processes
+// stay correct. The schema builder has no triggers, hence SQL, written once and wrapped per database.
+
+const onPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
+
+// A version is a fresh random token rather than a counter: a transaction that is rolled back leaves a token nobody
+// will see again, so a report computed inside it (commands run inside their event's transaction) is never taken for
+// the report of a state that did commit.
+const FRESH = '{fresh}';
+const freshToken = (db: Kysely<any>) => (onPostgres(db) ? 'floor(random() * 9007199254740991)::bigint' : 'random()');
+
+const bump = (roundOf: string, standings = false) =>
+  `update round_versions set version = ${FRESH}${standings ? `, standings_version = ${FRESH}` : ''} where round_id in (${roundOf})`;
+
+/** Adds to a member's counts in a round; the row exists from the member's first proposal, comment or vote on. */
+const add = (round: string, member: string, deltas: Record<string, string>) =>
+  `update member_standings set ${Object.entries(deltas)
+    .map(([column, delta]) => `${column} = ${column} + (${delta})`)
+    .join(', ')} where round_id = (${round}) and member_id = (${member})`;
+
+const ensureRow = (round: string, member: string) =>
+  `insert into member_standings (round_id, member_id) values (${round}, ${member}) on conflict (round_id, member_id) do nothing`;
+
+const ofKind = (row: string, kind: string, sign: string) => `case when ${row}.kind = '${kind}' then ${sign} else 0 end`;
+const reactionDeltas = (row: 'new' | 'old', sign: string) => ({
+  upvotes: ofKind(row, 'upvote', sign),
+  positives: ofKind(row, 'positive', sign),
+  negatives: ofKind(row, 'negative', sign),
+});
+/** The reactions a comment has from others than its author, by kind, with a sign. */
+const receivedBy = (comment: 'new' | 'old', sign: string) =>
+  Object.fromEntries(
+    (['upvote', 'positive', 'negative'] as const).map((kind, i) => [
+      ['upvotes', 'positives', 'negatives'][i]!,
+      `${sign} * (select count(*) from reactions where comment_id = ${comment}.id and reactor_id <> ${comment}.author_id and kind = '${kind}')`,
+    ]),
+  );
+
+// a reaction or a rating counts for the author of what it is on, unless it is the author's own or the comment is withdrawn
+const commentAuthorFor = (row: 'new' | 'old') =>
+  `select author_id from comments where id = ${row}.comment_id and retracted_at is null and author_id <> ${row}.reactor_id`;
+const commentRound = (row: 'new' | 'old') => `select round_id from comments where id = ${row}.comment_id`;
+const proposalAuthorFor = (row: 'new' | 'old') => `select author_id from proposals where id = ${row}.proposal_id and author_id <> ${row}.rater_id`;
+const proposalRound = (row: 'new' | 'old') => `select round_id from proposals where id = ${row}.proposal_id`;
+
+interface Trigger {
+  name: string;
+  /** `after insert`, `before delete`, `after update of stars`… */
+  timing: string;
+  table: string;
+  when?: string;
+  body: string[];
+}
+
+const triggers: Trigger[] = [
+  { name: 'standings_round_created', timing: 'after insert', table: 'rounds', body: [`insert into round_versions (round_id) values (new.id)`] },
+  { name: 'standings_round_changed', timing: 'after update', table: 'rounds', body: [bump('new.id', true)] },
+
+  {
+    name: 'standings_proposal_added',
+    timing: 'after insert',
+    table: 'proposals',
+    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { proposals: '1' }), bump('new.round_id', true)],
+  },
+  // before the delete, while the ratings it received are still there to take back (their own triggers then find no proposal)
+  {
+    name: 'standings_proposal_removed',
+    timing: 'before delete',
+    table: 'proposals',
+    body: [
+      add('old.round_id', 'old.author_id', {
+        proposals: '-1',
+        stars: `-(select coalesce(sum(stars), 0) from ratings where proposal_id = old.id and rater_id <> old.author_id)`,
+      }),
+      bump('old.round_id', true),
+    ],
+  },
+
+  { name: 'standings_rating_added', timing: 'after insert', table: 'ratings', body: [add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' }), bump(proposalRound('new'), true)] },
+  {
+    name: 'standings_rating_changed',
+    timing: 'after update',
+    table: 'ratings',
+    body: [add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' }), add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' }), bump(proposalRound('new'), true)],
+  },
+  { name: 'standings_rating_removed', timing: 'after delete', table: 'ratings', body: [add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' }), bump(proposalRound('old'), true)] },
+
+  {
+    name: 'standings_comment_added',
+    timing: 'after insert',
+    table: 'comments',
+    when: 'new.retracted_at is null',
+    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1' }), bump('new.round_id', true)],
+  },
+  {
+    name: 'standings_comment_withdrawn',
+    timing: 'after update of retracted_at',
+    table: 'comments',
+    when: 'old.retracted_at is null and new.retracted_at is not null',
+    body: [add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') }), bump('old.round_id', true)],
+  },
+  {
+    name: 'standings_comment_restored',
+    timing: 'after update of retracted_at',
+    table: 'comments',
+    when: 'old.retracted_at is not null and new.retracted_at is null',
+    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1', ...receivedBy('new', '1') }), bump('new.round_id', true)],
+  },
+  {
+    name: 'standings_comment_removed',
+    timing: 'before delete',
+    table: 'comments',
+    when: 'old.retracted_at is null',
+    body: [add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') }), bump('old.round_id', true)],
+  },
+
+  { name: 'standings_reaction_added', timing: 'after insert', table: 'reactions', body: [add(commentRound('new'), commentAuthorFor('new'), reactionDeltas('new', '1')), bump(commentRound('new'), true)] },
+  { name: 'standings_reaction_removed', timing: 'after delete', table: 'reactions', body: [add(commentRound('old'), commentAuthorFor('old'), reactionDeltas('old', '-1')), bump(commentRound('old'), true)] },
+
+  // the choice that counts: the last by cast_at, the later seq on equal times (cast_at is ISO 8601 in UTC, so text order is time order)
+  {
+    name: 'standings_vote_cast',
+    timing: 'after insert',
+    table: 'votes',
+    body: [
+      `insert into vote_choices (question_id, member_id, option_idx, cast_at, seq) values (new.question_id, new.member_id, new.option_idx, new.cast_at, new.seq)
+       on conflict (question_id, member_id) do update set option_idx = excluded.option_idx, cast_at = excluded.cast_at, seq = excluded.seq
+       where excluded.cast_at > vote_choices.cast_at or (excluded.cast_at = vote_choices.cast_at and excluded.seq >= vote_choices.seq)`,
+      bump('select round_id from questions where id = new.question_id'),
+    ],
+  },
+
+  // what else a report shows: who takes part, polls and their options, balances, exclusions, wallet owners, handles
+  ...(['insert', 'delete'] as const).flatMap((event) => {
+    const row = event === 'insert' ? 'new' : 'old';
+    return [
+      { name: `standings_round_member_${event}`, timing: `after ${event}`, table: 'round_members', body: [bump(`${row}.round_id`)] },
+      { name: `standings_question_${event}`, timing: `after ${event}`, table: 'questions', body: [bump(`${row}.round_id`)] },
+      { name: `standings_option_${event}`, timing: `after ${event}`, table: 'question_options', body: [bump(`select round_id from questions where id = ${row}.question_id`)] },
+      { name: `standings_balance_${event}`, timing: `after ${event}`, table: 'balances', body: [bump(`${row}.round_id`)] },
+      { name: `standings_exclusion_${event}`, timing: `after ${event}`, table: 'exclusions', body: [bump(`${row}.round_id`)] },
+    ];
+  }),
+  { name: 'standings_question_update', timing: 'after update', table: 'questions', body: [bump('new.round_id')] },
+  { name: 'standings_option_update', timing: 'after update', table: 'question_options', body: [bump('select round_id from questions where id = new.question_id')] },
+  { name: 'standings_balance_update', timing: 'after update', table: 'balances', body: [bump('new.round_id')] },
+  { name: 'standings_wallet_update', timing: 'after update', table: 'wallets', body: [bump('select round_id from balances where wallet_id = new.id')] },
+  { name: 'standings_member_update', timing: 'after update', table: 'members', body: [bump('select round_id from round_members where member_id = new.id')] },
+];
+
+async function createTrigger(db: Kysely<any>, t: Trigger) {
+  const body = t.body.map((s) => `${s.replaceAll(FRESH, freshToken(db))};`).join(' ');
+  if (onPostgres(db)) {
+    const guarded = t.when ? `if ${t.when} then ${body} end if;` : body;
+    const result = t.timing.startsWith('before delete') ? 'old' : 'null';
+    await sql.raw(`create function ${t.name}() returns trigger language plpgsql as $$ begin ${guarded} return ${result}; end $$`).execute(db);
+    await sql.raw(`create trigger ${t.name} ${t.timing} on ${t.table} for each row execute function ${t.name}()`).execute(db);
+  } else await sql.raw(`create trigger ${t.name} ${t.timing} on ${t.table}${t.when ? ` when ${t.when}` : ''} begin ${body} end`).execute(db);
+}
+
+export async function up(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('round_versions')
+    .addColumn('round_id', 'text', (c) => c.primaryKey().references('rounds.id').onDelete('cascade'))
+    .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('standings_version', 'bigint', (c) => c.notNull().defaultTo(0))
+    .execute();
+  let table = db.schema
+    .createTable('member_standings')
+    .addColumn('round_id', 'text', (c) => c.notNull().references('rounds.id').onDelete('cascade'))
+    .addColumn('member_id', 'text', (c) => c.notNull().references('members.id').onDelete('cascade'));
+  for (const column of ['proposals', 'stars', 'comments', 'upvotes', 'positives', 'negatives'])
+    table = table.addColumn(column, 'integer', (c) => c.notNull().defaultTo(0));
+  await table.addPrimaryKeyConstraint('member_standings_pk', ['round_id', 'member_id']).execute();
+  await db.schema
+    .createTable('vote_choices')
+    .addColumn('question_id', 'text', (c) => c.notNull().references('questions.id').onDelete('cascade'))
+    .addColumn('member_id', 'text', (c) => c.notNull().references('members.id').onDelete('cascade'))
+    .addColumn('option_idx', 'integer', (c) => c.notNull())
+    .addColumn('cast_at', 'text', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('vote_choices_pk', ['question_id', 'member_id'])
+    .execute();
+
+  // the state of the rounds already stored
+  await sql`insert into round_versions (round_id) select id from rounds`.execute(db);
+  await sql`insert into member_standings (round_id, member_id)
+    select round_id, author_id from proposals union select round_id, author_id from comments where retracted_at is null`.execute(db);
+  await sql`update member_standings set
+    proposals = (select count(*) from proposals p where p.round_id = member_standings.round_id and p.author_id = member_standings.member_id),
+    stars = (select coalesce(sum(r.stars), 0) from ratings r join proposals p on p.id = r.proposal_id
+             where p.round_id = member_standings.round_id and p.author_id = member_standings.member_id and r.rater_id <> p.author_id),
+    comments = (select count(*) from comments c where c.round_id = member_standings.round_id and c.author_id = member_standings.member_id and c.retracted_at is null)`.execute(db);
+  for (const [column, kind] of [['upvotes', 'upvote'], ['positives', 'positive'], ['negatives', 'negative']] as const)
+    await sql`update member_standings set ${sql.id(column)} = (select count(*) from reactions x join comments c on c.id = x.comment_id
+      where c.round_id = member_standings.round_id and c.author_id = member_standings.member_id and c.retracted_at is null
+        and x.reactor_id <> c.author_id and x.kind = ${kind})`.execute(db);
+  await sql`insert into vote_choices (question_id, member_id, option_idx, cast_at, seq)
+    select question_id, member_id, option_idx, cast_at, seq from votes v
+    where not exists (select 1 from votes w where w.question_id = v.question_id and w.member_id = v.member_id
+                      and (w.cast_at > v.cast_at or (w.cast_at = v.cast_at and w.seq > v.seq)))`.execute(db);
+
+  for (const t of triggers) await createTrigger(db, t);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const t of [...triggers].reverse()) {
+    if (onPostgres(db)) {
+      await sql.raw(`drop trigger ${t.name} on ${t.table}`).execute(db);
+      await sql.raw(`drop function ${t.name}()`).execute(db);
+    } else await sql.raw(`drop trigger ${t.name}`).execute(db);
+  }
+  for (const table of ['vote_choices', 'member_standings', 'round_versions']) await db.schema.dropTable(table).execute();
+}

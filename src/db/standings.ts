@@ -1,0 +1,150 @@
+import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
+import type { Contributions } from '../core/reputation.ts';
+import type { Member, Question, RoundData } from '../core/types.ts';
+import type { Executor } from './repositories.ts';
+import { roundConfigOf } from './repositories.ts';
+
+/**
+ * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
+ * those that move points and tiers (votes, balances and exclusions do not). Tokens, not counters: see the migration.
+ */
+export interface RoundVersion {
+  version: string;
+  standings: string;
+}
+
+export async function roundVersion(db: Executor, roundId: string): Promise<RoundVersion | undefined> {
+  const row = await db.selectFrom('round_versions').select(['version', 'standings_version']).where('round_id', '=', roundId).executeTakeFirst();
+  return row && { version: String(row.version), standings: String(row.standings_version) };
+}
+
+/** What the rules need of a round, read from the maintained counts instead of from every event. */
+export interface MaintainedRound {
+  round: RoundData['round'];
+  members: Member[];
+  questions: Question[];
+  contributions: Contributions;
+  /** The option that counts, by question then member position; -1: no vote. */
+  choices: Int32Array[];
+}
+
+/**
+ * Reads a round's maintained state: one row per member (with its counts), per wallet balance, per poll option and
+ * per counted choice. No proposal, rating, comment, reaction or superseded vote is read.
+ */
+export async function readMaintainedRound(db: Executor, roundId: string): Promise<MaintainedRound> {
+  // read here, after the version: the config the caller holds may be older than the version it is cached under
+  const round = await db.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
+  const [members, wallets, questions, options, choices] = await Promise.all([
+    db
+      .selectFrom('round_members')
+      .innerJoin('members', 'members.id', 'round_members.member_id')
+      .leftJoin('member_standings as s', (j) => j.onRef('s.round_id', '=', 'round_members.round_id').onRef('s.member_id', '=', 'round_members.member_id'))
+      .leftJoin('exclusions as x', (j) => j.onRef('x.round_id', '=', 'round_members.round_id').onRef('x.member_id', '=', 'round_members.member_id'))
+      .select(['members.id', 'members.key', 'members.handle', 's.proposals', 's.stars', 's.comments', 's.upvotes', 's.positives', 's.negatives', 'x.member_id as excluded'])
+      .where('round_members.round_id', '=', round.id)
+      .orderBy('members.key')
+      .execute(),
+    db
+      .selectFrom('balances')
+      .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
+      .select(['wallets.member_id', 'wallets.chain', 'wallets.address', 'balances.balance'])
+      .where('balances.round_id', '=', round.id)
+      .orderBy('wallets.chain')
+      .orderBy('wallets.address')
+      .execute(),
+    db.selectFrom('questions').select(['id', 'key', 'text']).where('round_id', '=', round.id).orderBy('position').execute(),
+    db
+      .selectFrom('question_options')
+      .innerJoin('questions', 'questions.id', 'question_options.question_id')
+      .select(['question_options.question_id', 'question_options.label'])
+      .where('questions.round_id', '=', round.id)
+      .orderBy('question_options.question_id')
+      .orderBy('question_options.idx')
+      .execute(),
+    db
+      .selectFrom('vote_choices')
+      .innerJoin('questions', 'questions.id', 'vote_choices.question_id')
+      .select(['vote_choices.question_id', 'vote_choices.member_id', 'vote_choices.option_idx'])
+      .where('questions.round_id', '=', round.id)
+      .execute(),
+  ]);
+
+  const n = members.length;
+  const position = new Map<string, number>();
+  const contributions: Contributions = { proposals: new Int32Array(n), stars: new Float64Array(n), comments: new Int32Array(n), received: new Int32Array(3 * n) };
+  const walletsOf = members.map((): Member['wallets'] => []);
+  members.forEach((m, i) => {
+    position.set(m.id, i);
+    contributions.proposals[i] = Number(m.proposals ?? 0);
+    contributions.stars[i] = Number(m.stars ?? 0);
+    contributions.comments[i] = Number(m.comments ?? 0);
+    contributions.received[i] = Number(m.upvotes ?? 0);
+    contributions.received[n + i] = Number(m.positives ?? 0);
+    contributions.received[2 * n + i] = Number(m.negatives ?? 0);
+  });
+  for (const w of wallets) {
+    const at = position.get(w.member_id);
+    if (at !== undefined) walletsOf[at]!.push({ chain: w.chain, address: w.address, balance: BigInt(w.balance) });
+  }
+  const optionsOf = new Map<string, string[]>();
+  for (const o of options) optionsOf.set(o.question_id, [...(optionsOf.get(o.question_id) ?? []), o.label]);
+  const questionAt = new Map(questions.map((q, i) => [q.id, i]));
+  const chosen = questions.map(() => new Int32Array(n).fill(-1));
+  for (const c of choices) {
+    const at = position.get(c.member_id);
+    // a choice of someone who is not (or no longer) a member of the round does not count, as in a full recount
+    if (at !== undefined) chosen[questionAt.get(c.question_id)!]![at] = c.option_idx;
+  }
+  return {
+    round: { id: round.key, name: round.name, config: roundConfigOf(round) },
+    members: members.map((m, i) => ({ id: m.key, handle: m.handle, excluded: m.excluded !== null, wallets: walletsOf[i]! })),
+    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [] })),
+    contributions,
+    choices: chosen,
+  };
+}
+
+interface Cached {
+  at: RoundVersion;
+  report: Promise<RoundReport>;
+  byKey?: Map<string, MemberReport>;
+}
+
+/**
+ * The reports computed last, by round id (ids are UUIDs, unique across databases), a few rounds at most: the report
+ * of a round is computed once per change and shared by every command until the next write.
+ */
+const cache = new Map<string, Cached>();
+const CACHED_ROUNDS = 8;
+
+/** The report of a round from its maintained state, computed once per version. */
+export async function maintainedReport(db: Executor, roundId: string): Promise<RoundReport> {
+  return (await cached(db, roundId, (hit, at) => hit.at.version === at.version)).report;
+}
+
+/**
+ * A member's tier and factor, as the current report has them: votes do not move tiers, so the report of an earlier
+ * version with the same standings serves, and a vote's receipt never waits for a recount.
+ */
+export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<MemberReport | undefined> {
+  const entry = await cached(db, roundId, (hit, at) => hit.at.standings === at.standings);
+  const report = await entry.report;
+  entry.byKey ??= new Map(report.members.map((m) => [m.id, m]));
+  return entry.byKey.get(memberKey);
+}
+
+async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: RoundVersion) => boolean): Promise<Cached> {
+  // the version first, then the state: what is read is then at least as new as the version it is cached under
+  const at = await roundVersion(db, roundId);
+  if (!at) throw new Error(`round ${roundId} has no version: it does not exist`);
+  const hit = cache.get(roundId);
+  if (hit && fresh(hit, at)) return hit;
+  const entry: Cached = { at, report: readMaintainedRound(db, roundId).then((r) => reportOf(r, r.contributions, r.choices)) };
+  cache.delete(roundId);
+  cache.set(roundId, entry);
+  if (cache.size > CACHED_ROUNDS) cache.delete(cache.keys().next().value!);
+  entry.report.catch(() => cache.get(roundId) === entry && cache.delete(roundId));
+  await entry.report;
+  return entry;
+}

@@ -1,0 +1,189 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commands } from '../../commands/index.ts';
+import type { CommandContext } from '../../src/commands/context.ts';
+import { UserError } from '../../src/commands/errors.ts';
+import { resolve } from '../../src/commands/framework.ts';
+import { computeReport, reportJson } from '../../src/core/report.ts';
+import type { Db } from '../../src/db/database.ts';
+import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
+import type { Community, RoundRow } from '../../src/db/schema.ts';
+import { maintainedReport, memberStanding, roundVersion } from '../../src/db/standings.ts';
+import { VoteWriter } from '../../src/db/votes.ts';
+import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import { freshDb } from '../helpers/db.ts';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { arbitraryRoundFile } from '../helpers/round.ts';
+
+/** One thing a member does in the chat, by member, proposal, comment and poll number (taken modulo what exists). */
+type ChatEvent =
+  | { kind: 'submit'; member: number }
+  | { kind: 'rate'; member: number; proposal: number; stars: number }
+  | { kind: 'comment'; member: number; proposal: number }
+  | { kind: 'react'; member: number; comment: number; feedback: 'upvote' | 'positive' | 'negative'; remove: boolean }
+  | { kind: 'retract'; comment: number }
+  | { kind: 'vote'; member: number; poll: number; option: number }
+  | { kind: 'exclude' | 'include'; member: number };
+
+const n = fc.nat(20);
+const chatEvent: fc.Arbitrary<ChatEvent> = fc.oneof(
+  fc.record({ kind: fc.constant('submit' as const), member: n }),
+  fc.record({ kind: fc.constant('rate' as const), member: n, proposal: n, stars: fc.integer({ min: 1, max: 5 }) }),
+  fc.record({ kind: fc.constant('comment' as const), member: n, proposal: n }),
+  fc.record({ kind: fc.constant('react' as const), member: n, comment: n, feedback: fc.constantFrom('upvote' as const, 'positive' as const, 'negative' as const), remove: fc.boolean() }),
+  fc.record({ kind: fc.constant('retract' as const), comment: n }),
+  fc.record({ kind: fc.constant('vote' as const), member: n, poll: n, option: n }),
+  fc.record({ kind: fc.constantFrom('exclude' as const, 'include' as const), member: n }),
+);
+
+/** Runs one command as a member through the command layer (options validated, access checked); a refusal is fine. */
+async function run(db: Db, community: Community, handle: string, clock: { now: Date }, name: string, options: Record<string, unknown>, subcommand?: string) {
+  const actor = { platform: 'console', userId: handle, handle, isModerator: true };
+  const ctx: CommandContext = {
+    db,
+    votes: new VoteWriter(db),
+    now: () => clock.now,
+    exportDir: '/nonexistent',
+    community,
+    actor,
+    member: () => ensureMember(db, community.id, actor, { adoptHandle: true }),
+    announce: async () => {},
+    chatProblems: async () => [],
+  };
+  clock.now = new Date(clock.now.getTime() + 1000);
+  try {
+    const { action, options: parsed } = resolve(commands, { name, subcommand, options }, true);
+    await action.run(ctx, parsed as never);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+  }
+}
+
+async function apply(db: Db, community: Community, round: RoundRow, handles: string[], event: ChatEvent, clock: { now: Date }) {
+  const keys = async (table: 'proposals' | 'comments' | 'questions') =>
+    (await db.selectFrom(table).select('key').where('round_id', '=', round.id).orderBy('position').execute()).map((r) => r.key);
+  const pick = <T,>(list: T[], i: number) => list[i % list.length];
+  const who = handles[('member' in event ? event.member : 0) % handles.length]!;
+  const at = { round: round.key };
+  switch (event.kind) {
+    case 'submit':
+      return run(db, community, who, clock, 'proposal', { ...at, title: 'A proposal', text: 'Because.' }, 'submit');
+    case 'rate': {
+      const proposal = pick(await keys('proposals'), event.proposal);
+      return proposal && run(db, community, who, clock, 'rate', { ...at, proposal, stars: event.stars });
+    }
+    case 'comment': {
+      const proposal = pick(await keys('proposals'), event.proposal);
+      return proposal && run(db, community, who, clock, 'comment', { ...at, proposal, text: 'I agree.' });
+    }
+    case 'react': {
+      const comment = pick(await keys('comments'), event.comment);
+      return comment && run(db, community, who, clock, 'react', { ...at, comment, kind: event.feedback, ...(event.remove && { remove: true }) });
+    }
+    case 'retract': {
+      const comment = pick(await keys('comments'), event.comment);
+      return comment && run(db, community, handles[0]!, clock, 'retract', { ...at, comment });
+    }
+    case 'vote': {
+      const poll = pick(await keys('questions'), event.poll);
+      return poll && run(db, community, who, clock, 'vote', { ...at, poll, option: 1 + (event.option % 2) });
+    }
+    default:
+      return run(db, community, handles[0]!, clock, event.kind, { ...at, member: who });
+  }
+}
+
+/** The replay of the round file the round exports: what an auditor recomputes. */
+async function replayOfExport(db: Db, round: RoundRow): Promise<string> {
+  return reportJson(computeReport(parseRoundFileText(serializeRoundFile(await loadRoundData(db, round)))));
+}
+
+function maintainedMatchesReplay(open: () => Promise<Db>, runs: number) {
+  return fc.assert(
+    fc.asyncProperty(arbitraryRoundFile, fc.array(chatEvent, { maxLength: 30 }), async (file, events) => {
+      const db = await open();
+      try {
+        const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+        const data = parseRoundFile(file);
+        const imported = await importRound(db, community.id, data);
+        await db.updateTable('rounds').set({ phase: 'proposals' }).where('id', '=', imported.id).execute();
+        await db.updateTable('questions').set({ status: 'open' }).where('round_id', '=', imported.id).execute();
+        const round = { ...imported, phase: 'proposals' };
+        const handles = data.members.map((m) => m.handle);
+        const clock = { now: new Date('2025-01-01T00:00:00Z') };
+        expect(reportJson(await maintainedReport(db, round.id))).toBe(await replayOfExport(db, round));
+        for (const event of events) await apply(db, community, round, handles, event, clock);
+        const report = await maintainedReport(db, round.id);
+        expect(reportJson(report)).toBe(await replayOfExport(db, round));
+        for (const m of report.members) expect(await memberStanding(db, round.id, m.id)).toEqual(m);
+      } finally {
+        await db.destroy();
+      }
+    }),
+    { numRuns: runs },
+  );
+}
+
+describe('maintained standings', () => {
+  it('GIVEN a random round and random proposals, ratings, comments, reactions, withdrawals, votes and exclusions through the commands THEN the maintained report is byte for byte the replay of the exported round file (SQLite)', async () => {
+    await maintainedMatchesReplay(() => freshDb(), 40);
+  }, 120_000);
+
+  it('GIVEN a vote THEN the round version moves on but the standings (tiers) version does not; GIVEN a comment THEN both move on', async () => {
+    const db = await freshDb();
+    const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+    const data = parseRoundFile({
+      version: 1,
+      round: { id: 'r1', name: 'R' },
+      members: [{ id: 'm1', handle: 'alice', wallets: [{ chain: 'eip155:1', address: `0x${'1'.repeat(40)}`, balance: '4000000000000000000' }] }],
+      proposals: [{ id: 'p1', author: 'm1', title: 'P' }],
+      questions: [{ id: 'q1', text: 'Q', options: ['a', 'b'] }],
+    });
+    const round = await importRound(db, community.id, data);
+    await db.updateTable('questions').set({ status: 'open' }).execute();
+    await db.updateTable('rounds').set({ phase: 'proposals' }).execute();
+    const clock = { now: new Date('2025-01-01T00:00:00Z') };
+    const before = (await roundVersion(db, round.id))!;
+    await run(db, community, 'alice', clock, 'vote', { poll: 'q1', option: 2 });
+    const voted = (await roundVersion(db, round.id))!;
+    expect(voted.version).not.toBe(before.version);
+    expect(voted.standings).toBe(before.standings);
+    await run(db, community, 'alice', clock, 'comment', { proposal: 'p1', text: 'hi' });
+    const commented = (await roundVersion(db, round.id))!;
+    expect(commented.version).not.toBe(voted.version);
+    expect(commented.standings).not.toBe(voted.standings);
+    expect((await maintainedReport(db, round.id)).questions[0]!.options.map((o) => o.voters)).toEqual([0, 1]);
+    await db.destroy();
+  });
+
+  it('GIVEN a write in a transaction that is rolled back THEN the report computed inside it is not served afterwards', async () => {
+    const db = await freshDb();
+    const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+    const data = parseRoundFile({ version: 1, round: { id: 'r1', name: 'R' }, members: [{ id: 'm1', handle: 'alice', wallets: [] }], proposals: [{ id: 'p1', author: 'm1', title: 'P' }] });
+    const round = await importRound(db, community.id, data);
+    const pointsNow = async () => (await maintainedReport(db, round.id)).members[0]!.points;
+    const committed = await pointsNow();
+    await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('comments').values({ id: 'c-x', round_id: round.id, key: 'c9', author_id: (await trx.selectFrom('members').select('id').executeTakeFirstOrThrow()).id, proposal_id: (await trx.selectFrom('proposals').select('id').executeTakeFirstOrThrow()).id, created_at: null, position: 9, retracted_at: null }).execute();
+        expect((await maintainedReport(trx, round.id)).members[0]!.points).not.toBe(committed);
+        throw new Error('roll back');
+      })
+      .catch(() => undefined);
+    expect(await pointsNow()).toBe(committed);
+    await db.destroy();
+  });
+});
+
+describe('maintained standings on PostgreSQL', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(() => server?.stop());
+
+  it('GIVEN random rounds and random chat events THEN the maintained report is byte for byte the replay of the exported round file (PostgreSQL)', async () => {
+    await maintainedMatchesReplay(async () => freshDb(await server.freshDatabase()), 12);
+  }, 180_000);
+});
