@@ -13,13 +13,15 @@ export default defineCommand({
     access: 'member',
     options: options({}),
     async run(ctx) {
+      // Members see what they may run; the moderators' tools (and their testing shortcuts) are listed to moderators.
+      const mayRun = (a: Action) => a.access === 'member' || ctx.actor.isModerator;
       const entries = commands.flatMap((c) =>
-        c.action ? [line(`/${c.name}`, c.action)] : Object.entries(c.subcommands).map(([sub, a]) => line(`/${c.name} ${sub}`, a)),
+        c.action ? (mayRun(c.action) ? [line(`/${c.name}`, c.action)] : []) : Object.entries(c.subcommands).filter(([, a]) => mayRun(a)).map(([sub, a]) => line(`/${c.name} ${sub}`, a)),
       );
       return privateReply(
         text('Options are written name:value; quote values with spaces: title:"A pool for ideas".'),
         pre(entries.join('\n')),
-        ...(ctx.actor.isModerator ? [] : [text('Commands marked (moderators) are for the community moderators.')]),
+        ...(ctx.actor.isModerator ? [] : [text('The moderators have more commands, to run rounds.')]),
       );
     },
   }),

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text, type Reply } from '../src/commands/reply.ts';
-import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, roundReport } from '../src/commands/support.ts';
+import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, resolveTime, roundReport, TIME_HELP } from '../src/commands/support.ts';
+import { timeZoneOf } from '../src/core/config.ts';
+import { roundConfigOf } from '../src/db/repositories.ts';
+import { formatInstant } from '../src/format/time.ts';
 import type { RoundRow } from '../src/db/schema.ts';
 import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
@@ -40,26 +43,26 @@ export default defineCommand({
           .transform((s) => s.split('|').map((x) => x.trim()).filter(Boolean))
           .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |'))
           .describe('The options, separated by |'),
-        closes: opt.time.optional().describe('When the poll closes (ISO date-time)'),
+        closes: opt.time.optional().describe(TIME_HELP('When the poll closes')),
         round: opt.round,
       }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         requirePhase(round, ['draft', 'proposals', 'voting'], 'opening a poll');
-        if (o.closes && o.closes <= ctx.now()) throw new UserError('invalid_options', 'closes: that time has passed; give a time in the future.');
+        const closes = o.closes === undefined ? undefined : resolveTime(round, 'closes', o.closes, ctx.now());
         const moderator = await ctx.member();
         const key = await ctx.db.transaction().execute(async (trx) => {
           const { key, position } = await nextKey(trx, 'questions', round, 'q');
           const id = newId();
-          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: o.closes?.toISOString() ?? null, position }).execute();
+          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position }).execute();
           await trx.insertInto('question_options').values(o.options.map((label, idx) => ({ question_id: id, idx, label }))).execute();
-          if (o.closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: o.closes.toISOString(), done_at: null }).execute();
-          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: o.closes?.toISOString() ?? null }, moderator.id);
+          if (closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: closes.toISOString(), done_at: null }).execute();
+          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null }, moderator.id);
           return key;
         });
         return {
           blocks: [
-            text(`Poll ${key}: ${o.question}${o.closes ? ` (closes ${o.closes.toISOString()})` : ''}`),
+            text(`Poll ${key}: ${o.question}${closes ? ` (closes ${formatInstant(closes, timeZoneOf(roundConfigOf(round)))})` : ''}`),
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
             text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.`),
           ],
@@ -95,7 +98,8 @@ export default defineCommand({
         const round = await resolveRound(ctx, o.round);
         const polls = await ctx.db.selectFrom('questions').select(['key', 'text', 'status', 'closes_at']).where('round_id', '=', round.id).orderBy('position').execute();
         if (polls.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
-        return reply(pre(polls.map((p) => `${p.key}  ${p.status.padEnd(6)} ${p.text}${p.closes_at && p.status === 'open' ? `  (closes ${p.closes_at})` : ''}`).join('\n')));
+        const zone = timeZoneOf(roundConfigOf(round));
+        return reply(pre(polls.map((p) => `${p.key}  ${p.status.padEnd(6)} ${p.text}${p.closes_at && p.status === 'open' ? `  (closes ${formatInstant(new Date(p.closes_at), zone)})` : ''}`).join('\n')));
       },
     }),
   },

@@ -1,15 +1,30 @@
 import { z } from 'zod';
-import { roundConfigSchema, serializeRoundConfig } from '../src/core/config.ts';
+import { roundConfigSchema, ruleKeyProblem, serializeRoundConfig, timeZoneOf, withRule, type RoundConfig } from '../src/core/config.ts';
 import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
 import { UserError } from '../src/commands/errors.ts';
-import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { chatErrorMap, defineAction, defineCommand, issueLines, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { audit, newId, opt, resolveMember, resolveRound, resultsUrl } from '../src/commands/support.ts';
+import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl, TIME_HELP } from '../src/commands/support.ts';
+import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
-import { EVM_ADDRESS_PATTERN } from '../src/core/config.ts';
 import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
 import { takeSnapshot } from '../src/chain/wallets.ts';
-import { formatUnits, parseUnits } from '../src/format/units.ts';
+import { formatUnits } from '../src/format/units.ts';
+import { parseBalancesCsv } from '../src/format/balances.ts';
+
+/** The phases a schedule sets, in the order they come, with the option that sets each. */
+const SCHEDULED_PHASES = [
+  { phase: 'proposals', option: 'proposals' },
+  { phase: 'voting', option: 'voting' },
+  { phase: 'closed', option: 'close' },
+] as const;
+
+/** A whole round config, checked; what is wrong is said per rule. */
+function parseConfig(config: unknown): RoundConfig {
+  const parsed = roundConfigSchema.safeParse(config, { error: chatErrorMap() });
+  if (!parsed.success) throw new UserError('invalid_config', issueLines(parsed.error).join('\n'));
+  return parsed.data;
+}
 
 /** Snapshots and token metadata need the bot's EVM node. */
 function requireChain(chain: ChainReader | undefined): ChainReader {
@@ -37,8 +52,10 @@ export default defineCommand({
       options: options({
         id: z.string().regex(ID_PATTERN, 'a round id is 1 to 64 letters, digits or . _ : -').describe('Short id, such as r2'),
         name: z.string().min(1).max(200).describe('Name shown to members'),
+        timezone: z.string().max(64).optional().describe('Time zone of times written without an offset, such as Europe/Berlin (default UTC)'),
       }),
       async run(ctx, o) {
+        const config = parseConfig({ ...(o.timezone !== undefined && { timezone: o.timezone }) });
         const moderator = await ctx.member();
         await ctx.db.transaction().execute(async (trx) => {
           const exists = await trx.selectFrom('rounds').select('id').where('community_id', '=', ctx.community.id).where('key', '=', o.id).executeTakeFirst();
@@ -48,16 +65,16 @@ export default defineCommand({
             community_id: ctx.community.id,
             key: o.id,
             name: o.name,
-            config: storedConfig(roundConfigSchema.parse({})),
+            config: storedConfig(config),
             phase: 'draft',
             snapshot_block: null,
             created_at: ctx.now().toISOString(),
           };
           await trx.insertInto('rounds').values(round).execute();
-          await audit(trx, ctx, round, 'round.created', { key: o.id, name: o.name }, moderator.id);
+          await audit(trx, ctx, round, 'round.created', { key: o.id, name: o.name, timezone: timeZoneOf(config) }, moderator.id);
         });
         return {
-          ...reply(text(`Round ${o.id} "${o.name}" is created, in its draft phase. Next: /round config, /round schedule, /poll open.`)),
+          ...reply(text(`Round ${o.id} "${o.name}" is created, in its draft phase; times without an offset are read in ${timeZoneOf(config)}. Next: /round config, /round schedule, /poll open.`)),
           about: { kind: 'round', round: o.id, key: o.id },
         };
       },
@@ -67,13 +84,15 @@ export default defineCommand({
       description: 'Set one rule of the round, e.g. key:rewards.pool value:10000000000000',
       access: 'moderator',
       options: options({
-        key: z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)*$/, 'a key is a dotted path such as reputation.proposalShare').describe('Dotted path of the rule'),
+        key: z.string().regex(/^[a-zA-Z_]+(\.[a-zA-Z_]+)*$/, 'a key is a dotted path such as reputation.proposalShare').describe('Dotted path of the rule, such as reputation.proposalShare'),
         value: z.string().min(1).max(2000).describe('New value: a number, text, or JSON'),
         round: opt.round,
       }),
       async run(ctx, o) {
+        const path = o.key.split('.');
+        const problem = ruleKeyProblem(path);
+        if (problem) throw new UserError('invalid_config', `key: ${problem}.`);
         const round = await resolveRound(ctx, o.round);
-        const config = serializeRoundConfig(roundConfigOf(round)) as Record<string, unknown>;
         let value: unknown;
         try {
           value = JSON.parse(o.value);
@@ -82,16 +101,10 @@ export default defineCommand({
         }
         // Amounts are written as decimal strings, whether or not the member quoted them.
         if (typeof value === 'number' && o.key === 'rewards.pool') value = o.value;
-        const path = o.key.split('.');
-        let node = config;
-        for (const part of path.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-        node[path.at(-1)!] = value;
-        const parsed = roundConfigSchema.safeParse(config);
-        if (!parsed.success)
-          throw new UserError('invalid_config', parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`).join('\n'));
+        const config = parseConfig(withRule({ ...serializeRoundConfig(roundConfigOf(round)) }, path, value));
         const moderator = await ctx.member();
         await ctx.db.transaction().execute(async (trx) => {
-          await trx.updateTable('rounds').set({ config: storedConfig(parsed.data) }).where('id', '=', round.id).execute();
+          await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
           await audit(trx, ctx, round, 'round.configured', { key: o.key, value }, moderator.id);
         });
         return reply(text(`Round ${round.key}: ${o.key} is now ${JSON.stringify(value)}.`));
@@ -102,26 +115,44 @@ export default defineCommand({
       description: 'Schedule the phases: proposals open, voting opens, round closes',
       access: 'moderator',
       options: options({
-        proposals: opt.time.optional().describe('When proposals open (ISO date-time)'),
-        voting: opt.time.optional().describe('When voting opens (ISO date-time)'),
-        close: opt.time.optional().describe('When the round closes (ISO date-time)'),
+        proposals: opt.time.optional().describe(TIME_HELP('When proposals open')),
+        voting: opt.time.optional().describe(TIME_HELP('When voting opens')),
+        close: opt.time.optional().describe(TIME_HELP('When the round closes')),
         round: opt.round,
-      }).refine((o) => o.proposals || o.voting || o.close, 'give at least one of proposals:, voting:, close:')
-        .refine((o) => [o.proposals, o.voting, o.close].filter((d): d is Date => !!d).every((d, i, ds) => i === 0 || d > ds[i - 1]!), 'the phases must come in order: proposals, voting, close'),
+      }).refine((o) => o.proposals || o.voting || o.close, 'give at least one of proposals:, voting:, close:'),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
+        const zone = timeZoneOf(roundConfigOf(round));
+        const phases = SCHEDULED_PHASES.flatMap(({ phase, option }) => {
+          const value = o[option];
+          return value === undefined ? [] : [{ phase, option, at: resolveTime(round, option, value, ctx.now()) }];
+        });
+        // A phase not given keeps the time it is already due at, so a new close is checked against the voting planned.
+        const pending = await ctx.db.selectFrom('jobs').select(['target', 'due_at']).where('round_id', '=', round.id).where('kind', '=', 'phase').where('done_at', 'is', null).execute();
+        const timeline = SCHEDULED_PHASES.flatMap(({ phase, option }) => {
+          const given = phases.find((p) => p.phase === phase);
+          const due = pending.find((j) => j.target === phase);
+          return given ? [given] : due ? [{ phase, option, at: new Date(due.due_at) }] : [];
+        });
+        for (const [i, later] of timeline.entries()) {
+          const earlier = timeline[i - 1];
+          if (earlier && later.at <= earlier.at)
+            throw new UserError(
+              'invalid_options',
+              `${later.option}: ${formatInstant(later.at, zone)} is not after ${earlier.option} at ${formatInstant(earlier.at, zone)}; the phases come in order: proposals, voting, close.`,
+            );
+        }
         const moderator = await ctx.member();
-        const phases = ([['proposals', o.proposals], ['voting', o.voting], ['closed', o.close]] as const).filter((p): p is readonly [typeof p[0], Date] => !!p[1]);
         await ctx.db.transaction().execute(async (trx) => {
           // A new schedule replaces what was pending for the same phases.
-          await trx.deleteFrom('jobs').where('round_id', '=', round.id).where('kind', '=', 'phase').where('target', 'in', phases.map((p) => p[0])).where('done_at', 'is', null).execute();
+          await trx.deleteFrom('jobs').where('round_id', '=', round.id).where('kind', '=', 'phase').where('target', 'in', phases.map((p) => p.phase)).where('done_at', 'is', null).execute();
           await trx
             .insertInto('jobs')
-            .values(phases.map(([target, at]) => ({ id: newId(), round_id: round.id, kind: 'phase', target, due_at: at.toISOString(), done_at: null })))
+            .values(phases.map(({ phase, at }) => ({ id: newId(), round_id: round.id, kind: 'phase', target: phase, due_at: at.toISOString(), done_at: null })))
             .execute();
-          await audit(trx, ctx, round, 'round.scheduled', Object.fromEntries(phases.map(([t, at]) => [t, at.toISOString()])), moderator.id);
+          await audit(trx, ctx, round, 'round.scheduled', Object.fromEntries(phases.map(({ phase, at }) => [phase, at.toISOString()])), moderator.id);
         });
-        return reply(text(`Round ${round.key} scheduled: ${phases.map(([t, at]) => `${t} at ${at.toISOString()}`).join(', ')}.`));
+        return reply(text(`Round ${round.key} scheduled: ${phases.map(({ phase, at }) => `${phase} at ${formatInstant(at, zone)}`).join(', ')}.`));
       },
     }),
 
@@ -179,14 +210,12 @@ export default defineCommand({
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         const { token } = roundConfigOf(round);
-        const lines = o.csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !/^address\b/i.test(l));
-        const rows = lines.map((line, i) => {
-          const [address = '', amount = ''] = line.split(/[,;\t]/).map((x) => x.trim());
-          const balance = amount.includes('.') ? parseUnits(amount, token.decimals) : /^\d+$/.test(amount) ? BigInt(amount) : null;
-          if (!EVM_ADDRESS_PATTERN.test(address) || balance === null) throw new UserError('invalid_options', `csv line ${i + 1}: "${line}" is not address,balance (e.g. 0xab…,1250000000).`);
-          return { address: address.toLowerCase(), balance };
-        });
-        const wallets = await ctx.db.selectFrom('wallets').select(['id', 'address']).where('community_id', '=', ctx.community.id).where('address', 'in', rows.length ? rows.map((r) => r.address) : ['']).execute();
+        const csv = parseBalancesCsv(o.csv, token.decimals);
+        if (csv.problems.length)
+          throw new UserError('invalid_options', `csv: nothing imported; ${csv.problems.length} of the lines need fixing (each line is address,balance):\n${csv.problems.join('\n')}`);
+        if (csv.rows.length === 0) throw new UserError('invalid_options', 'csv: there is no address,balance line in it.');
+        const { rows } = csv;
+        const wallets = await ctx.db.selectFrom('wallets').select(['id', 'address']).where('community_id', '=', ctx.community.id).where('address', 'in', rows.map((r) => r.address)).execute();
         const walletOf = new Map(wallets.map((w) => [w.address, w.id]));
         const unknown = rows.filter((r) => !walletOf.has(r.address)).map((r) => r.address);
         const moderator = await ctx.member();
@@ -195,8 +224,9 @@ export default defineCommand({
             await trx.insertInto('balances').values({ round_id: round.id, wallet_id: walletOf.get(r.address)!, balance: r.balance.toString() }).onConflict((oc) => oc.columns(['round_id', 'wallet_id']).doUpdateSet({ balance: r.balance.toString() })).execute();
           await audit(trx, ctx, round, 'snapshot.imported', { rows: rows.length, unknown }, moderator.id);
         });
+        const skipped = [...(csv.header ? [`the header on line ${csv.header}`] : []), ...(csv.blank ? [`${csv.blank} blank line${csv.blank > 1 ? 's' : ''}`] : [])];
         return reply(
-          text(`Imported ${rows.length - unknown.length} balances into round ${round.key}.`),
+          text(`Imported ${rows.length - unknown.length} balances into round ${round.key}${skipped.length ? ` (skipped ${skipped.join(' and ')})` : ''}.`),
           ...(unknown.length ? [text(`Not linked by any member, so skipped: ${unknown.join(', ')}`)] : []),
         );
       },
@@ -231,6 +261,7 @@ export default defineCommand({
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         const config = roundConfigOf(round);
+        const zone = timeZoneOf(config);
         const [jobs, polls, members] = await Promise.all([
           ctx.db.selectFrom('jobs').selectAll().where('round_id', '=', round.id).orderBy('due_at').execute(),
           ctx.db.selectFrom('questions').select(['key', 'text', 'status', 'closes_at']).where('round_id', '=', round.id).orderBy('position').execute(),
@@ -239,10 +270,10 @@ export default defineCommand({
         const lines = [
           `Round ${round.key}: ${round.name}`,
           `Phase: ${round.phase}; ${Number(members?.n ?? 0)} members taking part.`,
-          ...jobs.map((j) => `${j.done_at ? 'done' : 'due '} ${j.due_at}  ${j.kind === 'phase' ? `phase → ${j.target}` : `close poll`}`),
-          ...polls.map((p) => `Poll ${p.key} (${p.status}${p.closes_at ? `, closes ${p.closes_at}` : ''}): ${p.text}`),
+          ...jobs.map((j) => `${j.done_at ? 'done' : 'due '} ${formatInstant(new Date(j.due_at), zone)}  ${j.kind === 'phase' ? `phase → ${j.target}` : `close poll`}`),
+          ...polls.map((p) => `Poll ${p.key} (${p.status}${p.closes_at ? `, closes ${formatInstant(new Date(p.closes_at), zone)}` : ''}): ${p.text}`),
         ];
-        const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}`;
+        const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}; times in ${zone}`;
         const problems = await ctx.chatProblems();
         const page = ctx.publicUrl ? [text(`Results page: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
         return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`), ...page, ...problems.map((p) => text(`⚠ ${p}`)));

@@ -12,6 +12,8 @@ export type UserErrorCode =
   | 'unknown_proposal'
   | 'unknown_comment'
   | 'unknown_member'
+  | 'ambiguous_member'
+  | 'rewards_published'
   | 'no_wallet'
   | 'no_tokens'
   | 'wallet_taken'

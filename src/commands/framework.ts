@@ -3,6 +3,7 @@ import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
 import { privateReply, text, type Reply } from './reply.ts';
 import type { Logger } from '../log.ts';
+import { clip } from '../format/cut.ts';
 
 export type { Logger };
 
@@ -92,12 +93,68 @@ export function resolve(commands: readonly Command[], inv: Invocation, isModerat
   if (!action) throw new Error(`command ${command.name} has no action`);
   if (action.access === 'moderator' && !isModerator)
     throw new UserError('not_moderator', `Only moderators may use /${[command.name, inv.subcommand].filter(Boolean).join(' ')}.`);
-  const parsed = action.options.safeParse(inv.options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message));
-    throw new UserError('invalid_options', `${problems.join('\n')}\nUsage: ${usage(command, inv.subcommand)}`);
-  }
+  const shape = action.options.shape as Record<string, z.ZodType>;
+  const parsed = action.options.safeParse(inv.options, {
+    error: chatErrorMap({ example: (name) => exampleOf(shape[name]), known: `/${[command.name, inv.subcommand].filter(Boolean).join(' ')} takes ${Object.keys(shape).map((k) => `${k}:`).join(' ') || 'no options'}` }),
+  });
+  if (!parsed.success) throw new UserError('invalid_options', `${issueLines(parsed.error).join('\n')}\nUsage: ${usage(command, inv.subcommand)}`);
   return { action, options: parsed.data };
+}
+
+/** An example value of an option: the "such as …" of its help text. */
+function exampleOf(schema: z.ZodType | undefined): string {
+  return /such as ([^\s,;()]+)/.exec(schema?.description ?? '')?.[1] ?? '…';
+}
+
+const shown = (value: unknown) => (typeof value === 'string' || (typeof value === 'object' && value !== null) ? clip(JSON.stringify(value), 80, { ellipsis: '…' }) : String(value));
+const TYPE_NAMES: Record<string, string> = { number: 'a number', int: 'a whole number', boolean: 'true or false', string: 'text', bigint: 'a whole number', date: 'a date-time', array: 'a list', object: 'a JSON object' };
+
+/**
+ * zod's own texts ("Invalid input: expected string, received undefined") said as what to type instead. Passed to
+ * safeParse, it only words the issues whose schema says nothing itself; schemas keep their own messages.
+ */
+export function chatErrorMap(hints: { example?: (name: string) => string; known?: string } = {}): z.core.$ZodErrorMap {
+  return (issue) => {
+    const name = String(issue.path?.at(-1) ?? 'value');
+    const write = `write ${name}:${hints.example?.(name) ?? '…'}`;
+    const input: unknown = issue.input;
+    const length = typeof input === 'string' || Array.isArray(input) ? input.length : undefined;
+    const items = issue.code === 'too_small' || issue.code === 'too_big' ? (issue.origin === 'string' ? 'characters' : 'items') : '';
+    switch (issue.code) {
+      case 'invalid_type':
+        return input === undefined ? `missing; ${write}` : `${shown(input)} is not ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+      case 'too_small':
+        if (length === 0) return `empty; ${write}`;
+        if (length !== undefined) return `at least ${issue.minimum} ${items} (you wrote ${length})`;
+        return `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum} (you wrote ${shown(input)})`;
+      case 'too_big':
+        if (length !== undefined) return `at most ${issue.maximum} ${items} (you wrote ${length})`;
+        return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum} (you wrote ${shown(input)})`;
+      case 'invalid_format':
+        return `${shown(input)} is not ${issue.format === 'regex' ? 'written as expected' : `a valid ${issue.format}`}`;
+      case 'invalid_value':
+        return `write ${issue.values.map((v) => String(v)).join(' or ')}${input === undefined ? '' : ` (not ${shown(input)})`}`;
+      case 'unrecognized_keys':
+        return `there is no ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${hints.known ? `; ${hints.known}` : ''}`;
+      case 'invalid_union': {
+        // A union told apart by one field (tiers.by) names the values that field may take.
+        const kinds = (issue as { options?: unknown[] }).options;
+        if (kinds?.length) return `write ${kinds.map(String).join(' or ')}`;
+        // The alternatives' own texts, without the mismatches of types that were never meant.
+        const said = [...new Set(issue.errors.flat().filter((i) => i.code !== 'invalid_type').map((i) => i.message))];
+        return said.length ? said.join('; ') : `${shown(input)} is not valid here`;
+      }
+      case 'not_multiple_of':
+        return `${shown(input)} is not a multiple of ${issue.divisor}`;
+      default:
+        return `${shown(input)} is not valid here`;
+    }
+  };
+}
+
+/** One line per issue, each led by the option (or rule) it is about. */
+export function issueLines(error: z.ZodError): string[] {
+  return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
 }
 
 /** Runs one invocation: a member's mistake becomes a private reply, anything else is logged and apologised for. */

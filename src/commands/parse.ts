@@ -2,21 +2,40 @@ import type { Invocation } from './framework.ts';
 
 export type ParsedLine = { ok: true; invocation: Invocation; words: string[] } | { ok: false; error: string };
 
-/** Splits on spaces outside double quotes; `\"` is a quote inside one. */
+/**
+ * The quotes a value may be put in, each with the marks that close it: straight ones, and the curly ones phones type
+ * instead (iOS smart punctuation: “…”, ‘…’, German „…“, and ”…” when it guesses the direction wrong).
+ */
+const CLOSERS: Record<string, string> = { '"': '"', '“': '”“', '”': '”', '„': '“”', '‘': '’', '’': '’' };
+/** Curly marks open a quote only where a value starts (`text:“…”`), so an inch mark in a bare word stays a mark. */
+const CURLY = new Set(['“', '”', '„', '‘', '’']);
+/** Marks that are also apostrophes (don’t): they only close a quote before a space or the end. */
+const APOSTROPHES = new Set(['‘', '’']);
+/** Characters that would be read as quotes at the start of a bare value: formatCommandLine quotes such values. */
+const QUOTE_MARKS = /["“”„‘’]/;
+
+/** Splits on spaces outside quotes; `\"` is a straight quote inside straight quotes. */
 function tokens(line: string): string[] | null {
   const out: string[] = [];
   let current = '';
-  let quoted = false;
+  let closers: string | null = null;
+  let opener = '';
   let started = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i]!;
-    if (ch === '\\' && quoted && line[i + 1] === '"') {
+    const next = line[i + 1];
+    const valueStart = !started || current.endsWith(':');
+    if (ch === '\\' && opener === '"' && next === '"') {
       current += '"';
       i++;
-    } else if (ch === '"') {
-      quoted = !quoted;
+    } else if (closers !== null && closers.includes(ch) && (!APOSTROPHES.has(opener) || next === undefined || /\s/.test(next))) {
+      closers = null;
       started = true;
-    } else if (/\s/.test(ch) && !quoted) {
+    } else if (closers === null && Object.hasOwn(CLOSERS, ch) && (!CURLY.has(ch) || valueStart)) {
+      closers = CLOSERS[ch]!;
+      opener = ch;
+      started = true;
+    } else if (/\s/.test(ch) && closers === null) {
       if (started) out.push(current);
       current = '';
       started = false;
@@ -25,7 +44,7 @@ function tokens(line: string): string[] | null {
       started = true;
     }
   }
-  if (quoted) return null;
+  if (closers !== null) return null;
   if (started) out.push(current);
   return out;
 }
@@ -44,8 +63,12 @@ export function parseLine(line: string): ParsedLine {
   let subcommand: string | undefined;
   for (const part of rest) {
     const option = /^([a-z_][a-z0-9_]*):(.*)$/s.exec(part);
-    if (option) options[option[1]!] = option[2];
-    else if (part.startsWith('--') && part.length > 2) options[part.slice(2)] = true;
+    const flag = part.startsWith('--') && part.length > 2 ? part.slice(2) : undefined;
+    const name = option?.[1] ?? flag;
+    // Given twice, an option would silently be the last one: the member is asked which they mean.
+    if (name !== undefined && Object.hasOwn(options, name)) return { ok: false, error: `${name}: given twice (${name}:${String(options[name])} and ${part}); give it once.` };
+    if (option) Object.defineProperty(options, name!, { value: option[2], enumerable: true, writable: true, configurable: true });
+    else if (flag !== undefined) Object.defineProperty(options, flag, { value: true, enumerable: true, writable: true, configurable: true });
     else if (subcommand === undefined && words.length === 0 && Object.keys(options).length === 0 && /^[a-z_]+$/.test(part)) subcommand = part;
     else words.push(part);
   }
@@ -62,7 +85,7 @@ export function parseCommandLine(line: string): { ok: true; invocation: Invocati
 
 /** The command line that parses back to an invocation: what a stored button or form runs. */
 export function formatCommandLine(invocation: Invocation): string {
-  const quote = (v: string) => (/^[^\s"]+$/.test(v) ? v : `"${v.replace(/"/g, '\\"')}"`);
+  const quote = (v: string) => (v !== '' && !/\s/.test(v) && !QUOTE_MARKS.test(v) ? v : `"${v.replace(/"/g, '\\"')}"`);
   const options = Object.entries(invocation.options)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}:${quote(String(v))}`);

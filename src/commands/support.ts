@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
+import { EVM_ADDRESS_PATTERN, timeZoneOf } from '../core/config.ts';
+import { fieldsIn, parseWhen } from '../core/when.ts';
+import { formatInstant } from '../format/time.ts';
 import type { RoundReport } from '../core/report.ts';
 import type { Executor } from '../db/repositories.ts';
-import { appendAudit, findRound, newId } from '../db/repositories.ts';
+import { appendAudit, findRound, newId, roundConfigOf } from '../db/repositories.ts';
 import type { MemberRow, QuestionRow, RoundRow } from '../db/schema.ts';
 import { maintainedReport } from '../db/standings.ts';
 import { ID_PATTERN } from '../roundfile/schema.ts';
@@ -17,8 +19,9 @@ export const opt = {
   round: z.string().regex(ID_PATTERN, 'a round id is letters, digits or . _ : -').optional().describe('Round id (default: the latest round)'),
   poll: z.string().min(1).max(64).describe('Poll id, such as q1'),
   proposal: z.string().min(1).max(64).describe('Proposal id, such as p3'),
-  member: z.string().min(1).max(100).describe('Member handle or id').meta({ chat: 'member' }),
-  time: z.coerce.date({ error: 'write a date-time such as 2025-03-01T18:00:00Z' }),
+  member: z.string().trim().min(1).max(100).describe('Member: handle, mention or id, such as alice').meta({ chat: 'member' }),
+  /** Read by resolveTime once the round, and so its time zone, is known; described with TIME_HELP. */
+  time: z.string().trim().min(1).max(64),
   /** A yes/no option: `--name` or `name:true` in text, a boolean where the platform has them. */
   flag: z
     .union([z.boolean(), z.enum(['true', 'false'], { error: 'write true or false' }).transform((v) => v === 'true')])
@@ -26,6 +29,9 @@ export const opt = {
   comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
   address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits'),
 };
+
+/** The help text of a time option: what it is, and the three ways to write it. */
+export const TIME_HELP = (what: string) => `${what}: 2025-03-01T18:00 in the round's time zone, 2025-03-01T18:00Z, or a duration such as 24h`;
 
 /** The round named, or the community's latest one. */
 export async function resolveRound(ctx: CommandContext, key?: string): Promise<RoundRow> {
@@ -51,17 +57,55 @@ export async function resolveComment(db: Executor, round: RoundRow, key: string)
   return comment;
 }
 
-/** A member of the community by handle or id. */
+/** `<@123>` (`<@!123>`): a member chosen in the platform's user picker, or mentioned. */
+const MENTION = /^<@!?([^<>\s]+)>$/;
+/** Candidates named in a refusal; more are summed up. */
+const MAX_CANDIDATES = 10;
+
+/**
+ * A member of the community, found and never guessed: a mention through the accounts of the actor's platform, else
+ * by id, else by handle (with or without @). A handle that several members share is refused with their ids.
+ */
 export async function resolveMember(ctx: CommandContext, ref: string): Promise<MemberRow> {
-  const found = await ctx.db
-    .selectFrom('members')
-    .selectAll()
-    .where('community_id', '=', ctx.community.id)
-    .where((eb) => eb.or([eb('handle', '=', ref.replace(/^@/, '')), eb('key', '=', ref)]))
-    .orderBy('key')
-    .executeTakeFirst();
-  if (!found) throw new UserError('unknown_member', `There is no member "${ref}" here.`);
-  return found;
+  const mention = MENTION.exec(ref);
+  if (mention) {
+    const found = await ctx.db
+      .selectFrom('member_accounts')
+      .innerJoin('members', 'members.id', 'member_accounts.member_id')
+      .selectAll('members')
+      .where('member_accounts.community_id', '=', ctx.community.id)
+      .where('member_accounts.platform', '=', ctx.actor.platform)
+      .where('member_accounts.platform_user_id', '=', mention[1]!)
+      .executeTakeFirst();
+    if (!found) throw new UserError('unknown_member', `${ref} has not used the bot here yet, so they are no member of it; once they run any command (such as /reputation), they are.`);
+    return found;
+  }
+  const members = ctx.db.selectFrom('members').selectAll().where('community_id', '=', ctx.community.id);
+  const byId = await members.where('key', '=', ref).executeTakeFirst();
+  if (byId) return byId;
+  const handle = ref.replace(/^@/, '');
+  const named = await members.where('handle', '=', handle).orderBy('key').limit(MAX_CANDIDATES + 1).execute();
+  if (named.length === 1) return named[0]!;
+  if (named.length === 0) throw new UserError('unknown_member', `There is no member "${ref}" here.`);
+  const listed = named.slice(0, MAX_CANDIDATES).map((m) => `${m.key} ${m.handle}`);
+  if (named.length > MAX_CANDIDATES) listed.push('and more');
+  throw new UserError('ambiguous_member', `Several members are called "${handle}": ${listed.join(', ')}. Write member:${named[0]!.key} (the id of the one you mean), or pick them from the member list.`);
+}
+
+/**
+ * A time option, read in the round's time zone (core/when.ts). Not a time, or a time that has passed, is refused
+ * saying what was understood.
+ */
+export function resolveTime(round: RoundRow, option: string, value: string, now: Date): Date {
+  const zone = timeZoneOf(roundConfigOf(round));
+  const when = parseWhen(value, now, zone);
+  if (!when.ok) {
+    const week = fieldsIn(new Date(now.getTime() + 7 * 864e5), zone);
+    const day = `${week.year}-${String(week.month).padStart(2, '0')}-${String(week.day).padStart(2, '0')}`;
+    throw new UserError('invalid_options', `${option}: ${when.error}; write ${day}T18:00 (${zone}), ${day}T18:00Z, or a duration such as 24h.`);
+  }
+  if (when.at <= now) throw new UserError('invalid_options', `${option}: ${value} is ${formatInstant(when.at, zone)}, which has passed; give a time in the future.`);
+  return when.at;
 }
 
 /** Takes part in the round from the first action on. */

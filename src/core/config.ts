@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from './when.ts';
 
 /** An Ethereum address, in any case (the checksum casing is a display matter). */
 export const EVM_ADDRESS_PATTERN = /^0x[0-9a-fA-F]{40}$/;
@@ -98,15 +99,69 @@ export const roundConfigSchema = z.strictObject({
       capPercent: z.number().int().min(1).max(100).nullable().default(null),
     })
     .prefault({}),
+  /** The IANA zone in which times typed without an offset (`2025-03-01 18:00`) are read; UTC when not set. */
+  timezone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, { error: (issue) => `${JSON.stringify(issue.input)} is not an IANA time zone such as Europe/Berlin, America/New_York or UTC` })
+    .optional(),
 });
 
 export type RoundConfigInput = z.input<typeof roundConfigSchema>;
 export type RoundConfig = z.output<typeof roundConfigSchema>;
 export type TierConfig = RoundConfig['tiers'];
 
+/** The zone a round reads and shows times in. */
+export const timeZoneOf = (config: Pick<RoundConfig, 'timezone'>): string => config.timezone ?? 'UTC';
+
 export const defaultRoundConfig = (): RoundConfig => roundConfigSchema.parse({});
 
 /** The config as it is written in files: amounts back to decimal strings. */
 export function serializeRoundConfig(config: RoundConfig): RoundConfigInput {
   return { ...config, rewards: { ...config.rewards, pool: config.rewards.pool.toString() } };
+}
+
+/** Names that lead from any object to its prototype: a rule path never walks through them. */
+const PROTOTYPE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+type SchemaDef = { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[] };
+const defOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
+
+/** The object shapes a schema accepts, through its optional and default wrappers; none for a single value. */
+function shapesOf(schema: z.ZodType): Record<string, z.ZodType>[] {
+  const def = defOf(schema);
+  if (def.innerType) return shapesOf(def.innerType);
+  if (def.type === 'object' && def.shape) return [def.shape];
+  if (def.type === 'union' && def.options) return def.options.flatMap(shapesOf);
+  return [];
+}
+
+/**
+ * Why a dotted rule path is not a rule of the round config, or null when it is. Each name must be one of the schema's
+ * own keys at its level (walked through the schema, never through a config object), so no path reaches a prototype.
+ */
+export function ruleKeyProblem(path: readonly string[]): string | null {
+  let shapes = shapesOf(roundConfigSchema);
+  for (const [i, name] of path.entries()) {
+    const at = path.slice(0, i).join('.');
+    if (PROTOTYPE_NAMES.has(name)) return `"${name}" is never the name of a rule`;
+    if (shapes.length === 0) return `${at} is a single value: set ${at} as a whole`;
+    const schema = shapes.find((s) => Object.hasOwn(s, name))?.[name];
+    if (!schema) {
+      const known = [...new Set(shapes.flatMap((s) => Object.keys(s)))].join(', ');
+      return `there is no rule ${JSON.stringify(at ? `${at}.${name}` : name)}; the rules${at ? ` of ${at}` : ''} are ${known}`;
+    }
+    shapes = shapesOf(schema);
+  }
+  return null;
+}
+
+/** A copy of the config with the value at a path checked by ruleKeyProblem; only own properties are read or written. */
+export function withRule(config: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
+  const [name, ...rest] = path;
+  if (name === undefined) throw new Error('a rule path has at least one name');
+  if (PROTOTYPE_NAMES.has(name)) throw new Error(`"${name}" is never the name of a rule`);
+  const current = Object.hasOwn(config, name) ? config[name] : undefined;
+  const inner = typeof current === 'object' && current !== null && !Array.isArray(current) ? (current as Record<string, unknown>) : {};
+  return { ...config, [name]: rest.length ? withRule(inner, rest, value) : value };
 }

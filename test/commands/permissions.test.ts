@@ -31,11 +31,11 @@ describe('permissions and options', () => {
     harness = await consoleHarness();
     await harness.say('/round create id:r1 name:R', '/poll open question:"Q?" options:"A|B"', '/proposal submit title:"A title" text:"Body"');
     expect(await harness.say('/vote poll:q1 option:abc')).toContain('option is the number of an answer, such as 1\nUsage: /vote poll:… option:… [round:…]');
-    expect(await harness.say('/vote poll:q1 option:1 colour:red')).toMatch(/Unrecognized key.*"colour"/);
+    expect(await harness.say('/vote poll:q1 option:1 colour:red')).toContain('there is no "colour"; /vote takes poll: option: round:');
     expect(await harness.say('/poll open question:"Q?" options:"only one"')).toContain('give 2 to 25 options separated by |');
     expect(await harness.say('/round config key:rewards.contributionPercent value:150')).toContain('rewards.contributionPercent:');
-    expect(await harness.say('/round config key:reputation.nonsense value:1')).toContain('Unrecognized key');
-    expect(await harness.say('/round schedule voting:yesterday')).toContain('write a date-time such as 2025-03-01T18:00:00Z');
+    expect(await harness.say('/round config key:reputation.nonsense value:1')).toContain('there is no rule "reputation.nonsense"; the rules of reputation are proposalShare, creationShare');
+    expect(await harness.say('/round schedule voting:yesterday')).toContain('voting: yesterday is not a date-time; write 2025-01-08T18:00 (UTC), 2025-01-08T18:00Z, or a duration such as 24h.');
     expect(await harness.say('/poll')).toContain('/poll needs one of: open, close, list.');
     expect(await harness.say('/frobnicate')).toContain('There is no /frobnicate.');
     expect(await harness.say('/rate proposal:p9 stars:3')).toContain('There is no proposal "p9"');
