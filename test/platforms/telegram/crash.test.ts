@@ -1,0 +1,66 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeTelegram } from '../../fakes/telegram.ts';
+import { tempDatabaseUrl } from '../../helpers/db.ts';
+import { outboxDrained, startBotProcess } from '../../helpers/process.ts';
+
+const GROUP = -1009876543210;
+const VOTERS = 40;
+/** When the bot is killed, in ms after the burst starts or after the previous restart: early, mid-way, late. */
+const KILLS_AFTER_MS = [15, 140, 60, 5];
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.reverse()) await step().catch(() => undefined);
+  cleanup = [];
+});
+
+describe('telegram: a crash at any moment', () => {
+  // Fails until the adapter owes its receipts through the outbox (receipts are posted up to three times today).
+  it.fails('GIVEN a burst of poll taps and SIGKILL at several moments THEN every acknowledged vote counts once, every receipt is posted once, and the database is intact', async () => {
+    const fake = await FakeTelegram.start();
+    cleanup.push(() => fake.close());
+    fake.addGroup({ id: GROUP, title: 'Crash DAO', admins: [1] });
+    const moderator = fake.user(1, 'mod');
+    const voters = Array.from({ length: VOTERS }, (_, i) => fake.user(300 + i, `voter${i}`));
+    const url = tempDatabaseUrl();
+    const env = { TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, DATABASE_URL: url, EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')) };
+    let bot = await startBotProcess(env);
+    cleanup.push(() => bot.kill());
+
+    fake.say(GROUP, moderator, '/round create id:r1 name:R');
+    for (const voter of voters) fake.say(GROUP, voter, '/reputation');
+    voters.forEach((voter, i) => fake.say(GROUP, moderator, `/wallet add member:${voter.username} address:0x${(i + 1).toString(16).padStart(40, '0')} tokens:100 unverified:true`));
+    fake.say(GROUP, moderator, '/poll open question:"Which?" options:"A|B"');
+    await fake.settled();
+    await (await outboxDrained(url)).destroy();
+    const poll = fake.sent.find((m) => m.chat_id === GROUP && m.buttons.length === 2);
+    expect(poll, bot.output()).toBeDefined();
+
+    const taps = voters.map((voter, i) => ({ voter, query: fake.tap(voter, poll!, i % 2) }));
+    for (const after of KILLS_AFTER_MS) {
+      await sleep(after);
+      await bot.kill();
+      bot = await startBotProcess(env);
+    }
+    await fake.settled();
+    const db = await outboxDrained(url);
+    cleanup.push(() => db.destroy());
+    await bot.stop();
+
+    const votes = await db.selectFrom('votes').innerJoin('members', 'members.id', 'votes.member_id').select(['members.handle', 'votes.option_idx']).execute();
+    const votesOf = (handle: string) => votes.filter((v) => v.handle === handle);
+    const acknowledged = taps.filter((t) => fake.answers.has(t.query));
+    // Some taps were answered before a kill: those members were told their vote counted.
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const { voter } of acknowledged) expect(votesOf(voter.username!)).toHaveLength(1);
+    // The others were redelivered, as Telegram does with updates it was not confirmed: each counted once too.
+    taps.forEach(({ voter }, i) => expect(votesOf(voter.username!), voter.username).toEqual([{ handle: voter.username, option_idx: i % 2 }]));
+    for (const { voter } of taps) expect(fake.sent.filter((m) => m.chat_id === voter.id && /Your vote on q1 is recorded/.test(m.text)), voter.username).toHaveLength(1);
+    expect((await sql<{ integrity_check: string }>`pragma integrity_check`.execute(db)).rows).toEqual([{ integrity_check: 'ok' }]);
+  }, 120_000);
+});
