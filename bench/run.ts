@@ -9,6 +9,7 @@ import { parseRoundFile } from '../src/roundfile/schema.ts';
 import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, importRound } from '../src/db/repositories.ts';
 import { VoteWriter } from '../src/db/votes.ts';
+import { commandFigures } from './commands.ts';
 import { FULL, writeBenchRound } from './generate.ts';
 
 const OUT = new URL('./out/', import.meta.url).pathname;
@@ -105,15 +106,25 @@ async function voteFigures(count: number) {
 const only = process.argv[2];
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 console.log(`govbot bench — ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${fmt(totalmem() / 2 ** 30)} GiB`);
-if (only !== 'votes') {
+if (only === undefined || only === 'replay') {
   const replay = await replayFigures();
   console.log(`replay of ${fmt(FULL.members)} members, ${fmt(FULL.comments + FULL.reactions)} comments and reactions, ${FULL.questions} questions, ${fmt(FULL.votes)} votes (${fmt(replay.sizeMiB)} MiB file):`);
   console.log(`  govbot replay FILE --json: ${fmt(replay.wall / 1000, 2)} s for the whole command, peak memory ${fmt(replay.peakMiB)} MiB   [target < 3 s, < 1,024 MiB]`);
   console.log(`  in process: ${Object.entries(replay.phases).map(([phase, ms]) => `${phase} ${fmt(ms / 1000, 2)} s`).join(', ')}`);
 }
-if (only !== 'replay') {
+if (only === undefined || only === 'votes') {
   const votes = await voteFigures(20_000);
   const line = (v: { median: number; min: number; max: number }) => `${fmt(v.median)} votes/s (${fmt(v.min)}–${fmt(v.max)})`;
   console.log(`vote ingestion, each vote committed (SQLite WAL) before it is acknowledged, ${fmt(votes.count)} votes, median of 3 [target ≥ 10,000/s]:`);
   console.log(`  100 members voting at once: ${line(votes.concurrent)}; one at a time: ${line(votes.sequential)}`);
+}
+if (only === undefined || only === 'commands') {
+  const c = await commandFigures(OUT, process.env.BENCH_DATABASE_URL);
+  const ms = (x: number) => `${fmt(x, 1)} ms`;
+  const line = (s: { p50: number; p99: number; max: number }) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
+  console.log(`command path on the bench round of ${fmt(c.size.members)} members imported into ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite'} (import ${fmt(c.importSeconds, 1)} s; first report ${ms(c.firstReport)}):`);
+  console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
+  for (const name of ['reputation', 'leaderboard', 'tally'])
+    console.log(`  /${name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s cold]`);
+  console.log(`  event-loop delay throughout: p99 ${ms(c.eventLoopDelay.p99)}, max ${ms(c.eventLoopDelay.max)}   [target p99 < 50 ms]`);
 }
