@@ -34,8 +34,15 @@ export function payoutRows(data: RoundData, report: RoundReport): PayoutRow[] {
   });
 }
 
-/** RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. */
-const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/**
+ * RFC 4180: a field with a comma, a quote or a line break is quoted, its quotes doubled. A field a spreadsheet would
+ * take for a formula (starting with = + - @, a tab or a carriage return: a handle such as `=HYPERLINK(…)`) is
+ * neutralised as OWASP advises: prefixed with a single quote, and quoted.
+ */
+function csvField(value: string): string {
+  const formula = /^[=+\-@\t\r]/.test(value);
+  return formula || /[",\r\n]/.test(value) ? `"${formula ? "'" : ''}${value.replace(/"/g, '""')}"` : value;
+}
 
 /** The payout as CSV: amounts in base units (exact) and in tokens (for reading). */
 export function payoutCsv(rows: readonly PayoutRow[], token: RoundReport['token']): string {

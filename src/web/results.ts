@@ -11,14 +11,14 @@ import { formatNumber, formatUnits } from '../format/units.ts';
 import { loadPublicRound, type PublicRound } from '../results/public.ts';
 import { serializeRoundFile } from '../roundfile/schema.ts';
 import type { RoundRow } from '../db/schema.ts';
-import { escapeHtml as escape, pageHead } from './html.ts';
+import { html, sendPage, trusted, type Html, type Page } from './html.ts';
 import { send, type WebServer } from './server.ts';
 
 const VEGA = join(dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js');
 const SCRIPT = projectFile('assets/web/results.js');
 const ROUND_ID = /^[0-9a-f-]{36}$/;
 
-/** JSON inside a <script> element: nothing in it may close the element. */
+/** JSON inside a <script> element, which the browser does not unescape: nothing in it may close the element. */
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /**
@@ -37,7 +37,7 @@ export function resultsRoutes(server: WebServer, db: Db): void {
     const pub = await loadPublicRound(db, round);
     if (file === 'round.json') return send(res, 200, 'application/json', serializeRoundFile(pub.data), { 'content-disposition': `attachment; filename="${round.key}.json"` });
     if (file === 'report.json') return send(res, 200, 'application/json', reportJson(pub.report));
-    if (file === undefined || file === '') return send(res, 200, 'text/html; charset=utf-8', await resultsPage(round, pub));
+    if (file === undefined || file === '') return sendPage(res, 200, await resultsPage(round, pub));
     send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
   });
 }
@@ -54,63 +54,62 @@ pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
-export async function resultsPage(round: RoundRow, { data, report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<string> {
+export async function resultsPage(round: RoundRow, { report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<Page> {
   const { token } = report;
   const specs: Record<string, unknown> = {};
-  const questions: string[] = [];
+  const questions: Html[] = [];
   for (const q of report.questions) {
     specs[`tally-${q.id}`] = await toVega(tallySpec(q));
     specs[`event-${q.id}`] = await toVega(votingEventSpec(report, q.id, nameOf));
     const rows = q.options.map((o, i) => {
       const mark = (view: (typeof VIEWS)[number]) => (q.winners[view] === i ? ' ★' : '');
-      return `<tr data-option="${i + 1}"><td>${i + 1}. ${escape(o.label)}</td><td class="n" data-field="voters" data-value="${o.voters}">${o.voters}</td><td class="n" data-field="tokenVotes" data-value="${o.tokenVotes}">${formatUnits(o.tokenVotes, token.decimals, 2)}${mark('tokenVotes')}</td><td class="n" data-field="quadraticVotes" data-value="${o.quadraticVotes}">${formatNumber(o.quadraticVotes)}${mark('quadraticVotes')}</td><td class="n" data-field="qualifiedVotes" data-value="${o.qualifiedVotes}">${formatNumber(o.qualifiedVotes)}${mark('qualifiedVotes')}</td></tr>`;
+      return html`<tr data-option="${i + 1}"><td>${i + 1}. ${o.label}</td><td class="n" data-field="voters" data-value="${o.voters}">${o.voters}</td><td class="n" data-field="tokenVotes" data-value="${o.tokenVotes}">${formatUnits(o.tokenVotes, token.decimals, 2)}${mark('tokenVotes')}</td><td class="n" data-field="quadraticVotes" data-value="${o.quadraticVotes}">${formatNumber(o.quadraticVotes)}${mark('quadraticVotes')}</td><td class="n" data-field="qualifiedVotes" data-value="${o.qualifiedVotes}">${formatNumber(o.qualifiedVotes)}${mark('qualifiedVotes')}</td></tr>`;
     });
-    questions.push(`<section class="question" data-question="${escape(q.id)}">
-<h2>${escape(q.id)}: ${escape(q.text)}</h2>
-<div class="chart" data-spec="tally-${escape(q.id)}"></div>
-<div class="scroll"><table class="tally"><thead><tr><th>option</th><th>voters</th><th>${escape(VIEW_NAMES.tokenVotes)} (${escape(token.symbol)})</th><th>${escape(VIEW_NAMES.quadraticVotes)}</th><th>${escape(VIEW_NAMES.qualifiedVotes)}</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>
-${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => `<p class="change">${escape(c)}</p>`).join('')}
+    questions.push(html`<section class="question" data-question="${q.id}">
+<h2>${q.id}: ${q.text}</h2>
+<div class="chart" data-spec="tally-${q.id}"></div>
+<div class="scroll"><table class="tally"><thead><tr><th>option</th><th>voters</th><th>${VIEW_NAMES.tokenVotes} (${token.symbol})</th><th>${VIEW_NAMES.quadraticVotes}</th><th>${VIEW_NAMES.qualifiedVotes}</th></tr></thead><tbody>${rows}</tbody></table></div>
+${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => html`<p class="change">${c}</p>`)}
 <h3>The voting event</h3>
 <p class="hint">Hover or tap a voter to see its tokens, tier and weight.</p>
-<div class="chart event" data-spec="event-${escape(q.id)}"></div>
-</section>`);
+<div class="chart event" data-spec="event-${q.id}"></div>
+</section>
+`);
   }
   specs['rewards'] = await toVega(rewardsSpec(report, nameOf));
   const reputation = report.members
     .filter((m) => m.points !== 0)
-    .map((m) => `<tr data-member="${escape(nameOf(m.id))}"><td>${escape(nameOf(m.id))}${m.excluded ? ' (staff)' : ''}</td><td class="n" data-field="points" data-value="${m.points}">${formatNumber(m.points)}</td><td>${m.tier ?? '–'}</td><td class="n">${m.factor}</td></tr>`);
+    .map((m) => html`<tr data-member="${nameOf(m.id)}"><td>${nameOf(m.id)}${m.excluded ? ' (staff)' : ''}</td><td class="n" data-field="points" data-value="${m.points}">${formatNumber(m.points)}</td><td>${m.tier ?? '–'}</td><td class="n">${m.factor}</td></tr>`);
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier]));
   const rewards = report.rewards.amounts.map(
-    (a) => `<tr data-member="${escape(nameOf(a.member))}"><td>${escape(nameOf(a.member))}</td><td>${tierOf.get(a.member) ?? '–'}</td><td class="n" data-field="amount" data-value="${a.amount}">${formatUnits(a.amount, token.decimals, 2)}</td></tr>`,
+    (a) => html`<tr data-member="${nameOf(a.member)}"><td>${nameOf(a.member)}</td><td>${tierOf.get(a.member) ?? '–'}</td><td class="n" data-field="amount" data-value="${a.amount}">${formatUnits(a.amount, token.decimals, 2)}</td></tr>`,
   );
-  return `${pageHead(`${round.name}: results`, CSS)}
-<body>
+  const body = html`<body>
 <main>
-<h1>${escape(round.name)}</h1>
-<p>Round <b>${escape(round.key)}</b>, ${escape(round.phase)} phase. Votes are weighted by ${escape(token.symbol)} held at the snapshot: one token one vote, quadratic (the square root), and quadratic times the voter's reputation tier factor.</p>
-${openPolls.length ? `<section class="open"><p>Voting is open on ${openPolls.map(escape).join(', ')}: results appear here when ${openPolls.length > 1 ? 'they close' : 'it closes'}.</p></section>` : ''}
-${questions.join('\n') || (openPolls.length ? '' : '<section><p>No polls yet.</p></section>')}
+<h1>${round.name}</h1>
+<p>Round <b>${round.key}</b>, ${round.phase} phase. Votes are weighted by ${token.symbol} held at the snapshot: one token one vote, quadratic (the square root), and quadratic times the voter's reputation tier factor.</p>
+${openPolls.length ? html`<section class="open"><p>Voting is open on ${openPolls.join(', ')}: results appear here when ${openPolls.length > 1 ? 'they close' : 'it closes'}.</p></section>` : ''}
+${questions.length ? questions : openPolls.length ? '' : html`<section><p>No polls yet.</p></section>`}
 <section>
 <h2>Reputation</h2>
-<div class="scroll"><table class="reputation"><thead><tr><th>member</th><th>points</th><th>tier</th><th>factor</th></tr></thead><tbody>${reputation.join('')}</tbody></table></div>
+<div class="scroll"><table class="reputation"><thead><tr><th>member</th><th>points</th><th>tier</th><th>factor</th></tr></thead><tbody>${reputation}</tbody></table></div>
 </section>
 <section>
 <h2>Rewards</h2>
-<p>${formatUnits(report.rewards.pool, token.decimals, 2)} ${escape(token.symbol)} in all${report.rewards.undistributed > 0n ? `; ${formatUnits(report.rewards.undistributed, token.decimals, 2)} undistributed` : ''}.</p>
+<p>${formatUnits(report.rewards.pool, token.decimals, 2)} ${token.symbol} in all${report.rewards.undistributed > 0n ? `; ${formatUnits(report.rewards.undistributed, token.decimals, 2)} undistributed` : ''}.</p>
 <div class="chart" data-spec="rewards"></div>
-<div class="scroll"><table class="rewards"><thead><tr><th>member</th><th>tier</th><th>${escape(token.symbol)}</th></tr></thead><tbody>${rewards.join('')}</tbody></table></div>
+<div class="scroll"><table class="rewards"><thead><tr><th>member</th><th>tier</th><th>${token.symbol}</th></tr></thead><tbody>${rewards}</tbody></table></div>
 </section>
 <section>
 <h2>Check it yourself</h2>
 <p>Download the <a href="${round.id}/round.json" download>round file</a> and the <a href="${round.id}/report.json">report JSON</a>. Every number on this page comes out of the round file again:</p>
-<pre>npx govbot replay ${escape(round.key)}.json --json</pre>
+<pre>npx govbot replay ${round.key}.json --json</pre>
 </section>
 </main>
 <div id="tooltip" role="tooltip" hidden></div>
-<script type="application/json" id="specs">${scriptJson(specs)}</script>
+<script type="application/json" id="specs">${trusted(scriptJson(specs))}</script>
 <script src="/assets/vega.min.js"></script>
 <script src="/assets/results.js"></script>
-</body>
-</html>
-`;
+</body>`;
+  return { title: `${round.name}: results`, css: CSS, body, evalForCharts: true };
 }

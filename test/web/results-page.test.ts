@@ -129,3 +129,34 @@ describe('a round still voting', () => {
     await h.close();
   });
 });
+
+describe('names that look like markup', () => {
+  it('GIVEN a tier named <plaintext> and a round named </script><script>alert(1)</script> THEN the page shows them as text, runs no script of theirs, and still draws every chart under its Content-Security-Policy', async () => {
+    const hostile = '</script><script>alert(1)</script>';
+    const levels = [{ name: '<plaintext>', percent: 10, factor: 5 }, { name: '"><img src=x>', percent: 90, factor: 2 }];
+    const file = parseRoundFile({ ...JSON.parse(sampleText), round: { ...JSON.parse(sampleText).round, id: 'hostile', name: hostile, config: { ...JSON.parse(sampleText).round.config, tiers: { by: 'percentile', levels } } } });
+    file.questions = file.questions.map((q, i) => (i === 0 ? { ...q, text: '<img src=x onerror=alert(3)>?', options: ['<b>Yes</b>', ...q.options.slice(1)] } : q));
+    const community = await ensureCommunity(db, { platform: 'console', chatId: 'hostile', name: 'Hostile' });
+    const stored = await importRound(db, community.id, file);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const trouble: string[] = [];
+    page.on('dialog', (d) => void trouble.push(`dialog: ${d.message()}`).toString() && d.dismiss());
+    page.on('console', (m) => m.type() === 'error' && trouble.push(m.text()));
+    page.on('pageerror', (e) => trouble.push(String(e)));
+    await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP: ' + e.violatedDirective));`);
+    const response = await page.goto(`${base}/rounds/${stored.id}`);
+    const csp = (await response!.allHeaders())['content-security-policy']!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    await page.waitForFunction(ALL_DRAWN);
+    expect(await page.locator('h1').textContent()).toBe(hostile);
+    expect(await page.locator('table.reputation td', { hasText: '<plaintext>' }).count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-question="q1"] h2').textContent()).toBe('q1: <img src=x onerror=alert(3)>?');
+    expect(await page.locator('[data-question="q1"] table.tally td').first().textContent()).toBe('1. <b>Yes</b>');
+    // nothing after the tier swallowed the rest of the page
+    expect(await page.locator('h2', { hasText: 'Check it yourself' }).isVisible()).toBe(true);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(trouble).toEqual([]);
+    await page.close();
+  });
+});
