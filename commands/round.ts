@@ -212,7 +212,7 @@ export default defineCommand({
         const { token } = roundConfigOf(round);
         const csv = parseBalancesCsv(o.csv, token.decimals);
         if (csv.problems.length)
-          throw new UserError('invalid_options', `csv: nothing imported; ${csv.problems.length} of the lines need fixing (each line is address,balance):\n${csv.problems.join('\n')}`);
+          throw new UserError('invalid_options', `csv: nothing imported; ${csv.problems.length === 1 ? '1 line needs' : `${csv.problems.length} lines need`} fixing (each line is address,balance):\n${csv.problems.join('\n')}`);
         if (csv.rows.length === 0) throw new UserError('invalid_options', 'csv: there is no address,balance line in it.');
         const { rows } = csv;
         const wallets = await ctx.db.selectFrom('wallets').select(['id', 'address']).where('community_id', '=', ctx.community.id).where('address', 'in', rows.map((r) => r.address)).execute();

@@ -114,7 +114,12 @@ const TYPE_NAMES: Record<string, string> = { number: 'a number', int: 'a whole n
  * safeParse, it only words the issues whose schema says nothing itself; schemas keep their own messages.
  */
 export function chatErrorMap(hints: { example?: (name: string) => string; known?: string } = {}): z.core.$ZodErrorMap {
-  return (issue) => {
+  // The texts worded here, so that a union can prefer what its alternatives' schemas say themselves.
+  const worded = new Set<string>();
+  const word = (text: string) => (worded.add(text), text);
+  return (issue) => word(wordIssue(issue));
+
+  function wordIssue(issue: z.core.$ZodRawIssue): string {
     const name = String(issue.path?.at(-1) ?? 'value');
     const write = `write ${name}:${hints.example?.(name) ?? '…'}`;
     const input: unknown = issue.input;
@@ -122,7 +127,10 @@ export function chatErrorMap(hints: { example?: (name: string) => string; known?
     const items = issue.code === 'too_small' || issue.code === 'too_big' ? (issue.origin === 'string' ? 'characters' : 'items') : '';
     switch (issue.code) {
       case 'invalid_type':
-        return input === undefined ? `missing; ${write}` : `${shown(input)} is not ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+        if (input === undefined) return `missing; ${write}`;
+        // A number option reads text first: what could not be read is no longer at hand.
+        if (Number.isNaN(input)) return `not a number; ${write}`;
+        return `${shown(input)} is not ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
       case 'too_small':
         if (length === 0) return `empty; ${write}`;
         if (length !== undefined) return `at least ${issue.minimum} ${items} (you wrote ${length})`;
@@ -140,16 +148,17 @@ export function chatErrorMap(hints: { example?: (name: string) => string; known?
         // A union told apart by one field (tiers.by) names the values that field may take.
         const kinds = (issue as { options?: unknown[] }).options;
         if (kinds?.length) return `write ${kinds.map(String).join(' or ')}`;
-        // The alternatives' own texts, without the mismatches of types that were never meant.
-        const said = [...new Set(issue.errors.flat().filter((i) => i.code !== 'invalid_type').map((i) => i.message))];
-        return said.length ? said.join('; ') : `${shown(input)} is not valid here`;
+        // What the alternatives' schemas say themselves, else the alternatives worded here.
+        const said = [...new Set(issue.errors.flat().map((i) => i.message))];
+        const own = said.filter((m) => !worded.has(m));
+        return (own.length ? own : said).join('; ') || `${shown(input)} is not valid here`;
       }
       case 'not_multiple_of':
         return `${shown(input)} is not a multiple of ${issue.divisor}`;
       default:
         return `${shown(input)} is not valid here`;
     }
-  };
+  }
 }
 
 /** One line per issue, each led by the option (or rule) it is about. */

@@ -362,6 +362,11 @@ export async function ensureMember(
     .where('member_accounts.platform', '=', account.platform)
     .where('member_accounts.platform_user_id', '=', account.userId)
     .executeTakeFirst();
+  if (linked && linked.handle !== account.handle) {
+    // A renamed member is found under the name the platform shows now.
+    await db.updateTable('members').set({ handle: account.handle }).where('id', '=', linked.id).execute();
+    return { ...linked, handle: account.handle };
+  }
   if (linked) return linked;
   const adoptable = options.adoptHandle
     ? await db

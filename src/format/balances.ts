@@ -43,7 +43,7 @@ export function parseBalancesCsv(text: string, decimals: number): BalancesCsv {
       continue;
     }
     const fields = content.split(SEPARATOR).map((f) => f.trim());
-    const shown = JSON.stringify(clip(content, 80, { ellipsis: '…' }));
+    const shown = JSON.stringify(clip(content, 120, { ellipsis: '…' }));
     if (!seenData && header === null && fields.length === 2 && fields.every((f) => HEADER.test(f))) {
       header = line;
       continue;
