@@ -1,8 +1,9 @@
 import { getAddress, verifyMessage, type Provider } from 'ethers';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { generateNonce, SiweMessage } from 'siwe';
 import type { Executor } from '../db/repositories.ts';
 import type { Community, MemberRow } from '../db/schema.ts';
+import { pseudonym } from '../results/public.ts';
 
 /** How long a /verify link and its message stay good. */
 export const CHALLENGE_MINUTES = 15;
@@ -24,9 +25,24 @@ export class LinkRefused extends Error {
   }
 }
 
-/** The statement binds the chat account: a signature for one account cannot link another. */
+/** EIP-4361's statement is RFC 3986 reserved and unreserved characters and spaces: printable ASCII, no line break. */
+const STATEMENT_SAFE = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;= ]*$/;
+
+/**
+ * A community as a statement names it: a stable id derived from its private id, which keys its members' hashes and
+ * so never leaves the bot. Names ("🚀 DAO") are shown on the wallet page instead.
+ */
+export const communityTag = (community: Pick<Community, 'id'>) => `community-${createHash('sha256').update(`govbot community ${community.id}`).digest('hex').slice(0, 12)}`;
+
+/** A member as a statement names it: its key in round files, or, for a console name that is no plain ASCII, its pseudonym. */
+const memberTag = (member: MemberRow) => (STATEMENT_SAFE.test(member.key) ? member.key : pseudonym(member.key));
+
+/**
+ * The statement binds the chat account: a signature for one account cannot link another. It holds no free text, so
+ * no name a member or a group chose can make the message invalid.
+ */
 export const statementFor = (community: Community, member: MemberRow) =>
-  `Link this wallet to ${member.handle} (member ${member.key}) in ${community.name}. Votes in its rounds will count its tokens.`;
+  `Link this wallet to member ${memberTag(member)} of ${communityTag(community)}. Votes in its rounds will count its tokens.`;
 
 /** Opens a challenge: a one-time link token and a nonce, for one member, for a few minutes. */
 export async function openChallenge(db: Executor, community: Community, member: MemberRow, now: Date): Promise<{ token: string; nonce: string; expiresAt: Date }> {

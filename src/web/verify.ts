@@ -2,7 +2,7 @@ import type { Provider } from 'ethers';
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../paths.ts';
 import { z } from 'zod';
-import { LinkRefused, messageFor } from '../chain/siwe.ts';
+import { communityTag, LinkRefused, messageFor } from '../chain/siwe.ts';
 import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
@@ -98,7 +98,7 @@ async function linkFor(deps: VerifyDeps, challenge: { community_id: string; memb
     deps.db.selectFrom('members').select('handle').where('id', '=', challenge.member_id).executeTakeFirstOrThrow(),
     siteFor(deps.db, challenge.community_id, deps.publicUrl),
   ]);
-  return { community: community.name, member: member.handle, chainId: site.chainId };
+  return { community: community.name, tag: communityTag({ id: challenge.community_id }), member: member.handle, chainId: site.chainId };
 }
 
 /** Plain HTML, a small script, readable on a phone; each state is a paragraph the script shows. */
@@ -107,7 +107,7 @@ function page(link: Awaited<ReturnType<typeof linkFor>> | undefined): Page {
   const body = html`<body>
 <main data-chain-id="${chainId}" data-initial="${link ? 'ready' : 'expired'}">
 <h1>Link your wallet</h1>
-${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b data-field="community">${link.community}</b>.</p>` : ''}
+${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b data-field="community">${link.community}</b> (${link.tag} in the message).</p>` : ''}
 <p>Your wallet signs a message that names this bot and your chat account. Signing costs nothing and moves no funds.</p>
 <p class="state info" data-state="ready" hidden>Press the button: your wallet asks which account to connect, then asks you to sign.</p>
 <p class="state bad" data-state="no-wallet" hidden>No wallet found in this browser. Open this link in your wallet's browser (MetaMask, Rabby…), or go back to the chat and use /verify address:0x… to sign with any tool.</p>

@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import { SiweMessage } from 'siwe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LinkRefused, messageFor, openChallenge, verifyChallenge, type SiweSite } from '../../src/chain/siwe.ts';
+import { communityTag, LinkRefused, messageFor, openChallenge, verifyChallenge, type SiweSite } from '../../src/chain/siwe.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
 import type { Community, MemberRow } from '../../src/db/schema.ts';
@@ -36,10 +36,29 @@ describe('Sign-In with Ethereum', () => {
     const { token, message } = await challenge(aliceMember, alice.address);
     const parsed = new SiweMessage(message);
     expect(parsed).toMatchObject({ domain: 'govbot.example.org', address: alice.address, uri: site.url, chainId: 1, version: '1' });
-    expect(parsed.statement).toContain(`alice (member ${aliceMember.key}) in Test DAO`);
+    expect(parsed.statement).toBe(`Link this wallet to member ${aliceMember.key} of ${communityTag(community)}. Votes in its rounds will count its tokens.`);
     expect(parsed.expirationTime).toBe('2025-03-01T12:15:00.000Z');
     const verified = await verifyChallenge(db, token, await alice.signMessage(message), site, now);
     expect(verified).toEqual({ communityId: community.id, memberId: aliceMember.id, address: alice.address.toLowerCase(), verification: 'siwe' });
+  });
+
+  it('GIVEN names that are no plain ASCII (José in 🚀 DAO, a console member typed as Zoë "Z" <z>) THEN the message is valid EIP-4361, names neither, and verifies', async () => {
+    const rocket = await ensureCommunity(db, { platform: 'telegram', chatId: '-200', name: '🚀 DAO\nline two' });
+    const console_ = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'Zoë\'s "room"' });
+    const members = [
+      [rocket, await ensureMember(db, rocket.id, { platform: 'telegram', userId: '7', handle: 'José 🚀' })],
+      [console_, await ensureMember(db, console_.id, { platform: 'console', userId: 'Zoë "Z" <z>', handle: 'Zoë "Z" <z>' })],
+    ] as const;
+    for (const [where, who] of members) {
+      const key = Wallet.createRandom();
+      const { token } = await openChallenge(db, where, who, now);
+      const message = await messageFor(db, token, key.address, site, now);
+      expect(message).toMatch(/^[\x20-\x7e\n]+$/);
+      const parsed = new SiweMessage(message);
+      expect(parsed.statement).toContain(communityTag(where));
+      expect(parsed.statement).not.toContain(where.id);
+      await expect(verifyChallenge(db, token, await key.signMessage(message), site, now)).resolves.toMatchObject({ memberId: who.id });
+    }
   });
 
   it('GIVEN a message made for another domain THEN it is refused', async () => {
@@ -73,6 +92,6 @@ describe('Sign-In with Ethereum', () => {
     const signedForBob = await alice.signMessage(bobs.message);
     const { token } = await challenge(aliceMember, alice.address);
     await expect(verifyChallenge(db, token, signedForBob, site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
-    expect(bobs.message).toContain('bob (member');
+    expect(bobs.message).toContain(`member ${bobMember.key} of`);
   });
 });

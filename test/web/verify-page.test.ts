@@ -1,7 +1,7 @@
 import { Wallet } from 'ethers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openChallenge } from '../../src/chain/siwe.ts';
+import { communityTag, openChallenge } from '../../src/chain/siwe.ts';
 import type { Reply } from '../../src/commands/reply.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
@@ -59,8 +59,8 @@ async function walletPage(key: Pick<Wallet, 'address' | 'signMessage'> | undefin
   return page;
 }
 
-async function openLink(): Promise<string> {
-  return `${base}/verify/${(await openChallenge(db, community, member, now)).token}`;
+async function openLink(where = community, who = member): Promise<string> {
+  return `${base}/verify/${(await openChallenge(db, where, who, now)).token}`;
 }
 
 const stateOf = (page: Page) => page.locator('main').getAttribute('data-current');
@@ -76,7 +76,7 @@ describe('the wallet page in chromium', () => {
     expect(await stateOf(page)).toBe('ready');
     await page.click('#connect');
     await expect.poll(() => stateOf(page)).toBe('success');
-    expect(await page.locator('#message').textContent()).toContain('Link this wallet to alice');
+    expect(await page.locator('#message').textContent()).toContain(`Link this wallet to member ${member.key} of ${communityTag(community)}`);
     const wallet = await db.selectFrom('wallets').selectAll().where('address', '=', key.address.toLowerCase()).executeTakeFirstOrThrow();
     expect(wallet).toMatchObject({ member_id: member.id, verification: 'siwe', chain: 'eip155:1' });
     expect(told.at(-1)).toMatchObject({ memberId: member.id });
@@ -112,5 +112,26 @@ describe('the wallet page in chromium', () => {
 
     expect(await db.selectFrom('wallets').select('id').where('address', '=', key.address.toLowerCase()).executeTakeFirst()).toBeUndefined();
     for (const p of [noWallet, goerli, declining, late]) await p.close();
+  });
+
+  it('GIVEN a member named José in a group titled 🚀 DAO THEN the page shows both names, the message stays ASCII, and the wallet links', async () => {
+    const rocket = await ensureCommunity(db, { platform: 'telegram', chatId: '-200', name: '🚀 DAO <b>' });
+    const jose = await ensureMember(db, rocket.id, { platform: 'telegram', userId: '202', handle: 'José' });
+    const key = Wallet.createRandom();
+    const page = await walletPage(key);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(await openLink(rocket, jose));
+    expect(await page.locator('[data-field="member"]').textContent()).toBe('José');
+    expect(await page.locator('[data-field="community"]').textContent()).toBe('🚀 DAO <b>');
+    await page.click('#connect');
+    await expect.poll(() => stateOf(page)).toBe('success');
+    const message = (await page.locator('#message').textContent())!;
+    expect(message).toMatch(/^[\x20-\x7e\n]+$/);
+    expect(message).toContain(communityTag(rocket));
+    expect(await db.selectFrom('wallets').select('member_id').where('address', '=', key.address.toLowerCase()).executeTakeFirstOrThrow()).toEqual({ member_id: jose.id });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });
