@@ -4,9 +4,13 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
  * A fake Discord on 127.0.0.1: the REST API under /api/v10 and a WebSocket gateway, speaking the real protocol
- * (https://discord.com/developers/docs): HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats and their ACKs, dispatches
- * with sequence numbers; interaction callbacks within 3 seconds and only once; webhooks for follow-ups; messages,
- * threads, command registration with Discord's own checks. Members act through the methods below.
+ * (https://discord.com/developers/docs): HELLO, IDENTIFY, READY, GUILD_CREATE, RESUME with the events a session missed,
+ * heartbeats and their ACKs, dispatches with sequence numbers; interaction callbacks within the deadline (3 s) and only
+ * once; webhooks for follow-ups for 15 minutes; messages, threads, command registration with Discord's own checks.
+ * It refuses what Discord refuses: the message, component, modal and autocomplete limits, half a surrogate pair, posts
+ * where the bot lacks a permission (50013), direct messages to members who closed them (50007); it fails on request
+ * (5xx, 429 with the rate-limit headers discord.js reads), honours `nonce` + `enforce_nonce`, and records
+ * `allowed_mentions` to say who a message pinged. Members act through the methods below. Its state outlives the bot.
  */
 
 export interface FakeDiscordUser {
@@ -20,37 +24,89 @@ export interface FakeDiscordUser {
   roles: string[];
 }
 
+export interface AllowedMentions {
+  parse?: ('users' | 'roles' | 'everyone')[];
+  users?: string[];
+  roles?: string[];
+  replied_user?: boolean;
+}
+
 export interface FakeMessage {
   id: string;
   channel_id: string;
   author: { id: string; username: string; bot: boolean };
   content: string;
   embeds: { description?: string; title?: string }[];
-  components: { type: number; components: { type: number; custom_id?: string; label?: string; disabled?: boolean; options?: { label: string; value: string }[] }[] }[];
+  components: { type: number; components: { type: number; custom_id?: string; label?: string; placeholder?: string; disabled?: boolean; options?: { label: string; value: string }[] }[] }[];
   attachments: { filename: string; content: string }[];
   flags: number;
   deleted?: boolean;
   edited?: boolean;
   /** The interaction this message answers. */
   interaction?: string;
+  /** As sent; undefined when the bot sent none (Discord then parses every mention). */
+  allowedMentions?: AllowedMentions;
+  /** The message this one replies to. */
+  replyTo?: string;
+  nonce?: string;
+}
+
+/** An attached file a member gives a slash command's ATTACHMENT option. */
+export interface FakeFile {
+  filename: string;
+  content: string;
+  contentType?: string;
 }
 
 interface FakeInteraction {
   id: string;
   token: string;
   channelId: string;
+  userId: string;
   createdAt: number;
   /** The callback type given: 4 message, 5 deferred, 8 autocomplete, 9 modal. */
   response?: number;
   responses: { type: number; data?: Record<string, unknown> }[];
+  /** Callbacks Discord refused, with their codes (10062 late, 40060 twice). */
+  refused: number[];
   original?: string;
   done: () => void;
   finished: Promise<void>;
 }
 
+/** Permissions the bot may lack in a channel (https://discord.com/developers/docs/topics/permissions). */
+export type Permission = 'SendMessages' | 'EmbedLinks' | 'AttachFiles' | 'CreatePublicThreads';
+const PERMISSION_BITS: Record<Permission, bigint> = { SendMessages: 1n << 11n, EmbedLinks: 1n << 14n, AttachFiles: 1n << 15n, CreatePublicThreads: 1n << 35n };
+const ALL_PERMISSIONS = 2251799813685247n;
+
+/** A failure the fake answers with instead of doing the request: a 5xx, or a 429 to wait out. */
+interface Failure {
+  match: RegExp;
+  status: number;
+  times: number;
+  retryAfter: number;
+}
+
+interface Guild {
+  id: string;
+  name: string;
+  systemChannelId: string;
+}
+
+interface Session {
+  id: string;
+  sequence: number;
+  /** Every event of the session, to replay those after the sequence a RESUME gives. */
+  events: { s: number; t: string; d: unknown }[];
+  socket?: WebSocket | undefined;
+}
+
 const EPHEMERAL = 1 << 6;
 const MANAGE_GUILD = 1n << 5n;
 const DISCORD_EPOCH = 1420070400000n;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** A masked link as Discord renders it: `[text](url)` not escaped by a backslash. */
+const MASKED_LINK = /(?<!\\)\[[^\]\n]+\]\(\s*<?https?:\/\/[^)\s]+>?\s*\)/g;
 
 class ApiError extends Error {
   constructor(
@@ -61,6 +117,21 @@ class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+const invalid = (errors: unknown) => new ApiError(400, 50035, 'Invalid Form Body', errors);
+
+/** Discord reads text as UTF-8: half a surrogate pair (half an emoji cut by code units) is refused. */
+function refuseBadStrings(value: unknown, path = 'body'): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) throw invalid({ [path]: 'Invalid string: contains a lone surrogate.' });
+  } else if (Array.isArray(value)) value.forEach((v, i) => refuseBadStrings(v, `${path}.${i}`));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) refuseBadStrings(v, `${path}.${k}`);
+}
+
+function lengthWithin(value: unknown, min: number, max: number, path: string): void {
+  const length = String(value ?? '').length;
+  if (length < min || length > max) throw invalid({ [path]: `Must be between ${min} and ${max} in length.` });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -93,17 +164,28 @@ export class FakeDiscord {
   readonly channelId = '1300000000000000001';
   readonly bot = { id: this.appId, username: 'govbot', global_name: 'govbot', discriminator: '0', bot: true };
   readonly messages = new Map<string, FakeMessage>();
-  readonly channels = new Map<string, { id: string; type: number; guild_id: string; name: string; parent_id?: string }>();
+  readonly channels = new Map<string, { id: string; type: number; guild_id: string; name: string; parent_id?: string; recipient?: string }>();
+  readonly guilds = new Map<string, Guild>();
   readonly commands = new Map<string, Record<string, unknown>[]>();
   readonly interactions = new Map<string, FakeInteraction>();
-  /** Every REST request, in order. */
-  readonly requests: { method: string; path: string; at: number }[] = [];
+  /** Every REST request, in order, with what Discord answered. */
+  readonly requests: { method: string; path: string; at: number; status?: number; code?: number }[] = [];
   heartbeats = 0;
   readonly roles: { id: string; name: string }[] = [];
   identified = 0;
+  resumed = 0;
+  /** How long after it was created an interaction may still get its first response (Discord: 3 s). */
+  interactionDeadlineMs: number;
+  /** How long an interaction's token works for follow-ups and edits (Discord: 15 minutes). */
+  tokenLifetimeMs = 15 * 60_000;
+  /** Members whose privacy settings refuse direct messages from the server's members. */
+  readonly closedDms = new Set<string>();
 
-  private readonly sockets = new Set<WebSocket>();
-  private sequence = 0;
+  private readonly users = new Map<string, FakeDiscordUser>();
+  private readonly denied = new Map<string, Set<Permission>>();
+  private readonly failures: Failure[] = [];
+  private readonly files = new Map<string, FakeFile>();
+  private readonly sessions = new Map<string, Session>();
   private counter = 0n;
 
   private constructor(
@@ -112,58 +194,124 @@ export class FakeDiscord {
     private readonly gateway: WebSocketServer,
     readonly url: string,
     private readonly heartbeatInterval: number,
+    interactionDeadlineMs: number,
   ) {
+    this.interactionDeadlineMs = interactionDeadlineMs;
+    this.guilds.set(this.guildId, { id: this.guildId, name: 'Test DAO', systemChannelId: this.channelId });
     this.channels.set(this.channelId, { id: this.channelId, type: 0, guild_id: this.guildId, name: 'governance' });
   }
 
-  static async start(options: { heartbeatInterval?: number; roles?: { id: string; name: string }[] } = {}): Promise<FakeDiscord> {
+  static async start(options: { heartbeatInterval?: number; roles?: { id: string; name: string }[]; interactionDeadlineMs?: number } = {}): Promise<FakeDiscord> {
     let fake: FakeDiscord | undefined;
     const server = createServer((req, res) => void fake!.handle(req, res));
     const gateway = new WebSocketServer({ server, path: '/gateway' });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    fake = new FakeDiscord('MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only', server, gateway, `http://127.0.0.1:${port}`, options.heartbeatInterval ?? 41_250);
+    fake = new FakeDiscord('MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only', server, gateway, `http://127.0.0.1:${port}`, options.heartbeatInterval ?? 41_250, options.interactionDeadlineMs ?? 3000);
     fake.roles.push(...(options.roles ?? []));
     gateway.on('connection', (socket) => fake!.connect(socket));
     return fake;
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.terminate();
+    for (const session of this.sessions.values()) session.socket?.terminate();
     this.gateway.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   member(id: string, username: string, options: { moderator?: boolean; roles?: string[] } = {}): FakeDiscordUser {
-    return { id, username, global_name: username, discriminator: '0', bot: false, permissions: String(options.moderator ? MANAGE_GUILD | 3072n : 3072n), roles: options.roles ?? [] };
+    const user = { id, username, global_name: username, discriminator: '0', bot: false, permissions: String(options.moderator ? MANAGE_GUILD | 3072n : 3072n), roles: options.roles ?? [] };
+    this.users.set(id, user);
+    return user;
+  }
+
+  /** Another server the bot is in, with one text channel; its GUILD_CREATE is sent at once. */
+  addGuild(name: string): { guildId: string; channelId: string } {
+    const guildId = this.snowflake();
+    const channelId = this.snowflake();
+    this.guilds.set(guildId, { id: guildId, name, systemChannelId: channelId });
+    this.channels.set(channelId, { id: channelId, type: 0, guild_id: guildId, name: 'governance' });
+    this.dispatch('GUILD_CREATE', this.guildJson(this.guilds.get(guildId)!));
+    return { guildId, channelId };
   }
 
   snowflake(): string {
     return String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) + this.counter++);
   }
 
+  // ---- what the test makes Discord do
+
+  /** The bot loses a permission in a channel (a channel override); Discord then refuses with 50013. */
+  deny(channelId: string, permission: Permission): void {
+    this.denied.set(channelId, new Set([...(this.denied.get(channelId) ?? []), permission]));
+  }
+
+  /**
+   * The next `times` requests whose `METHOD /path` matches fail with `status`: a 5xx, or a 429 whose Retry-After and
+   * X-RateLimit-* headers say to wait `retryAfter` seconds (discord.js waits and retries; it retries a 5xx 3 times).
+   */
+  fail(match: RegExp, status: number, options: { times?: number; retryAfter?: number } = {}): void {
+    this.failures.push({ match, status, times: options.times ?? 1, retryAfter: options.retryAfter ?? 1 });
+  }
+
+  /** Drops the gateway connections, as Discord does now and then; the bot resumes and gets what it missed. */
+  dropConnections(): void {
+    for (const session of this.sessions.values()) {
+      session.socket?.terminate();
+      session.socket = undefined;
+    }
+  }
+
   // ---- what members do (each waits until the bot has handled everything sent so far)
 
   /** A slash command; resolves with the interaction once the bot has answered it. */
-  async command(user: FakeDiscordUser, name: string, options: Record<string, string> = {}, subcommand?: string, channelId = this.channelId): Promise<FakeInteraction> {
-    const list = this.typedOptions(name, subcommand, options);
-    const data = { id: this.snowflake(), name, type: 1, guild_id: this.guildId, options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list };
+  async command(user: FakeDiscordUser, name: string, options: Record<string, string> = {}, subcommand?: string, channelId = this.channelId, files: Record<string, FakeFile> = {}): Promise<FakeInteraction> {
+    const { list, resolved } = this.typedOptions(name, subcommand, options, files);
+    const data = { id: this.snowflake(), name, type: 1, guild_id: this.guildOf(channelId), options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list, ...(resolved && { resolved }) };
     return this.interact(user, 2, data, channelId);
   }
 
-  /** Option values as Discord's client sends them: typed by the registered command (a string option stays a string). */
-  private typedOptions(name: string, subcommand: string | undefined, options: Record<string, string>): { name: string; type: number; value: string | number | boolean }[] {
+  /**
+   * Option values as Discord's client sends them: typed by the registered command (a string option stays a string), a
+   * USER option as the picked member's id (given here by id or username), an ATTACHMENT option as the uploaded file's id,
+   * with the users and attachments in `resolved`.
+   */
+  private typedOptions(name: string, subcommand: string | undefined, options: Record<string, string>, files: Record<string, FakeFile> = {}) {
     type Def = { name: string; type: number; options?: Def[] };
     const command = [...this.commands.values()].flat().find((c) => c['name'] === name) as Def | undefined;
     if (!command) throw new Error(`/${name} is not registered`);
     const defs = subcommand ? command.options?.find((o) => o.name === subcommand)?.options : command.options;
-    return Object.entries(options).map(([n, raw]) => {
-      const def = defs?.find((d) => d.name === n);
-      if (!def) throw new Error(`/${name} ${subcommand ?? ''} has no option ${n}: Discord's client would not send it`);
-      const value = def.type === 4 || def.type === 10 ? Number(raw) : def.type === 5 ? raw === 'true' : raw;
-      return { name: n, type: def.type, value };
+    const def = (n: string, type?: number) => {
+      const found = defs?.find((d) => d.name === n);
+      if (!found || (type !== undefined && found.type !== type)) throw new Error(`/${name} ${subcommand ?? ''} has no ${type === 11 ? 'attachment ' : ''}option ${n}: Discord's client would not send it`);
+      return found;
+    };
+    const users: Record<string, unknown> = {};
+    const members: Record<string, unknown> = {};
+    const attachments: Record<string, unknown> = {};
+    const list: { name: string; type: number; value: string | number | boolean }[] = Object.entries(options).map(([n, raw]) => {
+      const { type } = def(n);
+      if (type === 6) {
+        const user = this.users.get(raw) ?? [...this.users.values()].find((u) => u.username === raw.replace(/^@/, ''));
+        if (!user) throw new Error(`the user picker has no member "${raw}"`);
+        users[user.id] = this.memberJson(user).user;
+        members[user.id] = { ...this.memberJson(user), user: undefined };
+        return { name: n, type, value: user.id };
+      }
+      return { name: n, type, value: type === 4 || type === 10 ? Number(raw) : type === 5 ? raw === 'true' : raw };
     });
+    for (const [n, file] of Object.entries(files)) {
+      def(n, 11);
+      const id = this.snowflake();
+      this.files.set(id, file);
+      const size = Buffer.byteLength(file.content);
+      attachments[id] = { id, filename: file.filename, size, url: `${this.url}/attachments/${id}/${encodeURIComponent(file.filename)}`, proxy_url: `${this.url}/attachments/${id}/${encodeURIComponent(file.filename)}`, ...(file.contentType && { content_type: file.contentType }) };
+      list.push({ name: n, type: 11, value: id });
+    }
+    const any = (o: object) => Object.keys(o).length > 0;
+    const resolved = any(users) || any(attachments) ? { ...(any(users) && { users, members }), ...(any(attachments) && { attachments }) } : undefined;
+    return { list, resolved };
   }
 
   /** Clicks a button, or picks an option of a select menu, of a message. */
@@ -177,6 +325,12 @@ export class FakeDiscord {
     return this.interact(user, 3, { custom_id: button.custom_id, component_type: 2 }, message.channel_id, message);
   }
 
+  /** Clicks without waiting for the bot's answer: the interaction, and a promise that resolves once it is answered. */
+  clickNow(user: FakeDiscordUser, message: FakeMessage, index: number): FakeInteraction {
+    const button = message.components.flatMap((r) => r.components)[index]!;
+    return this.sendInteraction(user, 3, { custom_id: button.custom_id, component_type: 2 }, message.channel_id, message);
+  }
+
   async submitModal(user: FakeDiscordUser, customId: string, fields: Record<string, string>, channelId = this.channelId): Promise<FakeInteraction> {
     const components = Object.entries(fields).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
     return this.interact(user, 5, { custom_id: customId, components }, channelId);
@@ -184,7 +338,7 @@ export class FakeDiscord {
 
   async autocomplete(user: FakeDiscordUser, name: string, options: Record<string, string>, focused: string, subcommand?: string): Promise<FakeInteraction> {
     // While typing, Discord sends the focused value as the raw text typed so far.
-    const list = this.typedOptions(name, subcommand, options).map((o) => (o.name === focused ? { ...o, value: options[focused]!, focused: true } : o));
+    const list = this.typedOptions(name, subcommand, options).list.map((o) => (o.name === focused ? { ...o, value: options[focused]!, focused: true } : o));
     const data = { id: this.snowflake(), name, type: 1, guild_id: this.guildId, options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list };
     return this.interact(user, 4, data, this.channelId);
   }
@@ -209,13 +363,13 @@ export class FakeDiscord {
   async remove(user: FakeDiscordUser, messageId: string): Promise<void> {
     const message = this.messages.get(messageId)!;
     message.deleted = true;
-    this.dispatch('MESSAGE_DELETE', { id: message.id, channel_id: message.channel_id, guild_id: this.guildId });
+    this.dispatch('MESSAGE_DELETE', { id: message.id, channel_id: message.channel_id, guild_id: this.guildOf(message.channel_id) });
     await this.sync(user);
   }
 
   async react(user: FakeDiscordUser, messageId: string, emoji: string, present = true): Promise<void> {
     const message = this.messages.get(messageId)!;
-    const base = { user_id: user.id, channel_id: message.channel_id, message_id: messageId, guild_id: this.guildId, emoji: { id: null, name: emoji }, burst: false, type: 0 };
+    const base = { user_id: user.id, channel_id: message.channel_id, message_id: messageId, guild_id: this.guildOf(message.channel_id), emoji: { id: null, name: emoji }, burst: false, type: 0 };
     if (present) this.dispatch('MESSAGE_REACTION_ADD', { ...base, message_author_id: message.author.id, member: this.memberJson(user) });
     else this.dispatch('MESSAGE_REACTION_REMOVE', base);
     await this.sync(user);
@@ -231,8 +385,8 @@ export class FakeDiscord {
    * The bot handles events one at a time, in order: once it has answered an autocomplete request sent after them,
    * everything before is handled too.
    */
-  async sync(user: FakeDiscordUser): Promise<void> {
-    const interaction = this.sendInteraction(user, 4, { id: this.snowflake(), name: 'help', type: 1, guild_id: this.guildId, options: [{ name: 'round', type: 3, value: '', focused: true }] }, this.channelId);
+  async sync(user: FakeDiscordUser, channelId = this.channelId): Promise<void> {
+    const interaction = this.sendInteraction(user, 4, { id: this.snowflake(), name: 'help', type: 1, guild_id: this.guildOf(channelId), options: [{ name: 'round', type: 3, value: '', focused: true }] }, channelId);
     await interaction.finished;
   }
 
@@ -251,19 +405,42 @@ export class FakeDiscord {
 
   /** What the bot wrote to a member in direct messages. */
   directMessagesTo(userId: string): FakeMessage[] {
-    return this.inChannel(`9${userId.padStart(18, '0')}`);
+    return this.inChannel(this.dmChannelOf(userId));
   }
 
   threadOf(messageId: string): string | undefined {
     return [...this.channels.values()].find((c) => c.type === 11 && (c as { message_id?: string }).message_id === messageId)?.id;
   }
 
+  /**
+   * Whom a message notified, by Discord's rules: mentions in its content are parsed as its `allowed_mentions` allows
+   * (all of them when it has none), and a reply pings the replied-to author when `replied_user` says so (or by default).
+   */
+  pingsOf(message: FakeMessage): { everyone: boolean; users: string[]; roles: string[] } {
+    const allowed = message.allowedMentions ?? { parse: ['users', 'roles', 'everyone'], replied_user: true };
+    const parse = allowed.parse ?? [];
+    const content = message.content;
+    const everyone = parse.includes('everyone') && /@(everyone|here)\b/.test(content);
+    const mentioned = [...content.matchAll(/<@!?(\d+)>/g)].map((m) => m[1]!);
+    const users = mentioned.filter((id) => parse.includes('users') || (allowed.users ?? []).includes(id));
+    const replied = message.replyTo ? this.messages.get(message.replyTo)?.author.id : undefined;
+    if (replied && allowed.replied_user && !users.includes(replied)) users.push(replied);
+    const roles = [...content.matchAll(/<@&(\d+)>/g)].map((m) => m[1]!).filter((id) => parse.includes('roles') || (allowed.roles ?? []).includes(id));
+    return { everyone, users: [...new Set(users)], roles: [...new Set(roles)] };
+  }
+
+  /** The masked links (`[text](url)`) Discord would render as links in a message's content. */
+  maskedLinksOf(message: FakeMessage): string[] {
+    return [...message.content.matchAll(MASKED_LINK)].map((m) => m[0]);
+  }
+
   // ---- the gateway
 
   private connect(socket: WebSocket): void {
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: this.heartbeatInterval }, s: null, t: null }));
+    socket.on('close', () => {
+      for (const session of this.sessions.values()) if (session.socket === socket) session.socket = undefined;
+    });
     socket.on('message', (raw) => {
       const packet = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> };
       if (packet.op === 1) {
@@ -272,44 +449,64 @@ export class FakeDiscord {
       } else if (packet.op === 2) {
         if (packet.d['token'] !== this.token) return socket.close(4004, 'Authentication failed.');
         this.identified++;
-        (socket as WebSocket & { identified?: boolean }).identified = true;
-        this.send(socket, 'READY', {
+        const session: Session = { id: `session-${this.identified}`, sequence: 0, events: [], socket };
+        this.sessions.set(session.id, session);
+        this.send(session, 'READY', {
           v: 10,
           user: { ...this.bot, avatar: null, flags: 0, verified: true },
-          guilds: [{ id: this.guildId, unavailable: true }],
-          session_id: `session-${this.identified}`,
+          guilds: [...this.guilds.keys()].map((id) => ({ id, unavailable: true })),
+          session_id: session.id,
           resume_gateway_url: this.url.replace('http', 'ws') + '/gateway',
           shard: [0, 1],
           application: { id: this.appId, flags: 0 },
         });
-        this.send(socket, 'GUILD_CREATE', this.guildJson());
+        for (const guild of this.guilds.values()) this.send(session, 'GUILD_CREATE', this.guildJson(guild));
+      } else if (packet.op === 6) {
+        // RESUME: the events after the last sequence the client saw are sent again, then RESUMED.
+        const session = this.sessions.get(String(packet.d['session_id']));
+        if (packet.d['token'] !== this.token || !session) return void socket.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+        this.resumed++;
+        session.socket = socket;
+        const seq = Number(packet.d['seq'] ?? 0);
+        for (const event of session.events.filter((e) => e.s > seq)) socket.send(JSON.stringify({ op: 0, ...event }));
+        this.send(session, 'RESUMED', {});
       }
     });
   }
 
-  private send(socket: WebSocket, t: string, d: unknown): void {
-    socket.send(JSON.stringify({ op: 0, t, s: ++this.sequence, d }));
+  private send(session: Session, t: string, d: unknown): void {
+    const event = { s: ++session.sequence, t, d };
+    session.events.push(event);
+    if (session.socket?.readyState === 1) session.socket.send(JSON.stringify({ op: 0, ...event }));
   }
 
   private dispatch(t: string, d: unknown): void {
-    for (const socket of this.sockets) if ((socket as WebSocket & { identified?: boolean }).identified) this.send(socket, t, d);
+    for (const session of this.sessions.values()) this.send(session, t, d);
   }
 
-  private guildJson() {
+  private guildOf(channelId: string): string {
+    return this.channels.get(channelId)?.guild_id ?? this.guildId;
+  }
+
+  private dmChannelOf(userId: string): string {
+    return `9${userId.padStart(18, '0')}`;
+  }
+
+  private guildJson(guild: Guild) {
     return {
-      id: this.guildId,
-      name: 'Test DAO',
+      id: guild.id,
+      name: guild.name,
       icon: null,
       owner_id: '1',
       afk_timeout: 300,
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: this.guildId, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
+      roles: [{ id: guild.id, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
       emojis: [],
       features: [],
       mfa_level: 0,
-      system_channel_id: this.channelId,
+      system_channel_id: guild.systemChannelId,
       system_channel_flags: 0,
       rules_channel_id: null,
       joined_at: new Date(0).toISOString(),
@@ -318,7 +515,9 @@ export class FakeDiscord {
       member_count: 21,
       voice_states: [],
       members: [{ user: this.bot, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 }],
-      channels: [...this.channels.values()].filter((c) => c.type === 0).map((c, position) => ({ ...c, position, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
+      channels: [...this.channels.values()]
+        .filter((c) => c.type === 0 && c.guild_id === guild.id)
+        .map((c, position) => ({ ...c, position, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
       threads: [],
       presences: [],
       stage_instances: [],
@@ -337,7 +536,7 @@ export class FakeDiscord {
 
   private async interact(user: FakeDiscordUser, type: number, data: Record<string, unknown>, channelId: string, message?: FakeMessage): Promise<FakeInteraction> {
     const interaction = this.sendInteraction(user, type, data, channelId, message);
-    await this.sync(user);
+    await this.sync(user, channelId);
     return interaction;
   }
 
@@ -346,25 +545,27 @@ export class FakeDiscord {
     const token = `interaction-token-${id}`;
     let done = () => {};
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const interaction: FakeInteraction = { id, token, channelId, createdAt: Date.now(), responses: [], done, finished };
+    const interaction: FakeInteraction = { id, token, channelId, userId: user.id, createdAt: Date.now(), responses: [], refused: [], done, finished };
     this.interactions.set(id, interaction);
     const channel = this.channels.get(channelId)!;
+    const guildId = this.guildOf(channelId);
+    const appPermissions = [...(this.denied.get(channelId) ?? [])].reduce((bits, p) => bits & ~PERMISSION_BITS[p], ALL_PERMISSIONS);
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: this.appId,
       type,
       data,
-      guild_id: this.guildId,
+      guild_id: guildId,
       channel_id: channelId,
-      channel: { id: channelId, type: channel.type, guild_id: this.guildId, name: channel.name, ...(channel.parent_id && { parent_id: channel.parent_id }) },
+      channel: { id: channelId, type: channel.type, guild_id: guildId, name: channel.name, ...(channel.parent_id && { parent_id: channel.parent_id }) },
       member: this.memberJson(user),
       token,
       version: 1,
-      app_permissions: '2251799813685247',
+      app_permissions: String(appPermissions),
       locale: 'en-US',
       guild_locale: 'en-US',
       entitlements: [],
-      authorizing_integration_owners: { '0': this.guildId },
+      authorizing_integration_owners: { '0': guildId },
       context: 0,
       ...(message && { message: this.messageJson(message) }),
     });
@@ -377,16 +578,34 @@ export class FakeDiscord {
     const url = new URL(req.url ?? '/', this.url);
     const path = decodeURIComponent(url.pathname).replace(/^\/api\/v10/, '');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, at: Date.now() });
-    const send = (status: number, body?: unknown) => {
-      res.writeHead(status, body === undefined ? {} : { 'content-type': 'application/json' });
+    const request: (typeof this.requests)[number] = { method, path, at: Date.now() };
+    this.requests.push(request);
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}) => {
+      request.status = status;
+      request.code = (body as { code?: number } | undefined)?.code;
+      res.writeHead(status, { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers });
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     try {
+      const failure = this.failures.find((f) => f.times > 0 && f.match.test(`${method} ${path}`));
+      if (failure) {
+        failure.times--;
+        await readBody(req);
+        if (failure.status !== 429) return send(failure.status, { message: `${failure.status}: Server Error`, code: 0 });
+        const after = String(failure.retryAfter);
+        return send(
+          429,
+          { message: 'You are being rate limited.', retry_after: failure.retryAfter, global: false, code: 0 },
+          { 'retry-after': after, 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': after, 'x-ratelimit-bucket': 'fake-bucket', 'x-ratelimit-scope': 'user' },
+        );
+      }
+      const attachment = /^\/attachments\/(\d+)\/(.+)$/.exec(path);
+      if (method === 'GET' && attachment) return this.download(res, attachment[1]!, attachment[2]!);
       const interactionCallback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
       const isWebhook = path.startsWith('/webhooks/') || interactionCallback;
       if (!isWebhook && req.headers.authorization !== `Bot ${this.token}`) throw new ApiError(401, 0, '401: Unauthorized');
       const { body, files } = method === 'GET' || method === 'DELETE' ? { body: {}, files: [] } : await readPayload(req);
+      refuseBadStrings(body);
       const result = await this.route(method, path, url, body, files, interactionCallback);
       if (result === undefined) send(204);
       else send(200, result);
@@ -399,6 +618,18 @@ export class FakeDiscord {
     }
   }
 
+  /** The CDN: a file members attached, or one the bot posted. */
+  private download(res: ServerResponse, id: string, filename: string): void {
+    const file = this.files.get(id) ?? this.messages.get(id)?.attachments.find((a) => a.filename === filename);
+    if (!file) {
+      res.writeHead(404).end('Not Found');
+      return;
+    }
+    const type = ('contentType' in file && typeof file.contentType === 'string' && file.contentType) || 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type });
+    res.end(file.content);
+  }
+
   private async route(method: string, path: string, url: URL, body: Record<string, unknown>, files: { filename: string; content: string }[], callback: RegExpExecArray | null): Promise<unknown> {
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/gateway/bot')
@@ -406,15 +637,18 @@ export class FakeDiscord {
     if (method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) return this.putCommands(m[2] ?? 'global', body as unknown as Record<string, unknown>[]);
     if (method === 'POST' && callback) return this.callback(callback[1]!, callback[2]!, body, files, url.searchParams.get('with_response') === 'true');
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) return this.webhook(method, m[2]!, m[3], body, files);
-    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return this.startThread(m[1]!, m[2]!, String(body['name'] ?? ''));
+    if ((m = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') return this.startThread(m[1]!, m[2]!, body['name']);
     if ((m = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) return this.channelMessage(method, m[1]!, m[2]!, body);
-    if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') return this.messageJson(this.create(m[1]!, body, files));
-    if ((m = /^\/users\/(\d+)$/.exec(path)) && method === 'GET') return { id: m[1], username: `user${m[1]}`, global_name: null, discriminator: '0', avatar: null, bot: false };
+    if ((m = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') return this.messageJson(this.postMessage(m[1]!, body, files));
+    if ((m = /^\/users\/(\d+)$/.exec(path)) && method === 'GET') {
+      const user = this.users.get(m[1]!);
+      return { id: m[1], username: user?.username ?? `user${m[1]}`, global_name: null, discriminator: '0', avatar: null, bot: false };
+    }
     if (path === '/users/@me/channels' && method === 'POST') {
-      // A direct-message channel with the member; messages the bot sends there are kept like any other.
+      // A direct-message channel with the member: opening it always works; posting in it may not (50007).
       const recipient = String(body['recipient_id']);
-      const id = `9${recipient.padStart(18, '0')}`;
-      this.channels.set(id, { id, type: 1, guild_id: '', name: `dm-${recipient}` });
+      const id = this.dmChannelOf(recipient);
+      this.channels.set(id, { id, type: 1, guild_id: '', name: `dm-${recipient}`, recipient });
       return { id, type: 1, last_message_id: null, recipients: [{ id: recipient, username: `user${recipient}`, discriminator: '0', avatar: null }] };
     }
     if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
@@ -434,6 +668,7 @@ export class FakeDiscord {
       if (d.length < 1 || d.length > 100) errors.push(`${where}: description must be 1-100 characters`);
       const options = (o['options'] as Record<string, unknown>[] | undefined) ?? [];
       if (options.length > 25) errors.push(`${where}: at most 25 options`);
+      if (new Set(options.map((x) => x['name'])).size !== options.length) errors.push(`${where}: option names must be unique`);
       let optionalSeen = false;
       for (const x of options) {
         if (x['type'] !== 1 && x['type'] !== 2) {
@@ -441,11 +676,13 @@ export class FakeDiscord {
           else if (optionalSeen) errors.push(`${where}.${String(x['name'])}: required options must be placed before non-required options`);
         }
         if (((x['choices'] as unknown[]) ?? []).length > 25) errors.push(`${where}.${String(x['name'])}: at most 25 choices`);
+        if (x['autocomplete'] && ![3, 4, 10].includes(Number(x['type']))) errors.push(`${where}.${String(x['name'])}: only string, integer and number options may autocomplete`);
+        if ((x['min_length'] !== undefined || x['max_length'] !== undefined) && x['type'] !== 3) errors.push(`${where}.${String(x['name'])}: min_length and max_length are for string options`);
         checkOption(x, `${where}.${String(x['name'])}`);
       }
     };
     for (const c of commands) checkOption(c, String(c['name']));
-    if (errors.length) throw new ApiError(400, 50035, 'Invalid Form Body', errors);
+    if (errors.length) throw invalid(errors);
     const stored = commands.map((c) => ({ ...c, id: this.snowflake(), application_id: this.appId, version: this.snowflake(), ...(scope !== 'global' && { guild_id: scope }) }));
     this.commands.set(scope, stored);
     return stored;
@@ -453,10 +690,17 @@ export class FakeDiscord {
 
   private callback(id: string, token: string, body: Record<string, unknown>, files: { filename: string; content: string }[], withResponse: boolean): unknown {
     const interaction = this.interactions.get(id);
-    if (!interaction || interaction.token !== token || Date.now() - interaction.createdAt > 3000) throw new ApiError(404, 10062, 'Unknown interaction');
-    if (interaction.response !== undefined) throw new ApiError(400, 40060, 'Interaction has already been acknowledged.');
+    const refuse = (error: ApiError) => {
+      interaction?.refused.push(error.code);
+      interaction?.done();
+      return error;
+    };
+    if (!interaction || interaction.token !== token || Date.now() - interaction.createdAt > this.interactionDeadlineMs) throw refuse(new ApiError(404, 10062, 'Unknown interaction'));
+    if (interaction.response !== undefined) throw refuse(new ApiError(400, 40060, 'Interaction has already been acknowledged.'));
     const type = Number(body['type']);
     const data = (body['data'] as Record<string, unknown> | undefined) ?? {};
+    if (type === 9) this.checkModal(data);
+    if (type === 8) this.checkChoices(data);
     interaction.response = type;
     interaction.responses.push({ type, data });
     let message: FakeMessage | undefined;
@@ -472,6 +716,7 @@ export class FakeDiscord {
   private webhook(method: string, token: string, target: string | undefined, body: Record<string, unknown>, files: { filename: string; content: string }[]): unknown {
     const interaction = [...this.interactions.values()].find((i) => i.token === token);
     if (!interaction || interaction.response === undefined) throw new ApiError(404, 10015, 'Unknown Webhook');
+    if (Date.now() - interaction.createdAt > this.tokenLifetimeMs) throw new ApiError(401, 50027, 'Invalid Webhook Token');
     if (target === undefined && method === 'POST') {
       const message = this.create(interaction.channelId, body, files, interaction.id);
       interaction.done();
@@ -499,49 +744,121 @@ export class FakeDiscord {
     if (method === 'GET') return this.messageJson(message);
     if (method === 'DELETE') {
       message.deleted = true;
-      this.dispatch('MESSAGE_DELETE', { id, channel_id: channelId, guild_id: this.guildId });
+      this.dispatch('MESSAGE_DELETE', { id, channel_id: channelId, guild_id: this.guildOf(channelId) });
       return undefined;
     }
     if (method === 'PATCH') {
       if (message.author.id !== this.bot.id) throw new ApiError(403, 50005, 'Cannot edit a message authored by another user');
       this.update(message, body, []);
-      this.dispatch('MESSAGE_UPDATE', { ...this.messageJson(message), guild_id: this.guildId });
+      this.dispatch('MESSAGE_UPDATE', { ...this.messageJson(message), guild_id: this.guildOf(channelId) });
       return this.messageJson(message);
     }
     throw new ApiError(405, 0, '405: Method Not Allowed');
   }
 
-  private startThread(channelId: string, messageId: string, name: string): unknown {
+  private requirePermission(channelId: string, permission: Permission): void {
+    // Threads take the permissions of their channel.
+    const channel = this.channels.get(channelId);
+    const denied = [channelId, channel?.parent_id].some((id) => id !== undefined && this.denied.get(id)?.has(permission));
+    if (denied) throw new ApiError(403, 50013, 'Missing Permissions');
+  }
+
+  private startThread(channelId: string, messageId: string, name: unknown): unknown {
     if (!this.messages.has(messageId)) throw new ApiError(404, 10008, 'Unknown Message');
-    if (name.length < 1 || name.length > 100) throw new ApiError(400, 50035, 'Invalid Form Body', { name: 'Must be between 1 and 100 in length.' });
+    this.requirePermission(channelId, 'CreatePublicThreads');
+    lengthWithin(name, 1, 100, 'name');
     if (this.threadOf(messageId)) throw new ApiError(400, 160004, 'A thread has already been created for this message');
-    const thread = { id: messageId, type: 11, guild_id: this.guildId, parent_id: channelId, name, message_id: messageId };
+    const thread = { id: messageId, type: 11, guild_id: this.guildOf(channelId), parent_id: channelId, name: String(name), message_id: messageId };
     this.channels.set(thread.id, thread);
     const json = { ...thread, owner_id: this.bot.id, message_count: 0, member_count: 1, rate_limit_per_user: 0, flags: 0, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false } };
     this.dispatch('THREAD_CREATE', { ...json, newly_created: true });
     return json;
   }
 
+  private checkAllowedMentions(body: Record<string, unknown>): void {
+    const allowed = body['allowed_mentions'] as AllowedMentions | undefined;
+    if (!allowed) return;
+    if (allowed.parse?.includes('users') && allowed.users?.length) throw invalid({ allowed_mentions: 'parse:["users"] and users are mutually exclusive.' });
+    if (allowed.parse?.includes('roles') && allowed.roles?.length) throw invalid({ allowed_mentions: 'parse:["roles"] and roles are mutually exclusive.' });
+  }
+
   private check(body: Record<string, unknown>): void {
-    const content = String(body['content'] ?? '');
-    if (content.length > 2000) throw new ApiError(400, 50035, 'Invalid Form Body', { content: 'Must be 2000 or fewer in length.' });
-    const embeds = (body['embeds'] as { description?: string }[] | undefined) ?? [];
-    if (embeds.length > 10) throw new ApiError(400, 50035, 'Invalid Form Body', { embeds: 'Must be 10 or fewer in length.' });
-    if (embeds.some((e) => (e.description ?? '').length > 4096)) throw new ApiError(400, 50035, 'Invalid Form Body', { embeds: 'description must be 4096 or fewer in length.' });
-    if (embeds.reduce((n, e) => n + (e.description ?? '').length, 0) > 6000) throw new ApiError(400, 50035, 'Invalid Form Body', { embeds: 'Embed size exceeds maximum size of 6000' });
+    lengthWithin(body['content'], 0, 2000, 'content');
+    this.checkAllowedMentions(body);
+    const embeds = (body['embeds'] as { description?: string; title?: string }[] | undefined) ?? [];
+    if (embeds.length > 10) throw invalid({ embeds: 'Must be 10 or fewer in length.' });
+    embeds.forEach((e, i) => {
+      lengthWithin(e.description, 0, 4096, `embeds.${i}.description`);
+      lengthWithin(e.title, 0, 256, `embeds.${i}.title`);
+    });
+    if (embeds.reduce((n, e) => n + (e.description ?? '').length + (e.title ?? '').length, 0) > 6000) throw invalid({ embeds: 'Embed size exceeds maximum size of 6000' });
     const rows = (body['components'] as FakeMessage['components'] | undefined) ?? [];
-    for (const row of rows) {
-      if (row.components.length > 5) throw new ApiError(400, 50035, 'Invalid Form Body', { components: 'at most 5 components per row' });
-      for (const c of row.components) {
-        if (c.custom_id !== undefined && (c.custom_id.length < 1 || c.custom_id.length > 100)) throw new ApiError(400, 50035, 'Invalid Form Body', { custom_id: 'Must be between 1 and 100 in length.' });
-        if (c.label !== undefined && c.label.length > 80) throw new ApiError(400, 50035, 'Invalid Form Body', { label: 'Must be 80 or fewer in length.' });
-        if ((c.options?.length ?? 0) > 25) throw new ApiError(400, 50035, 'Invalid Form Body', { options: 'Must be 25 or fewer in length.' });
-      }
+    if (rows.length > 5) throw invalid({ components: 'Must be 5 or fewer in length.' });
+    rows.forEach((row, r) => {
+      if (row.type !== 1 || row.components.length < 1 || row.components.length > 5) throw invalid({ [`components.${r}`]: 'An action row holds 1 to 5 components.' });
+      if (row.components.some((c) => c.type !== 2) && row.components.length > 1) throw invalid({ [`components.${r}`]: 'A select menu must be alone in its row.' });
+      row.components.forEach((c, i) => {
+        const at = `components.${r}.components.${i}`;
+        if (c.custom_id !== undefined) lengthWithin(c.custom_id, 1, 100, `${at}.custom_id`);
+        if (c.type === 2) lengthWithin(c.label, 0, 80, `${at}.label`);
+        if (c.placeholder !== undefined) lengthWithin(c.placeholder, 0, 150, `${at}.placeholder`);
+        if (c.type === 3) {
+          if (!c.options || c.options.length < 1 || c.options.length > 25) throw invalid({ [`${at}.options`]: 'Must be between 1 and 25 in length.' });
+          c.options.forEach((o, j) => {
+            lengthWithin(o.label, 1, 100, `${at}.options.${j}.label`);
+            lengthWithin(o.value, 1, 100, `${at}.options.${j}.value`);
+          });
+        }
+      });
+    });
+    if (body['nonce'] !== undefined) lengthWithin(body['nonce'], 1, 25, 'nonce');
+  }
+
+  private checkModal(data: Record<string, unknown>): void {
+    lengthWithin(data['title'], 1, 45, 'data.title');
+    lengthWithin(data['custom_id'], 1, 100, 'data.custom_id');
+    const rows = (data['components'] as { components: { custom_id?: string; label?: string }[] }[] | undefined) ?? [];
+    if (rows.length < 1 || rows.length > 5) throw invalid({ 'data.components': 'Must be between 1 and 5 in length.' });
+    rows.forEach((row, r) =>
+      row.components.forEach((c, i) => {
+        lengthWithin(c.label, 1, 45, `data.components.${r}.components.${i}.label`);
+        lengthWithin(c.custom_id, 1, 100, `data.components.${r}.components.${i}.custom_id`);
+      }),
+    );
+  }
+
+  private checkChoices(data: Record<string, unknown>): void {
+    const choices = (data['choices'] as { name: string; value: unknown }[] | undefined) ?? [];
+    if (choices.length > 25) throw invalid({ 'data.choices': 'Must be 25 or fewer in length.' });
+    choices.forEach((c, i) => {
+      lengthWithin(c.name, 1, 100, `data.choices.${i}.name`);
+      if (typeof c.value === 'string') lengthWithin(c.value, 0, 100, `data.choices.${i}.value`);
+    });
+  }
+
+  /** A message the bot posts in a channel: the bot needs the channel's permissions, and a member's DMs open. */
+  private postMessage(channelId: string, body: Record<string, unknown>, files: { filename: string; content: string }[]): FakeMessage {
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new ApiError(404, 10003, 'Unknown Channel');
+    if (channel.recipient !== undefined && this.closedDms.has(channel.recipient)) throw new ApiError(403, 50007, 'Cannot send messages to this user');
+    if (channel.type !== 1) {
+      this.requirePermission(channelId, 'SendMessages');
+      if (files.length) this.requirePermission(channelId, 'AttachFiles');
+      if (((body['embeds'] as unknown[]) ?? []).length) this.requirePermission(channelId, 'EmbedLinks');
     }
+    // With enforce_nonce, the same nonce from the same author in the same channel gives back the first message.
+    const nonce = body['nonce'] === undefined ? undefined : String(body['nonce']);
+    if (nonce !== undefined && body['enforce_nonce'] === true) {
+      const earlier = [...this.messages.values()].find((m) => m.channel_id === channelId && m.author.id === this.bot.id && m.nonce === nonce);
+      if (earlier) return earlier;
+    }
+    const reference = body['message_reference'] as { message_id?: string } | undefined;
+    if (reference?.message_id !== undefined && !this.messages.has(reference.message_id)) throw invalid({ message_reference: 'Unknown message' });
+    return this.create(channelId, body, files, undefined, false, { ...(nonce !== undefined && { nonce }), ...(reference?.message_id !== undefined && { replyTo: reference.message_id }) });
   }
 
   /** A message by the bot; a deferred answer starts empty, to be edited. */
-  private create(channelId: string, body: Record<string, unknown>, files: { filename: string; content: string }[], interaction?: string, pending = false): FakeMessage {
+  private create(channelId: string, body: Record<string, unknown>, files: { filename: string; content: string }[], interaction?: string, pending = false, extra: Pick<FakeMessage, 'nonce' | 'replyTo'> = {}): FakeMessage {
     if (!this.channels.has(channelId)) throw new ApiError(404, 10003, 'Unknown Channel');
     if (!pending) this.check(body);
     if (!pending && !body['content'] && !((body['embeds'] as unknown[]) ?? []).length && files.length === 0) throw new ApiError(400, 50006, 'Cannot send an empty message');
@@ -554,8 +871,10 @@ export class FakeDiscord {
       attachments: files,
       flags: Number(body['flags'] ?? 0),
       ...(interaction && { interaction }),
+      ...(body['allowed_mentions'] !== undefined && { allowedMentions: body['allowed_mentions'] as AllowedMentions }),
+      ...extra,
     });
-    if (!(message.flags & EPHEMERAL)) this.dispatch('MESSAGE_CREATE', { ...this.messageJson(message), guild_id: this.guildId });
+    if (!(message.flags & EPHEMERAL)) this.dispatch('MESSAGE_CREATE', { ...this.messageJson(message), guild_id: this.guildOf(channelId) });
     return message;
   }
 
@@ -564,6 +883,7 @@ export class FakeDiscord {
     if ('content' in body) message.content = String(body['content'] ?? '');
     if ('embeds' in body) message.embeds = (body['embeds'] as FakeMessage['embeds']) ?? [];
     if ('components' in body) message.components = (body['components'] as FakeMessage['components']) ?? [];
+    if ('allowed_mentions' in body) message.allowedMentions = body['allowed_mentions'] as AllowedMentions;
     if (files.length) message.attachments = files;
     message.edited = true;
   }
@@ -578,7 +898,7 @@ export class FakeDiscord {
     return {
       id: m.id,
       channel_id: m.channel_id,
-      guild_id: this.guildId,
+      guild_id: this.guildOf(m.channel_id),
       author: { ...m.author, discriminator: '0', global_name: m.author.username, avatar: null },
       content: m.content,
       timestamp: new Date().toISOString(),
@@ -591,8 +911,10 @@ export class FakeDiscord {
       embeds: m.embeds,
       components: m.components,
       pinned: false,
-      type: m.interaction ? 20 : 0,
+      type: m.interaction ? 20 : m.replyTo ? 19 : 0,
       flags: m.flags,
+      ...(m.nonce !== undefined && { nonce: m.nonce }),
+      ...(m.replyTo && { message_reference: { message_id: m.replyTo, channel_id: m.channel_id } }),
     };
   }
 }

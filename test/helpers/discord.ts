@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { createConfig } from '../../src/config.ts';
-import { FakeDiscord, type FakeDiscordUser, type FakeInteraction, type FakeMessage } from '../fakes/discord.ts';
+import { FakeDiscord, type FakeDiscordUser, type FakeFile, type FakeInteraction, type FakeMessage } from '../fakes/discord.ts';
 import { tempDatabaseUrl } from './db.ts';
 import { memoryLogger } from './log.ts';
 
 /** The bot, through real discord.js, against a fake Discord with one server, and a clock the test moves. */
-export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string } = {}) {
+export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string; interactionDeadlineMs?: number } = {}) {
   const fake = await FakeDiscord.start({
     ...(options.heartbeatInterval && { heartbeatInterval: options.heartbeatInterval }),
+    ...(options.interactionDeadlineMs !== undefined && { interactionDeadlineMs: options.interactionDeadlineMs }),
     ...(options.moderatorRole && { roles: [{ id: options.moderatorRole, name: 'Moderators' }] }),
   });
   let now = new Date(options.start ?? '2025-01-01T00:00:00Z');
@@ -41,9 +42,12 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
     bot,
     moderator,
     errors,
+    log,
     databaseUrl,
-    /** Runs a slash command; returns the interaction and the text of its answer. */
-    async run(user: FakeDiscordUser, line: string, options: { channel?: string } = {}): Promise<{ interaction: FakeInteraction; text: string; messages: FakeMessage[] }> {
+    /** Waits until the bot has handled every event and posted everything owed. */
+    idle: () => bot.discord!.idle(),
+    /** Runs a slash command (with files for its attachment options); returns the interaction and the text of its answer. */
+    async run(user: FakeDiscordUser, line: string, options: { channel?: string; files?: Record<string, FakeFile> } = {}): Promise<{ interaction: FakeInteraction; text: string; messages: FakeMessage[] }> {
       const [name, ...rest] = line.split(' ');
       const sub = rest[0] && !rest[0].includes(':') ? rest.shift() : undefined;
       const values: Record<string, string> = {};
@@ -51,7 +55,8 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
         const at = part.indexOf(':');
         values[part.slice(0, at)] = part.slice(at + 1).replace(/^"|"$/g, '');
       }
-      const interaction = await fake.command(user, name!.replace(/^\//, ''), values, sub, options.channel);
+      const interaction = await fake.command(user, name!.replace(/^\//, ''), values, sub, options.channel, options.files);
+      await bot.discord!.idle();
       const messages = fake.answerOf(interaction);
       return { interaction, text: texts(messages), messages };
     },

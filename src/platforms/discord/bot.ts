@@ -2,37 +2,45 @@ import {
   ApplicationCommandOptionType,
   ChannelType,
   Client,
+  DiscordAPIError,
   Events,
   GatewayIntentBits,
+  HTTPError,
   MessageFlags,
   Partials,
   PermissionFlagsBits,
+  RateLimitError,
+  type Attachment as DiscordAttachment,
   type AutocompleteInteraction,
   type CommandInteractionOption,
   type Guild,
-  type GuildTextBasedChannel,
   type Interaction,
   type Message,
+  type MessageCreateOptions,
   type MessageReaction,
   type PartialMessage,
   type PartialMessageReaction,
   type PartialUser,
   type RepliableInteraction,
+  type SendableChannels,
   type User,
 } from 'discord.js';
 import { once } from 'node:events';
+import type { z } from 'zod';
 import type { Actor } from '../../commands/context.ts';
-import { actionFor, type Action, type Invocation } from '../../commands/framework.ts';
+import { actionFor, innermost, optionKind, type Action, type Invocation } from '../../commands/framework.ts';
 import { formatCommandLine } from '../../commands/parse.ts';
 import type { Reply, Subject } from '../../commands/reply.ts';
 import { suggest } from '../../commands/suggest.ts';
 import { commentAuthor, isNamedModerator, linkedSubject, linkMessage, messagesOf, toggleChatReaction, unlinkMessage } from '../../db/chat.ts';
 import { ensureCommunity } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
+import { clip } from '../../format/cut.ts';
+import type { Logger } from '../../log.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
-import { ChatRuntime, withSubject, type ChatHooks } from '../runtime.ts';
-import { limitProblems, slashCommands } from './commands.ts';
-import { choiceComponents, renderForDiscord, type MessagePayload } from './render.ts';
+import { ChatRuntime, RefusedForGood, withSubject, type OwedMessage } from '../runtime.ts';
+import { FILE_SUFFIX, limitProblems, slashCommands } from './commands.ts';
+import { choiceComponents, CONTENT_LIMIT, renderForDiscord, type MessagePayload } from './render.ts';
 
 export interface DiscordOptions {
   token: string;
@@ -46,41 +54,124 @@ export interface DiscordOptions {
   reactions: ReactionEmoji;
   /** Discord wants an answer within 3 s; work still running after this long is deferred first (0: always). */
   deferAfterMs?: number;
+  /** How long stop() waits for the event being handled before it disconnects anyway. */
+  stopWaitMs?: number;
 }
+
+type Payload = MessagePayload & { files?: { attachment: Buffer; name: string }[] };
 
 const FORM_PREFIX = 'form:';
 const TEXT_INPUT_LIMIT = 4000;
+const MODAL_TITLE_LIMIT = 45;
+const MODAL_LABEL_LIMIT = 45;
+const THREAD_NAME_LIMIT = 100;
+const CHOICE_NAME_LIMIT = 100;
+/** A rate limit longer than this is handed back (to the outbox's backoff) instead of holding the event queue. */
+const LONGEST_RATE_LIMIT_WAIT_MS = 5000;
+/** Discord's JSON error codes this adapter acts on (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
+const DMS_CLOSED = 50007;
+/** Member text in Discord messages pings nobody; a reply to a member's message pings that member, as a reply should. */
+const NO_PINGS = { parse: [], repliedUser: false } as const;
+const PING_REPLIED = { parse: [], repliedUser: true } as const;
+const DMS_CLOSED_HELP = 'I could not answer you privately: allow direct messages from this server (User Settings → Privacy Settings → Direct Messages, or the server\'s Privacy Settings), then try again.';
 
 const messageRef = (channelId: string, messageId: string) => `message:${channelId}:${messageId}`;
 const threadRef = (threadId: string) => `thread:${threadId}`;
 
-/** The option values of a slash command, flattened, with its subcommand. */
-function invocationOf(name: string, data: readonly CommandInteractionOption[]): Invocation {
+/** Discord's own words for a failed call ("403 Missing Permissions"), for log lines and the outbox. */
+function failureOf(error: unknown): string {
+  if (error instanceof DiscordAPIError) return `${error.status} ${error.message} (code ${error.code}, ${error.method.toUpperCase()} ${new URL(error.url).pathname})`;
+  if (error instanceof HTTPError) return `${error.status} ${error.message} (${error.method.toUpperCase()} ${new URL(error.url).pathname})`;
+  if (error instanceof RateLimitError) return `429 rate limited for ${error.retryAfter} ms (${error.method.toUpperCase()} ${error.route})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A refusal a retry will not change: a 4xx other than 429 (a bad body, a missing permission, closed DMs). */
+const refusedForGood = (error: unknown) => error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
+
+/** Discord's nonce for the n-th message of an owed message (at most 25 characters): posted again, it is not doubled. */
+const nonceOf = (owedId: string, part: number) => `${Buffer.from(owedId.replace(/-/g, ''), 'hex').toString('base64url')}${part}`;
+
+/** Where an interaction's answer is owed: the interaction, and the member and channel to fall back on. */
+interface AnswerTarget {
+  kind: 'answer';
+  interaction: string;
+  user: string;
+  channel: string;
+  [key: string]: string;
+}
+
+/** A member's mistake about a file given to a command, said to them before anything runs. */
+class FileRefused extends Error {}
+
+/** The option values of a slash command, flattened, with its subcommand; a picked member reads `<@id>`. */
+function invocationOf(name: string, data: readonly CommandInteractionOption[]): { invocation: Invocation; files: Map<string, DiscordAttachment> } {
   const [first] = data;
   const sub = first?.type === ApplicationCommandOptionType.Subcommand ? first : undefined;
-  const options = Object.fromEntries((sub ? (sub.options ?? []) : data).map((o) => [o.name, o.value]));
-  return { name, subcommand: sub?.name, options };
+  const given = sub ? (sub.options ?? []) : data;
+  const files = new Map(given.filter((o) => o.attachment).map((o) => [o.name, o.attachment!]));
+  const options = Object.fromEntries(given.filter((o) => !o.attachment).map((o) => [o.name, o.type === ApplicationCommandOptionType.User ? `<@${String(o.value)}>` : o.value]));
+  return { invocation: { name, subcommand: sub?.name, options }, files };
+}
+
+/**
+ * The text of the files given to a command's file options (`csv_file` for `csv`), as those options' values: text only,
+ * within the option's own length, and not both the file and the text.
+ */
+async function withFiles(invocation: Invocation, files: Map<string, DiscordAttachment>, action: Action | undefined): Promise<Invocation> {
+  if (files.size === 0) return invocation;
+  const options = { ...invocation.options };
+  for (const [name, file] of files) {
+    const option = name.slice(0, -FILE_SUFFIX.length);
+    const schema = action?.options.shape[option] as z.ZodType | undefined;
+    if (!name.endsWith(FILE_SUFFIX) || !schema || optionKind(schema) !== 'file') throw new FileRefused(`/${invocation.name} takes no file as ${name}.`);
+    if (options[option] !== undefined) throw new FileRefused(`Give ${option} or attach ${name}, not both.`);
+    const limit = (innermost(schema).schema as { maxLength?: number | null }).maxLength ?? 1_000_000;
+    if (file.size > limit) throw new FileRefused(`${file.name} is ${file.size} bytes; ${name} takes at most ${limit}.`);
+    const type = file.contentType ?? '';
+    if (type && !/^text\/|^application\/(csv|json)/.test(type)) throw new FileRefused(`${file.name} is not a text file (${type}); attach the lines as a .csv or .txt file.`);
+    const response = await fetch(file.url);
+    if (!response.ok) throw new Error(`downloading ${file.name} failed: ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > limit) throw new FileRefused(`${file.name} is ${bytes.length} bytes; ${name} takes at most ${limit}.`);
+    try {
+      options[option] = new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+    } catch {
+      throw new FileRefused(`${file.name} is not UTF-8 text; save it as UTF-8 (CSV UTF-8) and attach it again.`);
+    }
+  }
+  return { ...invocation, options };
 }
 
 /**
  * Answers an interaction in time: if the work is not done after `deferAfterMs`, the interaction is deferred (privately),
- * and the answer then replaces the deferral, or is posted publicly in its place.
+ * and the answer then replaces the deferral, or is posted publicly in its place. `outcome` says whether the member saw
+ * the answer this way; when not (late, refused), the owed answer is delivered as a message instead.
  */
 class Acknowledgement {
   private deferral: Promise<unknown> | undefined;
   private readonly timer: NodeJS.Timeout;
+  private settle!: (outcome: 'answered' | 'missed') => void;
+  /** No answer was tried yet. */
+  pending = true;
+  readonly outcome = new Promise<'answered' | 'missed'>((resolve) => (this.settle = resolve));
 
   constructor(
     private readonly interaction: RepliableInteraction,
     deferAfterMs: number,
   ) {
-    const defer = () => (this.deferral = interaction.deferReply({ flags: MessageFlags.Ephemeral }));
+    this.timer = setTimeout(() => this.defer(), Math.max(0, deferAfterMs));
     // 0 defers every interaction at once, as bots behind slow databases do.
-    this.timer = setTimeout(defer, deferAfterMs);
     if (deferAfterMs <= 0) {
       clearTimeout(this.timer);
-      defer();
+      this.defer();
     }
+  }
+
+  private defer(): void {
+    this.deferral = this.interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    // A refused deferral (too late) is reported by the answer that follows; it must not go unhandled meanwhile.
+    this.deferral.catch(() => undefined);
   }
 
   /** Stops the clock: the first response will be something else (a modal, suggestions). */
@@ -89,53 +180,87 @@ class Acknowledgement {
     return this.deferral === undefined;
   }
 
-  async send(payload: MessagePayload & { files?: { attachment: Buffer; name: string }[] }, ephemeral: boolean): Promise<Message | undefined> {
+  async send(payload: Payload, ephemeral: boolean): Promise<Message | undefined> {
     clearTimeout(this.timer);
-    const flags = ephemeral ? MessageFlags.Ephemeral : undefined;
     if (this.deferral) {
       await this.deferral;
       if (ephemeral) return this.interaction.editReply(payload as never);
       await this.interaction.deleteReply();
       return this.interaction.followUp(payload as never);
     }
-    const response = await this.interaction.reply({ ...payload, ...(flags && { flags }), withResponse: true } as never);
+    const response = await this.interaction.reply({ ...payload, ...(ephemeral && { flags: MessageFlags.Ephemeral }), withResponse: true } as never);
     return (response as { resource?: { message?: Message | null } }).resource?.message ?? undefined;
   }
 
-  followUp(payload: MessagePayload, ephemeral: boolean): Promise<Message> {
+  followUp(payload: Payload, ephemeral: boolean): Promise<Message> {
     return this.interaction.followUp({ ...payload, ...(ephemeral && { flags: MessageFlags.Ephemeral }) } as never);
+  }
+
+  /** Says something privately through the interaction if it still can (it was answered or deferred in time). */
+  async whisper(words: string): Promise<boolean> {
+    if (!this.interaction.deferred && !this.interaction.replied) return false;
+    return this.followUp({ content: words }, true).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  done(outcome: 'answered' | 'missed'): void {
+    clearTimeout(this.timer);
+    this.pending = false;
+    this.settle(outcome);
   }
 }
 
 /**
  * Discord through discord.js: slash commands, buttons, select menus and modals become command calls; messages in a
- * proposal's thread are comments and reactions on them feedback. Events are handled one at a time, in order.
+ * proposal's thread are comments and reactions on them feedback. Events are handled one at a time, in order, each
+ * exactly once (runtime.handle); what an event owes (posts, announcements, direct messages, the answer when the
+ * interaction could not carry it) is posted by the outbox after the commit, through `deliver`.
  */
 export class DiscordChat {
   readonly client: Client;
+  private readonly log: Logger;
   private queue: Promise<unknown> = Promise.resolve();
+  private stopping = false;
+  /** Interactions of this process whose answer is owed, by id: the owed answer waits for the direct one. */
+  private readonly live = new Map<string, Acknowledgement>();
+  /** Gateway ids of reaction events not yet handled, by what they are about (Discord gives reactions no id of their own). */
+  private readonly reactionEvents = new Map<string, string[]>();
+  private session = '';
 
   constructor(
     private readonly runtime: ChatRuntime,
     private readonly options: DiscordOptions,
   ) {
+    this.log = runtime.logger.child({ platform: 'discord' });
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.MessageContent],
       // Reactions and deletions arrive for messages the bot has not cached (older, or from before a restart).
       partials: [Partials.Message, Partials.Reaction, Partials.User, Partials.Channel],
-      rest: { api: options.apiUrl },
+      allowedMentions: NO_PINGS,
+      // A 5xx is retried once here and then by the outbox with backoff; a long rate limit goes back to the outbox too.
+      rest: { api: options.apiUrl, retries: 1, rejectOnRateLimit: (limit) => limit.retryAfter > LONGEST_RATE_LIMIT_WAIT_MS },
     });
+    runtime.outbox.register('discord', (message) => this.deliver(message));
+    this.client.on(Events.Raw, (packet: { t?: string; s?: number; d?: Record<string, unknown> }) => this.noteGatewayEvent(packet));
     this.client.on(Events.InteractionCreate, (interaction) => {
       // The clock starts when the interaction arrives, not when its turn in the queue comes.
       const ack = interaction.isRepliable() && !interaction.isAutocomplete() ? new Acknowledgement(interaction, options.deferAfterMs ?? 1500) : undefined;
-      this.serially('interaction', () => this.onInteraction(interaction, ack));
+      const log = this.log.child({ guild: interaction.guildId, interaction: interaction.id, ...(interaction.isCommand() && { command: interaction.commandName }) });
+      this.serially(log, 'interaction', () => this.onInteraction(interaction, ack, log), async () => {
+        if (!ack?.pending) return;
+        await ack.send({ content: 'Something went wrong on our side; it has been logged for the moderators.' }, true).catch(() => undefined);
+        ack.done('missed');
+      });
     });
-    this.client.on(Events.MessageCreate, (message) => this.serially('message', () => this.onMessage(message)));
-    this.client.on(Events.MessageDelete, (message) => this.serially('message delete', () => this.onDelete(message)));
-    this.client.on(Events.MessageReactionAdd, (reaction, user) => this.serially('reaction', () => this.onReaction(reaction, user, true)));
-    this.client.on(Events.MessageReactionRemove, (reaction, user) => this.serially('reaction', () => this.onReaction(reaction, user, false)));
+    const messageLog = (message: Message | PartialMessage) => this.log.child({ guild: message.guildId, message: message.id });
+    this.client.on(Events.MessageCreate, (message) => this.serially(messageLog(message), 'message', () => this.onMessage(message)));
+    this.client.on(Events.MessageDelete, (message) => this.serially(messageLog(message), 'message delete', () => this.onDelete(message)));
+    this.client.on(Events.MessageReactionAdd, (reaction, user) => this.serially(messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, true)));
+    this.client.on(Events.MessageReactionRemove, (reaction, user) => this.serially(messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, false)));
     // Edits (MESSAGE_UPDATE) are not listened to: an edit changes a comment's words, not the count.
-    this.client.on(Events.Error, (error) => runtime.logger.error('discord client error', { error }));
+    this.client.on(Events.Error, (error) => this.log.error('discord client error', { error }));
   }
 
   async start(): Promise<void> {
@@ -148,36 +273,124 @@ export class DiscordChat {
     await this.client.application!.commands.set(commands as never, ...((this.options.guildId ? [this.options.guildId] : []) as []));
   }
 
+  /** Waits for the event being handled (a while at most: a hung call must not hold a shutdown), then disconnects. */
   async stop(): Promise<void> {
-    await this.queue;
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.stopWaitMs ?? 5000)));
+    const drained = await Promise.race([this.queue.then(() => true), waited]);
+    clearTimeout(timer);
+    if (!drained) this.log.warn('stopping while an event is still being handled; what it committed is kept, its answer may be lost');
     await this.client.destroy();
+  }
+
+  /** Resolves once every event received so far is handled and nothing owed is left to post (tests). */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.runtime.outbox.idle();
   }
 
   /** Posts in the round's channel (where the round was created), else the server's system channel. */
   async announce(community: Community, reply: Reply): Promise<void> {
-    const channel = await this.channelFor(community, reply.about?.round);
-    if (!channel) return this.runtime.logger.error('no channel to post in', { community: community.id });
-    const sent: Message[] = [];
-    for (const part of await this.payloads(community, reply)) sent.push(await channel.send(part as never));
-    await this.remember(community, reply, sent);
+    await this.post(community, await this.channelFor(community, reply.about?.round), reply);
   }
 
-  /** Tells one member something privately (a linked wallet), by direct message. */
-  async tell(_community: Community, userId: string, reply: Reply): Promise<void> {
+  /** Tells one member something privately, by direct message; never in public, even when their DMs are closed. */
+  async tell(community: Community, userId: string, reply: Reply): Promise<void> {
     const user = await this.client.users.fetch(userId);
-    for (const part of renderForDiscord(reply)) await user.send(part as never);
+    await this.post(community, await user.createDM(), { ...reply, about: undefined } as Reply);
   }
 
-  private serially(what: string, handler: () => Promise<void>): void {
-    this.queue = this.queue.then(handler).catch((error) => this.runtime.logger.error(`discord ${what} failed`, { error }));
+  private serially(log: Logger, what: string, handler: () => Promise<void>, apologise?: () => Promise<void>): void {
+    if (this.stopping) return;
+    this.queue = this.queue
+      .then(handler)
+      .catch(async (error: unknown) => {
+        log.error(`discord ${what} failed`, { error: failureOf(error) });
+        await apologise?.();
+      })
+      .catch(() => undefined);
+  }
+
+  // ---- what events owe, posted by the outbox after their commit
+
+  /** The outbox's sender for Discord: posts one owed message, or says why it never will (RefusedForGood). */
+  private async deliver(message: OwedMessage): Promise<void> {
+    const { community, target, reply } = message;
+    try {
+      switch (target.kind) {
+        case 'announce':
+          return await this.post(community, await this.channelFor(community, reply.about?.round), reply, message.id);
+        case 'tell':
+          return await this.tellPrivately(community, String(target['userId']), reply, message.id);
+        case 'reply':
+          return await this.post(community, await this.channel(String(target['channel'])), reply, message.id, String(target['message']));
+        case 'answer':
+          return await this.answerMissed(message);
+        default:
+          throw new RefusedForGood(`unknown target ${target.kind}`);
+      }
+    } catch (error) {
+      if (error instanceof RefusedForGood || !refusedForGood(error)) throw error;
+      throw new RefusedForGood(failureOf(error));
+    }
+  }
+
+  /**
+   * An interaction's answer, owed in its transaction: usually the interaction carried it already. When it could not
+   * (too late, refused, or the bot restarted in between), a private answer goes by direct message and a public one is
+   * posted in the channel.
+   */
+  private async answerMissed(message: OwedMessage): Promise<void> {
+    const { community, reply } = message;
+    const target = message.target as AnswerTarget;
+    const id = target.interaction;
+    const ack = this.live.get(id);
+    if (ack && (await ack.outcome) === 'answered') return void this.live.delete(id);
+    const channelId = target.channel;
+    if (!reply.private) return this.post(community, await this.channel(channelId), reply, message.id);
+    const userId = target.user;
+    try {
+      await this.tellPrivately(community, userId, reply, message.id);
+    } catch (error) {
+      if (!(error instanceof DiscordAPIError && error.code === DMS_CLOSED)) throw error;
+      // Said without the content, which may be a secret (a wallet link): ephemerally if the interaction still can.
+      this.log.warn('a private answer could not be delivered: the member does not take direct messages', { guild: community.platform_chat_id, interaction: id, user: userId });
+      if (!(await ack?.whisper(DMS_CLOSED_HELP))) {
+        const channel = await this.channel(channelId);
+        await channel.send({ content: `<@${userId}> ${DMS_CLOSED_HELP}`, allowedMentions: { parse: [], users: [userId] }, nonce: nonceOf(message.id, 0), enforceNonce: true });
+      }
+    }
+    this.live.delete(id);
+  }
+
+  private async tellPrivately(community: Community, userId: string, reply: Reply, owedId?: string): Promise<void> {
+    const user = await this.client.users.fetch(userId);
+    await this.post(community, await user.createDM(), { ...reply, about: undefined } as Reply, owedId);
+  }
+
+  /**
+   * Posts a reply's messages in a channel, then links them to what they show. With the owed message's id as each
+   * message's nonce, a post retried after a crash or a lost answer is not doubled.
+   */
+  private async post(community: Community, channel: SendableChannels, reply: Reply, owedId?: string, replyTo?: string): Promise<void> {
+    const sent: Message[] = [];
+    for (const [i, part] of (await this.payloads(community, reply)).entries()) {
+      const options: MessageCreateOptions = {
+        ...(part as MessageCreateOptions),
+        ...(owedId && { nonce: nonceOf(owedId, i), enforceNonce: true }),
+        ...(replyTo && i === 0 && { reply: { messageReference: replyTo, failIfNotExists: false }, allowedMentions: PING_REPLIED }),
+      };
+      sent.push(await channel.send(options));
+    }
+    await this.remember(community, reply, sent);
   }
 
   // ---- interactions
 
-  private async onInteraction(interaction: Interaction, ack: Acknowledgement | undefined): Promise<void> {
-    if (!(await this.runtime.firstDelivery('discord', `interaction:${interaction.id}`))) return void ack?.cancel();
+  private async onInteraction(interaction: Interaction, ack: Acknowledgement | undefined, log: Logger): Promise<void> {
     if (!interaction.inCachedGuild() && !interaction.inGuild()) {
-      if (ack) await ack.send({ content: 'I run governance rounds in servers: use my commands there.' }, true);
+      if (ack) await this.acknowledge(ack, { content: 'I run governance rounds in servers: use my commands there.' }, log);
       return;
     }
     const guild = interaction.guild ?? (await this.client.guilds.fetch(interaction.guildId));
@@ -187,8 +400,15 @@ export class DiscordChat {
     const actor = await this.actorOf(interaction, community);
     let invocation: Invocation | undefined;
     if (interaction.isChatInputCommand()) {
-      invocation = invocationOf(interaction.commandName, interaction.options.data);
-      const action = actionFor(this.runtime.commands, invocation);
+      const given = invocationOf(interaction.commandName, interaction.options.data);
+      const action = actionFor(this.runtime.commands, given.invocation);
+      try {
+        // Downloads happen before the event's transaction, which holds the database while it runs.
+        invocation = await withFiles(given.invocation, given.files, action);
+      } catch (error) {
+        if (!(error instanceof FileRefused)) throw error;
+        return this.acknowledge(ack, { content: error.message }, log);
+      }
       const missing = action?.form?.filter((name) => invocation!.options[name] === undefined) ?? [];
       if (action && missing.length > 0 && ack.cancel()) return this.showForm(interaction, community, invocation, action);
     } else if (interaction.isButton() || interaction.isStringSelectMenu()) {
@@ -198,20 +418,45 @@ export class DiscordChat {
       const base = await this.runtime.storedInvocation(community, interaction.customId.slice(FORM_PREFIX.length));
       if (base) invocation = { ...base, options: { ...base.options, ...Object.fromEntries(interaction.fields.fields.map((f) => [f.customId, 'value' in f ? f.value : undefined])) } };
     }
-    if (!invocation) {
-      await ack.send({ content: 'This button no longer works.' }, true);
-      return;
-    }
+    if (!invocation) return this.acknowledge(ack, { content: 'This button no longer works.' }, log);
     const subject = interaction.channel?.isThread() ? await linkedSubject(this.runtime.services.db, community.id, threadRef(interaction.channel.id)) : undefined;
-    const reply = await this.runtime.run(community, actor, withSubject(this.runtime.commands, invocation, subject), this.hooks(community));
-    await this.answer(ack, community, reply);
+    const full = withSubject(this.runtime.commands, invocation, subject);
+    // The answer is owed with the vote (or whatever the command did): if the interaction cannot carry it, a message will.
+    this.live.set(interaction.id, ack);
+    try {
+      const result = await this.runtime.handle('discord', `interaction:${interaction.id}`, async (scope) => {
+        const reply = await scope.run(community, actor, full);
+        const target: AnswerTarget = { kind: 'answer', interaction: interaction.id, user: interaction.user.id, channel: interaction.channelId ?? '' };
+        scope.owe(community, target, reply);
+        return reply;
+      });
+      if (!result.handled) {
+        ack.cancel();
+        return void this.live.delete(interaction.id);
+      }
+      await this.answer(ack, community, result.value, log);
+    } catch (error) {
+      // Nothing was kept, so nothing is owed: the member is told by the error boundary (serially).
+      this.live.delete(interaction.id);
+      throw error;
+    }
+  }
+
+  /** An answer that is no command's (nothing was done): given directly; if Discord refuses it, it is only logged. */
+  private async acknowledge(ack: Acknowledgement, payload: Payload, log: Logger): Promise<void> {
+    try {
+      await ack.send(payload, true);
+    } catch (error) {
+      log.warn('interaction answer refused', { error: failureOf(error) });
+    }
+    ack.done('answered');
   }
 
   private async onAutocomplete(interaction: AutocompleteInteraction, community: Community): Promise<void> {
     const focused = interaction.options.getFocused(true);
-    const given = invocationOf(interaction.commandName, interaction.options.data).options;
+    const given = invocationOf(interaction.commandName, interaction.options.data).invocation.options;
     const found = await suggest(this.runtime.services.db, community, focused.name, String(focused.value), given);
-    await interaction.respond(found.map((s) => ({ name: s.name, value: s.value })));
+    await interaction.respond(found.slice(0, 25).map((s) => ({ name: clip(s.name, CHOICE_NAME_LIMIT, { ellipsis: '…' }), value: s.value })));
   }
 
   /** A modal with the form's long texts; what was given with the command waits in a stored command line. */
@@ -220,27 +465,43 @@ export class DiscordChat {
     const fields = action.form!.filter((name) => invocation.options[name] === undefined);
     await interaction.showModal({
       custom_id: `${FORM_PREFIX}${id}`,
-      title: action.description.slice(0, 45),
+      title: clip(action.description, MODAL_TITLE_LIMIT, { ellipsis: '…' }),
       components: fields.map((name) => {
         const schema = action.options.shape[name] as { description?: string; maxLength?: number | null };
         const long = (schema.maxLength ?? 0) > 300;
-        return { type: 1, components: [{ type: 4, custom_id: name, label: (schema.description ?? name).slice(0, 45), style: long ? 2 : 1, required: true, max_length: Math.min(schema.maxLength ?? TEXT_INPUT_LIMIT, TEXT_INPUT_LIMIT) }] };
+        return { type: 1, components: [{ type: 4, custom_id: name, label: clip(schema.description ?? name, MODAL_LABEL_LIMIT, { ellipsis: '…' }), style: long ? 2 : 1, required: true, max_length: Math.min(schema.maxLength ?? TEXT_INPUT_LIMIT, TEXT_INPUT_LIMIT) }] };
       }),
     } as never);
   }
 
-  private async answer(ack: Acknowledgement, community: Community, reply: Reply): Promise<void> {
-    const ephemeral = reply.private === true;
-    const [first, ...rest] = await this.payloads(community, reply);
+  /**
+   * The answer, through the interaction, after the commit. A refusal (too late: 10062; a 5xx) is logged once and left
+   * to the owed answer, which then goes as a message; a secret or private answer is only ever ephemeral here.
+   */
+  private async answer(ack: Acknowledgement, community: Community, reply: Reply, log: Logger): Promise<void> {
+    const ephemeral = reply.private === true || reply.secret === true;
     const sent: Message[] = [];
-    const message = await ack.send(first!, ephemeral);
-    if (message) sent.push(message);
-    for (const part of rest) sent.push(await ack.followUp(part, ephemeral));
+    let answered = false;
+    try {
+      const [first, ...rest] = await this.payloads(community, reply);
+      const message = await ack.send(first!, ephemeral);
+      if (message) sent.push(message);
+      answered = true;
+      ack.done('answered');
+      for (const part of rest) sent.push(await ack.followUp(part, ephemeral));
+    } catch (error) {
+      if (answered) log.error('interaction answer cut short after its first message', { error: failureOf(error) });
+      else {
+        ack.done('missed');
+        log.warn(`interaction answer refused; the answer goes ${ephemeral ? 'by direct message' : 'to the channel'} instead`, { error: failureOf(error) });
+        return;
+      }
+    }
     await this.remember(community, reply, ephemeral ? [] : sent);
   }
 
   /** The messages of a reply: files go with the first, buttons (each the short id of its stored command) with the last. */
-  private async payloads(community: Community, reply: Reply): Promise<(MessagePayload & { files?: { attachment: Buffer; name: string }[] })[]> {
+  private async payloads(community: Community, reply: Reply): Promise<Payload[]> {
     const files = (reply.attachments ?? []).map((a) => ({ attachment: Buffer.from(a.content), name: a.name }));
     const choices = reply.choices?.length ? reply.choices : undefined;
     const components = choices && choiceComponents(choices, await this.runtime.storeChoices(community, choices.map((c) => c.command)));
@@ -253,15 +514,16 @@ export class DiscordChat {
   /** A message in a proposal's thread is a comment on it. */
   private async onMessage(message: Message): Promise<void> {
     if (message.author.bot || message.system || !message.inGuild() || !message.channel.isThread()) return;
-    if (!(await this.runtime.firstDelivery('discord', `message:${message.id}`))) return;
     const community = await this.communityOf(message.guild);
     const subject = await linkedSubject(this.runtime.services.db, community.id, threadRef(message.channel.id));
     if (subject?.kind !== 'proposal' || message.content.trim() === '') return;
     const actor: Actor = { platform: 'discord', userId: message.author.id, handle: message.author.username, isModerator: false };
-    const reply = await this.runtime.run(community, actor, { name: 'comment', options: { proposal: subject.key, text: message.content, round: subject.round } }, this.hooks(community));
-    // The member's own message is the comment: it is linked, not answered; a refusal is said in the thread.
-    if (reply.about) await linkMessage(this.runtime.services.db, community.id, messageRef(message.channel.id, message.id), reply.about);
-    else await message.reply({ content: renderForDiscord(reply)[0]!.content ?? '', allowedMentions: { repliedUser: true } });
+    await this.runtime.handle('discord', `message:${message.id}`, async (scope) => {
+      const reply = await scope.run(community, actor, { name: 'comment', options: { proposal: subject.key, text: message.content, round: subject.round } });
+      // The member's own message is the comment: it is linked, not answered; a refusal is said in the thread.
+      if (reply.about) await linkMessage(scope.db, community.id, messageRef(message.channel.id, message.id), reply.about);
+      else scope.owe(community, { kind: 'reply', channel: message.channel.id, message: message.id }, { ...reply, private: false });
+    });
   }
 
   /** A deleted comment is withdrawn, on behalf of its author. */
@@ -269,23 +531,45 @@ export class DiscordChat {
     const linked = await this.linkedComment(message);
     if (!linked) return;
     const { community, ref, subject } = linked;
-    const db = this.runtime.services.db;
-    await unlinkMessage(db, community.id, ref);
-    const author = await commentAuthor(db, community.id, subject.round, subject.key, 'discord');
-    if (!author) return;
-    const actor: Actor = { platform: 'discord', userId: author.userId, handle: author.handle, isModerator: false };
-    await this.runtime.run(community, actor, { name: 'retract', options: { comment: subject.key, round: subject.round } }, this.hooks(community));
+    await this.runtime.handle('discord', `delete:${message.id}`, async (scope) => {
+      await unlinkMessage(scope.db, community.id, ref);
+      const author = await commentAuthor(scope.db, community.id, subject.round, subject.key, 'discord');
+      if (!author) return;
+      const actor: Actor = { platform: 'discord', userId: author.userId, handle: author.handle, isModerator: false };
+      await scope.run(community, actor, { name: 'retract', options: { comment: subject.key, round: subject.round } });
+    });
+  }
+
+  /** Discord gives a reaction no id: its gateway session and sequence number stand for one (a RESUME sends the same). */
+  private noteGatewayEvent(packet: { t?: string; s?: number; d?: Record<string, unknown> }): void {
+    if (packet.t === 'READY') this.session = String(packet.d?.['session_id'] ?? '');
+    if (packet.t !== 'MESSAGE_REACTION_ADD' && packet.t !== 'MESSAGE_REACTION_REMOVE') return;
+    const d = packet.d ?? {};
+    const key = `${packet.t === 'MESSAGE_REACTION_ADD'}:${String(d['message_id'])}:${String(d['user_id'])}:${String((d['emoji'] as { name?: string } | undefined)?.name)}`;
+    this.reactionEvents.set(key, [...(this.reactionEvents.get(key) ?? []), `reaction:${this.session}:${packet.s}`]);
+  }
+
+  private reactionEventId(present: boolean, messageId: string, userId: string, emoji: string): string | undefined {
+    const key = `${present}:${messageId}:${userId}:${emoji}`;
+    const [id, ...rest] = this.reactionEvents.get(key) ?? [];
+    if (rest.length) this.reactionEvents.set(key, rest);
+    else this.reactionEvents.delete(key);
+    return id;
   }
 
   private async onReaction(reaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, present: boolean): Promise<void> {
-    if (user.bot || !reaction.emoji.name) return;
+    const eventId = reaction.emoji.name ? this.reactionEventId(present, reaction.message.id, user.id, reaction.emoji.name) : undefined;
+    if (user.bot || !reaction.emoji.name || !eventId) return;
+    const emoji = reaction.emoji.name;
     const linked = await this.linkedComment(reaction.message);
     if (!linked) return;
     const { community, ref, subject } = linked;
-    // Discord reports one emoji at a time; the member's emoji on the message are kept to compare kinds before and after.
-    const { before, after } = await toggleChatReaction(this.runtime.services.db, community.id, ref, user.id, reaction.emoji.name, present);
     const actor: Actor = { platform: 'discord', userId: user.id, handle: user.username ?? user.id, isModerator: false };
-    await this.runtime.react(community, actor, subject, reactionChanges(this.options.reactions, before, after), this.hooks(community));
+    await this.runtime.handle('discord', eventId, async (scope) => {
+      // Discord reports one emoji at a time; the member's emoji on the message are kept to compare kinds before and after.
+      const { before, after } = await toggleChatReaction(scope.db, community.id, ref, user.id, emoji, present);
+      await scope.react(community, actor, subject, reactionChanges(this.options.reactions, before, after));
+    });
   }
 
   /** The comment a message of a known server stands for. */
@@ -300,10 +584,6 @@ export class DiscordChat {
   }
 
   // ---- state
-
-  private hooks(community: Community): ChatHooks {
-    return { announce: (reply) => this.announce(community, reply), chatProblems: async () => [] };
-  }
 
   private communityOf(guild: Guild): Promise<Community> {
     return ensureCommunity(this.runtime.services.db, { platform: 'discord', chatId: guild.id, name: guild.name });
@@ -321,7 +601,10 @@ export class DiscordChat {
     return { platform: 'discord', userId: interaction.user.id, handle: interaction.user.username, isModerator };
   }
 
-  /** Links the messages that show a subject; a proposal gets a thread; an ended subject's messages are updated. */
+  /**
+   * Links the messages that show a subject; a proposal gets a thread; an ended subject's messages are updated. The post
+   * itself is done: what fails here (no permission to open threads) is logged, not retried.
+   */
   private async remember(community: Community, reply: Reply, sent: Message[]): Promise<void> {
     const about = reply.about;
     if (!about) return;
@@ -330,8 +613,12 @@ export class DiscordChat {
     for (const message of sent) await linkMessage(db, community.id, messageRef(message.channelId, message.id), about);
     const first = sent[0];
     if (about.kind === 'proposal' && first) {
-      const thread = await first.startThread({ name: `${about.key}: ${about.title ?? ''}`.slice(0, 100) });
-      await linkMessage(db, community.id, threadRef(thread.id), about);
+      try {
+        const thread = await first.startThread({ name: clip(`${about.key}: ${about.title ?? ''}`, THREAD_NAME_LIMIT, { ellipsis: '…' }) });
+        await linkMessage(db, community.id, threadRef(thread.id), about);
+      } catch (error) {
+        this.log.error('could not open the proposal\'s thread; comments on it cannot be collected', { guild: community.platform_chat_id, proposal: about.key, error: failureOf(error) });
+      }
     }
   }
 
@@ -350,23 +637,32 @@ export class DiscordChat {
             const json = row.toJSON() as unknown as { components: object[] };
             return { ...json, components: json.components.map((c) => ({ ...c, disabled: true })) };
           });
-          await message.edit({ content: `${message.content}\n**Closed.**`, components: components as never });
+          const closed = '\n**Closed.**';
+          await message.edit({ content: `${clip(message.content, CONTENT_LIMIT - closed.length)}${closed}`, components: components as never });
         } else {
           await channel.messages.delete(messageId!);
           await unlinkMessage(db, community.id, ref);
         }
       } catch (error) {
         // The message may be gone already; the governance state is what counts.
-        this.runtime.logger.error('could not update a chat message', { ref, error: String(error) });
+        this.log.error('could not update a chat message', { guild: community.platform_chat_id, ref, error: failureOf(error) });
       }
     }
   }
 
-  private async channelFor(community: Community, roundKey: string | undefined): Promise<GuildTextBasedChannel | undefined> {
+  private async channel(channelId: string): Promise<SendableChannels> {
+    const channel = await this.client.channels.fetch(channelId);
+    if (!channel?.isSendable()) throw new RefusedForGood(`channel ${channelId} is gone or not one to post in`);
+    return channel;
+  }
+
+  private async channelFor(community: Community, roundKey: string | undefined): Promise<SendableChannels> {
     const refs = roundKey ? await messagesOf(this.runtime.services.db, community.id, { kind: 'round', round: roundKey, key: roundKey }) : [];
     const channelId = refs.map((r) => r.split(':')).find(([kind]) => kind === 'message')?.[1];
+    if (channelId) return this.channel(channelId);
     const guild = await this.client.guilds.fetch(community.platform_chat_id);
-    const channel = channelId ? await guild.channels.fetch(channelId) : (guild.systemChannel ?? guild.channels.cache.find((c) => c.type === ChannelType.GuildText));
-    return channel?.isTextBased() ? (channel as GuildTextBasedChannel) : undefined;
+    const channel = guild.systemChannel ?? guild.channels.cache.find((c) => c.type === ChannelType.GuildText);
+    if (!channel?.isSendable()) throw new RefusedForGood(`server ${guild.name} has no channel to post in`);
+    return channel;
   }
 }

@@ -1,9 +1,13 @@
 import type { z } from 'zod';
-import { actionsOf, innermost, type Action, type Command } from '../../commands/framework.ts';
+import { actionsOf, innermost, optionKind, type Action, type Command } from '../../commands/framework.ts';
 import { SUGGESTED_OPTIONS } from '../../commands/suggest.ts';
+import { clip } from '../../format/cut.ts';
 
 /** Discord's application command option types (https://discord.com/developers/docs/interactions/application-commands). */
-export const OptionType = { Subcommand: 1, String: 3, Integer: 4, Boolean: 5, Number: 10 } as const;
+export const OptionType = { Subcommand: 1, String: 3, Integer: 4, Boolean: 5, User: 6, Number: 10, Attachment: 11 } as const;
+
+/** A file option `csv` is also an ATTACHMENT option `csv_file`, whose file's text becomes the value of `csv`. */
+export const FILE_SUFFIX = '_file';
 
 export interface OptionJson {
   type: number;
@@ -35,7 +39,23 @@ export const LIMITS = { name: 32, description: 100, options: 25, choices: 25, st
 const MANAGE_GUILD = String(1 << 5);
 const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
 
-const describe = (text: string | undefined, fallback: string) => (text || fallback).slice(0, LIMITS.description);
+const describe = (text: string | undefined, fallback: string) => clip(text || fallback, LIMITS.description, { ellipsis: '…' });
+
+/**
+ * The Discord options of one zod option: a member is picked with Discord's user picker (USER); a file option is a
+ * string beside an ATTACHMENT, either of which may be given.
+ */
+export function optionsJson(name: string, outer: z.ZodType, form: readonly string[] = []): OptionJson[] {
+  const kind = optionKind(outer);
+  const description = describe(outer.description, name);
+  if (kind === 'member') return [{ name, type: OptionType.User, description, required: innermost(outer).required && !form.includes(name) }];
+  if (kind === 'file')
+    return [
+      { ...optionJson(name, outer, form), required: false },
+      { name: `${name}${FILE_SUFFIX}`, type: OptionType.Attachment, description: describe(`The same as an attached text file (instead of ${name})`, name), required: false },
+    ];
+  return [optionJson(name, outer, form)];
+}
 
 /** One option, typed from its zod schema: numbers, yes/no, fixed choices, bounded strings. */
 export function optionJson(name: string, outer: z.ZodType, form: readonly string[] = []): OptionJson {
@@ -69,7 +89,7 @@ export function optionJson(name: string, outer: z.ZodType, form: readonly string
 /** Discord wants required options first. */
 const optionsOf = (action: Action): OptionJson[] =>
   Object.entries(action.options.shape)
-    .map(([name, schema]) => optionJson(name, schema as z.ZodType, action.form))
+    .flatMap(([name, schema]) => optionsJson(name, schema as z.ZodType, action.form))
     .sort((a, b) => Number(b.required) - Number(a.required));
 
 /** The slash commands, built from the same zod schemas every platform validates with. */

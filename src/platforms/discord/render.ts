@@ -1,7 +1,7 @@
 import { escapeMarkdown } from 'discord.js';
 import type { Choice, Reply } from '../../commands/reply.ts';
 import { renderTable } from '../../format/table.ts';
-import { cut } from '../../format/cut.ts';
+import { clip, cut } from '../../format/cut.ts';
 
 /** Discord's limits on a message (https://discord.com/developers/docs/resources/message). */
 export const CONTENT_LIMIT = 2000;
@@ -9,7 +9,8 @@ const EMBED_LIMIT = 4096;
 const EMBEDS_PER_MESSAGE = 10;
 const EMBED_CHARS_PER_MESSAGE = 6000;
 const BUTTONS_PER_ROW = 5;
-const LABEL_LIMIT = 80;
+const BUTTON_LABEL_LIMIT = 80;
+const SELECT_LABEL_LIMIT = 100;
 
 export interface MessagePayload {
   content?: string;
@@ -21,8 +22,14 @@ export interface MessagePayload {
 const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, '`\u200b``')}\n\`\`\``;
 
 /**
+ * Member text shown as text: markdown escaped, masked links (`[text](url)`, which hide where they lead) included.
+ * Mentions in it are left as they are: `allowed_mentions` keeps them from pinging anyone.
+ */
+export const plainText = (text: string) => escapeMarkdown(text, { maskedLink: true });
+
+/**
  * A reply as Discord messages: text as content (markdown escaped), tables and tallies as code blocks in embeds, which
- * hold twice as much and keep their width. Split so that no message passes Discord's limits.
+ * hold twice as much and keep their width. Split on grapheme boundaries so that no message passes Discord's limits.
  */
 export function renderForDiscord(reply: Reply): MessagePayload[] {
   const messages: MessagePayload[] = [];
@@ -37,7 +44,7 @@ export function renderForDiscord(reply: Reply): MessagePayload[] {
   };
   for (const block of reply.blocks) {
     if (block.kind === 'text') {
-      for (const part of cut(escapeMarkdown(block.text), CONTENT_LIMIT)) {
+      for (const part of cut(plainText(block.text), CONTENT_LIMIT)) {
         // Text after a table starts a new message, so that the reading order stays.
         if (embeds.length || (content && content.length + 1 + part.length > CONTENT_LIMIT)) flush();
         content += (content ? '\n' : '') + part;
@@ -57,10 +64,10 @@ export function renderForDiscord(reply: Reply): MessagePayload[] {
   return messages;
 }
 
-/** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). */
+/** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). Labels are cut whole. */
 export function choiceComponents(choices: readonly Choice[], ids: readonly string[], disabled = false): unknown[] {
-  const label = (c: Choice, i: number) => `${i + 1}. ${c.label}`.slice(0, LABEL_LIMIT);
+  const label = (c: Choice, i: number, limit: number) => clip(`${i + 1}. ${c.label}`, limit, { ellipsis: '…' });
   if (choices.length <= BUTTONS_PER_ROW)
-    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i), custom_id: ids[i], disabled })) }];
-  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i), value: ids[i] })) }] }];
+    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i, BUTTON_LABEL_LIMIT), custom_id: ids[i], disabled })) }];
+  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i, SELECT_LABEL_LIMIT), value: ids[i] })) }] }];
 }

@@ -53,10 +53,11 @@ describe('discord interactions', () => {
     h = await discordHarness({ deferAfterMs: 0 });
     const { interaction, messages } = await h.run(h.moderator, '/round create id:r1 name:R');
     expect(interaction.responses.map((r) => r.type)).toEqual([5]);
-    expect(messages.map((m) => [h!.fake.textOf(m), m.flags & 64, m.deleted ?? false])).toEqual([
-      ['', 64, true],
-      ['Round r1 "R" is created, in its draft phase. Next: /round config, /round schedule, /poll open.', 0, false],
+    expect(messages.map((m) => [m.flags & 64, m.deleted ?? false])).toEqual([
+      [64, true],
+      [0, false],
     ]);
+    expect(h.fake.textOf(messages[1]!)).toContain('Round r1 "R" is created, in its draft phase');
     const receipt = await h.run(h.moderator, '/reputation');
     expect(receipt.messages.map((m) => m.flags & 64)).toEqual([64]);
     expect(receipt.text).toContain('has no points in round r1 yet');
@@ -119,7 +120,7 @@ describe('discord wallet linking', () => {
     const { message } = (await (await fetch(`${page}/message`, { method: 'POST', body: JSON.stringify({ address: key.address }) })).json()) as { message: string };
     const done = await fetch(`${page}/signature`, { method: 'POST', body: JSON.stringify({ signature: await key.signMessage(message) }) });
     expect(await done.json()).toEqual({ state: 'success', address: key.address.toLowerCase() });
-    await h.fake.sync(alice);
+    await h.idle();
     expect(h.fake.directMessagesTo('201').map((m) => m.content)).toEqual([`Wallet ${key.address.toLowerCase()} is linked to you. /wallets lists your wallets.`]);
     expect((await h.run(alice, '/wallets')).text).toContain(key.address.toLowerCase());
     expect(h.errors).toEqual([]);
