@@ -5,8 +5,9 @@ import * as m0003 from './0003_chat.ts';
 import * as m0004 from './0004_privacy.ts';
 import * as m0005 from './0005_wallets.ts';
 import * as m0006 from './0006_append_only_audit.ts';
-import * as m0009 from './0009_standings.ts';
 import * as m0007 from './0007_outbox.ts';
+import * as m0008 from './0008_published_rewards.ts';
+import * as m0009 from './0009_standings.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -17,5 +18,6 @@ export const migrations: Record<string, Migration> = {
   '0005_wallets': m0005,
   '0006_append_only_audit': m0006,
   '0007_outbox': m0007,
+  '0008_published_rewards': m0008,
   '0009_standings': m0009,
 };

@@ -110,6 +110,25 @@ export interface Database {
     expires_at: string;
     used_at: string | null;
   };
+  /** A published reward split (migrations/0008_published_rewards.ts); the latest version of a round is the one published. */
+  reward_publications: {
+    id: string;
+    round_id: string;
+    version: number;
+    published_at: string;
+    /** The moderator's member id. */
+    published_by: string | null;
+    /** The round config the split was computed under, as JSON, and its SHA-256. */
+    config: string;
+    rules_hash: string;
+    /** Base units, decimal text. */
+    pool: string;
+    contribution: string;
+    participation: string;
+    undistributed: string;
+  };
+  /** Each member's amount in a publication, in base units, with the tier shown beside it. */
+  published_rewards: { publication_id: string; member_id: string; position: number; amount: string; tier: string | null };
   audit_log: {
     id: string;
     community_id: string | null;

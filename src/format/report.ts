@@ -43,23 +43,37 @@ export function renderReputation(report: RoundReport, limit = Infinity): string 
   });
 }
 
-export function renderRewards(report: RoundReport): string {
-  const { rewards, token } = report;
-  const handle = new Map(report.members.map((m) => [m.id, m.handle]));
-  const tier = new Map(report.members.map((m) => [m.id, m.tier ?? '-']));
+/** A split of the pool as chat shows it, whether computed now or read back as it was published. */
+export interface SplitView {
+  pool: bigint;
+  contribution: bigint;
+  participation: bigint;
+  undistributed: bigint;
+  amounts: readonly { handle: string; tier: string | null; amount: bigint }[];
+}
+
+export function renderSplit(split: SplitView, token: Token): string {
   const amount = (a: bigint) => formatUnits(a, token.decimals);
   const table = renderTable({
     head: ['member', 'tier', `${token.symbol}`],
     align: ['left', 'left', 'right'],
-    rows: rewards.amounts.map((r) => [handle.get(r.member) ?? r.member, tier.get(r.member)!, amount(r.amount)]),
+    rows: split.amounts.map((r) => [r.handle, r.tier ?? '-', amount(r.amount)]),
   });
   const lines = [
-    `Pool ${amount(rewards.pool)} ${token.symbol}: ${amount(rewards.contribution)} for contribution, ${amount(rewards.participation)} for participation.`,
+    `Pool ${amount(split.pool)} ${token.symbol}: ${amount(split.contribution)} for contribution, ${amount(split.participation)} for participation.`,
     table,
   ];
-  if (rewards.undistributed > 0n) lines.push(`Not distributed: ${amount(rewards.undistributed)} ${token.symbol} (nobody eligible, or the cap).`);
+  if (split.undistributed > 0n) lines.push(`Not distributed: ${amount(split.undistributed)} ${token.symbol} (nobody eligible, or the cap).`);
   return lines.join('\n');
 }
+
+/** The split of a report, members by handle. */
+export function splitOf(report: RoundReport): SplitView {
+  const member = new Map(report.members.map((m) => [m.id, m]));
+  return { ...report.rewards, amounts: report.rewards.amounts.map((r) => ({ handle: member.get(r.member)?.handle ?? r.member, tier: member.get(r.member)?.tier ?? null, amount: r.amount })) };
+}
+
+export const renderRewards = (report: RoundReport): string => renderSplit(splitOf(report), report.token);
 
 /** The whole readable report of a round, as `govbot replay` prints it. */
 export function renderReport(report: RoundReport): string {
