@@ -1,5 +1,5 @@
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
-import { privateReply, reply, text, type Attachment } from '../src/commands/reply.ts';
+import { privateReply, text, type Attachment } from '../src/commands/reply.ts';
 import { opt, resolveRound } from '../src/commands/support.ts';
 import { computeReport } from '../src/core/report.ts';
 import { loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
@@ -17,8 +17,9 @@ export default defineCommand({
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         const content = serializeRoundFile(await loadRoundData(ctx.db, round));
+        // The full file ties chat handles to wallets and balances: only the moderator gets it (the public one is on the results page).
         return {
-          ...reply(text(`Round file of ${round.key}; check every number with: npx govbot replay ${round.key}.json`)),
+          ...privateReply(text(`Round file of ${round.key} (chat handles inside, so only you get it; the results page links the public one); check every number with: npx govbot replay ${round.key}.json`)),
           attachments: [{ name: `${round.key}.json`, contentType: 'application/json', content }],
         };
       },

@@ -54,8 +54,10 @@ pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
-export async function resultsPage(round: RoundRow, { report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<Page> {
+export async function resultsPage(round: RoundRow, { data, report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<Page> {
   const { token } = report;
+  // the name as the public round has it: mentions in it name members by key
+  const { name } = data.round;
   const specs: Record<string, unknown> = {};
   const questions: Html[] = [];
   for (const q of report.questions) {
@@ -86,7 +88,7 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => html`<p
   );
   const body = html`<body>
 <main>
-<h1>${round.name}</h1>
+<h1>${name}</h1>
 <p>Round <b>${round.key}</b>, ${round.phase} phase. Votes are weighted by ${token.symbol} held at the snapshot: one token one vote, quadratic (the square root), and quadratic times the voter's reputation tier factor.</p>
 ${openPolls.length ? html`<section class="open"><p>Voting is open on ${openPolls.join(', ')}: results appear here when ${openPolls.length > 1 ? 'they close' : 'it closes'}.</p></section>` : ''}
 ${questions.length ? questions : openPolls.length ? '' : html`<section><p>No polls yet.</p></section>`}
@@ -111,5 +113,5 @@ ${questions.length ? questions : openPolls.length ? '' : html`<section><p>No pol
 <script src="/assets/vega.min.js"></script>
 <script src="/assets/results.js"></script>
 </body>`;
-  return { title: `${round.name}: results`, css: CSS, body, evalForCharts: true };
+  return { title: `${name}: results`, css: CSS, body, evalForCharts: true };
 }
