@@ -395,7 +395,7 @@ export class DiscordChat {
     }
     const guild = interaction.guild ?? (await this.client.guilds.fetch(interaction.guildId));
     const community = await this.communityOf(guild);
-    if (interaction.isAutocomplete()) return this.onAutocomplete(interaction, community);
+    if (interaction.isAutocomplete()) return this.onAutocomplete(interaction, community, log);
     if (!ack) return;
     const actor = await this.actorOf(interaction, community);
     let invocation: Invocation | undefined;
@@ -452,11 +452,12 @@ export class DiscordChat {
     ack.done('answered');
   }
 
-  private async onAutocomplete(interaction: AutocompleteInteraction, community: Community): Promise<void> {
+  /** Suggestions while a member types; too late ones are dropped (the member has typed on), with a log line. */
+  private async onAutocomplete(interaction: AutocompleteInteraction, community: Community, log: Logger): Promise<void> {
     const focused = interaction.options.getFocused(true);
     const given = invocationOf(interaction.commandName, interaction.options.data).invocation.options;
     const found = await suggest(this.runtime.services.db, community, focused.name, String(focused.value), given);
-    await interaction.respond(found.slice(0, 25).map((s) => ({ name: clip(s.name, CHOICE_NAME_LIMIT, { ellipsis: '…' }), value: s.value })));
+    await interaction.respond(found.slice(0, 25).map((s) => ({ name: clip(s.name, CHOICE_NAME_LIMIT, { ellipsis: '…' }), value: s.value }))).catch((error: unknown) => log.warn('suggestions refused', { error: failureOf(error) }));
   }
 
   /** A modal with the form's long texts; what was given with the command waits in a stored command line. */
@@ -497,7 +498,8 @@ export class DiscordChat {
         return;
       }
     }
-    await this.remember(community, reply, ephemeral ? [] : sent);
+    const problems = await this.remember(community, reply, ephemeral ? [] : sent, log);
+    for (const problem of problems) await ack.followUp({ content: problem }, true).catch((error: unknown) => log.warn('could not tell the member', { error: failureOf(error) }));
   }
 
   /** The messages of a reply: files go with the first, buttons (each the short id of its stored command) with the last. */
@@ -603,22 +605,26 @@ export class DiscordChat {
 
   /**
    * Links the messages that show a subject; a proposal gets a thread; an ended subject's messages are updated. The post
-   * itself is done: what fails here (no permission to open threads) is logged, not retried.
+   * itself is done: what fails here (no permission to open threads) is logged, not retried, and returned to be said.
    */
-  private async remember(community: Community, reply: Reply, sent: Message[]): Promise<void> {
+  private async remember(community: Community, reply: Reply, sent: Message[], log: Logger = this.log.child({ guild: community.platform_chat_id })): Promise<string[]> {
     const about = reply.about;
-    if (!about) return;
-    if (about.ended) return this.end(community, about);
+    if (!about) return [];
+    if (about.ended) {
+      await this.end(community, about);
+      return [];
+    }
     const db = this.runtime.services.db;
     for (const message of sent) await linkMessage(db, community.id, messageRef(message.channelId, message.id), about);
     const first = sent[0];
-    if (about.kind === 'proposal' && first) {
-      try {
-        const thread = await first.startThread({ name: clip(`${about.key}: ${about.title ?? ''}`, THREAD_NAME_LIMIT, { ellipsis: '…' }) });
-        await linkMessage(db, community.id, threadRef(thread.id), about);
-      } catch (error) {
-        this.log.error('could not open the proposal\'s thread; comments on it cannot be collected', { guild: community.platform_chat_id, proposal: about.key, error: failureOf(error) });
-      }
+    if (about.kind !== 'proposal' || !first) return [];
+    try {
+      const thread = await first.startThread({ name: clip(`${about.key}: ${about.title ?? ''}`, THREAD_NAME_LIMIT, { ellipsis: '…' }) });
+      await linkMessage(db, community.id, threadRef(thread.id), about);
+      return [];
+    } catch (error) {
+      log.error('could not open the proposal\'s thread', { proposal: about.key, error: failureOf(error) });
+      return [`${about.key} is posted, but I could not open its thread (${failureOf(error)}), so comments on it cannot be collected. Moderators: let me Create Public Threads in this channel.`];
     }
   }
 
