@@ -5,8 +5,10 @@ import type { AddressInfo } from 'node:net';
  * A fake Telegram Bot API on 127.0.0.1, speaking the real HTTP protocol (https://core.telegram.org/bots/api):
  * `POST /bot<token>/<method>` with JSON or multipart/form-data, answers `{ ok, result }` or
  * `{ ok: false, error_code, description, parameters }`. It keeps the chats, the members' messages and the bot's, checks
- * what real Telegram checks (HTML entities, the 4096-character limit, button data, who the bot may write to), long-polls
- * getUpdates with offsets, or posts to a webhook with its secret token.
+ * what real Telegram checks (HTML entities, the 4096-character limit, button data, strings that are not UTF-8, who the bot
+ * may write to, groups where it may not post, callback answers that come late or twice), long-polls getUpdates with
+ * offsets, or posts to a webhook with its secret token. Members' documents are served by getFile and `/file/bot…/path`.
+ * Its state outlives the bot, so a restarted bot gets the updates it never confirmed again, as from real Telegram.
  */
 
 export interface FakeUser {
@@ -29,6 +31,10 @@ export interface SentMessage {
   message_id: number;
   text: string;
   html: string;
+  /** The targets of the clickable text links its markup made (`<a href>`). */
+  links: string[];
+  /** Telegram shows a preview of the first link unless this is set. */
+  previewDisabled: boolean;
   thread_id?: number;
   reply_to?: number;
   buttons: { text: string; callback_data: string }[];
@@ -37,9 +43,29 @@ export interface SentMessage {
   deleted?: boolean;
 }
 
+/**
+ * Whether the bot may post in a group: it was removed from it (Telegram answers 403), or it is a member that may not
+ * send messages there (400).
+ */
+export type BotAccess = 'posts' | 'removed' | 'muted';
+
+/** A file a member sends, as Telegram keeps it for getFile. */
+export interface FakeFile {
+  file_name: string;
+  mime_type: string;
+  bytes: Uint8Array;
+}
+
+/** The user Telegram puts in `from` of messages an anonymous admin sends on behalf of the group. */
+export const GROUP_ANONYMOUS_BOT: FakeUser = { id: 1087968824, is_bot: true, first_name: 'Group', username: 'GroupAnonymousBot' };
+
+/** Bots may download files of up to 20 MB (https://core.telegram.org/bots/api#getfile). */
+const DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
 interface Group {
   chat: FakeChat;
   admins: Set<number>;
+  access: BotAccess;
   botRights: { status: 'administrator' | 'member'; can_pin_messages: boolean; can_manage_topics: boolean };
   topics: Map<number, string>;
   pinned: number[];
@@ -48,7 +74,8 @@ interface Group {
 }
 
 type Update = Record<string, unknown> & { update_id: number };
-type Failure = { error_code: number; description: string; parameters?: Record<string, unknown> };
+/** An error answer, or `'network'`: the connection is dropped without an answer. */
+type Failure = { error_code: number; description: string; parameters?: Record<string, unknown> } | 'network';
 
 class ApiError extends Error {
   constructor(
@@ -65,7 +92,13 @@ const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"'
 
 /** Telegram's HTML parse mode: only its tags, balanced; only four named entities. Returns the plain text. */
 export function parseTelegramHtml(html: string): string {
+  return parseHtml(html).text;
+}
+
+/** The plain text of Telegram HTML and the targets of its text links. */
+function parseHtml(html: string): { text: string; links: string[] } {
   const stack: string[] = [];
+  const links: string[] = [];
   let out = '';
   const re = /<(\/?)([a-zA-Z-]+)([^>]*)>|&(#x[0-9a-fA-F]+|#\d+|[a-zA-Z]+);|([<>&])/g;
   let last = 0;
@@ -85,11 +118,28 @@ export function parseTelegramHtml(html: string): string {
     if (!ALLOWED_TAGS.has(tag)) throw new ApiError(400, `Bad Request: can't parse entities: unsupported start tag "${tag}" at byte offset ${m.index}`);
     if (m[1]) {
       if (stack.pop() !== tag) throw new ApiError(400, `Bad Request: can't parse entities: unmatched end tag at byte offset ${m.index}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"`);
-    } else stack.push(tag);
+    } else {
+      stack.push(tag);
+      const href = tag === 'a' ? /href\s*=\s*["']([^"']*)["']/.exec(m[3] ?? '')?.[1] : undefined;
+      if (href !== undefined) links.push(href);
+    }
   }
   out += html.slice(last);
   if (stack.length) throw new ApiError(400, `Bad Request: can't parse entities: can't find end tag corresponding to start tag "${stack.at(-1)}"`);
-  return out;
+  return { text: out, links };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Telegram reads every string as UTF-8; half a surrogate pair (half an emoji cut by code units) has no UTF-8 form, and
+ * the whole call is refused.
+ */
+function refuseBadStrings(value: unknown): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value)) throw new ApiError(400, 'Bad Request: strings must be encoded in UTF-8');
+  } else if (Array.isArray(value)) value.forEach(refuseBadStrings);
+  else if (value && typeof value === 'object' && !(value instanceof Uint8Array)) Object.values(value).forEach(refuseBadStrings);
 }
 
 const isPng = (bytes: Uint8Array | undefined) => bytes !== undefined && Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
@@ -131,11 +181,19 @@ export class FakeTelegram {
   /** Users who pressed Start in a direct chat with the bot; only they can be written to privately. */
   readonly startedBot = new Set<number>();
   webhook: { url: string; secret?: string } | undefined;
+  /**
+   * How long after a tap Telegram takes its answer (about 15 s on real Telegram); later answers are refused, which is
+   * also what a bot that restarts after a tap meets.
+   */
+  answerWindowMs = 15_000;
 
   private readonly groups = new Map<number, Group>();
   private readonly memberMessages = new Map<string, Record<string, unknown>>();
   private readonly users = new Map<number, FakeUser>();
   private readonly failures = new Map<string, Failure[]>();
+  /** When each callback query was made, until it is answered. */
+  private readonly openQueries = new Map<string, number>();
+  private readonly files = new Map<string, FakeFile>();
   private queue: Update[] = [];
   private redelivered: Update[] = [];
   private nextUpdateId = 100_000;
@@ -175,6 +233,7 @@ export class FakeTelegram {
     this.groups.set(chat.id, {
       chat: group,
       admins: new Set(chat.admins ?? []),
+      access: 'posts',
       botRights: chat.botIsAdmin === false ? { status: 'member', can_pin_messages: false, can_manage_topics: false } : { status: 'administrator', can_pin_messages: true, can_manage_topics: true },
       topics: new Map(),
       pinned: [],
@@ -190,7 +249,12 @@ export class FakeTelegram {
     return user;
   }
 
-  /** The next call of `method` fails this way (e.g. 429 with retry_after). */
+  /** Removes the bot from a group, mutes it there, or lets it post again. */
+  setBotAccess(chatId: number, access: BotAccess): void {
+    this.group(chatId).access = access;
+  }
+
+  /** The next call of `method` fails this way (e.g. 429 with retry_after, 502, or a dropped connection). */
   failNext(method: string, failure: Failure): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
   }
@@ -208,6 +272,25 @@ export class FakeTelegram {
   say(chatId: number, from: FakeUser, text: string, options: { replyTo?: number; thread?: number } = {}): number {
     const message = this.message(chatId, from, text, options);
     this.push({ message });
+    return message['message_id'] as number;
+  }
+
+  /** An anonymous admin writes on behalf of the group: `from` is GroupAnonymousBot, `sender_chat` the group itself. */
+  sayAsGroup(chatId: number, text: string, options: { replyTo?: number; thread?: number } = {}): number {
+    const message: Record<string, unknown> = { ...this.message(chatId, GROUP_ANONYMOUS_BOT, text, options), sender_chat: this.group(chatId).chat };
+    this.memberMessages.set(`${chatId}:${message['message_id'] as number}`, message);
+    this.push({ message });
+    return message['message_id'] as number;
+  }
+
+  /** A member sends a file, with a caption (a command, say); the bot fetches it with getFile. */
+  sendFile(chatId: number, from: FakeUser, file: { file_name: string; mime_type: string; content: string | Uint8Array }, caption?: string): number {
+    const bytes = typeof file.content === 'string' ? new TextEncoder().encode(file.content) : file.content;
+    const id = `doc${this.files.size + 1}`;
+    this.files.set(id, { file_name: file.file_name, mime_type: file.mime_type, bytes });
+    const { text: _text, entities, ...message } = this.message(chatId, from, caption ?? '', {});
+    const document = { file_id: id, file_unique_id: `u${id}`, file_name: file.file_name, mime_type: file.mime_type, file_size: bytes.length };
+    this.push({ message: { ...message, document, ...(caption !== undefined && { caption }), ...(entities !== undefined && { caption_entities: entities }) } });
     return message['message_id'] as number;
   }
 
@@ -231,6 +314,7 @@ export class FakeTelegram {
   /** Taps an inline button of a bot message; returns the callback query id, whose answer lands in `answers`. */
   tap(from: FakeUser, message: SentMessage, button: number): string {
     const id = String(this.nextQueryId++);
+    this.openQueries.set(id, Date.now());
     const data = message.buttons[button]?.callback_data;
     if (data === undefined) throw new Error(`message ${message.message_id} has no button ${button}`);
     const chat = this.groups.get(message.chat_id)?.chat ?? { id: message.chat_id, type: 'private' };
@@ -320,6 +404,8 @@ export class FakeTelegram {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+    if (download) return this.download(download[1]!, download[2]!, res);
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     if (!match) return reply(404, { ok: false, error_code: 404, description: 'Not Found' });
     if (match[1] !== this.token) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -328,13 +414,26 @@ export class FakeTelegram {
       const params = await readParams(req);
       this.calls.push({ method, params, at: Date.now() });
       const failure = this.failures.get(method)?.shift();
+      if (failure === 'network') return void req.socket.destroy();
       if (failure) return reply(failure.error_code, { ok: false, ...failure });
+      refuseBadStrings(params);
       const result = await this.call(method, params);
       reply(200, { ok: true, result });
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       reply(error.code, { ok: false, error_code: error.code, description: error.description, ...(error.parameters && { parameters: error.parameters }) });
     }
+  }
+
+  /** `GET /file/bot<token>/<file_path>`: the bytes of a file getFile named. */
+  private download(token: string, path: string, res: ServerResponse): void {
+    const file = token === this.token ? this.files.get(/^documents\/(.+)$/.exec(path)?.[1] ?? '') : undefined;
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.bytes.length });
+    res.end(file.bytes);
   }
 
   private async call(method: string, p: Record<string, unknown>): Promise<unknown> {
@@ -360,20 +459,27 @@ export class FakeTelegram {
       case 'answerCallbackQuery':
         return this.answerCallbackQuery(p);
       case 'getChat':
-        return this.group(Number(p['chat_id'])).chat;
+        return this.present(p).chat;
+      case 'getFile': {
+        const id = String(p['file_id'] ?? '');
+        const file = this.files.get(id);
+        if (!file) throw new ApiError(400, 'Bad Request: invalid file_id');
+        if (file.bytes.length > DOWNLOAD_LIMIT) throw new ApiError(400, 'Bad Request: file is too big');
+        return { file_id: id, file_unique_id: `u${id}`, file_size: file.bytes.length, file_path: `documents/${id}` };
+      }
       case 'getChatAdministrators': {
-        const group = this.group(Number(p['chat_id']));
+        const group = this.present(p);
         const admins = [...group.admins].map((id) => ({ status: 'administrator', user: this.users.get(id) ?? { id, is_bot: false, first_name: `User ${id}` } }));
         return group.botRights.status === 'administrator' ? [...admins, { user: this.bot, ...group.botRights }] : admins;
       }
       case 'getChatMember': {
-        const group = this.group(Number(p['chat_id']));
+        const group = this.present(p);
         const id = Number(p['user_id']);
-        if (id === this.bot.id) return { user: this.bot, ...group.botRights };
+        if (id === this.bot.id) return group.access === 'muted' ? { status: 'restricted', user: this.bot, can_send_messages: false } : { user: this.bot, ...group.botRights };
         return { status: group.admins.has(id) ? 'administrator' : 'member', user: this.users.get(id) ?? { id, is_bot: false, first_name: `User ${id}` } };
       }
       case 'createForumTopic': {
-        const group = this.group(Number(p['chat_id']));
+        const group = this.present(p);
         if (!group.chat.is_forum) throw new ApiError(400, 'Bad Request: the chat is not a forum');
         if (!group.botRights.can_manage_topics) throw new ApiError(400, 'Bad Request: not enough rights to create a topic');
         const name = String(p['name'] ?? '');
@@ -383,7 +489,7 @@ export class FakeTelegram {
         return { message_thread_id: id, name, icon_color: 7322096 };
       }
       case 'pinChatMessage': {
-        const group = this.group(Number(p['chat_id']));
+        const group = this.present(p);
         if (!group.botRights.can_pin_messages) throw new ApiError(400, 'Bad Request: not enough rights to manage pinned messages in the chat');
         group.pinned.push(Number(p['message_id']));
         return true;
@@ -395,7 +501,7 @@ export class FakeTelegram {
       }
       case 'deleteMessage': {
         const chatId = Number(p['chat_id']);
-        const group = this.group(chatId);
+        const group = this.present(p);
         if (group.botRights.status !== 'administrator') throw new ApiError(400, "Bad Request: message can't be deleted");
         const own = this.sent.find((m) => m.chat_id === chatId && m.message_id === Number(p['message_id']));
         if (own) own.deleted = true;
@@ -448,10 +554,19 @@ export class FakeTelegram {
     return true;
   }
 
-  private target(p: Record<string, unknown>): { chatId: number; thread?: number } {
+  /** A group the bot is still in; Telegram answers 403 for a group it was removed from. */
+  private present(p: Record<string, unknown>): Group {
+    const group = this.group(Number(p['chat_id']));
+    if (group.access === 'removed') throw new ApiError(403, 'Forbidden: bot is not a member of the supergroup chat');
+    return group;
+  }
+
+  /** Where a message goes: a group the bot may post in (a topic of it), or a user who started the bot. */
+  private target(p: Record<string, unknown>, what = 'text messages'): { chatId: number; thread?: number } {
     const chatId = Number(p['chat_id']);
     if (this.groups.has(chatId)) {
-      const group = this.groups.get(chatId)!;
+      const group = this.present(p);
+      if (group.access === 'muted') throw new ApiError(400, `Bad Request: not enough rights to send ${what} to the chat`);
       const thread = p['message_thread_id'] === undefined ? undefined : Number(p['message_thread_id']);
       if (thread !== undefined && !group.topics.has(thread)) throw new ApiError(400, 'Bad Request: message thread not found');
       return { chatId, ...(thread !== undefined && { thread }) };
@@ -474,26 +589,27 @@ export class FakeTelegram {
   private sendMessage(p: Record<string, unknown>): unknown {
     const { chatId, thread } = this.target(p);
     const html = String(p['text'] ?? '');
-    const text = p['parse_mode'] === 'HTML' ? parseTelegramHtml(html) : html;
+    const { text, links } = p['parse_mode'] === 'HTML' ? parseHtml(html) : { text: html, links: [] };
     if (text.trim() === '') throw new ApiError(400, 'Bad Request: message text is empty');
     if (text.length > 4096) throw new ApiError(400, 'Bad Request: message is too long');
     const replyTo = (p['reply_parameters'] as { message_id?: number } | undefined)?.message_id;
-    return this.store({ chat_id: chatId, text, html, buttons: this.buttons(p['reply_markup']), ...(thread !== undefined && { thread_id: thread }), ...(replyTo !== undefined && { reply_to: replyTo }) });
+    const previewDisabled = (p['link_preview_options'] as { is_disabled?: boolean } | undefined)?.is_disabled === true;
+    return this.store({ chat_id: chatId, text, html, links, previewDisabled, buttons: this.buttons(p['reply_markup']), ...(thread !== undefined && { thread_id: thread }), ...(replyTo !== undefined && { reply_to: replyTo }) });
   }
 
   private sendDocument(p: Record<string, unknown>): unknown {
-    const { chatId, thread } = this.target(p);
+    const { chatId, thread } = this.target(p, 'documents');
     const document = p['document'] as { file_name: string; content: string } | undefined;
     if (!document || typeof document !== 'object') throw new ApiError(400, 'Bad Request: there is no document in the request');
-    return this.store({ chat_id: chatId, text: '', html: '', buttons: [], document, ...(thread !== undefined && { thread_id: thread }) });
+    return this.store({ chat_id: chatId, text: '', html: '', links: [], previewDisabled: true, buttons: [], document, ...(thread !== undefined && { thread_id: thread }) });
   }
 
   private sendPhoto(p: Record<string, unknown>): unknown {
-    const { chatId, thread } = this.target(p);
+    const { chatId, thread } = this.target(p, 'photos');
     const photo = p['photo'] as { file_name: string; content: string; bytes: Uint8Array } | undefined;
     if (!photo || typeof photo !== 'object') throw new ApiError(400, 'Bad Request: there is no photo in the request');
     if (!isPng(photo.bytes)) throw new ApiError(400, 'Bad Request: IMAGE_PROCESS_FAILED');
-    return this.store({ chat_id: chatId, text: '', html: '', buttons: [], photo, ...(thread !== undefined && { thread_id: thread }) });
+    return this.store({ chat_id: chatId, text: '', html: '', links: [], previewDisabled: true, buttons: [], photo, ...(thread !== undefined && { thread_id: thread }) });
   }
 
   private store(message: Omit<SentMessage, 'message_id'>): unknown {
@@ -519,11 +635,14 @@ export class FakeTelegram {
 
   private answerCallbackQuery(p: Record<string, unknown>): true {
     const id = String(p['callback_query_id']);
-    if (this.answers.has(id)) throw new ApiError(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
+    const tappedAt = this.openQueries.get(id);
+    // A query is answered once, within the window; after that (or for an id never given) Telegram refuses.
+    if (tappedAt === undefined || Date.now() - tappedAt >= this.answerWindowMs) throw new ApiError(400, 'Bad Request: query is too old and response timeout expired or query ID is invalid');
     const text = p['text'] === undefined ? undefined : String(p['text']);
     if (text !== undefined && text.length > 200) throw new ApiError(400, 'Bad Request: MESSAGE_TOO_LONG');
     const url = p['url'] === undefined ? undefined : String(p['url']);
     if (url !== undefined && !url.startsWith(`https://t.me/${this.bot.username}?start=`)) throw new ApiError(400, 'Bad Request: URL_INVALID');
+    this.openQueries.delete(id);
     this.answers.set(id, { ...(text !== undefined && { text }), ...(p['show_alert'] !== undefined && { show_alert: Boolean(p['show_alert']) }), ...(url && { url }) });
     return true;
   }

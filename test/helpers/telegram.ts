@@ -29,6 +29,7 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
   const start = () =>
     startBot({ ...config, TELEGRAM_TOKEN: fake.token }, { now: () => now, logger: log.logger, scheduleEvery: 'never' });
   let bot: RunningBot = await start();
+  let closed = false;
   if (options.webhook) {
     // The hook listens on a port chosen at start; Telegram is told the public URL, here the same host.
     const address = bot.web!.address()!;
@@ -40,6 +41,7 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     const before = fake.sent.length;
     await action();
     await fake.settled();
+    await bot.telegram!.idle();
     return fake.sent.slice(before);
   };
   const textOf = (messages: SentMessage[]) => messages.map((m) => m.text).join('\n');
@@ -49,11 +51,18 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     group,
     moderator,
     errors,
+    /** Every log line, to find the one a failure leaves. */
+    lines: log.lines,
     databaseUrl,
     get bot() {
       return bot;
     },
     after,
+    /** Waits until the bot has handled every update and posted what they owe. */
+    async idle() {
+      await fake.settled();
+      await bot.telegram!.idle();
+    },
     /** A member writes in the group; returns the id of the message and what the bot sent in answer. */
     async send(user: FakeUser, text: string, where: { replyTo?: number; thread?: number } = {}): Promise<{ id: number; replies: SentMessage[] }> {
       let id = 0;
@@ -69,12 +78,15 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
       now = new Date(iso);
       return textOf(await after(() => bot.runDueJobs()));
     },
-    /** Stops the bot as a crash would leave it, and starts a new one on the same database. */
-    async restart() {
+    /** Stops the bot, lets members act while it is down, and starts a new one on the same database. */
+    async restart(whileDown?: () => unknown) {
       await bot.stop();
+      await whileDown?.();
       bot = await start();
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await bot.stop();
       await fake.close();
     },

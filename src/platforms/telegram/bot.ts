@@ -1,19 +1,20 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Input, Telegraf, TelegramError } from 'telegraf';
-import type { Chat, InlineKeyboardButton, Message, ReactionType, Update, User } from 'telegraf/types';
+import type { Chat, Document, InlineKeyboardButton, Message, ReactionType, Update, User } from 'telegraf/types';
 import type { Actor } from '../../commands/context.ts';
-import type { Invocation } from '../../commands/framework.ts';
+import { actionFor, optionKind, type Invocation } from '../../commands/framework.ts';
 import { parseCommandLine } from '../../commands/parse.ts';
 import { privateReply, text, type Reply, type Subject } from '../../commands/reply.ts';
 import { isNamedModerator, linkedSubject, linkMessage, messagesOf, proposalOfComment, unlinkMessage } from '../../db/chat.ts';
-import { ensureCommunity } from '../../db/repositories.ts';
+import { ensureCommunity, type Executor } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
+import type { Logger } from '../../log.ts';
 import type { WebServer } from '../../web/server.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
-import { ChatRuntime, withSubject, type ChatHooks } from '../runtime.ts';
+import { RefusedForGood, withSubject, type ChatRuntime, type EventScope, type OwedMessage } from '../runtime.ts';
 import { commandMenus } from './menu.ts';
-import { renderForTelegram, toast } from './render.ts';
+import { buttonLabel, renderForTelegram, toast, topicName } from './render.ts';
 
 export interface TelegramOptions {
   token: string;
@@ -28,55 +29,107 @@ export interface TelegramOptions {
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'message_reaction', 'my_chat_member'] as const;
 /** How long a group's admin list is trusted before it is asked again. */
 const ADMIN_CACHE_MS = 60_000;
-const MAX_ATTEMPTS = 5;
+/** Tries of one Bot API call: a 429 is waited out as Telegram asks, a 5xx or a dropped connection after a short pause. */
+const MAX_ATTEMPTS = 4;
+const RETRY_MS = 250;
+/** The user Telegram names as the sender of what an anonymous group admin writes on behalf of the group. */
+const GROUP_ANONYMOUS_BOT_ID = 1087968824;
+/** The largest document read into a command's file option; more than any such option takes. */
+const FILE_LIMIT = 1024 * 1024;
+const SORRY = 'Something went wrong on our side while handling this; it has been logged for the moderators. Please try again in a moment.';
 /** Telegraf types its abort signal with an old polyfill's type; Node's own signal is what it passes to fetch. */
 type TelegrafSignal = NonNullable<Parameters<Telegraf['telegram']['callApi']>[2]>['signal'];
+type CallbackQuery = Update.CallbackQueryUpdate['callback_query'];
 
-/** Where a reply goes: the chat and message it answers, and the forum topic it was asked in. */
-interface Origin {
+/** Who wrote: a member, or the group itself when an anonymous admin writes on its behalf (a moderator, as admins are). */
+type Speaker = { kind: 'member'; user: User } | { kind: 'group'; chat: Chat.GroupChat | Chat.SupergroupChat };
+
+/** The chat and message a reply answers, and the forum topic it was asked in. */
+type Origin = {
   chatId: number;
-  messageId?: number;
+  messageId?: number | undefined;
   threadId?: number | undefined;
-  user: User;
+};
+
+/**
+ * Where an owed message goes, as the outbox keeps it (JSON). `announce` and `tell` are every adapter's; `reply` answers
+ * in the chat asked in; `private` goes to a member's direct chat, and `otherwise` says what the chat asked in sees
+ * when Telegram will not let the bot write to them: the answer with a note, only a note with a start link, or nothing.
+ */
+type Target =
+  | { kind: 'announce' }
+  | { kind: 'tell'; userId: string }
+  | ({ kind: 'reply' } & Origin)
+  | ({ kind: 'private'; userId: number; name: string; otherwise: 'answer' | 'note' | 'nothing' } & Origin);
+
+/** What a tap is answered with, right after its event is committed. */
+interface Answer {
+  text: string;
+  show_alert?: boolean;
+  /** The start link, for a member the bot cannot write to. */
+  url?: string;
 }
 
 const messageRef = (chatId: number | string, messageId: number) => `message:${chatId}:${messageId}`;
 const topicRef = (chatId: number | string, threadId: number) => `topic:${chatId}:${threadId}`;
-const isGroup = (chat: Chat) => chat.type === 'group' || chat.type === 'supergroup';
+const isGroup = (chat: Chat): chat is Chat.GroupChat | Chat.SupergroupChat => chat.type === 'group' || chat.type === 'supergroup';
 const handleOf = (user: User) => user.username ?? [user.first_name, user.last_name].filter(Boolean).join(' ');
+/** How a note in a group names a member: by @username, which Telegram shows as a mention, else by first name. */
+const nameOf = (user: User) => (user.username ? `@${user.username}` : user.first_name);
 const emojis = (reactions: ReactionType[]) => reactions.flatMap((r) => (r.type === 'emoji' ? [r.emoji] : []));
+/** Users have positive ids; a group's actor (an anonymous admin) has the group's negative one and no direct chat. */
+const isPerson = (userId: number) => userId > 0;
+
+/** The name of the option a command takes an attached file's text in, if it has one. */
+function fileOption(runtime: ChatRuntime, invocation: Invocation): string | undefined {
+  const shape = actionFor(runtime.commands, invocation)?.options.shape ?? {};
+  return Object.keys(shape).find((name) => optionKind(shape[name]!) === 'file');
+}
+
+/** What a log line says of a failed call: Telegram's code and description, never the call's payload (it may be a secret link). */
+function errorDetail(error: unknown): unknown {
+  if (error instanceof TelegramError) return { method: (error.on as { method?: string } | undefined)?.method, code: error.code, description: error.description };
+  return error;
+}
+
+/** 429 (wait as told), 5xx and dropped connections (wait a little longer each time) are worth another try. */
+function retryDelay(error: unknown, attempt: number): number | undefined {
+  if (error instanceof TelegramError) {
+    if (error.code === 429) return (error.parameters?.retry_after ?? 1) * 1000;
+    return error.code >= 500 ? RETRY_MS * 2 ** (attempt - 1) : undefined;
+  }
+  return error instanceof Error && error.name === 'FetchError' ? RETRY_MS * 2 ** (attempt - 1) : undefined;
+}
 
 /**
  * Telegram through telegraf: updates become command calls, replies become HTML messages. Updates are handled one at
- * a time in the order Telegram numbered them, each once; every call to Telegram waits out a 429 and tries again.
+ * a time in the order Telegram numbered them, each exactly once (runtime.handle): what an update changes and the
+ * messages it owes commit together, and the outbox posts them through `deliver`. One update that fails is logged and
+ * apologised for, and the next is handled as if nothing happened.
  */
 export class TelegramChat {
   readonly bot: Telegraf;
   private username = '';
   private botId = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
   private polling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
   private readonly chats = new Map<number, Promise<Chat>>();
+  /** Members Telegram would not let the bot write to (they never pressed Start); forgotten when they do. */
+  private readonly unreachable = new Set<number>();
+  /** What an owed message already posted before a failure, so that its retry does not post it twice. */
+  private readonly progress = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly runtime: ChatRuntime,
     private readonly options: TelegramOptions,
   ) {
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot, webhookReply: false } });
-    this.bot.catch((error, ctx) => runtime.logger.error('telegram update failed', { update: ctx.update.update_id, error }));
-    // Telegraf starts a batch of updates at once; governance needs them in order (the last vote counts).
-    this.bot.use((_ctx, next) => (this.queue = this.queue.then(next, next)));
-    this.bot.use(async (ctx, next) => {
-      if (await runtime.firstDelivery('telegram', String(ctx.update.update_id))) await next();
-    });
-    this.bot.on('callback_query', (ctx) => this.onTap(ctx.update.callback_query));
-    this.bot.on('message_reaction', (ctx) => this.onReaction(ctx.update.message_reaction));
-    // An edit changes a comment's words, not the count: the comment was counted when it was sent.
-    this.bot.on('edited_message', () => undefined);
-    this.bot.on('my_chat_member', (ctx) => void this.admins.delete(ctx.update.my_chat_member.chat.id));
-    this.bot.on('message', (ctx) => this.onMessage(ctx.update.message));
+    this.bot.catch((error, ctx) => this.logFor(ctx.update).error('telegram update failed', { error: errorDetail(error) }));
+    // Telegraf starts a batch of updates (or webhook posts) at once; governance needs them in order (the last vote counts).
+    this.bot.use((ctx) => this.enqueue(ctx.update));
+    runtime.outbox.register('telegram', (message) => this.deliver(message));
   }
 
   async start(): Promise<void> {
@@ -101,10 +154,27 @@ export class TelegramChat {
     this.polling = this.poll();
   }
 
+  /** Stops asking for updates, cuts short any wait between tries, and lets the update being handled finish. */
   async stop(): Promise<void> {
     this.stopping.abort();
     await this.polling;
     await this.queue;
+  }
+
+  /** Resolves once every update taken is handled and what they owe is posted (tests; shutdown waits the same way). */
+  async idle(): Promise<void> {
+    await this.queue;
+    await this.runtime.outbox.idle();
+  }
+
+  /** Posts into a community's group: scheduled closes, published results. */
+  announce(community: Community, reply: Reply): Promise<void> {
+    return this.send(community, { kind: 'announce' }, reply, new Map());
+  }
+
+  /** Tells one member something privately (a linked wallet); see `private` targets for when they cannot be reached. */
+  tell(community: Community, userId: string, reply: Reply): Promise<void> {
+    return this.send(community, { kind: 'tell', userId }, reply, new Map());
   }
 
   /**
@@ -126,113 +196,249 @@ export class TelegramChat {
       } catch (error) {
         if (signal.aborted) return;
         // Network trouble or Telegram's own: wait, longer each time up to a minute, and ask again.
-        this.runtime.logger.error('telegram getUpdates failed', { error: String(error) });
+        this.runtime.logger.error('telegram getUpdates failed', { platform: 'telegram', error: errorDetail(error) });
         await sleep(Math.min(60_000, 500 * 2 ** failures++), undefined, { signal }).catch(() => undefined);
       }
     }
   }
 
-  /** Posts into a community's group: scheduled closes, published results. */
-  async announce(community: Community, reply: Reply): Promise<void> {
-    const chatId = Number(community.platform_chat_id);
-    const sent = await this.post(community, chatId, reply, {});
-    await this.remember(community, chatId, reply, sent);
-  }
-
-  /** Tells one member something privately (a linked wallet); to the group when they never started the bot. */
-  async tell(community: Community, userId: string, reply: Reply): Promise<void> {
-    if (await this.sendPrivately(community, { id: Number(userId), is_bot: false, first_name: '' }, reply)) return;
-    await this.post(community, Number(community.platform_chat_id), reply, {});
-  }
-
   // ---- incoming
 
-  private async onMessage(message: Message): Promise<void> {
-    const from = message.from;
-    const body = 'text' in message ? message.text : 'caption' in message ? message.caption : undefined;
-    if (!from || from.is_bot || body === undefined) return;
-    if (body.startsWith('/')) return this.onCommand(message, from, body);
-    if (isGroup(message.chat)) await this.onComment(message, from, body);
+  /** Handles updates one after another; `handleUpdate` never rejects, so one failure cannot stop the ones after it. */
+  private enqueue(update: Update): Promise<void> {
+    const handled = this.queue.then(() => this.handleUpdate(update));
+    this.queue = handled;
+    return handled;
   }
 
-  private async onCommand(message: Message, from: User, body: string): Promise<void> {
+  private logFor(update: Update, community?: Community): Logger {
+    return this.runtime.logger.child({ platform: 'telegram', update: update.update_id, ...(community && { community: community.platform_chat_id }) });
+  }
+
+  private async handleUpdate(update: Update): Promise<void> {
+    const seen: { community?: Community } = {};
+    try {
+      if ('message' in update) await this.onMessage(update, update.message, seen);
+      else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen);
+      else if ('message_reaction' in update) await this.onReaction(update, update.message_reaction, seen);
+      else if ('my_chat_member' in update) this.admins.delete(update.my_chat_member.chat.id);
+      // An edit changes a comment's words, not the count: the comment was counted when it was sent.
+    } catch (error) {
+      const log = this.logFor(update, seen.community);
+      log.error('telegram update failed', { error: errorDetail(error) });
+      await this.apologise(update).catch((failure: unknown) => log.warn('could not tell the member that their update failed', { error: errorDetail(failure) }));
+    }
+  }
+
+  /** Runs an update's work exactly once; undefined when Telegram delivered it again and it was handled already. */
+  private async once<T>(update: Update, work: (scope: EventScope) => Promise<T>): Promise<T | undefined> {
+    const result = await this.runtime.handle('telegram', String(update.update_id), work);
+    return result.handled ? result.value : undefined;
+  }
+
+  private async onMessage(update: Update, message: Message, seen: { community?: Community }): Promise<void> {
+    const from = message.from;
+    const body = 'text' in message ? message.text : 'caption' in message ? message.caption : undefined;
+    if (!from || body === undefined) return;
+    const speaker = this.speakerOf(message, from);
+    if (!speaker) return;
+    if (body.startsWith('/')) return this.onCommand(update, message, speaker, body, seen);
+    if (isGroup(message.chat)) await this.onComment(update, message, speaker, body, seen);
+  }
+
+  /** Members write as themselves; an anonymous admin's messages come from GroupAnonymousBot with the group as sender. */
+  private speakerOf(message: Message, from: User): Speaker | undefined {
+    const chat = message.chat;
+    if (from.id === GROUP_ANONYMOUS_BOT_ID && isGroup(chat) && message.sender_chat?.id === chat.id) return { kind: 'group', chat };
+    return from.is_bot ? undefined : { kind: 'member', user: from };
+  }
+
+  private async onCommand(update: Update, message: Message, speaker: Speaker, body: string, seen: { community?: Community }): Promise<void> {
     const head = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?/.exec(body);
     if (!head) return;
     if (head[2] && head[2].toLowerCase() !== this.username.toLowerCase()) return; // meant for another bot
-    const origin: Origin = { chatId: message.chat.id, messageId: message.message_id, threadId: message.is_topic_message ? message.message_thread_id : undefined, user: from };
-    const community = isGroup(message.chat) ? await this.communityOf(message.chat) : await this.homeOf(from);
-    if (!community || head[1] === 'start') return void (await this.post(community, message.chat.id, privateReply(text(this.welcome())), origin));
+    const origin: Origin = { chatId: message.chat.id, messageId: message.message_id, threadId: message.is_topic_message ? message.message_thread_id : undefined };
+    const db = this.runtime.services.db;
+    const community = isGroup(message.chat) ? await this.communityOf(db, message.chat) : speaker.kind === 'member' ? await this.homeOf(db, speaker.user) : undefined;
+    seen.community = community;
+    if (head[1] === 'start' && speaker.kind === 'member') this.unreachable.delete(speaker.user.id);
+    if (!community || head[1] === 'start') {
+      const welcome = privateReply(text(this.welcome()));
+      // Someone who takes part in no group yet is welcomed directly: there is no community to owe it in.
+      if (!community) return void (await this.post(undefined, origin.chatId, welcome, origin, new Map()));
+      return void (await this.once(update, async (scope) => scope.owe(community, { kind: 'reply', ...origin }, welcome)));
+    }
     const parsed = parseCommandLine(`/${head[1]!.toLowerCase()}${body.slice(head[0].length)}`);
-    const reply = parsed.ok
-      ? await this.run(community, from, withSubject(this.runtime.commands, parsed.invocation, await this.subjectOf(community, message)))
-      : { ...privateReply(text(parsed.error)), refused: 'invalid_options' as const };
-    await this.deliver(community, reply, origin);
+    // Platform calls come before the event's transaction: the admin list, and the text of an attached file.
+    const admins = await this.adminsOf(Number(community.platform_chat_id));
+    const document = 'document' in message ? message.document : undefined;
+    const attached = parsed.ok && document ? await this.attach(parsed.invocation, document) : undefined;
+    await this.once(update, async (scope) => {
+      const reply = !parsed.ok
+        ? { ...privateReply(text(parsed.error)), refused: 'invalid_options' as const }
+        : attached && 'refusal' in attached
+          ? { ...privateReply(text(attached.refusal)), refused: 'invalid_options' as const }
+          : await scope.run(
+              community,
+              await this.actorOf(scope.db, community, speaker, admins),
+              withSubject(this.runtime.commands, attached?.invocation ?? parsed.invocation, await this.subjectOf(scope.db, community, message)),
+              this.hooks(community),
+            );
+      scope.owe(community, this.answerTo(speaker, origin, reply), reply);
+    });
+  }
+
+  /** Where the answer to a command goes: in the chat asked in, or privately when it is private and asked in a group. */
+  private answerTo(speaker: Speaker, origin: Origin, reply: Reply): Target {
+    if (!reply.private) return { kind: 'reply', ...origin };
+    if (speaker.kind === 'member') {
+      if (origin.chatId === speaker.user.id) return { kind: 'reply', ...origin };
+      return { kind: 'private', userId: speaker.user.id, name: nameOf(speaker.user), otherwise: 'answer', ...origin };
+    }
+    // The group itself has no direct chat: its admins read the answer where they asked, unless it is a secret.
+    if (!reply.secret) return { kind: 'reply', ...origin };
+    return { kind: 'private', userId: speaker.chat.id, name: speaker.chat.title, otherwise: 'note', ...origin };
+  }
+
+  /**
+   * A document sent with a command as its caption fills the command's file option (`/round balances` with a CSV),
+   * unless the option is also typed. A file too big or not text is refused with what to send instead.
+   */
+  private async attach(invocation: Invocation, document: Document): Promise<{ invocation: Invocation } | { refusal: string } | undefined> {
+    const option = fileOption(this.runtime, invocation);
+    if (!option || invocation.options[option] !== undefined) return undefined;
+    const name = document.file_name ?? 'The file';
+    const tooBig = { refusal: `${name} is too big: I read files of up to ${FILE_LIMIT / 1024} KB. Split it, and send each part with the command.` };
+    if ((document.file_size ?? 0) > FILE_LIMIT) return tooBig;
+    let link: URL;
+    try {
+      link = await this.call(() => this.bot.telegram.getFileLink(document.file_id));
+    } catch (error) {
+      if (error instanceof TelegramError && error.code === 400) return { refusal: `Telegram will not let me read ${name} (${error.description}).` };
+      throw error;
+    }
+    const response = await fetch(link, { signal: this.stopping.signal });
+    if (!response.ok) throw new Error(`downloading a document failed: HTTP ${response.status}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.length > FILE_LIMIT) return tooBig;
+    let content: string;
+    try {
+      // fatal: a file that is not UTF-8 is refused, not read with replacement characters.
+      content = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      content = '\0';
+    }
+    if (content.includes('\0')) return { refusal: `${name} is not a text file. Send the lines as a plain text (CSV) file, or type them in the ${option}: option.` };
+    return { invocation: { ...invocation, options: { ...invocation.options, [option]: content } } };
   }
 
   /** A message in a proposal's topic, or a reply to a proposal or a comment, is a comment on that proposal. */
-  private async onComment(message: Message, from: User, body: string): Promise<void> {
-    const community = await this.communityOf(message.chat);
-    const subject = await this.subjectOf(community, message);
-    if (!subject || subject.kind === 'poll') return;
-    const proposal = subject.kind === 'proposal' ? subject.key : await proposalOfComment(this.runtime.services.db, community.id, subject.round, subject.key);
-    if (!proposal) return;
-    const reply = await this.run(community, from, { name: 'comment', options: { proposal, text: body, round: subject.round } });
-    // The member's own message is the comment: it is linked, not answered.
-    if (reply.about) await linkMessage(this.runtime.services.db, community.id, messageRef(message.chat.id, message.message_id), reply.about);
-    else await this.sendPrivately(community, from, reply);
+  private async onComment(update: Update, message: Message, speaker: Speaker, body: string, seen: { community?: Community }): Promise<void> {
+    const chat = message.chat as Chat.GroupChat | Chat.SupergroupChat;
+    const community = (seen.community = await this.communityOf(this.runtime.services.db, chat));
+    const admins = await this.adminsOf(chat.id);
+    await this.once(update, async (scope) => {
+      const subject = await this.subjectOf(scope.db, community, message);
+      if (!subject || subject.kind === 'poll') return;
+      const proposal = subject.kind === 'proposal' ? subject.key : await proposalOfComment(scope.db, community.id, subject.round, subject.key);
+      if (!proposal) return;
+      const reply = await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), { name: 'comment', options: { proposal, text: body, round: subject.round } }, this.hooks(community));
+      // The member's own message is the comment: it is linked, not answered; a refusal is told privately, if possible.
+      if (reply.about) await linkMessage(scope.db, community.id, messageRef(chat.id, message.message_id), reply.about);
+      else if (speaker.kind === 'member') scope.owe(community, { kind: 'private', userId: speaker.user.id, name: nameOf(speaker.user), otherwise: 'nothing', chatId: chat.id }, reply);
+    });
   }
 
-  private async onTap(query: Update.CallbackQueryUpdate['callback_query']): Promise<void> {
-    const answer = (message: string, extra: { show_alert?: boolean; url?: string } = {}) => this.call(() => this.bot.telegram.answerCbQuery(query.id, message, extra));
+  private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community }): Promise<void> {
     const chat = query.message?.chat;
-    if (!('data' in query) || !chat || !isGroup(chat)) return void (await answer('This button does nothing here.'));
-    const community = await this.communityOf(chat);
+    if (!('data' in query) || !chat || !isGroup(chat)) return this.answer(update, query, { text: 'This button does nothing here.' });
+    const community = (seen.community = await this.communityOf(this.runtime.services.db, chat));
     const invocation = await this.runtime.storedInvocation(community, query.data);
-    if (!invocation) return void (await answer('This button no longer works.', { show_alert: true }));
-    const reply = await this.run(community, query.from, invocation);
-    if (reply.refused) return void (await answer(toast(reply), { show_alert: true }));
-    if (!reply.private) {
-      await this.deliver(community, reply, { chatId: chat.id, user: query.from });
-      return void (await answer(toast(reply)));
+    if (!invocation) return this.answer(update, query, { text: 'This button no longer works.', show_alert: true });
+    const admins = await this.adminsOf(chat.id);
+    const speaker: Speaker = { kind: 'member', user: query.from };
+    const answer = await this.once(update, async (scope): Promise<Answer> => {
+      const reply = await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community));
+      if (reply.refused) return { text: toast(reply), show_alert: true };
+      if (!reply.private) {
+        scope.owe(community, { kind: 'reply', chatId: chat.id }, reply);
+        return { text: toast(reply) };
+      }
+      // Receipts go to a direct message. A member known not to have started the bot gets the start link in the toast;
+      // anyone else whose direct message Telegram refuses gets it in a note in the group, without the receipt.
+      const known = this.unreachable.has(query.from.id);
+      scope.owe(community, { kind: 'private', userId: query.from.id, name: nameOf(query.from), otherwise: known ? 'nothing' : 'note', chatId: chat.id }, reply);
+      return known ? { text: toast(reply, 'Start a chat with me to get your receipts.'), url: this.startLink('receipts') } : { text: toast(reply) };
+    });
+    if (!answer) return;
+    await this.answer(update, query, answer, async () => {
+      // The toast with the start link was refused (too late): the member still learns how to get their receipts.
+      if (answer.url) await this.post(community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
+    });
+  }
+
+  /**
+   * Answers a tap. Telegram takes an answer only once and only some seconds after the tap (a slow update, a restart):
+   * a refused answer is dropped with a log line, since what the tap did is committed and its messages are owed.
+   */
+  private async answer(update: Update, query: CallbackQuery, answer: Answer, whenRefused?: () => Promise<void>): Promise<void> {
+    try {
+      await this.call(() => this.bot.telegram.answerCbQuery(query.id, answer.text, { ...(answer.show_alert && { show_alert: true }), ...(answer.url && { url: answer.url }) }));
+    } catch (error) {
+      if (!(error instanceof TelegramError && error.code === 400)) throw error;
+      this.logFor(update).warn('callback answer refused, dropped', { error: errorDetail(error) });
+      await whenRefused?.();
     }
-    // Receipts go to a direct message; a member who never started the bot is sent to start it.
-    if (await this.sendPrivately(community, query.from, reply)) return void (await answer(toast(reply)));
-    await answer(`${toast(reply)} Start a chat with me to get your receipts.`.slice(0, 200), { url: `https://t.me/${this.username}?start=receipts` });
   }
 
-  private async onReaction(update: Update.MessageReactionUpdate['message_reaction']): Promise<void> {
-    if (!update.user || update.user.is_bot || !isGroup(update.chat)) return;
-    const community = await this.communityOf(update.chat);
-    const subject = await linkedSubject(this.runtime.services.db, community.id, messageRef(update.chat.id, update.message_id));
-    if (subject?.kind !== 'comment') return;
-    const change = reactionChanges(this.options.reactions, emojis(update.old_reaction), emojis(update.new_reaction));
-    await this.runtime.react(community, await this.actorOf(community, update.user), subject, change, this.hooks(community));
+  private async onReaction(update: Update, reaction: Update.MessageReactionUpdate['message_reaction'], seen: { community?: Community }): Promise<void> {
+    if (!reaction.user || reaction.user.is_bot || !isGroup(reaction.chat)) return;
+    const user = reaction.user;
+    const community = (seen.community = await this.communityOf(this.runtime.services.db, reaction.chat));
+    const admins = await this.adminsOf(reaction.chat.id);
+    await this.once(update, async (scope) => {
+      const subject = await linkedSubject(scope.db, community.id, messageRef(reaction.chat.id, reaction.message_id));
+      if (subject?.kind !== 'comment') return;
+      const change = reactionChanges(this.options.reactions, emojis(reaction.old_reaction), emojis(reaction.new_reaction));
+      await scope.react(community, await this.actorOf(scope.db, community, { kind: 'member', user }, admins), subject, change);
+    });
   }
 
-  // ---- running commands
-
-  private async run(community: Community, user: User, invocation: Invocation): Promise<Reply> {
-    return this.runtime.run(community, await this.actorOf(community, user), invocation, this.hooks(community));
+  /** When an update failed, the member who sent a command or tapped a button is told, where the bot can reach them. */
+  private async apologise(update: Update): Promise<void> {
+    if ('callback_query' in update) return void (await this.call(() => this.bot.telegram.answerCbQuery(update.callback_query.id, SORRY, { show_alert: true })));
+    if (!('message' in update)) return;
+    const message = update.message;
+    const body = 'text' in message ? message.text : 'caption' in message ? message.caption : '';
+    const speaker = message.from && this.speakerOf(message, message.from);
+    if (!speaker || !body?.startsWith('/')) return;
+    if (speaker.kind === 'member' && (await this.sendPrivately(undefined, speaker.user.id, { blocks: [text(SORRY)] }, new Map()))) return;
+    await this.call(() => this.bot.telegram.sendMessage(message.chat.id, SORRY, { reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true } }));
   }
 
-  private async actorOf(community: Community, user: User): Promise<Actor> {
-    return { platform: 'telegram', userId: String(user.id), handle: handleOf(user), isModerator: await this.isModerator(community, user.id) };
+  // ---- who acts, and where
+
+  private async actorOf(db: Executor, community: Community, speaker: Speaker, admins: Set<number>): Promise<Actor> {
+    if (speaker.kind === 'group') return { platform: 'telegram', userId: String(speaker.chat.id), handle: speaker.chat.title, isModerator: true };
+    const { user } = speaker;
+    // Group admins are moderators; so are members the latest round names.
+    const isModerator = admins.has(user.id) || (await isNamedModerator(db, community.id, 'telegram', String(user.id)));
+    return { platform: 'telegram', userId: String(user.id), handle: handleOf(user), isModerator };
   }
 
-  private hooks(community: Community): ChatHooks {
-    return { announce: (reply) => this.announce(community, reply), chatProblems: () => this.problems(community) };
+  private hooks(community: Community): { chatProblems: () => Promise<string[]> } {
+    return { chatProblems: () => this.problems(community) };
   }
 
-  /** Group admins are moderators; so are members the latest round names. */
-  private async isModerator(community: Community, userId: number): Promise<boolean> {
-    const chatId = Number(community.platform_chat_id);
+  /** A group's human admins, asked again after a minute (or when the bot's own membership changes). */
+  private async adminsOf(chatId: number): Promise<Set<number>> {
     let admins = this.admins.get(chatId);
     if (!admins || admins.until < Date.now()) {
       const list = await this.call(() => this.bot.telegram.getChatAdministrators(chatId));
       admins = { ids: new Set(list.filter((m) => !m.user.is_bot).map((m) => m.user.id)), until: Date.now() + ADMIN_CACHE_MS };
       this.admins.set(chatId, admins);
     }
-    return admins.ids.has(userId) || isNamedModerator(this.runtime.services.db, community.id, 'telegram', String(userId));
+    return admins.ids;
   }
 
   private async problems(community: Community): Promise<string[]> {
@@ -245,14 +451,13 @@ export class TelegramChat {
     return [];
   }
 
-  private async communityOf(chat: Chat): Promise<Community> {
-    const name = 'title' in chat ? chat.title : `Telegram ${chat.id}`;
-    return ensureCommunity(this.runtime.services.db, { platform: 'telegram', chatId: String(chat.id), name });
+  private communityOf(db: Executor, chat: Chat.GroupChat | Chat.SupergroupChat): Promise<Community> {
+    return ensureCommunity(db, { platform: 'telegram', chatId: String(chat.id), name: chat.title });
   }
 
   /** In a direct message, commands act in the one group the member takes part in. */
-  private async homeOf(user: User): Promise<Community | undefined> {
-    const rows = await this.runtime.services.db
+  private async homeOf(db: Executor, user: User): Promise<Community | undefined> {
+    const rows = await db
       .selectFrom('member_accounts')
       .innerJoin('communities', 'communities.id', 'member_accounts.community_id')
       .selectAll('communities')
@@ -262,13 +467,29 @@ export class TelegramChat {
     return rows.length === 1 ? rows[0] : undefined;
   }
 
+  /** How a group note names a member the bot only knows by id (a `tell` from the web page). */
+  private async nameOfMember(community: Community, userId: string): Promise<string> {
+    const row = await this.runtime.services.db
+      .selectFrom('member_accounts')
+      .innerJoin('members', 'members.id', 'member_accounts.member_id')
+      .select('members.handle')
+      .where('member_accounts.community_id', '=', community.id)
+      .where('member_accounts.platform', '=', 'telegram')
+      .where('member_accounts.platform_user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? `@${row.handle}` : 'A member';
+  }
+
   private welcome(): string {
     return 'Hello! I run governance rounds in groups: proposals, ratings, polls weighted by tokens and reputation, and rewards. Use my commands in your group (type / to see them); I send your receipts here.';
   }
 
+  private startLink(payload: 'receipts' | 'private'): string {
+    return `https://t.me/${this.username}?start=${payload}`;
+  }
+
   /** The proposal, comment or poll a message answers: its forum topic, or the message it replies to. */
-  private async subjectOf(community: Community, message: Message): Promise<Subject | undefined> {
-    const db = this.runtime.services.db;
+  private async subjectOf(db: Executor, community: Community, message: Message): Promise<Subject | undefined> {
     if (message.is_topic_message && message.message_thread_id !== undefined) {
       const topic = await linkedSubject(db, community.id, topicRef(message.chat.id, message.message_thread_id));
       if (topic) return topic;
@@ -279,61 +500,121 @@ export class TelegramChat {
 
   // ---- outgoing
 
-  /** Private replies asked for in a group go to a direct message; if the member never started the bot, to the group. */
-  private async deliver(community: Community, reply: Reply, origin: Origin): Promise<void> {
-    if (reply.private && origin.chatId !== origin.user.id) {
-      if (!(await this.sendPrivately(community, origin.user, reply))) {
-        const note = text(`(@${this.username} could not write to you privately: open a chat with it and press Start.)`);
-        await this.post(community, origin.chatId, { ...reply, blocks: [...reply.blocks, note] }, origin);
-      }
-      return this.remember(community, origin.chatId, reply, []);
+  /**
+   * The outbox's sender: posts one owed message. A refusal a retry will not change (400, 403) is reported as such, with
+   * Telegram's words; anything else (5xx after the call's own tries, a dropped connection) is thrown to be retried.
+   */
+  private async deliver(message: OwedMessage): Promise<void> {
+    const done = this.progress.get(message.id) ?? new Map<string, number>();
+    this.progress.set(message.id, done);
+    try {
+      await this.send(message.community, message.target as Target, message.reply, done);
+      this.progress.delete(message.id);
+    } catch (error) {
+      if (!(error instanceof TelegramError && (error.code === 400 || error.code === 403))) throw error;
+      this.progress.delete(message.id);
+      throw new RefusedForGood(`${error.code} ${error.description}`);
     }
-    const topic = reply.about?.kind === 'proposal' && !reply.about.ended ? await this.openTopic(origin.chatId, reply.about) : undefined;
-    const sent = await this.post(community, origin.chatId, reply, origin);
-    if (topic !== undefined) {
-      await linkMessage(this.runtime.services.db, community.id, topicRef(origin.chatId, topic), reply.about!);
-      sent.push(...(await this.post(community, origin.chatId, reply, { threadId: topic })));
-    }
-    await this.remember(community, origin.chatId, reply, sent);
   }
 
-  private async sendPrivately(community: Community, user: User, reply: Reply): Promise<boolean> {
+  /** `done` holds what was posted by earlier tries of the same message: those parts are not posted again. */
+  private async send(community: Community, target: Target, reply: Reply, done: Map<string, number>): Promise<void> {
+    const group = Number(community.platform_chat_id);
+    switch (target.kind) {
+      case 'announce':
+        return this.publish(community, reply, { chatId: group }, done);
+      case 'reply':
+        return this.publish(community, reply, target, done);
+      case 'tell':
+        return this.sendPrivate(community, reply, { userId: Number(target.userId), name: await this.nameOfMember(community, target.userId), otherwise: 'answer', chatId: group }, done);
+      case 'private':
+        return this.sendPrivate(community, reply, target, done);
+    }
+  }
+
+  /** A public reply: in its chat (a new proposal also in a forum topic of its own), then linked to what it shows. */
+  private async publish(community: Community, reply: Reply, origin: Origin, done: Map<string, number>): Promise<void> {
+    const { chatId } = origin;
+    const topic = reply.about?.kind === 'proposal' && !reply.about.ended ? await this.openTopic(chatId, reply.about, done) : undefined;
+    const sent = await this.post(community, chatId, reply, origin, done);
+    if (topic !== undefined) {
+      await linkMessage(this.runtime.services.db, community.id, topicRef(chatId, topic), reply.about!);
+      sent.push(...(await this.post(community, chatId, reply, { threadId: topic }, done)));
+    }
+    await this.remember(community, chatId, reply, sent);
+  }
+
+  /**
+   * A private answer by direct message. When Telegram refuses that (the member never pressed Start), the chat asked in
+   * sees, as the target says, the answer with a note or only a note with the start link; a secret (a one-time wallet
+   * link) is never shown there, whatever the target says.
+   */
+  private async sendPrivate(community: Community, reply: Reply, target: Omit<Extract<Target, { kind: 'private' }>, 'kind'>, done: Map<string, number>): Promise<void> {
+    if (!(await this.sendPrivately(community, target.userId, reply, done))) {
+      const where = { messageId: target.messageId, threadId: target.threadId };
+      const otherwise = reply.secret ? 'secret' : target.otherwise;
+      if (otherwise === 'secret')
+        await this.post(community, target.chatId, { blocks: [text(`${target.name}: this answer is for you alone, and I cannot write to you privately. Open a private chat with me from your own account (${this.startLink('private')}), press Start, and ask again there.`)] }, where, done);
+      else if (otherwise === 'note')
+        await this.post(community, target.chatId, { blocks: [text(`${target.name}: I cannot write to you privately. To get your receipts and private answers, open a chat with me (${this.startLink('receipts')}) and press Start.`)] }, where, done);
+      else if (otherwise === 'answer') {
+        const note = text(`(${target.name}, I could not write to you privately: open a chat with me (${this.startLink('private')}) and press Start.)`);
+        await this.post(community, target.chatId, { ...reply, blocks: [...reply.blocks, note] }, where, done);
+      }
+    }
+    if (reply.about?.ended) await this.end(community, reply.about);
+  }
+
+  /** False when Telegram will not let the bot write to this user (never started it, blocked it, or not a person). */
+  private async sendPrivately(community: Community | undefined, userId: number, reply: Reply, done: Map<string, number>): Promise<boolean> {
+    if (!isPerson(userId)) return false;
     try {
-      await this.post(community, user.id, reply, {});
+      await this.post(community, userId, reply, {}, done);
       return true;
     } catch (error) {
-      if (error instanceof TelegramError && error.code === 403) return false;
-      throw error;
+      if (!(error instanceof TelegramError && error.code === 403)) throw error;
+      this.unreachable.add(userId);
+      return false;
     }
   }
 
   /**
    * Sends a reply as one or more messages; buttons go on the last. Returns the ids of the messages sent. The
    * community is the one whose command the buttons run, wherever they are posted (a group or a direct message).
+   * Member text is escaped, so the bot's markup never turns it into a link; link previews are off.
    */
-  private async post(community: Community | undefined, chatId: number, reply: Reply, where: { messageId?: number | undefined; threadId?: number | undefined }): Promise<number[]> {
+  private async post(community: Community | undefined, chatId: number, reply: Reply, where: Omit<Origin, 'chatId'>, done: Map<string, number>): Promise<number[]> {
     const parts = renderForTelegram(reply);
     const keyboard = reply.choices?.length ? await this.keyboard(community, reply) : undefined;
+    const place = `${chatId}:${where.threadId ?? ''}`;
     const ids: number[] = [];
     for (const [i, html] of parts.entries()) {
       const last = i === parts.length - 1;
-      const sent = await this.call(() =>
-        this.bot.telegram.sendMessage(chatId, html, {
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...(where.threadId !== undefined && { message_thread_id: where.threadId }),
-          ...(i === 0 && where.messageId !== undefined && { reply_parameters: { message_id: where.messageId, allow_sending_without_reply: true } }),
-          ...(last && keyboard && { reply_markup: { inline_keyboard: keyboard } }),
-        }),
-      );
-      ids.push(sent.message_id);
+      const key = `${place}:text:${html}`;
+      const posted =
+        done.get(key) ??
+        (
+          await this.call(() =>
+            this.bot.telegram.sendMessage(chatId, html, {
+              parse_mode: 'HTML',
+              link_preview_options: { is_disabled: true },
+              ...(where.threadId !== undefined && { message_thread_id: where.threadId }),
+              ...(i === 0 && where.messageId !== undefined && { reply_parameters: { message_id: where.messageId, allow_sending_without_reply: true } }),
+              ...(last && keyboard && { reply_markup: { inline_keyboard: keyboard } }),
+            }),
+          )
+        ).message_id;
+      done.set(key, posted);
+      ids.push(posted);
     }
     const thread = where.threadId !== undefined ? { message_thread_id: where.threadId } : {};
     for (const file of reply.attachments ?? []) {
+      const key = `${place}:file:${file.name}`;
+      if (done.has(key)) continue;
       const upload = Input.fromBuffer(Buffer.from(file.content), file.name);
       // Charts show inline as photos; other files (round files, CSV) as documents.
-      if (file.contentType.startsWith('image/')) await this.call(() => this.bot.telegram.sendPhoto(chatId, upload, thread));
-      else await this.call(() => this.bot.telegram.sendDocument(chatId, upload, thread));
+      const sent = file.contentType.startsWith('image/') ? await this.call(() => this.bot.telegram.sendPhoto(chatId, upload, thread)) : await this.call(() => this.bot.telegram.sendDocument(chatId, upload, thread));
+      done.set(key, sent.message_id);
     }
     return ids;
   }
@@ -342,7 +623,7 @@ export class TelegramChat {
   private async keyboard(community: Community | undefined, reply: Reply): Promise<InlineKeyboardButton[][]> {
     if (!community) throw new Error('buttons were asked for outside any community');
     const ids = await this.runtime.storeChoices(community, reply.choices!.map((c) => c.command));
-    return reply.choices!.map((choice, i) => [{ text: `${i + 1}. ${choice.label}`.slice(0, 64), callback_data: ids[i]! }]);
+    return reply.choices!.map((choice, i) => [{ text: buttonLabel(i, choice.label), callback_data: ids[i]! }]);
   }
 
   /** Links the messages that show a subject; when the subject ended, updates or removes the messages that showed it. */
@@ -354,8 +635,8 @@ export class TelegramChat {
     for (const id of sent) await linkMessage(db, community.id, messageRef(chatId, id), about);
     const first = sent[0];
     if (about.kind === 'proposal' && first !== undefined)
-      await this.call(() => this.bot.telegram.pinChatMessage(chatId, first, { disable_notification: true })).catch((error) =>
-        this.runtime.logger.error('could not pin a proposal', { chat: chatId, error: String(error) }),
+      await this.call(() => this.bot.telegram.pinChatMessage(chatId, first, { disable_notification: true })).catch((error: unknown) =>
+        this.runtime.logger.warn('could not pin a proposal', { platform: 'telegram', community: community.platform_chat_id, error: errorDetail(error) }),
       );
   }
 
@@ -370,18 +651,22 @@ export class TelegramChat {
           ? this.call(() => this.bot.telegram.editMessageReplyMarkup(Number(chat), Number(id), undefined, { inline_keyboard: [] }))
           : this.call(() => this.bot.telegram.deleteMessage(Number(chat), Number(id))).then(() => unlinkMessage(db, community.id, ref));
       // The message may be gone already or too old to change; the governance state is what counts.
-      await change.catch((error) => this.runtime.logger.error('could not update a chat message', { ref, error: String(error) }));
+      await change.catch((error: unknown) => this.runtime.logger.warn('could not update a chat message', { platform: 'telegram', community: community.platform_chat_id, ref, error: errorDetail(error) }));
     }
   }
 
-  private async openTopic(chatId: number, about: Subject): Promise<number | undefined> {
+  /** A forum group gives each new proposal a topic; opened once, even when the message is tried again. */
+  private async openTopic(chatId: number, about: Subject, done: Map<string, number>): Promise<number | undefined> {
+    if (isPerson(chatId)) return undefined;
+    const opened = done.get('topic');
+    if (opened !== undefined) return opened;
     const chat = await this.chatInfo(chatId);
     if (!('is_forum' in chat && chat.is_forum)) return undefined;
-    const name = `${about.key}: ${about.title ?? ''}`.slice(0, 128);
-    const topic = await this.call(() => this.bot.telegram.createForumTopic(chatId, name)).catch((error) => {
-      this.runtime.logger.error('could not open a forum topic', { chat: chatId, error: String(error) });
+    const topic = await this.call(() => this.bot.telegram.createForumTopic(chatId, topicName(about.key, about.title))).catch((error: unknown) => {
+      this.runtime.logger.warn('could not open a forum topic', { platform: 'telegram', chat: chatId, error: errorDetail(error) });
       return undefined;
     });
+    if (topic) done.set('topic', topic.message_thread_id);
     return topic?.message_thread_id;
   }
 
@@ -395,14 +680,17 @@ export class TelegramChat {
     return info;
   }
 
-  /** Calls Telegram, waiting as long as a 429 asks before trying again. */
+  /** Calls Telegram: a 429 is waited out as long as Telegram asks, a 5xx or a dropped connection tried again shortly. */
   private async call<T>(request: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await request();
       } catch (error) {
-        if (!(error instanceof TelegramError && error.code === 429) || attempt >= MAX_ATTEMPTS) throw error;
-        await sleep((error.parameters?.retry_after ?? 1) * 1000);
+        const delay = retryDelay(error, attempt);
+        if (delay === undefined || attempt >= MAX_ATTEMPTS || this.stopping.signal.aborted) throw error;
+        // Stopping cuts the wait short; the call then fails as it last did.
+        await sleep(delay, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        if (this.stopping.signal.aborted) throw error;
       }
     }
   }

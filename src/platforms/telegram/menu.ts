@@ -1,5 +1,6 @@
 import type { Command } from '../../commands/framework.ts';
 import { actionsOf } from '../../commands/framework.ts';
+import { clip } from '../../format/cut.ts';
 
 export interface BotCommand {
   command: string;
@@ -9,7 +10,7 @@ export interface BotCommand {
 /** Telegram's limits on a command menu entry. */
 const DESCRIPTION_LIMIT = 256;
 
-const entry = (c: Command): BotCommand => ({ command: c.name, description: c.description.slice(0, DESCRIPTION_LIMIT) });
+const entry = (c: Command): BotCommand => ({ command: c.name, description: clip(c.description, DESCRIPTION_LIMIT, { ellipsis: '…' }) });
 
 /** The command menus: members see what they can run; group admins see everything. */
 export function commandMenus(commands: readonly Command[]): { members: BotCommand[]; moderators: BotCommand[] } {

@@ -1,11 +1,21 @@
 import type { Block, Reply } from '../../commands/reply.ts';
-import { cut } from '../../format/cut.ts';
+import { clip, cut } from '../../format/cut.ts';
 import { renderTable } from '../../format/table.ts';
 
 /** Telegram's limit on a message's text, counted after HTML entities are parsed. */
 export const MESSAGE_LIMIT = 4096;
-/** Telegram's limit on a callback query answer. */
+/** Telegram's limit on a callback query answer (0–200 characters). */
 export const TOAST_LIMIT = 200;
+/** Telegram's limit on a forum topic's name (1–128 characters). */
+export const TOPIC_NAME_LIMIT = 128;
+/**
+ * Telegram documents no limit on a button's label, but its apps cut long ones in the middle; ours are cut at the end,
+ * where a reader expects it.
+ */
+export const BUTTON_LABEL_LIMIT = 64;
+
+/** Every cut of text for Telegram ends on a grapheme boundary: half an emoji is refused ("strings must be encoded in UTF-8"). */
+const shorten = (text: string, limit: number) => clip(text, limit, { ellipsis: '…' });
 
 export const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -43,9 +53,16 @@ export function renderForTelegram(reply: Reply, limit = MESSAGE_LIMIT): string[]
   return messages;
 }
 
-/** The first line of a reply, short enough for a callback toast. */
-export function toast(reply: Reply): string {
+/** The first line of a reply, short enough for a callback toast; `more` is added when it fits beside it. */
+export function toast(reply: Reply, more?: string): string {
   const first = reply.blocks.find((b) => b.kind === 'text')?.text ?? '';
   const line = first.split('\n')[0] ?? '';
-  return line.length > TOAST_LIMIT ? `${line.slice(0, TOAST_LIMIT - 1)}…` : line;
+  if (more === undefined) return shorten(line, TOAST_LIMIT);
+  return `${shorten(line, TOAST_LIMIT - more.length - 1)} ${more}`;
 }
+
+/** A poll option's button: its number and as much of its label as fits. */
+export const buttonLabel = (index: number, label: string): string => shorten(`${index + 1}. ${label}`, BUTTON_LABEL_LIMIT);
+
+/** A proposal's forum topic: its key and as much of its title as fits. */
+export const topicName = (key: string, title: string | undefined): string => shorten(title ? `${key}: ${title}` : key, TOPIC_NAME_LIMIT);

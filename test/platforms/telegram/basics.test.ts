@@ -153,6 +153,7 @@ describe('telegram wallet linking', () => {
     expect(forged.status).toBe(400);
     const done = await fetch(`${page}/signature`, { method: 'POST', body: JSON.stringify({ signature: await key.signMessage(message) }) });
     expect(done.status).toBe(200);
+    await h.idle();
     expect(h.fake.messagesIn(201).at(-1)!.text).toBe(`Wallet ${key.address.toLowerCase()} is linked to you. /wallets lists your wallets.`);
     expect((await fetch(`${page}/signature`, { method: 'POST', body: '{"signature":"0x' + '1'.repeat(130) + '"}' })).status).toBe(410);
     expect((await fetch(`${page}/message`, { method: 'POST', body: 'not json' })).status).toBe(410);
