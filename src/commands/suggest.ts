@@ -22,8 +22,10 @@ export async function suggest(db: Executor, community: Community, option: string
     return keep(rounds.map((r) => ({ name: cut(`${r.key}: ${r.name} (${r.phase})`), value: r.key })));
   }
   if (option === 'member') {
-    const members = await db.selectFrom('members').select(['handle']).where('community_id', '=', community.id).orderBy('handle').limit(500).execute();
-    return keep(members.map((m) => ({ name: cut(m.handle), value: m.handle })));
+    const members = await db.selectFrom('members').select(['key', 'handle']).where('community_id', '=', community.id).orderBy('handle').orderBy('key').limit(500).execute();
+    // The value is the id, which names one member even when several share a handle; the shared ones show it.
+    const shared = new Set(members.filter((m, i) => members[i - 1]?.handle === m.handle).map((m) => m.handle));
+    return keep(members.map((m) => ({ name: cut(shared.has(m.handle) ? `${m.handle} (${m.key})` : m.handle), value: m.key })));
   }
   const round = await findRound(db, community.id, typeof given['round'] === 'string' && given['round'] ? given['round'] : undefined);
   if (!round) return [];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { suggest } from '../../src/commands/suggest.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { accounts, telegramUser } from './accounts.ts';
 
@@ -68,5 +69,16 @@ describe('members are found, never guessed', () => {
     expect(await chat.say(group, admin, '/exclude member:"David Lee-Smith"')).toContain('David Lee-Smith is excluded');
     // The old name now names one member only.
     expect(await chat.say(group, admin, '/include member:"Dave Lee"')).toContain('Dave Lee takes part in the rewards');
+  });
+});
+
+describe('member suggestions', () => {
+  it('GIVEN two members with one handle THEN each suggestion carries the id that names one of them', async () => {
+    const { group, keys } = await twoDaves();
+    const suggestions = await suggest(harness.db, group, 'member', 'dave', {});
+    expect(suggestions).toEqual([
+      { name: `Dave Lee (${keys[0]})`, value: keys[0] },
+      { name: `Dave Lee (${keys[1]})`, value: keys[1] },
+    ]);
   });
 });
