@@ -74,8 +74,8 @@ describe('linking wallets and taking the snapshot, from chat', () => {
     await h.say(`/verify signature:${await alice.signMessage(message)}`);
     await h.say('/as mod --moderator');
     expect(await h.say('/round snapshot block:latest')).toContain('The bot has no EVM node (ETH_RPC_URL)');
-    expect(await h.say(`/round balances csv:"address,balance\n${alice.address},12.5\n0x${'9'.repeat(40)},3"`)).toContain(`Imported 1 balances into round r1.\nNot linked by any member, so skipped: 0x${'9'.repeat(40)}`);
-    expect(await h.say('/round balances csv:"0x12,lots"')).toContain('csv line 1: "0x12,lots" is not address,balance');
+    expect(await h.say(`/round balances csv:"address,balance\n${alice.address},12.5\n0x${'9'.repeat(40)},3"`)).toContain(`Imported 1 balances into round r1 (skipped the header on line 1).\nNot linked by any member, so skipped: 0x${'9'.repeat(40)}`);
+    expect(await h.say('/round balances csv:"0x12,lots"')).toContain('line 1: "0x12" is not an address (0x and 40 hex digits)');
     expect(await h.say('/as alice', '/wallets')).toContain('12.5');
     await h.close();
   });
