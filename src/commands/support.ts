@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EVM_ADDRESS_PATTERN, timeZoneOf } from '../core/config.ts';
+import { evmAddress } from '../chain/address.ts';
+import { timeZoneOf } from '../core/config.ts';
 import { fieldsIn, parseWhen } from '../core/when.ts';
 import { formatInstant } from '../format/time.ts';
 import type { RoundReport } from '../core/report.ts';
@@ -27,7 +28,7 @@ export const opt = {
     .union([z.boolean(), z.enum(['true', 'false'], { error: 'write true or false' }).transform((v) => v === 'true')])
     .optional(),
   comment: z.string().min(1).max(64).describe('Comment id, such as c12'),
-  address: z.string().regex(EVM_ADDRESS_PATTERN, 'an address is 0x followed by 40 hex digits'),
+  address: evmAddress('an address is 0x followed by 40 hex digits'),
 };
 
 /** The help text of a time option: what it is, and the three ways to write it. */

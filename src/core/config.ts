@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evmAddress } from '../chain/address.ts';
 import { isTimeZone } from './when.ts';
 
 /** An Ethereum address, in any case (the checksum casing is a display matter). */
@@ -67,7 +68,7 @@ export const roundConfigSchema = z.strictObject({
       symbol: z.string().min(1).max(16).default('AGIX'),
       decimals: z.number().int().min(0).max(36).default(18),
       /** The ERC-20 contract the rewards are paid in, for the multisig payout batch. */
-      address: z.string().regex(EVM_ADDRESS_PATTERN, 'a token address is 0x followed by 40 hex digits').optional(),
+      address: evmAddress('a token address is 0x followed by 40 hex digits').optional(),
       /** EIP-155 chain id of the token. */
       chainId: z.number().int().positive().optional(),
     })

@@ -2,6 +2,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import type { RoundReport } from '../core/report.ts';
 import type { RoundData } from '../core/types.ts';
 import { formatUnits } from '../format/units.ts';
+import { checksumAddress } from '../chain/address.ts';
 
 /** One line of the payout: who, where to, how much, and why (tier, points). */
 export interface PayoutRow {
@@ -15,13 +16,6 @@ export interface PayoutRow {
 }
 
 const keccakHex = (text: string) => Buffer.from(keccak_256(new TextEncoder().encode(text))).toString('hex');
-
-/** EIP-55 mixed-case checksum address (`0xabc…` → `0xAbC…`), which wallets check before sending. */
-export function checksumAddress(address: string): string {
-  const lower = address.toLowerCase().replace(/^0x/, '');
-  const hash = keccakHex(lower);
-  return `0x${[...lower].map((c, i) => (parseInt(hash[i]!, 16) >= 8 ? c.toUpperCase() : c)).join('')}`;
-}
 
 /** Every member who gets an amount, in the order of the report (largest first). */
 export function payoutRows(data: RoundData, report: RoundReport): PayoutRow[] {

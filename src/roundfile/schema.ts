@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
 import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
+import { addressProblem } from '../chain/address.ts';
 import { clip } from '../format/cut.ts';
 import { checkDepth, checkUtf8, syntaxError } from './bytes.ts';
 
@@ -25,11 +26,12 @@ const wallet = z
       .regex(BALANCE_PATTERN, { error: (i) => `${shown(i.input)} is not an integer` })
       .transform(BigInt),
   })
-  .refine((w) => !w.chain.startsWith('eip155:') || EVM_ADDRESS_PATTERN.test(w.address), {
-    path: ['address'],
-    message: 'an Ethereum address is 0x followed by 40 hex digits',
+  .superRefine((w, ctx) => {
+    if (!w.chain.startsWith('eip155:')) return;
+    const problem = EVM_ADDRESS_PATTERN.test(w.address) ? addressProblem(w.address) : 'an Ethereum address is 0x followed by 40 hex digits';
+    if (problem) ctx.addIssue({ code: 'custom', path: ['address'], message: problem });
   })
-  // Ethereum addresses are case-insensitive; the checksum casing is a display matter.
+  // Once a mixed-case address has passed its checksum, the casing is a display matter.
   .transform((w) => (w.chain.startsWith('eip155:') ? { ...w, address: w.address.toLowerCase() } : w));
 
 export const memberSchema = z.strictObject({
@@ -56,7 +58,7 @@ export function quickMember(m: unknown): Member | undefined {
     if (typeof chain !== 'string' || !CHAIN_PATTERN.test(chain) || typeof balance !== 'string' || !BALANCE_PATTERN.test(balance)) return undefined;
     if (typeof address !== 'string' || address.length < 1 || address.length > 128) return undefined;
     const evm = chain.startsWith('eip155:');
-    if (evm && !EVM_ADDRESS_PATTERN.test(address)) return undefined;
+    if (evm && addressProblem(address) !== undefined) return undefined;
     parsed.push({ chain, address: evm ? address.toLowerCase() : address, balance: BigInt(balance) });
   }
   return { id, handle, excluded, wallets: parsed };

@@ -6,7 +6,7 @@ import { communityTag, LinkRefused, messageFor } from '../chain/siwe.ts';
 import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
-import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
+import { evmAddress } from '../chain/address.ts';
 import { html, sendPage, type Page } from './html.ts';
 import { send, type IncomingMessage, type WebServer } from './server.ts';
 
@@ -24,7 +24,7 @@ export interface VerifyDeps {
   tell(communityId: string, memberId: string, reply: Reply): Promise<void>;
 }
 
-const addressBody = z.strictObject({ address: z.string().regex(EVM_ADDRESS_PATTERN, 'not an address') });
+const addressBody = z.strictObject({ address: evmAddress('not an address') });
 const signatureBody = z.strictObject({ signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'not a signature') });
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -67,7 +67,7 @@ export function verifyRoutes(server: WebServer, deps: VerifyDeps): void {
     const body = await readJson(req);
     if (step === 'message') {
       const parsed = addressBody.safeParse(body);
-      if (!parsed.success) return json(res, 400, { state: 'error', error: 'Send {"address": "0x…"}.' });
+      if (!parsed.success) return json(res, 400, { state: 'error', error: `Send {"address": "0x…"}: ${parsed.error.issues[0]!.message}.` });
       return json(res, 200, { message: await messageFor(deps.db, token, parsed.data.address, site, now), chainId: site.chainId });
     }
     const parsed = signatureBody.safeParse(body);

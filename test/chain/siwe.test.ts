@@ -1,10 +1,15 @@
-import { Wallet } from 'ethers';
+import { getAddress, Wallet } from 'ethers';
+import fc from 'fast-check';
 import { SiweMessage } from 'siwe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { communityTag, LinkRefused, messageFor, openChallenge, verifyChallenge, type SiweSite } from '../../src/chain/siwe.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
 import type { Community, MemberRow } from '../../src/db/schema.ts';
+import { addressProblem, checksumAddress } from '../../src/chain/address.ts';
+import { verifyRoutes } from '../../src/web/verify.ts';
+import { WebServer } from '../../src/web/server.ts';
+import { consoleHarness } from '../helpers/console.ts';
 import { freshDb } from '../helpers/db.ts';
 
 const site: SiweSite = { url: 'https://govbot.example.org', chainId: 1 };
@@ -93,5 +98,50 @@ describe('Sign-In with Ethereum', () => {
     const { token } = await challenge(aliceMember, alice.address);
     await expect(verifyChallenge(db, token, signedForBob, site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
     expect(bobs.message).toContain(`member ${bobMember.key} of`);
+  });
+});
+
+describe('Ethereum addresses', () => {
+  const flipCase = (address: string, flips: boolean[]) => `0x${[...address.slice(2)].map((c, i) => (flips[i] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join('')}`;
+
+  it('GIVEN any address in any case THEN the checksum and the refusal agree with ethers.getAddress', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (bytes, flips) => {
+        const lower = `0x${Buffer.from(bytes).toString('hex')}`;
+        expect(checksumAddress(lower)).toBe(getAddress(lower));
+        const typed = flipCase(checksumAddress(lower), flips);
+        const ethersAccepts = (() => {
+          try {
+            return getAddress(typed) !== undefined;
+          } catch {
+            return false;
+          }
+        })();
+        expect(addressProblem(typed) === undefined).toBe(ethersAccepts);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('GIVEN an address whose mixed case is a wrong checksum THEN /verify and the wallet page refuse it by name; all lower or upper case is fine', async () => {
+    const good = alice.address;
+    const wrong = flipCase(good, [...good.slice(2)].map((c) => /[a-f]/i.test(c)).map((isLetter, i, all) => isLetter && all.indexOf(true) === i));
+    expect(addressProblem(wrong)).toMatch(/wrong EIP-55 checksum/);
+    expect(addressProblem(good.toLowerCase())).toBeUndefined();
+    expect(addressProblem(`0x${good.slice(2).toUpperCase()}`)).toBeUndefined();
+
+    const h = await consoleHarness('2025-01-01T00:00:00Z', ':memory:', { publicUrl: 'http://127.0.0.1:1' });
+    expect(await h.say(`/verify address:${wrong}`)).toContain(`${wrong} has a wrong EIP-55 checksum`);
+    expect(await h.say(`/verify address:${good.toLowerCase()}`)).toContain('Sign exactly this message');
+    await h.close();
+
+    const web = new WebServer();
+    verifyRoutes(web, { db, publicUrl: site.url, now: () => now, tell: async () => undefined });
+    const { port } = await web.listen(0, '127.0.0.1');
+    const { token } = await openChallenge(db, community, aliceMember, now);
+    const answer = await fetch(`http://127.0.0.1:${port}/verify/${token}/message`, { method: 'POST', body: JSON.stringify({ address: wrong }) });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { error: string }).error).toContain('wrong EIP-55 checksum');
+    await web.close();
   });
 });

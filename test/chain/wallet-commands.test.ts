@@ -31,7 +31,7 @@ describe('linking wallets and taking the snapshot, from chat', () => {
 
     const asked = await h.say(`/verify address:${alice.address}`);
     const message = messageIn(asked);
-    expect(message).toContain(`${alice.address}\n\nLink this wallet to alice (member console:alice) in Console.`);
+    expect(message).toMatch(new RegExp(`${alice.address}\n\nLink this wallet to member console:alice of community-[0-9a-f]{12}\\.`));
     expect(await h.say(`/verify signature:${await alice.signMessage(message)}`)).toContain(`Wallet ${alice.address.toLowerCase()} is linked to you.`);
     // The same signature again finds no message waiting.
     expect(await h.say(`/verify signature:${await alice.signMessage(message)}`)).toContain('There is no message waiting for a signature');

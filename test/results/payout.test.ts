@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { computeReport } from '../../src/core/report.ts';
 import { formatUnits } from '../../src/format/units.ts';
-import { batchChecksum, checksumAddress, PayoutError, payoutCsv, payoutRows, safeBatch } from '../../src/results/payout.ts';
+import { checksumAddress } from '../../src/chain/address.ts';
+import { batchChecksum, PayoutError, payoutCsv, payoutRows, safeBatch } from '../../src/results/payout.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
 
 const sample = parseRoundFileText(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
