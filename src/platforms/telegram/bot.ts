@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Input, Telegraf, TelegramError } from 'telegraf';
@@ -32,6 +33,13 @@ const ADMIN_CACHE_MS = 60_000;
 /** Tries of one Bot API call: a 429 is waited out as Telegram asks, a 5xx or a dropped connection after a short pause. */
 const MAX_ATTEMPTS = 4;
 const RETRY_MS = 250;
+/**
+ * While an owed message is posted, a 429 asking for a longer wait than this goes back to the outbox, which tries again
+ * later: the outbox is stopped before the adapter, and a stop must not wait for Telegram's flood control.
+ */
+const LONGEST_DELIVERY_WAIT_MS = 5_000;
+/** Set while the outbox's sender runs, for `call` to know how long it may wait. */
+const delivering = new AsyncLocalStorage<true>();
 /** The user Telegram names as the sender of what an anonymous group admin writes on behalf of the group. */
 const GROUP_ANONYMOUS_BOT_ID = 1087968824;
 /** The largest document read into a command's file option; more than any such option takes. */
@@ -95,7 +103,10 @@ function errorDetail(error: unknown): unknown {
 /** 429 (wait as told), 5xx and dropped connections (wait a little longer each time) are worth another try. */
 function retryDelay(error: unknown, attempt: number): number | undefined {
   if (error instanceof TelegramError) {
-    if (error.code === 429) return (error.parameters?.retry_after ?? 1) * 1000;
+    if (error.code === 429) {
+      const wait = (error.parameters?.retry_after ?? 1) * 1000;
+      return delivering.getStore() && wait > LONGEST_DELIVERY_WAIT_MS ? undefined : wait;
+    }
     return error.code >= 500 ? RETRY_MS * 2 ** (attempt - 1) : undefined;
   }
   return error instanceof Error && error.name === 'FetchError' ? RETRY_MS * 2 ** (attempt - 1) : undefined;
@@ -508,7 +519,7 @@ export class TelegramChat {
     const done = this.progress.get(message.id) ?? new Map<string, number>();
     this.progress.set(message.id, done);
     try {
-      await this.send(message.community, message.target as Target, message.reply, done);
+      await delivering.run(true, () => this.send(message.community, message.target as Target, message.reply, done));
       this.progress.delete(message.id);
     } catch (error) {
       if (!(error instanceof TelegramError && (error.code === 400 || error.code === 403))) throw error;

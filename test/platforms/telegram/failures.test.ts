@@ -119,7 +119,29 @@ describe('telegram: one failure never stops the bot', () => {
     expect(Date.now() - stopping).toBeLessThan(2000);
   });
 
-  it('GIVEN the bot waits out a long 429 THEN stop() still returns at once', async () => {
+  it('GIVEN Telegram answers 502 or drops the connection THEN the call is tried again and the member gets the answer once', async () => {
+    h = await telegramHarness();
+    h.fake.failNext('sendMessage', { error_code: 502, description: 'Bad Gateway' });
+    h.fake.failNext('sendMessage', 'network');
+    expect(await h.say(h.moderator, '/round create id:r1 name:R')).toMatch(/^Round r1 "R" is created/);
+    expect(h.fake.calls.filter((c) => c.method === 'sendMessage')).toHaveLength(3);
+    expect(h.errors).toEqual([]);
+  });
+
+  it('GIVEN a long 429 on a message the bot owes THEN stop() returns at once, and the message is posted after the restart', async () => {
+    h = await telegramHarness();
+    h.fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 30', parameters: { retry_after: 30 } });
+    h.fake.say(GROUP, h.moderator, '/round create id:r1 name:R');
+    await h.fake.settled();
+    const stopping = Date.now();
+    await h.restart();
+    expect(Date.now() - stopping).toBeLessThan(2000);
+    // The outbox tries again after its backoff (a second on the first retry).
+    for (let waited = 0; h.fake.messagesIn(GROUP).length === 0 && waited < 5000; waited += 50) await sleep(50);
+    expect(h.fake.messagesIn(GROUP).map((m) => m.text)).toEqual([expect.stringContaining('Round r1 "R" is created')]);
+  });
+
+  it('GIVEN the bot waits out a long 429 while handling an update THEN stop() still returns at once', async () => {
     h = await telegramHarness();
     h.fake.failNext('getChatAdministrators', { error_code: 429, description: 'Too Many Requests: retry after 30', parameters: { retry_after: 30 } });
     h.fake.say(GROUP, h.moderator, '/round create id:r1 name:R');
