@@ -126,5 +126,7 @@ if (only === undefined || only === 'commands') {
   console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
   for (const name of ['reputation', 'leaderboard', 'tally'])
     console.log(`  /${name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s cold]`);
-  console.log(`  event-loop delay throughout: p99 ${ms(c.eventLoopDelay.p99)}, max ${ms(c.eventLoopDelay.max)}   [target p99 < 50 ms]`);
+  const d = c.eventLoopDelay;
+  console.log(`  event-loop delay throughout (monitorEventLoopDelay, 1 ms): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}   [target p99 < 50 ms]`);
+  console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label})`).join(', ')}` : ''}   [target none]`);
 }
