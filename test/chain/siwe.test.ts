@@ -11,6 +11,7 @@ import { verifyRoutes } from '../../src/web/verify.ts';
 import { WebServer } from '../../src/web/server.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { freshDb } from '../helpers/db.ts';
+import verify from '../../commands/verify.ts';
 
 const site: SiweSite = { url: 'https://govbot.example.org', chainId: 1 };
 const now = new Date('2025-03-01T12:00:00Z');
@@ -64,6 +65,20 @@ describe('Sign-In with Ethereum', () => {
       expect(parsed.statement).not.toContain(where.id);
       await expect(verifyChallenge(db, token, await key.signMessage(message), site, now)).resolves.toMatchObject({ memberId: who.id });
     }
+  });
+
+  it('GIVEN /verify THEN the one-time link is a secret reply, for the member only even when they cannot be reached privately; the message to sign for an address is private', async () => {
+    const ctx = {
+      db, votes: undefined as never, now: () => now, exportDir: '', publicUrl: site.url, community,
+      actor: { platform: 'telegram', userId: '101', handle: 'alice', isModerator: false },
+      member: async () => aliceMember, announce: async () => undefined, chatProblems: async () => [],
+    };
+    const link = await verify.action!.run(ctx, {});
+    expect(link).toMatchObject({ private: true, secret: true });
+    expect(JSON.stringify(link.blocks)).toMatch(/\/verify\/[A-Za-z0-9_-]{32}/);
+    const message = await verify.action!.run(ctx, { address: alice.address });
+    expect(message).toMatchObject({ private: true });
+    expect(JSON.stringify(message.blocks)).not.toMatch(/\/verify\/[A-Za-z0-9_-]{32}/);
   });
 
   it('GIVEN a message made for another domain THEN it is refused', async () => {
