@@ -10,6 +10,8 @@ import {
   Partials,
   PermissionFlagsBits,
   RateLimitError,
+  Routes,
+  type APIMessage,
   type Attachment as DiscordAttachment,
   type AutocompleteInteraction,
   type CommandInteractionOption,
@@ -96,6 +98,8 @@ const nonceOf = (owedId: string, part: number) => `${Buffer.from(owedId.replace(
 interface AnswerTarget {
   kind: 'answer';
   interaction: string;
+  /** The interaction's token (valid 15 minutes): after a restart, it tells whether the answer was given before. */
+  token: string;
   user: string;
   channel: string;
   [key: string]: string;
@@ -347,6 +351,7 @@ export class DiscordChat {
     const id = target.interaction;
     const ack = this.live.get(id);
     if (ack && (await ack.outcome) === 'answered') return void this.live.delete(id);
+    if (!ack && (await this.answeredBefore(target))) return;
     const channelId = target.channel;
     if (!reply.private) return this.post(community, await this.channel(channelId), reply, message.id);
     const userId = target.user;
@@ -362,6 +367,12 @@ export class DiscordChat {
       }
     }
     this.live.delete(id);
+  }
+
+  /** Whether the interaction shows an answer already: given by this bot before it was restarted (a deferral is none). */
+  private async answeredBefore(target: AnswerTarget): Promise<boolean> {
+    const original = (await this.client.rest.get(Routes.webhookMessage(this.options.appId, target.token, '@original')).catch(() => undefined)) as APIMessage | undefined;
+    return original !== undefined && (original.content !== '' || original.embeds.length > 0 || (original.components?.length ?? 0) > 0 || original.attachments.length > 0);
   }
 
   private async tellPrivately(community: Community, userId: string, reply: Reply, owedId?: string): Promise<void> {
@@ -426,7 +437,7 @@ export class DiscordChat {
     try {
       const result = await this.runtime.handle('discord', `interaction:${interaction.id}`, async (scope) => {
         const reply = await scope.run(community, actor, full);
-        const target: AnswerTarget = { kind: 'answer', interaction: interaction.id, user: interaction.user.id, channel: interaction.channelId ?? '' };
+        const target: AnswerTarget = { kind: 'answer', interaction: interaction.id, token: interaction.token, user: interaction.user.id, channel: interaction.channelId ?? '' };
         scope.owe(community, target, reply);
         return reply;
       });
