@@ -27,6 +27,20 @@ const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, '`\u200b``')
  */
 export const plainText = (text: string) => escapeMarkdown(text, { maskedLink: true });
 
+/** A time as formatInstant writes it: the round's local time and zone, then the exact UTC instant in parentheses. */
+const INSTANT = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})? [A-Za-z0-9_+\-/]+ \((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?Z)\)/g;
+
+/** Text for a message: escaped as plain text, with each time shown by Discord in the reader's own zone (`<t:…:f>`). */
+export function messageText(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(INSTANT)) {
+    out += plainText(text.slice(last, m.index)) + `<t:${Math.floor(Date.parse(m[1]!) / 1000)}:f>`;
+    last = m.index + m[0].length;
+  }
+  return out + plainText(text.slice(last));
+}
+
 /**
  * A reply as Discord messages: text as content (markdown escaped), tables and tallies as code blocks in embeds, which
  * hold twice as much and keep their width. Split on grapheme boundaries so that no message passes Discord's limits.
@@ -44,7 +58,7 @@ export function renderForDiscord(reply: Reply): MessagePayload[] {
   };
   for (const block of reply.blocks) {
     if (block.kind === 'text') {
-      for (const part of cut(plainText(block.text), CONTENT_LIMIT)) {
+      for (const part of cut(messageText(block.text), CONTENT_LIMIT)) {
         // Text after a table starts a new message, so that the reading order stays.
         if (embeds.length || (content && content.length + 1 + part.length > CONTENT_LIMIT)) flush();
         content += (content ? '\n' : '') + part;
