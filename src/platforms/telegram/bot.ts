@@ -257,11 +257,14 @@ export class TelegramChat {
     if (isGroup(message.chat)) await this.onComment(update, message, speaker, body, seen);
   }
 
-  /** Members write as themselves; an anonymous admin's messages come from GroupAnonymousBot with the group as sender. */
+  /**
+   * Members write as themselves; an anonymous admin's messages come from GroupAnonymousBot with the group as sender.
+   * Messages on behalf of another chat (a linked channel's posts, forwarded by Telegram's own account) are no member's.
+   */
   private speakerOf(message: Message, from: User): Speaker | undefined {
     const chat = message.chat;
     if (from.id === GROUP_ANONYMOUS_BOT_ID && isGroup(chat) && message.sender_chat?.id === chat.id) return { kind: 'group', chat };
-    return from.is_bot ? undefined : { kind: 'member', user: from };
+    return from.is_bot || message.sender_chat ? undefined : { kind: 'member', user: from };
   }
 
   private async onCommand(update: Update, message: Message, speaker: Speaker, body: string, seen: { community?: Community }): Promise<void> {
