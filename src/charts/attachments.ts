@@ -1,18 +1,41 @@
 import type { Attachment } from '../commands/reply.ts';
 import type { RoundReport } from '../core/report.ts';
 import type { QuestionTally } from '../core/voting.ts';
-import { renderChart } from './render.ts';
+import { WorkerThread } from '../workers/thread.ts';
+import type { TopLevelSpec } from 'vega-lite';
 import { rewardsSpec, tallySpec } from './specs.ts';
 
+/** Charts are drawn in a thread of their own (src/workers/charts.ts): a chart holds the CPU for hundreds of ms. */
+const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Uint8Array }>('charts');
+
+/**
+ * The charts drawn for a report, by name. A report stands for one version of its round (src/db/standings.ts caches
+ * one per version), so a chart is drawn once per change of the round, and forgotten with its report.
+ */
+const drawn = new WeakMap<RoundReport, Map<string, Promise<Attachment>>>();
+
+function chartOf(report: RoundReport, name: string, spec: () => TopLevelSpec): Promise<Attachment> {
+  let charts = drawn.get(report);
+  if (!charts) drawn.set(report, (charts = new Map()));
+  let chart = charts.get(name);
+  if (!chart) {
+    chart = chartThread.request(spec()).then(({ png }) => ({ name, contentType: 'image/png', content: png }));
+    charts.set(name, chart);
+    // a failure is not kept: the next command draws again
+    chart.catch(() => charts.get(name) === chart && charts.delete(name));
+  }
+  return chart;
+}
+
 /** The PNG of a poll's three views, to post with its tally. */
-export async function tallyChart(report: RoundReport, q: QuestionTally): Promise<Attachment> {
-  const { png } = await renderChart(tallySpec(q));
-  return { name: `${report.round}-${q.id}.png`, contentType: 'image/png', content: png };
+export function tallyChart(report: RoundReport, q: QuestionTally): Promise<Attachment> {
+  return chartOf(report, `${report.round}-${q.id}.png`, () => tallySpec(q));
 }
 
 /** The PNG of the reward split by member and tier; chats show handles, as their tables do. */
-export async function rewardsChart(report: RoundReport): Promise<Attachment> {
-  const handles = new Map(report.members.map((m) => [m.id, m.handle]));
-  const { png } = await renderChart(rewardsSpec(report, (key) => handles.get(key) ?? key));
-  return { name: `${report.round}-rewards.png`, contentType: 'image/png', content: png };
+export function rewardsChart(report: RoundReport): Promise<Attachment> {
+  return chartOf(report, `${report.round}-rewards.png`, () => {
+    const handles = new Map(report.members.map((m) => [m.id, m.handle]));
+    return rewardsSpec(report, (key) => handles.get(key) ?? key);
+  });
 }

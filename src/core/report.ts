@@ -28,6 +28,13 @@ export interface RoundReport {
   choicesOf(questionId: string): Map<string, number>;
 }
 
+/** What a report needs of a round besides its counts: of a member's wallets, only the balances. */
+export interface ReportInput {
+  round: IndexedRound['round'];
+  members: readonly { id: string; handle: string; excluded: boolean; wallets: readonly { balance: bigint }[] }[];
+  questions: IndexedRound['questions'];
+}
+
 /** Every number of a round, from its data alone; round data is indexed first. */
 export function computeReport(data: RoundData | IndexedRound): RoundReport {
   const round = isIndexed(data) ? data : indexRound(data);
@@ -39,7 +46,7 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
  * each member on each question (by question then member position, -1: no vote). A full recount and the counts kept
  * up to date as events are written (src/db/standings.ts) both end here, so they give the same report.
  */
-export function reportOf(round: Pick<IndexedRound, 'round' | 'members' | 'questions'>, contributions: Contributions, choices: readonly Int32Array[]): RoundReport {
+export function reportOf(round: ReportInput, contributions: Contributions, choices: readonly Int32Array[]): RoundReport {
   const { config } = round.round;
   const reputation = pointsOf(contributions, config.reputation);
   const tiers = assignTiers(reputation.map((r) => r.points), config.tiers);
@@ -53,7 +60,6 @@ export function reportOf(round: Pick<IndexedRound, 'round' | 'members' | 'questi
   const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && choices.some((c) => c[m]! >= 0);
 
   const ids = round.members.map((m) => m.id);
-  let positions: Map<string, number> | undefined;
   // best first, then by id
   const order = Array.from(ids.keys()).sort((a, b) => reputation[b]!.points - reputation[a]!.points || compareIds(ids[a]!, ids[b]!));
   const members: MemberReport[] = order.map((i) => {
@@ -80,14 +86,29 @@ export function reportOf(round: Pick<IndexedRound, 'round' | 'members' | 'questi
     members,
     questions,
     rewards: { pool: config.rewards.pool, ...rewards },
-    // built on first use: a replay asks for none of it
+    ...lookups(ids, round.questions, (at) => power[at], choices),
+  };
+}
+
+/**
+ * powerOf and choicesOf of a report, over members by position; the index of ids is built on first use, since a replay
+ * asks for none of it. Shared with the report moved between threads (standings-transfer.ts).
+ */
+export function lookups(
+  ids: readonly string[],
+  questions: readonly { id: string }[],
+  powerAt: (position: number) => VotingPower | undefined,
+  choices: readonly Int32Array[],
+): Pick<RoundReport, 'powerOf' | 'choicesOf'> {
+  let positions: Map<string, number> | undefined;
+  return {
     powerOf: (memberId) => {
       positions ??= new Map(ids.map((id, i) => [id, i]));
       const at = positions.get(memberId);
-      return at === undefined ? undefined : power[at];
+      return at === undefined ? undefined : powerAt(at);
     },
     choicesOf: (questionId) => {
-      const chosen = choices[round.questions.findIndex((q) => q.id === questionId)];
+      const chosen = choices[questions.findIndex((q) => q.id === questionId)];
       return new Map(chosen ? ids.flatMap((id, i) => (chosen[i]! >= 0 ? [[id, chosen[i]!] as const] : [])) : []);
     },
   };

@@ -1,6 +1,11 @@
-import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
+import { setImmediate as pause } from 'node:timers/promises';
+import { SqliteAdapter, sql } from 'kysely';
+import type { MemberReport, RoundReport } from '../core/report.ts';
 import type { Contributions } from '../core/reputation.ts';
+import { packRound, unpackReport } from '../core/standings-transfer.ts';
 import type { Member, Question, RoundData } from '../core/types.ts';
+import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
+import { WorkerThread } from '../workers/thread.ts';
 import type { Executor } from './repositories.ts';
 import { roundConfigOf } from './repositories.ts';
 
@@ -140,11 +145,37 @@ async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: Ro
   if (!at) throw new Error(`round ${roundId} has no version: it does not exist`);
   const hit = cache.get(roundId);
   if (hit && fresh(hit, at)) return hit;
-  const entry: Cached = { at, report: readMaintainedRound(db, roundId).then((r) => reportOf(r, r.contributions, r.choices)) };
+  const entry: Cached = { at, report: recount(db, roundId, at) };
   cache.delete(roundId);
   cache.set(roundId, entry);
   if (cache.size > CACHED_ROUNDS) cache.delete(cache.keys().next().value!);
   entry.report.catch(() => cache.get(roundId) === entry && cache.delete(roundId));
   await entry.report;
   return entry;
+}
+
+/** The cold recounts run in a thread of their own (src/workers/standings.ts): the bot's event loop stays free. */
+const standingsThread = new WorkerThread<StandingsRequest, StandingsAnswer>('standings');
+
+/**
+ * The report of a round as the caller sees it at version `at`. On an SQLite file the thread reads it itself, and its
+ * answer serves when its snapshot has the caller's version: the same token means the same state. Otherwise (the
+ * caller's own writes are not committed yet, or a write committed in between; PostgreSQL; a database in memory) the
+ * counts are read here, through the caller's connection, and the thread computes.
+ */
+async function recount(db: Executor, roundId: string, at: RoundVersion): Promise<RoundReport> {
+  const file = await sqliteFile(db);
+  if (file) {
+    const answer = await standingsThread.request({ kind: 'read', file, roundId });
+    if (answer.version === at.version) return unpackReport(answer.report, () => pause());
+  }
+  const { packed, transfer } = packRound(await readMaintainedRound(db, roundId));
+  return unpackReport((await standingsThread.request({ kind: 'compute', round: packed }, transfer)).report, () => pause());
+}
+
+/** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */
+async function sqliteFile(db: Executor): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return undefined;
+  const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);
+  return rows.find((r) => r.name === 'main')?.file || undefined;
 }

@@ -57,4 +57,13 @@ describe('charts', () => {
     expect(chart).toMatchObject({ name: 'gr1-q1.png', contentType: 'image/png' });
     expect(decode(chart.content as Uint8Array).width).toBeGreaterThan(0);
   });
+
+  it('GIVEN the same report (one version of its round) asked for its chart twice THEN it is drawn once; GIVEN another report THEN it is drawn again', async () => {
+    const first = await tallyChart(report, report.questions[1]!);
+    expect(await tallyChart(report, report.questions[1]!)).toBe(first);
+    const next = computeReport(data);
+    const redrawn = await tallyChart(next, next.questions[1]!);
+    expect(redrawn).not.toBe(first);
+    expect(Buffer.from(redrawn.content as Uint8Array).equals(Buffer.from((await renderChart(tallySpec(next.questions[1]!))).png))).toBe(true);
+  });
 });

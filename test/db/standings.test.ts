@@ -11,7 +11,7 @@ import type { Community, RoundRow } from '../../src/db/schema.ts';
 import { maintainedReport, memberStanding, roundVersion } from '../../src/db/standings.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
-import { freshDb } from '../helpers/db.ts';
+import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 import { arbitraryRoundFile } from '../helpers/round.ts';
 
@@ -129,6 +129,10 @@ describe('maintained standings', () => {
     await maintainedMatchesReplay(() => freshDb(), 40);
   }, 120_000);
 
+  it('GIVEN the same random rounds and chat events in an SQLite file THEN the report the standings thread reads from the file itself is byte for byte the replay', async () => {
+    await maintainedMatchesReplay(() => freshDb(tempDatabaseUrl()), 12);
+  }, 120_000);
+
   it('GIVEN a vote THEN the round version moves on but the standings (tiers) version does not; GIVEN a comment THEN both move on', async () => {
     const db = await freshDb();
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
@@ -156,8 +160,11 @@ describe('maintained standings', () => {
     await db.destroy();
   });
 
-  it('GIVEN a write in a transaction that is rolled back THEN the report computed inside it is not served afterwards', async () => {
-    const db = await freshDb();
+  it.each([
+    ['in memory', ':memory:'],
+    ['in a file, which the standings thread reads without the uncommitted write', 'file'],
+  ])('GIVEN a write in a transaction that is rolled back (SQLite %s) THEN the report inside it counts the write, and is not served afterwards', async (_, where) => {
+    const db = await freshDb(where === 'file' ? tempDatabaseUrl() : where);
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
     const data = parseRoundFile({ version: 1, round: { id: 'r1', name: 'R' }, members: [{ id: 'm1', handle: 'alice', wallets: [] }], proposals: [{ id: 'p1', author: 'm1', title: 'P' }] });
     const round = await importRound(db, community.id, data);
