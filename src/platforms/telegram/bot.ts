@@ -152,6 +152,10 @@ export class TelegramChat {
     await this.call(() => this.bot.telegram.setMyCommands(menus.members));
     await this.call(() => this.bot.telegram.setMyCommands(menus.members, { scope: { type: 'all_group_chats' } }));
     await this.call(() => this.bot.telegram.setMyCommands(menus.moderators, { scope: { type: 'all_chat_administrators' } }));
+    // What was owed before a stop or a crash is posted before new updates come in: each message is then marked sent
+    // as soon as Telegram takes it, instead of waiting behind redelivered updates for the database — the moment in
+    // which a crash would post it a second time (Telegram has no way to post a message only once) stays a few ms.
+    await this.runtime.outbox.idle();
     const webhook = this.options.webhook;
     if (webhook) {
       const url = new URL(webhook.url);
