@@ -5,6 +5,8 @@ import { computeReport } from '../src/core/report.ts';
 import { loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
 import { PayoutError, payoutCsv, payoutRows, safeBatch } from '../src/results/payout.ts';
 import { serializeRoundFile } from '../src/roundfile/schema.ts';
+import { publishedRewards } from '../src/db/rewards.ts';
+import { publishedTiers, rewardsStatus, withPublishedRewards } from '../src/results/published.ts';
 
 export default defineCommand({
   name: 'export',
@@ -32,10 +34,13 @@ export default defineCommand({
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         const data = await loadRoundData(ctx.db, round);
-        const report = computeReport(data);
-        const rows = payoutRows(data, report);
+        const published = await publishedRewards(ctx.db, round.id);
+        // A published split is final: the payout is the published one, whatever the rules say now.
+        const report = withPublishedRewards(computeReport(data), published);
+        const tiers = published && publishedTiers(published);
+        const rows = payoutRows(data, report).map((r) => (tiers ? { ...r, tier: tiers.get(r.member) ?? '' } : r));
         const files: Attachment[] = [{ name: `${round.key}-rewards.csv`, contentType: 'text/csv', content: payoutCsv(rows, report.token) }];
-        const lines = [`Payout of round ${round.key}: ${rows.length} recipients (chat handles inside, so only you get it).`];
+        const lines = [`Payout of round ${round.key}: ${rows.length} recipients (chat handles inside, so only you get it).`, rewardsStatus(published)];
         try {
           const batch = safeBatch(rows, report, roundConfigOf(round).token, ctx.now());
           files.push({ name: `${round.key}-safe-batch.json`, contentType: 'application/json', content: `${JSON.stringify(batch, null, 2)}\n` });

@@ -4,6 +4,7 @@ import type { RoundData } from '../core/types.ts';
 import type { Executor } from '../db/repositories.ts';
 import { loadRoundData } from '../db/repositories.ts';
 import type { RoundRow } from '../db/schema.ts';
+import { publishedRewards, type PublishedRewards } from '../db/rewards.ts';
 
 /** A stable pseudonym for a member key: the same on every page and in every file, and not the key. */
 export const pseudonym = (key: string): string => `member-${createHash('sha256').update(key).digest('hex').slice(0, 6)}`;
@@ -56,7 +57,10 @@ export function publicRoundData(data: RoundData, identities: readonly ChatIdenti
 
 export interface PublicRound {
   data: RoundData;
+  /** Exactly what `govbot replay` gives on the public round file. */
   report: RoundReport;
+  /** The reward split as published (final), which pages show in place of the current one. */
+  published: PublishedRewards | undefined;
   nameOf: (key: string) => string;
 }
 
@@ -77,7 +81,8 @@ export async function loadPublicRound(db: Executor, round: RoundRow): Promise<Pu
   const full = await loadRoundData(db, round);
   const closed = { ...full, questions: full.questions.filter((q) => !openPolls.includes(q.id)), votes: full.votes.filter((v) => !openPolls.includes(v.question)) };
   const data = publicRoundData(closed, identities);
+  const published = await publishedRewards(db, round.id);
   const report = computeReport(data);
   const names = new Map(data.members.map((m) => [m.id, m.handle]));
-  return { data, report, nameOf: (key) => names.get(key) ?? pseudonym(key), openPolls };
+  return { data, report, published, nameOf: (key) => names.get(key) ?? pseudonym(key), openPolls };
 }

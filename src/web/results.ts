@@ -9,6 +9,7 @@ import { VIEWS } from '../core/voting.ts';
 import type { Db } from '../db/database.ts';
 import { formatNumber, formatUnits } from '../format/units.ts';
 import { loadPublicRound, type PublicRound } from '../results/public.ts';
+import { publishedTiers, rewardsStatus, withPublishedRewards } from '../results/published.ts';
 import { serializeRoundFile } from '../roundfile/schema.ts';
 import type { RoundRow } from '../db/schema.ts';
 import { html, sendPage, trusted, type Html, type Page } from './html.ts';
@@ -54,7 +55,7 @@ pre{background:#f0f0f0;padding:8px;border-radius:6px;overflow-x:auto}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
-export async function resultsPage(round: RoundRow, { data, report, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<Page> {
+export async function resultsPage(round: RoundRow, { data, report, published, nameOf, openPolls }: PublicRound & { openPolls: string[] }): Promise<Page> {
   const { token } = report;
   // the name as the public round has it: mentions in it name members by key
   const { name } = data.round;
@@ -78,12 +79,14 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => html`<p
 </section>
 `);
   }
-  specs['rewards'] = await toVega(rewardsSpec(report, nameOf));
+  // The split shown is the published one once there is one: final, even if the rules changed since.
+  const shown = withPublishedRewards(report, published);
+  specs['rewards'] = await toVega(rewardsSpec(shown, nameOf));
   const reputation = report.members
     .filter((m) => m.points !== 0)
     .map((m) => html`<tr data-member="${nameOf(m.id)}"><td>${nameOf(m.id)}${m.excluded ? ' (staff)' : ''}</td><td class="n" data-field="points" data-value="${m.points}">${formatNumber(m.points)}</td><td>${m.tier ?? '–'}</td><td class="n">${m.factor}</td></tr>`);
-  const tierOf = new Map(report.members.map((m) => [m.id, m.tier]));
-  const rewards = report.rewards.amounts.map(
+  const tierOf = published ? publishedTiers(published) : new Map(report.members.map((m) => [m.id, m.tier]));
+  const rewards = shown.rewards.amounts.map(
     (a) => html`<tr data-member="${nameOf(a.member)}"><td>${nameOf(a.member)}</td><td>${tierOf.get(a.member) ?? '–'}</td><td class="n" data-field="amount" data-value="${a.amount}">${formatUnits(a.amount, token.decimals, 2)}</td></tr>`,
   );
   const body = html`<body>
@@ -98,7 +101,8 @@ ${questions.length ? questions : openPolls.length ? '' : html`<section><p>No pol
 </section>
 <section>
 <h2>Rewards</h2>
-<p>${formatUnits(report.rewards.pool, token.decimals, 2)} ${token.symbol} in all${report.rewards.undistributed > 0n ? `; ${formatUnits(report.rewards.undistributed, token.decimals, 2)} undistributed` : ''}.</p>
+<p class="status">${rewardsStatus(published)}</p>
+<p>${formatUnits(shown.rewards.pool, token.decimals, 2)} ${token.symbol} in all${shown.rewards.undistributed > 0n ? `; ${formatUnits(shown.rewards.undistributed, token.decimals, 2)} undistributed` : ''}.</p>
 <div class="chart" data-spec="rewards"></div>
 <div class="scroll"><table class="rewards"><thead><tr><th>member</th><th>tier</th><th>${token.symbol}</th></tr></thead><tbody>${rewards}</tbody></table></div>
 </section>
