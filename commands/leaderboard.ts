@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { opt, resolveRound, roundReport } from '../src/commands/support.ts';
+import { opt, resolveRound } from '../src/commands/support.ts';
+import { standingsReport } from '../src/db/standings.ts';
 import { renderReputation } from '../src/format/report.ts';
 
 export default defineCommand({
@@ -13,7 +14,7 @@ export default defineCommand({
     options: options({ top: z.coerce.number().int().min(1).max(100).default(20).describe('How many (default 20)'), round: opt.round }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
-      const report = await roundReport(ctx.db, round);
+      const report = await standingsReport(ctx.db, round.id);
       return reply(text(`Reputation in round ${round.key}:`), pre(renderReputation(report, o.top)));
     },
   }),

@@ -1,7 +1,8 @@
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { privateReply, text, pre } from '../src/commands/reply.ts';
-import { opt, resolveMember, resolveRound, roundReport } from '../src/commands/support.ts';
+import { opt, resolveMember, resolveRound } from '../src/commands/support.ts';
+import { standingsReport } from '../src/db/standings.ts';
 import { formatNumber } from '../src/format/units.ts';
 
 export default defineCommand({
@@ -15,7 +16,7 @@ export default defineCommand({
       if (o.member && !ctx.actor.isModerator) throw new UserError('not_moderator', 'Only moderators may look at the reputation of others; /leaderboard is public.');
       const round = await resolveRound(ctx, o.round);
       const who = o.member ? await resolveMember(ctx, o.member) : await ctx.member();
-      const report = await roundReport(ctx.db, round);
+      const report = await standingsReport(ctx.db, round.id);
       const m = report.members.find((x) => x.id === who.key);
       if (!m || m.points === 0) return privateReply(text(`${who.handle} has no points in round ${round.key} yet: proposals, ratings received, comments and reactions to comments earn them.`));
       const b = m.breakdown;

@@ -3,7 +3,8 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
 // Maintained state of every round, kept by the database itself in the transaction of each write, whichever process
 // or code path writes: the counts the reputation rules need per member (member_standings), the choice that counts
 // per member and question (vote_choices), and a version per round that every write affecting its report moves on
-// (standings_version only for what moves points and tiers). Caches key on the versions, so several bot processes
+// (standings_version only for what the report says of its members: points, tiers, handles, exclusions; not votes or
+// balances). Caches key on the versions, so several bot processes
 // stay correct. The schema builder has no triggers, hence SQL, written once and wrapped per database.
 
 const onPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof PostgresAdapter;
@@ -139,18 +140,20 @@ const triggers: Trigger[] = [
   ...(['insert', 'delete'] as const).flatMap((event) => {
     const row = event === 'insert' ? 'new' : 'old';
     return [
-      { name: `standings_round_member_${event}`, timing: `after ${event}`, table: 'round_members', body: [bump(`${row}.round_id`)] },
+      // one who joins has no points yet (whatever earns points enrolls in its own transaction, which moves the standings
+      // on); one who leaves may have had some
+      { name: `standings_round_member_${event}`, timing: `after ${event}`, table: 'round_members', body: [bump(`${row}.round_id`, event === 'delete')] },
       { name: `standings_question_${event}`, timing: `after ${event}`, table: 'questions', body: [bump(`${row}.round_id`)] },
       { name: `standings_option_${event}`, timing: `after ${event}`, table: 'question_options', body: [bump(`select round_id from questions where id = ${row}.question_id`)] },
       { name: `standings_balance_${event}`, timing: `after ${event}`, table: 'balances', body: [bump(`${row}.round_id`)] },
-      { name: `standings_exclusion_${event}`, timing: `after ${event}`, table: 'exclusions', body: [bump(`${row}.round_id`)] },
+      { name: `standings_exclusion_${event}`, timing: `after ${event}`, table: 'exclusions', body: [bump(`${row}.round_id`, true)] },
     ];
   }),
   { name: 'standings_question_update', timing: 'after update', table: 'questions', body: [bump('new.round_id')] },
   { name: 'standings_option_update', timing: 'after update', table: 'question_options', body: [bump('select round_id from questions where id = new.question_id')] },
   { name: 'standings_balance_update', timing: 'after update', table: 'balances', body: [bump('new.round_id')] },
   { name: 'standings_wallet_update', timing: 'after update', table: 'wallets', body: [bump('select round_id from balances where wallet_id = new.id')] },
-  { name: 'standings_member_update', timing: 'after update', table: 'members', body: [bump('select round_id from round_members where member_id = new.id')] },
+  { name: 'standings_member_update', timing: 'after update', table: 'members', body: [bump('select round_id from round_members where member_id = new.id', true)] },
 ];
 
 async function createTrigger(db: Kysely<any>, t: Trigger) {

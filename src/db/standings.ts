@@ -11,7 +11,8 @@ import { roundConfigOf } from './repositories.ts';
 
 /**
  * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
- * those that move points and tiers (votes, balances and exclusions do not). Tokens, not counters: see the migration.
+ * those that change what it says of its members (points, tiers, handles, exclusions; votes and balances do not).
+ * Tokens, not counters: see the migration.
  */
 export interface RoundVersion {
   version: string;
@@ -129,9 +130,15 @@ export async function maintainedReport(db: Executor, roundId: string): Promise<R
 }
 
 /**
- * A member's tier and factor, as the current report has them: votes do not move tiers, so the report of an earlier
- * version with the same standings serves, and a vote's receipt never waits for a recount.
+ * A report whose members (points, breakdowns, tiers, handles, exclusions) are current, for /reputation and
+ * /leaderboard: votes and balances do not change them, so the report of an earlier version with the same standings
+ * serves, and a burst of votes causes no recount. Its tallies and rewards may be older by those votes.
  */
+export async function standingsReport(db: Executor, roundId: string): Promise<RoundReport> {
+  return (await cached(db, roundId, (hit, at) => hit.at.standings === at.standings)).report;
+}
+
+/** A member's tier and factor, as the current report has them; a vote's receipt never waits for a recount. */
 export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<MemberReport | undefined> {
   const entry = await cached(db, roundId, (hit, at) => hit.at.standings === at.standings);
   const report = await entry.report;

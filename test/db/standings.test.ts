@@ -8,7 +8,7 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { Community, RoundRow } from '../../src/db/schema.ts';
-import { maintainedReport, memberStanding, roundVersion } from '../../src/db/standings.ts';
+import { maintainedReport, memberStanding, roundVersion, standingsReport } from '../../src/db/standings.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
@@ -113,8 +113,11 @@ function maintainedMatchesReplay(open: () => Promise<Db>, runs: number) {
         const clock = { now: new Date('2025-01-01T00:00:00Z') };
         expect(reportJson(await maintainedReport(db, round.id))).toBe(await replayOfExport(db, round));
         for (const event of events) await apply(db, community, round, handles, event, clock);
+        // what /reputation and /leaderboard read: a report of the same standings, perhaps computed before later votes
+        const standings = await standingsReport(db, round.id);
         const report = await maintainedReport(db, round.id);
         expect(reportJson(report)).toBe(await replayOfExport(db, round));
+        expect(standings.members).toEqual(report.members);
         for (const m of report.members) expect(await memberStanding(db, round.id, m.id)).toEqual(m);
       } finally {
         await db.destroy();
@@ -133,7 +136,7 @@ describe('maintained standings', () => {
     await maintainedMatchesReplay(() => freshDb(tempDatabaseUrl()), 12);
   }, 120_000);
 
-  it('GIVEN a vote THEN the round version moves on but the standings (tiers) version does not; GIVEN a comment THEN both move on', async () => {
+  it('GIVEN a vote THEN the round version moves on but the standings (tiers) version does not; GIVEN a comment or an exclusion THEN both move on', async () => {
     const db = await freshDb();
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
     const data = parseRoundFile({
@@ -157,6 +160,10 @@ describe('maintained standings', () => {
     expect(commented.version).not.toBe(voted.version);
     expect(commented.standings).not.toBe(voted.standings);
     expect((await maintainedReport(db, round.id)).questions[0]!.options.map((o) => o.voters)).toEqual([0, 1]);
+    // what the report says of a member: whether they are staff
+    await run(db, community, 'alice', clock, 'exclude', { member: 'alice' });
+    expect((await roundVersion(db, round.id))!.standings).not.toBe(commented.standings);
+    expect((await standingsReport(db, round.id)).members[0]!.excluded).toBe(true);
     await db.destroy();
   });
 
