@@ -1,4 +1,5 @@
 import { EVM_ADDRESS_PATTERN } from '../core/config.ts';
+import { addressProblem } from '../chain/address.ts';
 import { clip } from './cut.ts';
 import { parseUnits } from './units.ts';
 
@@ -56,6 +57,7 @@ export function parseBalancesCsv(text: string, decimals: number): BalancesCsv {
     const [address, amount] = fields as [string, string];
     const balance = amount.includes('.') ? parseUnits(amount, decimals) : /^\d+$/.test(amount) ? BigInt(amount) : null;
     if (!EVM_ADDRESS_PATTERN.test(address)) problems.push(`line ${line}: ${JSON.stringify(clip(address, 60, { ellipsis: '…' }))} is not an address (0x and 40 hex digits)`);
+    else if (addressProblem(address)) problems.push(`line ${line}: ${addressProblem(address)}`);
     else if (balance === null)
       problems.push(`line ${line}: ${JSON.stringify(clip(amount, 60, { ellipsis: '…' }))} is not a balance (base units such as 1250000000, or tokens with at most ${decimals} decimals such as 12.5)`);
     else {

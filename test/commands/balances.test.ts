@@ -40,6 +40,15 @@ describe('/round balances names every bad line and drops nothing', () => {
     expect(await balances()).toEqual(before);
   });
 
+  it('GIVEN an address whose mixed case is a wrong EIP-55 checksum THEN its line is refused, not quietly fixed', async () => {
+    await setUp();
+    const before = await balances();
+    // 0x52908400098527886E0F7030069857D2E4169EE7 is EIP-55's own example; one letter's case flipped breaks it.
+    const out = await harness.say('/round balances csv:"0x52908400098527886e0F7030069857D2E4169EE7,5"');
+    expect(out).toContain('line 1: 0x52908400098527886e0F7030069857D2E4169EE7 has a wrong EIP-55 checksum');
+    expect(await balances()).toEqual(before);
+  });
+
   it('GIVEN a header, blank lines and each separator THEN all lines are imported and the skipped ones are said', async () => {
     await setUp();
     const csv = ['Address;Balance', '', `${address(1)},100`, `${address(2)};2.5`, '  ', `${address(3)}\t7`, ''].join('\r\n');
