@@ -37,8 +37,6 @@ export interface Page {
   /** The page's own styles, allowed by their hash. */
   css: string;
   body: Html;
-  /** vega compiles the expressions of its charts with `Function`; no other page may evaluate code. */
-  evalForCharts?: boolean;
 }
 
 /**
@@ -49,7 +47,7 @@ export function sendPage(res: ServerResponse, status: number, page: Page, header
   const styleHash = createHash('sha256').update(page.css).digest('base64');
   const csp = [
     "default-src 'none'",
-    `script-src 'self'${page.evalForCharts ? " 'unsafe-eval'" : ''}`,
+    "script-src 'self'",
     `style-src 'sha256-${styleHash}'`,
     "img-src 'self' data:",
     "connect-src 'self'",

@@ -17,6 +17,19 @@ import { send, type WebServer } from './server.ts';
 
 const VEGA = join(dirname(createRequire(import.meta.url).resolve('vega/vega-schema.json')), 'vega.min.js');
 const SCRIPT = projectFile('assets/web/results.js');
+
+/**
+ * vega's expression interpreter, so that the charts draw without `eval` (the page's Content-Security-Policy allows
+ * none). The package ships only as an ES module importing vega-util by name; vega's browser build, already on the
+ * page, carries those functions, so the module is served as a plain script taking them from it: no bundler needed.
+ */
+function interpreterScript(): string {
+  const source = readFileSync(createRequire(import.meta.url).resolve('vega-interpreter'), 'utf8');
+  const imports = /^import \{([^}]*)\} from 'vega-util';$/m;
+  const exported = /^export \{ expression as expressionInterpreter \};$/m;
+  if (!imports.test(source) || !exported.test(source)) throw new Error('vega-interpreter changed shape: its import of vega-util or its export is not where the results page expects it');
+  return `(function () {\n${source.replace(imports, 'var {$1} = vega;').replace(exported, 'window.vegaExpressionInterpreter = expression;')}\n})();\n`;
+}
 const ROUND_ID = /^[0-9a-f-]{36}$/;
 
 /** JSON inside a <script> element, which the browser does not unescape: nothing in it may close the element. */
@@ -28,8 +41,10 @@ const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u0
  */
 export function resultsRoutes(server: WebServer, db: Db): void {
   const vega = readFileSync(VEGA, 'utf8');
+  const interpreter = interpreterScript();
   const script = readFileSync(SCRIPT, 'utf8');
   server.route('/assets/vega.min.js', (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', vega, { 'cache-control': 'public, max-age=86400' }));
+  server.route('/assets/vega-interpreter.js', (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', interpreter, { 'cache-control': 'public, max-age=86400' }));
   server.route('/assets/results.js', (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', script));
   server.routePrefix('/rounds/', async (req, res) => {
     const [id, file, ...rest] = new URL(req.url ?? '/', 'http://localhost').pathname.slice('/rounds/'.length).split('/');
@@ -115,7 +130,8 @@ ${questions.length ? questions : openPolls.length ? '' : html`<section><p>No pol
 <div id="tooltip" role="tooltip" hidden></div>
 <script type="application/json" id="specs">${trusted(scriptJson(specs))}</script>
 <script src="/assets/vega.min.js"></script>
+<script src="/assets/vega-interpreter.js"></script>
 <script src="/assets/results.js"></script>
 </body>`;
-  return { title: `${name}: results`, css: CSS, body, evalForCharts: true };
+  return { title: `${name}: results`, css: CSS, body };
 }

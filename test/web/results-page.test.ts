@@ -151,6 +151,7 @@ describe('names that look like markup', () => {
     const csp = (await response!.allHeaders())['content-security-policy']!;
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
     await page.waitForFunction(ALL_DRAWN);
     expect(await page.locator('h1').textContent()).toBe(hostile);
     expect(await page.locator('table.reputation td', { hasText: '<plaintext>' }).count()).toBeGreaterThan(0);
