@@ -2,6 +2,7 @@ import { createHmac, randomFillSync } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { ReactionKind, RoundData } from '../core/types.ts';
+import { countStandings, pauseStandings } from '../../migrations/0009_standings.ts';
 import type { Db } from './database.ts';
 import { RoundExistsError, WalletTakenError } from './errors.ts';
 
@@ -78,6 +79,8 @@ export async function importRound(
   return db.transaction().execute(async (trx) => {
     const existing = await findRound(trx, communityId, data.round.id);
     if (existing && !options.replace) throw new RoundExistsError(data.round.id);
+    // a bulk load: the standings are counted once at the end rather than by a trigger per row
+    await pauseStandings(trx);
     if (existing) await trx.deleteFrom('rounds').where('id', '=', existing.id).execute();
 
     const createdAt = nowIso();
@@ -223,6 +226,7 @@ export async function importRound(
         };
       }),
     );
+    await countStandings(trx, round.id);
     await appendAudit(trx, {
       community_id: communityId,
       round_id: round.id,

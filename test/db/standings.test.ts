@@ -167,6 +167,20 @@ describe('maintained standings', () => {
     await db.destroy();
   });
 
+  it('GIVEN an import refused halfway (a wallet of another member) THEN the standings triggers it paused run again for the next write', async () => {
+    const db = await freshDb();
+    const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+    const wallet = { chain: 'eip155:1', address: `0x${'1'.repeat(40)}`, balance: '1' };
+    const round = await importRound(db, community.id, parseRoundFile({ version: 1, round: { id: 'r1', name: 'R' }, members: [{ id: 'm1', handle: 'alice', wallets: [wallet] }], proposals: [{ id: 'p1', author: 'm1', title: 'P' }] }));
+    await expect(importRound(db, community.id, parseRoundFile({ version: 1, round: { id: 'r2', name: 'R2' }, members: [{ id: 'm2', handle: 'bob', wallets: [wallet] }] }))).rejects.toThrow();
+    await db.updateTable('rounds').set({ phase: 'proposals' }).execute();
+    const before = (await roundVersion(db, round.id))!;
+    await run(db, community, 'alice', { now: new Date('2025-01-01T00:00:00Z') }, 'comment', { proposal: 'p1', text: 'hi' });
+    expect((await roundVersion(db, round.id))!.standings).not.toBe(before.standings);
+    expect((await maintainedReport(db, round.id)).members[0]!.breakdown.comments).toBe(1);
+    await db.destroy();
+  });
+
   it.each([
     ['in memory', ':memory:'],
     ['in a file, which the standings thread reads without the uncommitted write', 'file'],
