@@ -28,12 +28,12 @@ export default defineCommand({
       if (o.option > poll.options.length)
         throw new UserError('unknown_option', `Poll ${poll.key} has options 1 to ${poll.options.length}; ${o.option} is not one of them.`);
       const member = await ctx.member();
+      // the member's wallets first, then their balances in the round: joined, SQLite's planner walks every balance of the round
       const balances = await ctx.db
         .selectFrom('balances')
-        .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
         .select('balances.balance')
         .where('balances.round_id', '=', round.id)
-        .where('wallets.member_id', '=', member.id)
+        .where('balances.wallet_id', 'in', ctx.db.selectFrom('wallets').select('wallets.id').where('wallets.member_id', '=', member.id))
         .execute();
       if (balances.length === 0)
         throw new UserError(
