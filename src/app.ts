@@ -12,7 +12,6 @@ import { forgetHandledEvents } from './db/chat.ts';
 import { TelegramChat } from './platforms/telegram/bot.ts';
 import { DiscordChat } from './platforms/discord/bot.ts';
 import type { Reply } from './commands/reply.ts';
-import type { Community } from './db/schema.ts';
 import { WebServer } from './web/server.ts';
 import { encodeReply } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
@@ -92,13 +91,10 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
   await db.destroy();
 }
 
-/** A chat platform the bot runs in; the scheduler posts through the one a community lives on. */
+/** A chat platform the bot runs in; it posts what is owed to its communities through the outbox it registers with. */
 interface Platform {
-  name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
-  announce(community: Community, reply: Reply): Promise<void>;
-  tell(community: Community, userId: string, reply: Reply): Promise<void>;
 }
 
 /** Owes a private message to a member, by their account on the platform of the community. */
@@ -152,22 +148,11 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
           ...(options.discordDeferAfterMs !== undefined && { deferAfterMs: options.discordDeferAfterMs }),
         })
       : undefined;
-  const platforms: Platform[] = [...(telegram ? [{ name: 'telegram', chat: telegram }] : []), ...(discord ? [{ name: 'discord', chat: discord }] : [])].map(({ name, chat }) => ({
-    name,
-    start: () => chat.start(),
-    stop: () => chat.stop(),
-    announce: (community, reply) => chat.announce(community, reply),
-    tell: (community, userId, reply) => chat.tell(community, userId, reply),
-  }));
+  const platforms: Platform[] = [telegram, discord].filter((chat) => chat !== undefined);
   // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
   chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
   const { outbox } = runtime;
-  for (const platform of platforms) {
-    // Until an adapter posts owed messages itself, announcements and private messages go through its own calls.
-    if (!outbox.has(platform.name))
-      outbox.register(platform.name, async ({ community, target, reply }) => (target.kind === 'tell' ? platform.tell(community, String(target['userId']), reply) : platform.announce(community, reply)));
-    await platform.start();
-  }
+  for (const platform of platforms) await platform.start();
   // What was owed before a stop or a crash is posted now.
   outbox.kick();
   verifyRoutes(web, { db, publicUrl, now: services.now, provider: chain?.provider, tell: tellMember(db, outbox) });

@@ -69,10 +69,6 @@ export class Outbox {
     this.#senders.set(platform, send);
   }
 
-  has(platform: string): boolean {
-    return this.#senders.has(platform);
-  }
-
   /** Starts a drain now (or right after the one running): something was owed. */
   kick(): void {
     if (this.#stopped) return;

@@ -294,17 +294,6 @@ export class DiscordChat {
     await this.runtime.outbox.idle();
   }
 
-  /** Posts in the round's channel (where the round was created), else the server's system channel. */
-  async announce(community: Community, reply: Reply): Promise<void> {
-    await this.post(community, await this.channelFor(community, reply.about?.round), reply);
-  }
-
-  /** Tells one member something privately, by direct message; never in public, even when their DMs are closed. */
-  async tell(community: Community, userId: string, reply: Reply): Promise<void> {
-    const user = await this.client.users.fetch(userId);
-    await this.post(community, await user.createDM(), { ...reply, about: undefined } as Reply);
-  }
-
   private serially(log: Logger, what: string, handler: () => Promise<void>, apologise?: () => Promise<void>): void {
     if (this.stopping) return;
     this.queue = this.queue

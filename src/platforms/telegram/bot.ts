@@ -182,16 +182,6 @@ export class TelegramChat {
     await this.runtime.outbox.idle();
   }
 
-  /** Posts into a community's group: scheduled closes, published results. */
-  announce(community: Community, reply: Reply): Promise<void> {
-    return this.send(community, { kind: 'announce' }, reply, new Map());
-  }
-
-  /** Tells one member something privately (a linked wallet); see `private` targets for when they cannot be reached. */
-  tell(community: Community, userId: string, reply: Reply): Promise<void> {
-    return this.send(community, { kind: 'tell', userId }, reply, new Map());
-  }
-
   /**
    * Long polling: asks for the updates after the last one handled. Asking with an offset is what confirms the earlier
    * ones, so after a crash Telegram sends the unconfirmed ones again; the handled-events table drops the repeats.
