@@ -238,6 +238,18 @@ export async function importRound(
   });
 }
 
+/** The balances of a round's snapshot, wallet by wallet, in the order round files list them. */
+export function roundBalances(db: Executor, roundId: string) {
+  return db
+    .selectFrom('balances')
+    .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
+    .select(['wallets.member_id', 'wallets.chain', 'wallets.address', 'balances.balance'])
+    .where('balances.round_id', '=', roundId)
+    .orderBy('wallets.chain')
+    .orderBy('wallets.address')
+    .execute();
+}
+
 /** Everything about a round that the rules need, read back in a stable order. */
 export async function loadRoundData(db: Executor, round: RoundRow): Promise<RoundData> {
   const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes] = await Promise.all([
@@ -248,14 +260,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .where('round_members.round_id', '=', round.id)
       .orderBy('members.key')
       .execute(),
-    db
-      .selectFrom('balances')
-      .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
-      .select(['wallets.member_id', 'wallets.chain', 'wallets.address', 'balances.balance'])
-      .where('balances.round_id', '=', round.id)
-      .orderBy('wallets.chain')
-      .orderBy('wallets.address')
-      .execute(),
+    roundBalances(db, round.id),
     db.selectFrom('exclusions').select('member_id').where('round_id', '=', round.id).execute(),
     db.selectFrom('proposals').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
     db

@@ -7,7 +7,7 @@ import type { Member, Question, RoundData } from '../core/types.ts';
 import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import type { Executor } from './repositories.ts';
-import { roundConfigOf } from './repositories.ts';
+import { roundBalances, roundConfigOf } from './repositories.ts';
 
 /**
  * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
@@ -51,14 +51,7 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
       .where('round_members.round_id', '=', round.id)
       .orderBy('members.key')
       .execute(),
-    db
-      .selectFrom('balances')
-      .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
-      .select(['wallets.member_id', 'wallets.chain', 'wallets.address', 'balances.balance'])
-      .where('balances.round_id', '=', round.id)
-      .orderBy('wallets.chain')
-      .orderBy('wallets.address')
-      .execute(),
+    roundBalances(db, round.id),
     db.selectFrom('questions').select(['id', 'key', 'text']).where('round_id', '=', round.id).orderBy('position').execute(),
     db
       .selectFrom('question_options')
