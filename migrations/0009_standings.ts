@@ -15,17 +15,29 @@ const onPostgres = (db: Kysely<any>) => db.getExecutor().adapter instanceof Post
 const FRESH = '{fresh}';
 const freshToken = (db: Kysely<any>) => (onPostgres(db) ? 'floor(random() * 9007199254740991)::bigint' : 'random()');
 
-const bump = (roundOf: string, standings = false) =>
-  `update round_versions set version = ${FRESH}${standings ? `, standings_version = ${FRESH}` : ''} where round_id in (${roundOf})`;
+/**
+ * What a write moves on besides `version`: `counts` (a member's counts: standings, and seq, as the row's `changed`),
+ * `choices` (a counted choice: seq), `members` (what the report says of its members otherwise, such as exclusions:
+ * standings and shape), `other` (shape). A reader that kept a round's state reads again only the rows changed after its
+ * seq while the shape stays (src/db/standings.ts); every other change is read whole.
+ */
+type Moves = 'counts' | 'choices' | 'members' | 'other';
+const bump = (roundOf: string, moves: Moves) => {
+  const also = { counts: ['standings_version', 'seq'], choices: ['seq'], members: ['standings_version', 'shape_version'], other: ['shape_version'] }[moves];
+  const set = also.map((column) => (column === 'seq' ? 'seq = seq + 1' : `${column} = ${FRESH}`));
+  return `update round_versions set ${['version = ' + FRESH, ...set].join(', ')} where round_id in (${roundOf})`;
+};
+/** The seq of the write under way; it follows its bump in the trigger's body. */
+const seqOf = (round: string) => `(select seq from round_versions where round_id = (${round}))`;
 
 /** Adds to a member's counts in a round; the row exists from the member's first proposal, comment or vote on. */
 const add = (round: string, member: string, deltas: Record<string, string>) =>
   `update member_standings set ${Object.entries(deltas)
     .map(([column, delta]) => `${column} = ${column} + (${delta})`)
-    .join(', ')} where round_id = (${round}) and member_id = (${member})`;
+    .join(', ')}, changed = ${seqOf(round)} where round_id = (${round}) and member_id = (${member})`;
 
 const ensureRow = (round: string, member: string) =>
-  `insert into member_standings (round_id, member_id) values (${round}, ${member}) on conflict (round_id, member_id) do nothing`;
+  `insert into member_standings (round_id, member_id, changed) values (${round}, ${member}, ${seqOf(round)}) on conflict (round_id, member_id) do nothing`;
 
 const ofKind = (row: string, kind: string, sign: string) => `case when ${row}.kind = '${kind}' then ${sign} else 0 end`;
 const reactionDeltas = (row: 'new' | 'old', sign: string) => ({
@@ -60,13 +72,13 @@ interface Trigger {
 
 const triggers: Trigger[] = [
   { name: 'standings_round_created', timing: 'after insert', table: 'rounds', body: [`insert into round_versions (round_id) values (new.id)`] },
-  { name: 'standings_round_changed', timing: 'after update', table: 'rounds', body: [bump('new.id', true)] },
+  { name: 'standings_round_changed', timing: 'after update', table: 'rounds', body: [bump('new.id', 'members')] },
 
   {
     name: 'standings_proposal_added',
     timing: 'after insert',
     table: 'proposals',
-    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { proposals: '1' }), bump('new.round_id', true)],
+    body: [bump('new.round_id', 'counts'), ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { proposals: '1' })],
   },
   // before the delete, while the ratings it received are still there to take back (their own triggers then find no proposal)
   {
@@ -74,54 +86,54 @@ const triggers: Trigger[] = [
     timing: 'before delete',
     table: 'proposals',
     body: [
+      bump('old.round_id', 'counts'),
       add('old.round_id', 'old.author_id', {
         proposals: '-1',
         stars: `-(select coalesce(sum(stars), 0) from ratings where proposal_id = old.id and rater_id <> old.author_id)`,
       }),
-      bump('old.round_id', true),
     ],
   },
 
-  { name: 'standings_rating_added', timing: 'after insert', table: 'ratings', body: [add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' }), bump(proposalRound('new'), true)] },
+  { name: 'standings_rating_added', timing: 'after insert', table: 'ratings', body: [bump(proposalRound('new'), 'counts'), add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' })] },
   {
     name: 'standings_rating_changed',
     timing: 'after update',
     table: 'ratings',
-    body: [add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' }), add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' }), bump(proposalRound('new'), true)],
+    body: [bump(proposalRound('new'), 'counts'), add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' }), add(proposalRound('new'), proposalAuthorFor('new'), { stars: 'new.stars' })],
   },
-  { name: 'standings_rating_removed', timing: 'after delete', table: 'ratings', body: [add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' }), bump(proposalRound('old'), true)] },
+  { name: 'standings_rating_removed', timing: 'after delete', table: 'ratings', body: [bump(proposalRound('old'), 'counts'), add(proposalRound('old'), proposalAuthorFor('old'), { stars: '-old.stars' })] },
 
   {
     name: 'standings_comment_added',
     timing: 'after insert',
     table: 'comments',
     when: 'new.retracted_at is null',
-    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1' }), bump('new.round_id', true)],
+    body: [bump('new.round_id', 'counts'), ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1' })],
   },
   {
     name: 'standings_comment_withdrawn',
     timing: 'after update of retracted_at',
     table: 'comments',
     when: 'old.retracted_at is null and new.retracted_at is not null',
-    body: [add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') }), bump('old.round_id', true)],
+    body: [bump('old.round_id', 'counts'), add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') })],
   },
   {
     name: 'standings_comment_restored',
     timing: 'after update of retracted_at',
     table: 'comments',
     when: 'old.retracted_at is not null and new.retracted_at is null',
-    body: [ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1', ...receivedBy('new', '1') }), bump('new.round_id', true)],
+    body: [bump('new.round_id', 'counts'), ensureRow('new.round_id', 'new.author_id'), add('new.round_id', 'new.author_id', { comments: '1', ...receivedBy('new', '1') })],
   },
   {
     name: 'standings_comment_removed',
     timing: 'before delete',
     table: 'comments',
     when: 'old.retracted_at is null',
-    body: [add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') }), bump('old.round_id', true)],
+    body: [bump('old.round_id', 'counts'), add('old.round_id', 'old.author_id', { comments: '-1', ...receivedBy('old', '-1') })],
   },
 
-  { name: 'standings_reaction_added', timing: 'after insert', table: 'reactions', body: [add(commentRound('new'), commentAuthorFor('new'), reactionDeltas('new', '1')), bump(commentRound('new'), true)] },
-  { name: 'standings_reaction_removed', timing: 'after delete', table: 'reactions', body: [add(commentRound('old'), commentAuthorFor('old'), reactionDeltas('old', '-1')), bump(commentRound('old'), true)] },
+  { name: 'standings_reaction_added', timing: 'after insert', table: 'reactions', body: [bump(commentRound('new'), 'counts'), add(commentRound('new'), commentAuthorFor('new'), reactionDeltas('new', '1'))] },
+  { name: 'standings_reaction_removed', timing: 'after delete', table: 'reactions', body: [bump(commentRound('old'), 'counts'), add(commentRound('old'), commentAuthorFor('old'), reactionDeltas('old', '-1'))] },
 
   // the choice that counts: the last by cast_at, the later seq on equal times (cast_at is ISO 8601 in UTC, so text order is time order)
   {
@@ -129,10 +141,11 @@ const triggers: Trigger[] = [
     timing: 'after insert',
     table: 'votes',
     body: [
-      `insert into vote_choices (question_id, member_id, option_idx, cast_at, seq) values (new.question_id, new.member_id, new.option_idx, new.cast_at, new.seq)
-       on conflict (question_id, member_id) do update set option_idx = excluded.option_idx, cast_at = excluded.cast_at, seq = excluded.seq
+      bump('select round_id from questions where id = new.question_id', 'choices'),
+      `insert into vote_choices (question_id, member_id, option_idx, cast_at, seq, changed)
+       values (new.question_id, new.member_id, new.option_idx, new.cast_at, new.seq, ${seqOf('select round_id from questions where id = new.question_id')})
+       on conflict (question_id, member_id) do update set option_idx = excluded.option_idx, cast_at = excluded.cast_at, seq = excluded.seq, changed = excluded.changed
        where excluded.cast_at > vote_choices.cast_at or (excluded.cast_at = vote_choices.cast_at and excluded.seq >= vote_choices.seq)`,
-      bump('select round_id from questions where id = new.question_id'),
     ],
   },
 
@@ -142,18 +155,18 @@ const triggers: Trigger[] = [
     return [
       // one who joins has no points yet (whatever earns points enrolls in its own transaction, which moves the standings
       // on); one who leaves may have had some
-      { name: `standings_round_member_${event}`, timing: `after ${event}`, table: 'round_members', body: [bump(`${row}.round_id`, event === 'delete')] },
-      { name: `standings_question_${event}`, timing: `after ${event}`, table: 'questions', body: [bump(`${row}.round_id`)] },
-      { name: `standings_option_${event}`, timing: `after ${event}`, table: 'question_options', body: [bump(`select round_id from questions where id = ${row}.question_id`)] },
-      { name: `standings_balance_${event}`, timing: `after ${event}`, table: 'balances', body: [bump(`${row}.round_id`)] },
-      { name: `standings_exclusion_${event}`, timing: `after ${event}`, table: 'exclusions', body: [bump(`${row}.round_id`, true)] },
+      { name: `standings_round_member_${event}`, timing: `after ${event}`, table: 'round_members', body: [bump(`${row}.round_id`, event === 'delete' ? 'members' : 'other')] },
+      { name: `standings_question_${event}`, timing: `after ${event}`, table: 'questions', body: [bump(`${row}.round_id`, 'other')] },
+      { name: `standings_option_${event}`, timing: `after ${event}`, table: 'question_options', body: [bump(`select round_id from questions where id = ${row}.question_id`, 'other')] },
+      { name: `standings_balance_${event}`, timing: `after ${event}`, table: 'balances', body: [bump(`${row}.round_id`, 'other')] },
+      { name: `standings_exclusion_${event}`, timing: `after ${event}`, table: 'exclusions', body: [bump(`${row}.round_id`, 'members')] },
     ];
   }),
-  { name: 'standings_question_update', timing: 'after update', table: 'questions', body: [bump('new.round_id')] },
-  { name: 'standings_option_update', timing: 'after update', table: 'question_options', body: [bump('select round_id from questions where id = new.question_id')] },
-  { name: 'standings_balance_update', timing: 'after update', table: 'balances', body: [bump('new.round_id')] },
-  { name: 'standings_wallet_update', timing: 'after update', table: 'wallets', body: [bump('select round_id from balances where wallet_id = new.id')] },
-  { name: 'standings_member_update', timing: 'after update', table: 'members', body: [bump('select round_id from round_members where member_id = new.id', true)] },
+  { name: 'standings_question_update', timing: 'after update', table: 'questions', body: [bump('new.round_id', 'other')] },
+  { name: 'standings_option_update', timing: 'after update', table: 'question_options', body: [bump('select round_id from questions where id = new.question_id', 'other')] },
+  { name: 'standings_balance_update', timing: 'after update', table: 'balances', body: [bump('new.round_id', 'other')] },
+  { name: 'standings_wallet_update', timing: 'after update', table: 'wallets', body: [bump('select round_id from balances where wallet_id = new.id', 'other')] },
+  { name: 'standings_member_update', timing: 'after update', table: 'members', body: [bump('select round_id from round_members where member_id = new.id', 'members')] },
 ];
 
 // A bulk load (importRound) pauses the triggers inside its own transaction, where alone the row of standings_paused is
@@ -214,14 +227,18 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('round_id', 'text', (c) => c.primaryKey().references('rounds.id').onDelete('cascade'))
     .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('standings_version', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('shape_version', 'bigint', (c) => c.notNull().defaultTo(0))
+    // counts the writes of counts and choices, in commit order (each holds the round's row until it commits)
+    .addColumn('seq', 'bigint', (c) => c.notNull().defaultTo(0))
     .execute();
   let table = db.schema
     .createTable('member_standings')
     .addColumn('round_id', 'text', (c) => c.notNull().references('rounds.id').onDelete('cascade'))
     .addColumn('member_id', 'text', (c) => c.notNull().references('members.id').onDelete('cascade'));
-  for (const column of ['proposals', 'stars', 'comments', 'upvotes', 'positives', 'negatives'])
+  for (const column of ['proposals', 'stars', 'comments', 'upvotes', 'positives', 'negatives', 'changed'])
     table = table.addColumn(column, 'integer', (c) => c.notNull().defaultTo(0));
   await table.addPrimaryKeyConstraint('member_standings_pk', ['round_id', 'member_id']).execute();
+  await db.schema.createIndex('member_standings_changed').on('member_standings').columns(['round_id', 'changed']).execute();
   await db.schema
     .createTable('vote_choices')
     .addColumn('question_id', 'text', (c) => c.notNull().references('questions.id').onDelete('cascade'))
@@ -229,8 +246,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('option_idx', 'integer', (c) => c.notNull())
     .addColumn('cast_at', 'text', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('changed', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('vote_choices_pk', ['question_id', 'member_id'])
     .execute();
+  await db.schema.createIndex('vote_choices_changed').on('vote_choices').columns(['question_id', 'changed']).execute();
 
   await db.schema.createTable('standings_paused').addColumn('paused', 'integer').execute();
 

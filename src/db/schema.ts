@@ -73,11 +73,11 @@ export interface Database {
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
   jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null };
   /** Kept by triggers (migrations/0009_standings.ts): a fresh token at every write a round's report depends on (bigint: a string on PostgreSQL). */
-  round_versions: { round_id: string; version: number | string; standings_version: number | string };
+  round_versions: { round_id: string; version: number | string; standings_version: number | string; shape_version: number | string; seq: number | string };
   /** Kept by triggers: what each member's points are made of in a round; feedback from oneself is not counted. */
-  member_standings: { round_id: string; member_id: string; proposals: number; stars: number; comments: number; upvotes: number; positives: number; negatives: number };
+  member_standings: { round_id: string; member_id: string; proposals: number; stars: number; comments: number; upvotes: number; positives: number; negatives: number; changed: number };
   /** Kept by triggers: the choice that counts of each member on each poll. */
-  vote_choices: { question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number };
+  vote_choices: { question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number; changed: number };
   /** Which chat message (or forum topic) stands for which proposal, comment or poll. */
   chat_links: { community_id: string; ref: string; round_id: string; kind: string; key: string };
   handled_events: { platform: string; event_id: string; handled_at: string };

@@ -17,11 +17,15 @@ import { roundBalances, roundConfigOf } from './repositories.ts';
 export interface RoundVersion {
   version: string;
   standings: string;
+  /** Moves on with every write but those of counts and choices: while it stays, applyChangesSince brings a state up. */
+  shape: string;
+  /** The number of writes of counts and choices so far. */
+  seq: number;
 }
 
 export async function roundVersion(db: Executor, roundId: string): Promise<RoundVersion | undefined> {
-  const row = await db.selectFrom('round_versions').select(['version', 'standings_version']).where('round_id', '=', roundId).executeTakeFirst();
-  return row && { version: String(row.version), standings: String(row.standings_version) };
+  const row = await db.selectFrom('round_versions').select(['version', 'standings_version', 'shape_version', 'seq']).where('round_id', '=', roundId).executeTakeFirst();
+  return row && { version: String(row.version), standings: String(row.standings_version), shape: String(row.shape_version), seq: Number(row.seq) };
 }
 
 /** What the rules need of a round, read from the maintained counts instead of from every event. */
@@ -32,6 +36,8 @@ export interface MaintainedRound {
   contributions: Contributions;
   /** The option that counts, by question then member position; -1: no vote. */
   choices: Int32Array[];
+  /** The database ids of the members and questions, by position. */
+  rowIds: { members: string[]; questions: string[] };
 }
 
 /**
@@ -101,7 +107,46 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
     questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [] })),
     contributions,
     choices: chosen,
+    rowIds: { members: members.map((m) => m.id), questions: questions.map((q) => q.id) },
   };
+}
+
+/**
+ * Brings a round's state read at `seq` up to date with the counts and choices written since, when nothing else has
+ * changed (the round's shape version is the same): a few rows instead of the whole round.
+ */
+export async function applyChangesSince(db: Executor, roundId: string, state: MaintainedRound, seq: number): Promise<void> {
+  const position = new Map(state.rowIds.members.map((id, i) => [id, i]));
+  const counts = await db
+    .selectFrom('member_standings')
+    .select(['member_id', 'proposals', 'stars', 'comments', 'upvotes', 'positives', 'negatives'])
+    .where('round_id', '=', roundId)
+    .where('changed', '>', seq)
+    .execute();
+  const { contributions: c } = state;
+  const n = state.members.length;
+  for (const row of counts) {
+    const at = position.get(row.member_id);
+    if (at === undefined) continue;
+    c.proposals[at] = Number(row.proposals);
+    c.stars[at] = Number(row.stars);
+    c.comments[at] = Number(row.comments);
+    c.received[at] = Number(row.upvotes);
+    c.received[n + at] = Number(row.positives);
+    c.received[2 * n + at] = Number(row.negatives);
+  }
+  if (state.rowIds.questions.length === 0) return;
+  const questionAt = new Map(state.rowIds.questions.map((id, i) => [id, i]));
+  const choices = await db
+    .selectFrom('vote_choices')
+    .select(['question_id', 'member_id', 'option_idx'])
+    .where('question_id', 'in', state.rowIds.questions)
+    .where('changed', '>', seq)
+    .execute();
+  for (const row of choices) {
+    const at = position.get(row.member_id);
+    if (at !== undefined) state.choices[questionAt.get(row.question_id)!]![at] = row.option_idx;
+  }
 }
 
 interface Cached {

@@ -1,13 +1,14 @@
 // The standings thread: the cold recount of a round (issue 13) holds the CPU for up to seconds on a large round, so
 // it runs here, and the bot's event loop only rebuilds the answer, in chunks. Two requests: `read` opens the SQLite
-// file itself (read-only, one snapshot per read, beside the bot's writer thanks to WAL), so the bot reads nothing;
-// `compute` is fed the counts the bot read (PostgreSQL, a database in memory).
+// file itself (read-only, one snapshot per read, beside the bot's writer thanks to WAL), so the bot reads nothing,
+// and keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts
+// the bot read (PostgreSQL, a database in memory).
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { reportOf } from '../core/report.ts';
 import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
 import type { Database } from '../db/schema.ts';
-import { readMaintainedRound, roundVersion } from '../db/standings.ts';
+import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
 import { serve, type Moved } from './thread.ts';
 
 export type StandingsRequest = { kind: 'read'; file: string; roundId: string } | { kind: 'compute'; round: PackedRound };
@@ -24,6 +25,10 @@ const connectionTo = (file: string) => {
   return db;
 };
 
+/** The state of the rounds read last, by file and round, as of `seq` in `shape`. */
+const kept = new Map<string, { shape: string; seq: number; round: MaintainedRound }>();
+const KEPT_ROUNDS = 8;
+
 serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   if (request.kind === 'compute') {
     const round = unpackRound(request.round);
@@ -31,10 +36,24 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
     return { value: { report: packed }, transfer };
   }
   // the version and the state in one read transaction: the state is the version's
+  const key = `${request.file}\n${request.roundId}`;
   const { version, round } = await connectionTo(request.file)
     .transaction()
-    .execute(async (trx) => ({ version: await roundVersion(trx, request.roundId), round: await readMaintainedRound(trx, request.roundId) }));
-  if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
-  const { packed, transfer } = packReport(reportOf(round, round.contributions, round.choices), round, round.choices);
+    .execute(async (trx) => {
+      const version = await roundVersion(trx, request.roundId);
+      if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
+      let state = kept.get(key);
+      kept.delete(key);
+      if (state?.shape === version.shape) {
+        if (state.seq !== version.seq) await applyChangesSince(trx, request.roundId, state.round, state.seq);
+        state.seq = version.seq;
+      } else state = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
+      kept.set(key, state);
+      if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
+      return { version, round: state.round };
+    });
+  // the choices move to the bot thread with the report: a copy, since the state keeps its own
+  const choices = round.choices.map((c) => c.slice());
+  const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices);
   return { value: { version: version.version, report: packed }, transfer };
 });
