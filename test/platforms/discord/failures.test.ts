@@ -72,6 +72,19 @@ describe('discord: a failed call is one event\'s trouble, never the bot\'s', () 
     expect((await h.run(h.moderator, '/round show')).text).toContain('r1');
   });
 
+  it('GIVEN a poll closing on schedule where the bot may not attach files THEN the tally is posted as text naming the missing permission, and the poll\'s buttons are disabled', async () => {
+    h = await discordHarness();
+    const alice = h.fake.member('201', 'alice');
+    await votingRound(h, alice);
+    const poll = (await h.run(h.moderator, '/poll open question:"Closes soon?" options:"Yes|No" closes:2025-01-03T00:00:00Z')).messages.at(-1)!;
+    await h.fake.click(alice, poll, 0);
+    h.fake.deny(h.fake.channelId, 'AttachFiles');
+    const posted = await h.advanceTo('2025-01-03T00:00:00Z');
+    expect(posted).toContain('Poll q2 closed on schedule. Final tally:');
+    expect(posted).toMatch(/q2\.png could not be posted: 403 Missing Permissions.*Moderators: give the bot the permission to attach files here\./s);
+    expect(h.fake.messages.get(poll.id)!.components[0]!.components.every((b) => b.disabled)).toBe(true);
+  });
+
   it('GIVEN a long rate limit (429, retry_after 30 s) on posts THEN it is handed back to the outbox instead of holding the bot, and stop() returns promptly', async () => {
     h = await discordHarness();
     await h.run(h.moderator, '/round create id:r1 name:R');
