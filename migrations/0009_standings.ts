@@ -252,13 +252,24 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('vote_choices_changed').on('vote_choices').columns(['question_id', 'changed']).execute();
 
   await db.schema.createTable('standings_paused').addColumn('paused', 'integer').execute();
+  // the command path on a large round: the next key of a proposal, comment or poll, and a member found by handle on
+  // first contact, each walked the whole list (150 ms and 26 ms at 100,000 members)
+  for (const [table, columns] of LOOKUPS) await db.schema.createIndex(`${table}_${columns[1]}`).on(table).columns(columns).execute();
 
   // the state of the rounds already stored
   await countStandings(db);
   for (const t of triggers) await createTrigger(db, t);
 }
 
+const LOOKUPS = [
+  ['proposals', ['round_id', 'position']],
+  ['comments', ['round_id', 'position']],
+  ['questions', ['round_id', 'position']],
+  ['members', ['community_id', 'handle']],
+] as const;
+
 export async function down(db: Kysely<any>): Promise<void> {
+  for (const [table, columns] of LOOKUPS) await db.schema.dropIndex(`${table}_${columns[1]}`).execute();
   for (const t of [...triggers].reverse()) {
     if (onPostgres(db)) {
       await sql.raw(`drop trigger ${t.name} on ${t.table}`).execute(db);
