@@ -254,7 +254,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('standings_paused').addColumn('paused', 'integer').execute();
   // the command path on a large round: the next key of a proposal, comment or poll, and a member found by handle on
   // first contact, each walked the whole list (150 ms and 26 ms at 100,000 members)
-  for (const [table, columns] of LOOKUPS) await db.schema.createIndex(`${table}_${columns[1]}`).on(table).columns(columns).execute();
+  for (const [table, columns] of LOOKUPS) await db.schema.createIndex(`${table}_${columns[1]}`).on(table).columns([...columns]).execute();
 
   // the state of the rounds already stored
   await countStandings(db);
