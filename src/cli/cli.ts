@@ -7,7 +7,9 @@ import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
 import { indexRoundFile } from '../roundfile/columns.ts';
+import { isPairwiseFile } from '../roundfile/pairwise.ts';
 import { parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
+import { PairwiseError } from '../core/pairwise/types.ts';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -17,13 +19,17 @@ export interface CliIo {
 }
 
 /** A mistake in how govbot was called or in what it was given: printed as is, exit code 1. */
-class CliError extends Error {}
+export class CliError extends Error {}
 
 const USAGE = `usage: govbot <command>
 
   start                          migrate the database, then run the bot (a console chat when no
                                  platform token is set)
-  replay FILE [--json]           recompute every result of a round file
+  replay FILE [--json]           recompute every result of a round file (governance or pairwise)
+  pairwise next FILE --juror ID [--count N] [--json]
+                                 the next pairs the bot would ask that juror in a pairwise round
+  pairwise score FILE SUBMISSION.json|csv [--json]
+                                 score a weight vector on the round's held-out comparisons
   import FILE [--replace] [--community PLATFORM:CHAT]
                                  load a round file into the database
   export ROUND [--out FILE] [--community PLATFORM:CHAT]
@@ -40,7 +46,7 @@ const communityOption = z
     return { platform: platform!, chatId: chat.join(':'), name: s };
   });
 
-function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['options'], schema: S): z.output<S> {
+export function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['options'], schema: S): z.output<S> {
   let parsed;
   try {
     parsed = parseArgs({ args, options: spec ?? {}, allowPositionals: true, strict: true });
@@ -52,7 +58,7 @@ function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig['optio
   return result.data;
 }
 
-async function readRoundBytes(path: string): Promise<Buffer> {
+export async function readRoundBytes(path: string): Promise<Buffer> {
   try {
     return await readFile(path);
   } catch (e) {
@@ -80,8 +86,14 @@ const fileArg = z.tuple([z.string({ error: 'name the round file' })], { error: '
 const commands: Record<string, (args: string[], io: CliIo, config: () => Config) => Promise<void>> = {
   async replay(args, io) {
     const opts = parse(args, { json: { type: 'boolean' } }, z.object({ json: z.boolean().optional(), positionals: fileArg }));
-    const report = computeReport(await indexRoundFile(await readRoundBytes(opts.positionals[0])));
+    const bytes = await readRoundBytes(opts.positionals[0]);
+    if (isPairwiseFile(bytes)) return io.out((await import('./pairwise.ts')).replayPairwise(bytes, opts.json ?? false));
+    const report = computeReport(await indexRoundFile(bytes));
     io.out(opts.json ? reportJson(report) : renderReport(report));
+  },
+
+  async pairwise(args, io) {
+    io.out(await (await import('./pairwise.ts')).runPairwise(args));
   },
 
   async import(args, io, config) {
@@ -158,7 +170,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await command(args, io, () => createConfig(io.env));
     return 0;
   } catch (e) {
-    if (e instanceof CliError || e instanceof RoundFileError || e instanceof ConfigError) io.err(`govbot ${name}: ${e.message}\n`);
+    if (e instanceof CliError || e instanceof RoundFileError || e instanceof ConfigError || e instanceof PairwiseError) io.err(`govbot ${name}: ${e.message}\n`);
     else if (e instanceof RoundExistsError) io.err(`govbot ${name}: ${e.message}; add --replace to load it again\n`);
     else if (e instanceof WalletTakenError) io.err(`govbot ${name}: ${e.message}; nothing was imported\n`);
     else {

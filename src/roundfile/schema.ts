@@ -204,7 +204,7 @@ function checked(json: unknown): { data: RoundData; index: IndexedRound } {
 }
 
 /** Bytes that are not UTF-8, nested too deep or not JSON are reported like any other problem, with where they are. */
-function jsonOf(bytes: Uint8Array): unknown {
+export function jsonOf(bytes: Uint8Array): unknown {
   const refused = checkUtf8(bytes) ?? checkDepth(bytes);
   if (refused) throw new RoundFileError([`(the file): ${refused}`]);
   const text = new TextDecoder().decode(bytes);

@@ -1,0 +1,250 @@
+import { disconnectedGroups, fitGroups } from './aggregate.ts';
+import type { GroupFit } from './fit.ts';
+import { softmax } from './fit.ts';
+import { covariance } from './laplacian.ts';
+import { jurorOrder, observe, type Observations } from './observations.ts';
+import { hash32, mulberry32, shuffled } from './random.ts';
+import { projectTree, type ProjectTree } from './tree.ts';
+import type { PairwiseRound } from './types.ts';
+
+/** A pair to show a juror, in the (seeded random) order to show it: "which mattered more to X, a or b?" */
+export interface Pair {
+  a: string;
+  b: string;
+}
+/** A pair already handed to a juror and not answered yet: counted as if answered, so two jurors get different pairs. */
+export interface Pending extends Pair {
+  juror: string;
+}
+
+/** What the criterion needs of a connected group: the logits' covariance Σ and G = (JΣ)ᵀ(JΣ), J the softmax Jacobian. */
+interface GroupDesign {
+  fit: GroupFit;
+  sigma: Float64Array;
+  gram: Float64Array;
+  /** Squared final weight of the group's parent: an error among its children counts that much in the final weights. */
+  importance: number;
+}
+
+/** The state the sampler chooses from; `nextPairs` adds its picks to it as pending. */
+export interface SamplerState {
+  round: PairwiseRound;
+  tree: ProjectTree;
+  /** Per group: union–find of the answered and pending pairs (the random connected design's progress). */
+  parent: Int32Array[];
+  /** Per group: the seeded ring over its projects, the random connected design. */
+  ring: number[][];
+  /** Per group, the criterion's matrices once its comparisons are connected; null before. */
+  designs: (GroupDesign | null)[];
+  /** Comparisons per project, answered and pending. */
+  load: Int32Array;
+  /** Per juror id, the pairs they have answered or been handed, as `group:i:j`. */
+  asked: Map<string, Set<string>>;
+  answered: number;
+}
+
+const key = (g: number, x: number, y: number) => (x < y ? `${g}:${x}:${y}` : `${g}:${y}:${x}`);
+
+/**
+ * The active sampler's view of a round: first a random connected design (a ring through each sibling group in an order
+ * seeded by the round), then, once a group's comparisons connect it, the pair whose answer is expected to shrink the
+ * error of the final weights most. With Σ the covariance of the group's logits (information matrix of the round's
+ * aggregation), J = diag(w) − wwᵀ the Jacobian of w = softmax(ℓ), x = e_b − e_a and λ the information one answer adds
+ * (1/σ² for the log fits, p(1−p) for bt), an answer on (a, b) lowers the weights' expected squared error
+ * `tr(J Σ Jᵀ)` by `λ ‖JΣx‖² / (1 + λ xᵀΣx)` (a rank-one update of Σ); times the parent's squared final weight.
+ */
+export function samplerState(round: PairwiseRound, pending: readonly Pending[] = []): SamplerState {
+  const tree = projectTree(round.projects);
+  const jurors = jurorOrder(round);
+  const obs = observe(round, tree, jurors, round.comparisons.keys());
+  const loose = new Set(disconnectedGroups(obs).map((d) => d.group));
+  const connected = obs.map((o, g) => (loose.has(g) ? emptyLike(o) : o));
+  const fits = fitGroups(round.config.aggregation, connected, null);
+  const local = new Float64Array(round.projects.length);
+  fits.forEach((f, g) => {
+    const w = softmax(f.logits);
+    tree.groups[g]!.members.forEach((m, slot) => (local[m] = w[slot]!));
+  });
+  const finalOf = (id: string | null): number => (id === null ? 1 : local[tree.index.get(id)!]! * finalOf(round.projects[tree.index.get(id)!]!.parent));
+
+  const state: SamplerState = {
+    round,
+    tree,
+    parent: tree.groups.map((g) => Int32Array.from(g.members, (_, k) => k)),
+    ring: tree.groups.map((g, k) => shuffled(g.members.map((_, slot) => slot), mulberry32(hash32(round.config.seed, `ring\u0000${g.parent ?? ''}\u0000${k}`)))),
+    designs: fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2))),
+    load: new Int32Array(round.projects.length),
+    asked: new Map(),
+    answered: round.comparisons.length,
+  };
+  for (const c of round.comparisons) note(state, c.juror, c.a, c.b, false);
+  for (const p of pending) note(state, p.juror, p.a, p.b, true);
+  return state;
+}
+
+const emptyLike = (o: Observations): Observations => ({ ...o, i: new Int32Array(0), j: new Int32Array(0), c: new Float64Array(0), s: new Float64Array(0), juror: new Int32Array(0), source: new Int32Array(0) });
+
+function design(fit: GroupFit, importance: number): GroupDesign {
+  const n = fit.logits.length;
+  const sigma = covariance(fit.pairs, fit.information, fit.shift, true).full!;
+  const w = softmax(fit.logits);
+  // M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw; G = MᵀM
+  const t = new Float64Array(n);
+  for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[k * n + b]! * w[k]!;
+  const M = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) for (let b = 0; b < n; b++) M[k * n + b] = w[k]! * (sigma[k * n + b]! - t[b]!);
+  const gram = new Float64Array(n * n);
+  for (let k = 0; k < n; k++) {
+    const row = k * n;
+    for (let a = 0; a < n; a++) {
+      const mka = M[row + a]!;
+      if (mka === 0) continue;
+      const out = a * n;
+      for (let b = 0; b < n; b++) gram[out + b]! += mka * M[row + b]!;
+    }
+  }
+  return { fit, sigma, gram, importance };
+}
+
+/** The information one more answer on slots (x, y) adds. */
+function lambda(d: GroupDesign, x: number, y: number): number {
+  if (d.fit.noise !== null) return 1 / d.fit.noise;
+  const p = 1 / (1 + Math.exp(d.fit.logits[x]! - d.fit.logits[y]!));
+  return p * (1 - p);
+}
+
+/** Counts a pair as answered or handed out: the juror will not get it again, and the criterion takes it as known. */
+function note(state: SamplerState, juror: string, a: string, b: string, update: boolean): void {
+  const { tree } = state;
+  const pa = tree.index.get(a)!;
+  const pb = tree.index.get(b)!;
+  const g = tree.groupOf[pa]!;
+  const x = tree.slotOf[pa]!;
+  const y = tree.slotOf[pb]!;
+  const asked = state.asked.get(juror) ?? new Set<string>();
+  asked.add(key(g, x, y));
+  state.asked.set(juror, asked);
+  state.load[pa]!++;
+  state.load[pb]!++;
+  const parent = state.parent[g]!;
+  const find = (v: number): number => {
+    while (parent[v] !== v) v = parent[v] = parent[parent[v]!]!;
+    return v;
+  };
+  const [rx, ry] = [find(x), find(y)];
+  if (rx !== ry) parent[Math.max(rx, ry)] = Math.min(rx, ry);
+  const d = state.designs[g];
+  if (update && d) rankOneUpdate(d, x, y);
+}
+
+/**
+ * Σ' = Σ − κ s sᵀ with s = Σx, κ = λ / (1 + λ xᵀΣx); and G' = G − κ(s qᵀ + q sᵀ) + κ² (xᵀGx) s sᵀ with q = Gx,
+ * which follows from M' = M − κ (Mx) sᵀ: O(n²) per pick instead of O(n³).
+ */
+function rankOneUpdate(d: GroupDesign, x: number, y: number): void {
+  const n = d.fit.logits.length;
+  const { sigma, gram } = d;
+  const l = lambda(d, x, y);
+  const s = new Float64Array(n);
+  const q = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    s[k] = sigma[k * n + y]! - sigma[k * n + x]!;
+    q[k] = gram[k * n + y]! - gram[k * n + x]!;
+  }
+  const v = s[y]! - s[x]!;
+  const xgx = q[y]! - q[x]!;
+  const kappa = l / (1 + l * v);
+  for (let a = 0; a < n; a++)
+    for (let b = 0; b < n; b++) {
+      sigma[a * n + b]! -= kappa * s[a]! * s[b]!;
+      gram[a * n + b]! += -kappa * (s[a]! * q[b]! + q[a]! * s[b]!) + kappa * kappa * xgx * s[a]! * s[b]!;
+    }
+}
+
+/** The next pair for `juror` in one group of the connected design phase, or undefined when that group is connected. */
+function designPair(state: SamplerState, g: number, asked: Set<string>): [number, number] | undefined {
+  const parent = state.parent[g]!;
+  const find = (v: number): number => {
+    while (parent[v] !== v) v = parent[v] = parent[parent[v]!]!;
+    return v;
+  };
+  const ring = state.ring[g]!;
+  const n = ring.length;
+  let loose = false;
+  for (let k = 0; k < n; k++) {
+    const x = ring[k]!;
+    const y = ring[(k + 1) % n]!;
+    if (find(x) === find(y)) continue;
+    loose = true;
+    if (!asked.has(key(g, x, y))) return [x, y];
+  }
+  if (!loose) return undefined;
+  // every ring pair across the gap was asked to this juror already: any pair across it
+  for (let x = 0; x < n; x++) for (let y = x + 1; y < n; y++) if (find(x) !== find(y) && !asked.has(key(g, x, y))) return [x, y];
+  return undefined;
+}
+
+/** The pair of largest expected gain this juror has not been asked, over the groups whose design is done. */
+function bestPair(state: SamplerState, asked: Set<string>): [number, number, number] | undefined {
+  let best: [number, number, number] | undefined;
+  let top = -Infinity;
+  state.designs.forEach((d, g) => {
+    if (!d) return;
+    const n = d.fit.logits.length;
+    const { sigma, gram } = d;
+    for (let x = 0; x < n; x++)
+      for (let y = x + 1; y < n; y++) {
+        const v = sigma[x * n + x]! + sigma[y * n + y]! - 2 * sigma[x * n + y]!;
+        const e = gram[x * n + x]! + gram[y * n + y]! - 2 * gram[x * n + y]!;
+        const l = lambda(d, x, y);
+        const gain = (d.importance * l * e) / (1 + l * v);
+        if (gain > top && !asked.has(key(g, x, y))) [top, best] = [gain, [g, x, y]];
+      }
+  });
+  return best;
+}
+
+/** The least-compared pair this juror has not been asked, for a group connected within this very batch. */
+function spreadPair(state: SamplerState, g: number, asked: Set<string>): [number, number] | undefined {
+  const members = state.tree.groups[g]!.members;
+  let best: [number, number] | undefined;
+  let least = Infinity;
+  for (let x = 0; x < members.length; x++)
+    for (let y = x + 1; y < members.length; y++) {
+      const load = state.load[members[x]!]! + state.load[members[y]!]!;
+      if (load < least && !asked.has(key(g, x, y))) [least, best] = [load, [x, y]];
+    }
+  return best;
+}
+
+/**
+ * The next `count` pairs to ask `juror`, each counted as pending before the next is chosen; fewer when the juror has
+ * been asked every pair. Deterministic: the same round, juror and pending pairs give the same pairs, in the same order.
+ */
+export function nextPairs(state: SamplerState, juror: string, count = 1): Pair[] {
+  const out: Pair[] = [];
+  const asked = state.asked.get(juror) ?? new Set<string>();
+  const groups = state.tree.groups;
+  for (let pick = 0; pick < count; pick++) {
+    let chosen: [number, number, number] | undefined;
+    for (let g = 0; g < groups.length && !chosen; g++) {
+      if (groups[g]!.members.length < 2) continue;
+      const pair = designPair(state, g, asked);
+      if (pair) chosen = [g, ...pair];
+    }
+    chosen ??= bestPair(state, asked);
+    for (let g = 0; g < groups.length && !chosen; g++) {
+      if (state.designs[g] || groups[g]!.members.length < 2) continue;
+      const pair = spreadPair(state, g, asked);
+      if (pair) chosen = [g, ...pair];
+    }
+    if (!chosen) break;
+    const [g, x, y] = chosen;
+    const flip = mulberry32(hash32(state.round.config.seed, `order\u0000${juror}\u0000${state.answered}\u0000${asked.size}`))() < 0.5;
+    const [a, b] = [state.round.projects[groups[g]!.members[x]!]!.id, state.round.projects[groups[g]!.members[y]!]!.id];
+    const pair = flip ? { a: b, b: a } : { a, b };
+    note(state, juror, pair.a, pair.b, true);
+    out.push(pair);
+  }
+  return out;
+}
