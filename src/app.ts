@@ -15,11 +15,12 @@ import type { Reply } from './commands/reply.ts';
 import { WebServer } from './web/server.ts';
 import { encodeReply } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
-import type { Outbox } from './platforms/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
 import type { Db } from './db/database.ts';
+import { workerName } from './db/chat.ts';
+import { Outbox } from './platforms/outbox.ts';
 
 export interface RunIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -127,7 +128,11 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   const { chain } = services;
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
-  const runtime = new ChatRuntime(services, commands, options.logger);
+  // One name for this process in the leases it takes, so its scheduler and outbox are known as one worker.
+  const worker = workerName();
+  const leaseMs = config.LEASE_SECONDS * 1000;
+  const outbox = new Outbox(db, options.logger.child({ component: 'outbox' }), { worker, leaseMs });
+  const runtime = new ChatRuntime(services, commands, options.logger, { outbox });
   const telegram = config.TELEGRAM_TOKEN
     ? new TelegramChat(runtime, {
         token: config.TELEGRAM_TOKEN,
@@ -151,7 +156,6 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   const platforms: Platform[] = [telegram, discord].filter((chat) => chat !== undefined);
   // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
   chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
-  const { outbox } = runtime;
   for (const platform of platforms) await platform.start();
   // What was owed before a stop or a crash is posted now.
   outbox.kick();
@@ -161,6 +165,8 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     now: services.now,
     owed: () => outbox.kick(),
     logger: options.logger.child({ component: 'scheduler' }),
+    worker,
+    leaseMs,
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
   await scheduler?.ready;

@@ -51,6 +51,11 @@ export const envSchema = z.object({
   DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
   /** An EVM JSON-RPC node: token metadata, balance snapshots, contract-wallet (EIP-1271) signatures. */
   ETH_RPC_URL: httpUrl.optional(),
+  /**
+   * Several processes on one PostgreSQL lease scheduled jobs and communities' outboxes for this long; a process that
+   * dies holds its leases this long before another takes the work over.
+   */
+  LEASE_SECONDS: z.coerce.number({ error: 'LEASE_SECONDS is a number' }).positive().max(3600).default(60),
   /** Which emoji count as upvote, positive and negative feedback on comments. */
   REACTION_EMOJI: json(reactionEmojiSchema, '{"upvote":["👍"],"positive":["🔥"],"negative":["👎"]}').default(DEFAULT_REACTION_EMOJI),
 });

@@ -1,5 +1,8 @@
 import cron from 'node-cron';
-import type { Db } from './db/database.ts';
+import { isPostgres, type Db } from './db/database.ts';
+import { workerName } from './db/chat.ts';
+import type { Selectable } from 'kysely';
+import type { Database } from './db/schema.ts';
 import type { Executor } from './db/repositories.ts';
 import type { RoundRow } from './db/schema.ts';
 import { appendAudit } from './db/repositories.ts';
@@ -15,22 +18,52 @@ export interface SchedulerDeps {
   /** Told when announcements were owed (written to the outbox with the job's effect), so they are posted now. */
   owed: () => void;
   logger: Logger;
+  /** This process, as leases name it. */
+  worker?: string;
+  /** How long a job stays leased to the process that took it: should that process die, another runs it after this. */
+  leaseMs?: number;
+}
+
+type JobRow = Selectable<Database['jobs']>;
+
+/**
+ * Leases the due jobs that no live process holds to `worker`. On PostgreSQL the rows are picked FOR UPDATE SKIP
+ * LOCKED, so processes asking at once take different jobs instead of waiting for each other; SQLite has one writer.
+ * Leases run on the real clock (like the outbox's): they are about processes, not governance time.
+ */
+async function leaseDueJobs(db: Db, worker: string, now: Date, leaseMs: number): Promise<JobRow[]> {
+  const at = new Date();
+  let due = db
+    .selectFrom('jobs')
+    .select('id')
+    .where('done_at', 'is', null)
+    .where('due_at', '<=', now.toISOString())
+    .where((eb) => eb.or([eb('leased_until', 'is', null), eb('leased_until', '<', at.toISOString())]))
+    .orderBy('due_at')
+    .orderBy('id')
+    .limit(100);
+  if (isPostgres(db)) due = due.forUpdate().skipLocked();
+  const leased = await db.updateTable('jobs').set({ leased_by: worker, leased_until: new Date(at.getTime() + leaseMs).toISOString() }).where('id', 'in', due).returningAll().execute();
+  return leased.sort((a, b) => a.due_at.localeCompare(b.due_at) || a.id.localeCompare(b.id));
 }
 
 /**
- * Fires the jobs that are due: phase changes and poll closes. Each job is claimed by setting done_at where it is
- * still null, in the same transaction as its effect, so it fires exactly once even across restarts and processes.
+ * Fires the jobs that are due: phase changes and poll closes. A job is first leased to this process (so that other
+ * processes leave it alone), then done by setting done_at where it is still null and still ours, in the same
+ * transaction as its effect: it fires exactly once even across restarts and processes. A process that dies with a
+ * job leased leaves it to another once the lease runs out; one that dies mid-effect commits nothing of it.
  */
 export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
   const now = deps.now();
-  const due = await deps.db.selectFrom('jobs').selectAll().where('done_at', 'is', null).where('due_at', '<=', now.toISOString()).orderBy('due_at').orderBy('id').execute();
+  const worker = deps.worker ?? workerName();
+  const due = await leaseDueJobs(deps.db, worker, now, deps.leaseMs ?? 60_000);
   let fired = 0;
   for (const job of due) {
     try {
       // The claim, the effect and the announcement it owes commit together: a tally whose post is refused is
       // retried by the outbox (then posted without its chart), never lost with the job marked done.
       const owed = await deps.db.transaction().execute(async (trx) => {
-        const claim = await trx.updateTable('jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).executeTakeFirst();
+        const claim = await trx.updateTable('jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).where('leased_by', '=', worker).executeTakeFirst();
         if (claim.numUpdatedRows === 0n) return false;
         const round = await trx.selectFrom('rounds').selectAll().where('id', '=', job.round_id).executeTakeFirstOrThrow();
         const effect = job.kind === 'phase' ? await changePhase(trx, round, job.target, now) : await closeScheduledPoll(trx, round, job.target, now);

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Subject } from '../commands/reply.ts';
 import { findRound, type Executor } from './repositories.ts';
 
 /** What platform adapters remember about the chat itself; the rules never read these tables. */
+
+/** A name for one worker of this process in the leases it takes: the machine, the process, and a random part. */
+export function workerName(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+}
 
 /** Records an event id; false when it was already handled (a redelivered update, a replayed gateway event). */
 export async function firstDelivery(db: Executor, platform: string, eventId: string, now: Date): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, SqliteDialect, type MigrationResultSet } from 'kysely';
 import { migrations } from '../../migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -32,6 +32,11 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('wal_autocheckpoint = 8192');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** PostgreSQL, where several processes may share the database (row locks, advisory locks); else SQLite, one process. */
+export function isPostgres(db: { getExecutor(): { adapter: unknown } }): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 export function migrator(db: Db): Migrator {

@@ -31,10 +31,19 @@ export async function oweMessages(db: Executor, messages: readonly NewOwed[], no
   return rows.map((r) => r.id);
 }
 
-/** The oldest messages not yet sent nor given up, of these platforms, in the order they were owed. */
-export async function pendingMessages(db: Executor, platforms: readonly string[], limit: number): Promise<OutboxRow[]> {
+/** The communities of these platforms that have messages not yet sent nor given up, with when the first is due. */
+export async function communitiesOwed(db: Executor, platforms: readonly string[]): Promise<{ communityId: string; dueAt: string }[]> {
   if (platforms.length === 0) return [];
-  return db.selectFrom('outbox').selectAll().where('platform', 'in', platforms).where('sent_at', 'is', null).where('failed_at', 'is', null).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['community_id', (eb) => eb.fn.min('next_at').as('due_at')])
+    .where('platform', 'in', platforms)
+    .where('sent_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .groupBy('community_id')
+    .orderBy('due_at')
+    .execute();
+  return rows.map((r) => ({ communityId: r.community_id, dueAt: String(r.due_at) }));
 }
 
 export async function markSent(db: Executor, id: string, now: Date): Promise<void> {
@@ -52,4 +61,32 @@ export async function retryLater(db: Executor, id: string, change: { attempts: n
 
 export async function giveUp(db: Executor, id: string, now: Date, error: string): Promise<void> {
   await db.updateTable('outbox').set({ failed_at: now.toISOString(), error }).where('id', '=', id).execute();
+}
+
+/** The oldest messages of one community not yet sent nor given up, in the order they were owed. */
+export async function pendingMessagesOf(db: Executor, communityId: string, limit: number): Promise<OutboxRow[]> {
+  return db.selectFrom('outbox').selectAll().where('community_id', '=', communityId).where('sent_at', 'is', null).where('failed_at', 'is', null).orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Takes (or renews) the lease on draining a community's outbox for `worker` until `until`; false while another
+ * worker's lease runs. One statement, so two processes asking at once cannot both get it.
+ */
+export async function leaseCommunityOutbox(db: Executor, communityId: string, worker: string, now: Date, until: Date): Promise<boolean> {
+  const result = await db
+    .insertInto('outbox_leases')
+    .values({ community_id: communityId, leased_by: worker, leased_until: until.toISOString() })
+    .onConflict((oc) =>
+      oc
+        .column('community_id')
+        .doUpdateSet({ leased_by: worker, leased_until: until.toISOString() })
+        .where((eb) => eb.or([eb('outbox_leases.leased_by', '=', worker), eb('outbox_leases.leased_until', '<', now.toISOString())])),
+    )
+    .executeTakeFirst();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+/** Gives the lease back at once, so that another process need not wait for it to run out. */
+export async function releaseCommunityOutbox(db: Executor, communityId: string, worker: string): Promise<void> {
+  await db.deleteFrom('outbox_leases').where('community_id', '=', communityId).where('leased_by', '=', worker).execute();
 }

@@ -71,7 +71,7 @@ export interface Database {
   votes: { id: string; question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number };
   balances: { round_id: string; wallet_id: string; balance: string };
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
-  jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null };
+  jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null; leased_by: string | null; leased_until: string | null };
   /** Kept by triggers (migrations/0009_standings.ts): a fresh token at every write a round's report depends on (bigint: a string on PostgreSQL). */
   round_versions: { round_id: string; version: number | string; standings_version: number | string; shape_version: number | string; seq: number | string };
   /** Kept by triggers: what each member's points are made of in a round; feedback from oneself is not counted. */
@@ -97,6 +97,8 @@ export interface Database {
     failed_at: string | null;
     error: string | null;
   };
+  /** Which process drains a community's outbox, until when (migrations/0011_leases.ts). */
+  outbox_leases: { community_id: string; leased_by: string; leased_until: string };
   chat_choices: { id: string; community_id: string; command: string; created_at: string };
   chat_reactions: { community_id: string; ref: string; user_id: string; emoji: string };
   round_moderators: { round_id: string; member_id: string; added_at: string };

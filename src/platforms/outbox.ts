@@ -1,7 +1,8 @@
 import type { Reply } from '../commands/reply.ts';
 import { decodeReply, encodeReply, text } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
-import { giveUp, markSent, pendingMessages, retryLater, type OutboxRow } from '../db/outbox.ts';
+import { communitiesOwed, giveUp, leaseCommunityOutbox, markSent, pendingMessagesOf, releaseCommunityOutbox, retryLater, type OutboxRow } from '../db/outbox.ts';
+import { workerName } from '../db/chat.ts';
 import type { Community } from '../db/schema.ts';
 import type { Logger } from '../log.ts';
 
@@ -34,6 +35,10 @@ export interface OutboxOptions {
   maxDelayMs?: number;
   /** Tries before a message is given up (or, with attachments, sent as text without them). */
   maxAttempts?: number;
+  /** This process, as leases name it. */
+  worker?: string;
+  /** How long a community's outbox stays leased to this process without a renewal: a process that dies holds it that long. */
+  leaseMs?: number;
 }
 
 const BATCH = 200;
@@ -44,6 +49,8 @@ const BATCH = 200;
  * its community, so they stay in order); one refused for good is logged and given up — after one more try as text
  * alone when it carried attachments, saying what could not be posted, so a chart the bot may not attach never
  * holds back a tally. Times here are the real clock: delivery is a physical matter, not governance time.
+ * Several processes may drain one database: a community's messages are posted by the one process that holds its
+ * lease (outbox_leases), so each goes once and in order; when that process dies, another takes over after the lease.
  */
 export class Outbox {
   readonly #senders = new Map<string, Sender>();
@@ -54,6 +61,8 @@ export class Outbox {
   readonly #retryMs: number;
   readonly #maxDelayMs: number;
   readonly #maxAttempts: number;
+  readonly #worker: string;
+  readonly #leaseMs: number;
 
   constructor(
     private readonly db: Db,
@@ -63,6 +72,8 @@ export class Outbox {
     this.#retryMs = options.retryMs ?? 1000;
     this.#maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
     this.#maxAttempts = options.maxAttempts ?? 8;
+    this.#worker = options.worker ?? workerName();
+    this.#leaseMs = options.leaseMs ?? 60_000;
   }
 
   register(platform: string, send: Sender): void {
@@ -100,36 +111,45 @@ export class Outbox {
 
   async #drain(): Promise<void> {
     try {
-      for (;;) {
-        const rows = await pendingMessages(this.db, [...this.#senders.keys()], BATCH);
-        const now = Date.now();
-        const held = new Set<string>();
-        let sent = 0;
-        let nextAt = Infinity;
-        for (const row of rows) {
-          if (this.#stopped) return;
-          if (held.has(row.community_id)) continue;
-          const due = Date.parse(row.next_at);
-          if (due > now) {
-            held.add(row.community_id);
-            nextAt = Math.min(nextAt, due);
-            continue;
-          }
-          if (await this.#send(row)) sent++;
-          else {
-            held.add(row.community_id);
-            nextAt = Math.min(nextAt, Date.now() + this.#retryMs);
-          }
-        }
-        // A full batch may hide more; otherwise wake for the earliest retry.
-        if (rows.length === BATCH && sent > 0) continue;
-        if (nextAt !== Infinity && !this.#stopped) this.#timer = setTimeout(() => this.kick(), Math.max(0, nextAt - Date.now())).unref();
-        return;
+      let nextAt = Infinity;
+      for (const { communityId, dueAt } of await communitiesOwed(this.db, [...this.#senders.keys()])) {
+        if (this.#stopped) return;
+        nextAt = Math.min(nextAt, Date.parse(dueAt) > Date.now() ? Date.parse(dueAt) : await this.#drainCommunity(communityId));
       }
+      if (nextAt !== Infinity && !this.#stopped) this.#timer = setTimeout(() => this.kick(), Math.max(0, nextAt - Date.now())).unref();
     } catch (error) {
       // The database itself failed (it is shutting down, or full): try again shortly.
       this.logger.error('outbox drain failed', { error });
       if (!this.#stopped) this.#timer = setTimeout(() => this.kick(), this.#retryMs).unref();
+    }
+  }
+
+  /**
+   * Posts a community's due messages in order while this process holds its lease; returns when to come back
+   * (Infinity: nothing left). A message that fails holds back the later ones, so they stay in order.
+   */
+  async #drainCommunity(communityId: string): Promise<number> {
+    const lease = () => leaseCommunityOutbox(this.db, communityId, this.#worker, new Date(), new Date(Date.now() + this.#leaseMs));
+    // Another process posts them; should it die, its lease runs out and this one takes over.
+    if (!(await lease())) return Date.now() + this.#leaseMs;
+    let renewedAt = Date.now();
+    try {
+      for (;;) {
+        const rows = await pendingMessagesOf(this.db, communityId, BATCH);
+        for (const row of rows) {
+          if (this.#stopped) return Infinity;
+          const due = Date.parse(row.next_at);
+          if (due > Date.now()) return due;
+          if (Date.now() - renewedAt > this.#leaseMs / 3) {
+            if (!(await lease())) return Date.now() + this.#leaseMs;
+            renewedAt = Date.now();
+          }
+          if (!(await this.#send(row))) return Date.now() + this.#retryMs;
+        }
+        if (rows.length < BATCH) return Infinity;
+      }
+    } finally {
+      await releaseCommunityOutbox(this.db, communityId, this.#worker);
     }
   }
 
