@@ -119,14 +119,18 @@ function tierColour(report: RoundReport) {
 }
 
 /** The voters of a question with the answer each chose, ordered by weight, heaviest first. */
-export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf) {
+/** The voting event shows at most this many voters, the heaviest: beyond that a chart is a smear, and a page megabytes. */
+export const EVENT_VOTERS = 300;
+
+export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf, limit = EVENT_VOTERS) {
   const q = report.questions.find((x) => x.id === questionId)!;
   const choices = report.choicesOf(questionId);
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const rows = [...choices]
     .map(([member, option]) => ({ member, option, power: report.powerOf(member) }))
     .filter((r) => r.power && r.power.tokens > 0n)
-    .sort((a, b) => b.power!.weight - a.power!.weight || (a.member < b.member ? -1 : 1));
+    .sort((a, b) => b.power!.weight - a.power!.weight || (a.member < b.member ? -1 : 1))
+    .slice(0, limit);
   return rows.map((r, rank) => ({
     voter: nameOf(r.member),
     rank,
@@ -146,11 +150,13 @@ export function voterRows(report: RoundReport, questionId: string, nameOf: NameO
 export function votingEventSpec(report: RoundReport, questionId: string, nameOf: NameOf): TopLevelSpec {
   const q = report.questions.find((x) => x.id === questionId)!;
   const rows = voterRows(report, questionId, nameOf);
+  const voters = q.options.reduce((n, o) => n + o.voters, 0);
+  const shown = voters > rows.length ? ` The ${rows.length} heaviest of ${voters} voters.` : '';
   const answers = q.options.map((o, i) => ({ answer: `${i + 1}. ${o.label}`, answerY: ((i + 0.5) / q.options.length) * Math.max(1, rows.length - 1) }));
   const y = { type: 'quantitative' as const, axis: null, scale: { reverse: true, domain: [0, Math.max(1, rows.length - 1)] } };
   return {
     ...BASE,
-    title: { text: `${q.id}: who voted for what`, subtitle: 'Voters by weight (left), coloured by tier; each line goes to the answer chosen.', anchor: 'start' },
+    title: { text: `${q.id}: who voted for what`, subtitle: `Voters by weight (left), coloured by tier; each line goes to the answer chosen.${shown}`, anchor: 'start' },
     width: 360,
     height: Math.max(160, Math.min(900, rows.length * 9)),
     layer: [

@@ -40,10 +40,10 @@ export interface Page {
 }
 
 /**
- * Sends a page with a Content-Security-Policy that allows the bot's own scripts and the page's own styles and nothing
- * else: no inline script runs, even if something slipped past the escaping; the page talks only to the bot.
+ * A page as a document with its Content-Security-Policy, which allows the bot's own scripts and the page's own styles
+ * and nothing else: no inline script runs, even if something slipped past the escaping; the page talks only to the bot.
  */
-export function sendPage(res: ServerResponse, status: number, page: Page, headers: Record<string, string> = {}): void {
+export function pageDocument(page: Page): { markup: string; csp: string } {
   const styleHash = createHash('sha256').update(page.css).digest('base64');
   const csp = [
     "default-src 'none'",
@@ -67,5 +67,10 @@ export function sendPage(res: ServerResponse, status: number, page: Page, header
 ${page.body}
 </html>
 `;
-  send(res, status, 'text/html; charset=utf-8', document.markup, { 'content-security-policy': csp, ...headers });
+  return { markup: document.markup, csp };
+}
+
+export function sendPage(res: ServerResponse, status: number, page: Page, headers: Record<string, string> = {}): void {
+  const { markup, csp } = pageDocument(page);
+  send(res, status, 'text/html; charset=utf-8', markup, { 'content-security-policy': csp, ...headers });
 }
