@@ -1,6 +1,6 @@
 import { setImmediate as pause } from 'node:timers/promises';
 import { SqliteAdapter, sql } from 'kysely';
-import type { MemberReport, RoundReport } from '../core/report.ts';
+import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
 import type { Contributions } from '../core/reputation.ts';
 import { packRound, unpackReport } from '../core/standings-transfer.ts';
 import type { Member, Question, RoundData } from '../core/types.ts';
@@ -203,12 +203,23 @@ async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: Ro
 const standingsThread = new WorkerThread<StandingsRequest, StandingsAnswer>('standings');
 
 /**
+ * Rounds with fewer members are recounted in place: a few milliseconds, less than handing them to the thread (and
+ * than starting it). Tests set it to 0 to run every recount through the thread.
+ */
+export const recountThread = { minMembers: 1000 };
+
+/**
  * The report of a round as the caller sees it at version `at`. On an SQLite file the thread reads it itself, and its
  * answer serves when its snapshot has the caller's version: the same token means the same state. Otherwise (the
  * caller's own writes are not committed yet, or a write committed in between; PostgreSQL; a database in memory) the
  * counts are read here, through the caller's connection, and the thread computes.
  */
 async function recount(db: Executor, roundId: string, at: RoundVersion): Promise<RoundReport> {
+  const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
+  if (Number(members) < recountThread.minMembers) {
+    const round = await readMaintainedRound(db, roundId);
+    return reportOf(round, round.contributions, round.choices);
+  }
   const file = await sqliteFile(db);
   if (file) {
     const answer = await standingsThread.request({ kind: 'read', file, roundId });
