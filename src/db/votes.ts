@@ -1,4 +1,5 @@
-import type { Db } from './database.ts';
+import { sql } from 'kysely';
+import { isPostgres, type Db } from './database.ts';
 import { newId, type Executor } from './repositories.ts';
 
 export interface VoteToCast {
@@ -80,6 +81,13 @@ export class VoteWriter implements VoteSink {
 export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<number[]> {
   const questionIds = [...new Set(votes.map((v) => v.questionId))];
   const memberIds = [...new Set(votes.map((v) => v.memberId))];
+  // Another process may be writing the same member's vote on the same poll: each member's choices are numbered one
+  // writer at a time (an advisory lock per member and poll until the commit), taken in one order, so no deadlock.
+  // Which choice counts is then the last by castAt, as in replay (vote_choices' trigger).
+  if (isPostgres(trx)) {
+    const keys = [...new Set(votes.map((v) => `${v.questionId} ${v.memberId}`))].sort();
+    await sql`select pg_advisory_xact_lock(hashtextextended(k, 1)) from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`.execute(trx);
+  }
   const last = await trx
     .selectFrom('votes')
     .select(['question_id', 'member_id', (eb) => eb.fn.max('seq').as('seq')])

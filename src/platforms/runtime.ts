@@ -1,8 +1,8 @@
-import type { ControlledTransaction } from 'kysely';
+import { sql, type ControlledTransaction } from 'kysely';
 import type { Actor, CommandContext, Services } from '../commands/context.ts';
 import { actionFor, dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
 import { encodeReply, type Reply, type Subject } from '../commands/reply.ts';
-import type { Db } from '../db/database.ts';
+import { isPostgres, type Db } from '../db/database.ts';
 import { ensureMember, type Executor } from '../db/repositories.ts';
 import type { Community, Database } from '../db/schema.ts';
 import { choiceCommand, firstDelivery, storeChoice } from '../db/chat.ts';
@@ -84,12 +84,18 @@ export class ChatRuntime {
    * If `work` throws, nothing of it is kept (not even the mark), and the error goes to the caller to log.
    * Inside `work`, read and write through `scope.db` only: on SQLite the transaction holds the one connection, so a
    * query through `services.db` would wait for it forever. Make platform calls (admin lists, downloads) before.
+   * `inOrderOf` names what the event belongs to (a chat, a server): with several processes on one PostgreSQL, the
+   * events of one such thing are handled one at a time across all of them (a transaction-scoped advisory lock), so
+   * each sees what the one before it changed, as in one process; events of different ones run side by side.
    */
-  async handle<T>(platform: string, eventId: string, work: (scope: EventScope) => Promise<T>): Promise<{ handled: true; value: T } | { handled: false }> {
-    const now = this.services.now();
+  async handle<T>(platform: string, eventId: string, work: (scope: EventScope) => Promise<T>, inOrderOf?: string): Promise<{ handled: true; value: T } | { handled: false }> {
     const trx = await this.services.db.startTransaction().execute();
     const owed: { community: Community; target: OwedTarget; reply: Reply }[] = [];
     try {
+      // On SQLite the one process writes one transaction at a time already.
+      if (inOrderOf !== undefined && isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtextextended(${`${platform}:${inOrderOf}`}, 0))`.execute(trx);
+      // The time is read once the turn has come, so that events of one chat are timed in the order they are applied.
+      const now = this.services.now();
       if (!(await firstDelivery(trx, platform, eventId, now))) {
         await trx.rollback().execute();
         return { handled: false };

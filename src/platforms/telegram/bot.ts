@@ -80,6 +80,14 @@ interface Answer {
 
 const messageRef = (chatId: number | string, messageId: number) => `message:${chatId}:${messageId}`;
 const topicRef = (chatId: number | string, threadId: number) => `topic:${chatId}:${threadId}`;
+/** The chat an update happens in, whose updates are applied one at a time across processes. */
+function chatOf(update: Update): string | undefined {
+  if ('message' in update) return String(update.message.chat.id);
+  if ('callback_query' in update) return String(update.callback_query.message?.chat.id ?? update.callback_query.from.id);
+  if ('message_reaction' in update) return String(update.message_reaction.chat.id);
+  return undefined;
+}
+
 const isGroup = (chat: Chat): chat is Chat.GroupChat | Chat.SupergroupChat => chat.type === 'group' || chat.type === 'supergroup';
 const handleOf = (user: User) => user.username ?? [user.first_name, user.last_name].filter(Boolean).join(' ');
 /** How a note in a group names a member: by @username, which Telegram shows as a mention, else by first name. */
@@ -237,7 +245,7 @@ export class TelegramChat {
 
   /** Runs an update's work exactly once; undefined when Telegram delivered it again and it was handled already. */
   private async once<T>(update: Update, work: (scope: EventScope) => Promise<T>): Promise<T | undefined> {
-    const result = await this.runtime.handle('telegram', String(update.update_id), work);
+    const result = await this.runtime.handle('telegram', String(update.update_id), work, chatOf(update));
     return result.handled ? result.value : undefined;
   }
 
