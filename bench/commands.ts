@@ -2,7 +2,7 @@
 // loop is held. `npm run bench -- commands`; BENCH_MEMBERS scales the round down while developing.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../src/commands/context.ts';
@@ -28,6 +28,11 @@ class LoopWatch {
   /** The command started last: the tick that notices a stretch comes after the command that held the loop ended. */
   label = 'none yet';
   readonly blocks: { ms: number; label: string }[] = [];
+  /** Garbage collections that paused the thread longer than a block: part of the blocks, or all of one. */
+  readonly collections: number[] = [];
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as PerformanceEntry[]) if (e.duration > BLOCK_MS) this.collections.push(e.duration);
+  });
   private last = performance.now();
   private readonly timer = setInterval(() => {
     const now = performance.now();
@@ -35,8 +40,12 @@ class LoopWatch {
     if (held > BLOCK_MS) this.blocks.push({ ms: held, label: this.label });
     this.last = now;
   }, 1);
+  constructor() {
+    this.gc.observe({ entryTypes: ['gc'] });
+  }
   stop() {
     clearInterval(this.timer);
+    this.gc.disconnect();
   }
 }
 /** A stretch longer than this is a block the bot must not have (issue 13). */
@@ -110,9 +119,16 @@ export async function commandFigures(out: string, url?: string) {
   }
   // the ticks that notice the last stretch
   await new Promise((resolve) => setTimeout(resolve, 5));
-  const blocks = watch.blocks;
+  const { blocks, collections } = watch;
   watch.stop();
-  const delay = { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, blocks: blocks.length, longest: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5) };
+  const delay = {
+    p50: loop.percentile(50) / 1e6,
+    p99: loop.percentile(99) / 1e6,
+    max: loop.max / 1e6,
+    blocks: blocks.length,
+    longest: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    collections: { count: collections.length, longest: Math.max(0, ...collections) },
+  };
   loop.disable();
   await votes.idle();
   await db.destroy();

@@ -129,4 +129,5 @@ if (only === undefined || only === 'commands') {
   const d = c.eventLoopDelay;
   console.log(`  event-loop delay throughout (monitorEventLoopDelay, 1 ms): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}   [target p99 < 50 ms]`);
   console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label})`).join(', ')}` : ''}   [target none]`);
+  console.log(`  of which garbage collection > 50 ms: ${d.collections.count} times, longest ${ms(d.collections.longest)}`);
 }
