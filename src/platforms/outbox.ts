@@ -125,10 +125,22 @@ export class Outbox {
   }
 
   /**
+   * Drains a community; returns when to come back (Infinity: nothing left). A message another process owes while this
+   * one holds the lease finds the lease taken and is left to this one: so after giving the lease back, look again.
+   */
+  async #drainCommunity(communityId: string): Promise<number> {
+    for (;;) {
+      const next = await this.#drainLeased(communityId);
+      if (next !== Infinity || this.#stopped) return next;
+      if ((await pendingMessagesOf(this.db, communityId, 1)).length === 0) return Infinity;
+    }
+  }
+
+  /**
    * Posts a community's due messages in order while this process holds its lease; returns when to come back
    * (Infinity: nothing left). A message that fails holds back the later ones, so they stay in order.
    */
-  async #drainCommunity(communityId: string): Promise<number> {
+  async #drainLeased(communityId: string): Promise<number> {
     const lease = () => leaseCommunityOutbox(this.db, communityId, this.#worker, new Date(), new Date(Date.now() + this.#leaseMs));
     // Another process posts them; should it die, its lease runs out and this one takes over.
     if (!(await lease())) return Date.now() + this.#leaseMs;
