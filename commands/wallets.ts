@@ -3,6 +3,7 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text } from '../src/commands/reply.ts';
 import { audit, opt } from '../src/commands/support.ts';
+import { cardanoAddress } from '../src/chain/cardano/address.ts';
 import { findRound, roundConfigOf } from '../src/db/repositories.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { renderTable } from '../src/format/table.ts';
@@ -11,10 +12,10 @@ export default defineCommand({
   name: 'wallets',
   description: 'Your linked wallets with their balance at the snapshot; remove one',
   action: defineAction({
-    description: 'List your wallets, or remove one with remove:0x…',
+    description: 'List your wallets, or remove one with remove:0x… (or stake1…)',
     access: 'member',
     options: options({
-      remove: opt.address.transform((a) => a.toLowerCase()).optional().describe('Address of a wallet to unlink'),
+      remove: z.union([opt.address.transform((a) => a.toLowerCase()), cardanoAddress], { error: 'give an address: 0x… or a Cardano stake1…/addr1…' }).optional().describe('Address of a wallet to unlink'),
     }),
     async run(ctx, o) {
       const member = await ctx.member();

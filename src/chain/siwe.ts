@@ -78,7 +78,8 @@ export async function messageFor(db: Executor, token: string, address: string, s
   return message;
 }
 
-async function openOne(db: Executor, token: string, now: Date) {
+/** The challenge of a link token, refused when it expired or was used. */
+export async function openOne(db: Executor, token: string, now: Date) {
   const challenge = await db.selectFrom('wallet_challenges').selectAll().where('token', '=', token).executeTakeFirst();
   if (!challenge || challenge.expires_at <= now.toISOString()) throw new LinkRefused('expired', 'This link has expired: run /verify again for a new one.');
   if (challenge.used_at) throw new LinkRefused('used', 'This link was used already: run /verify again to link another wallet.');

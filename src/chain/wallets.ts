@@ -5,12 +5,18 @@ import type { Db } from '../db/database.ts';
 import type { ChainReader } from './erc20.ts';
 import type { Provider } from 'ethers';
 import { verifyChallenge, type SiweSite, type VerifiedWallet } from './siwe.ts';
+import { verifyCardanoChallenge, type CardanoSite, type VerifiedCardanoWallet } from './cardano/challenge.ts';
+import type { DataSignature } from './cardano/cip8.ts';
+import { CARDANO_NETWORKS } from './cardano/network.ts';
+
+/** How a wallet proved its key: SIWE, EIP-1271, or a CIP-8 signature. */
+const VERIFIED = ['siwe', 'eip1271', 'cip8'];
 
 /** Refused: the wallet belongs to another member; a moderator may reassign it. */
 export class WalletHeldError extends Error {}
 
 /** Links a verified wallet to its member: one wallet, one member. */
-export async function linkWallet(db: Executor, wallet: VerifiedWallet, chain: string, now: Date): Promise<void> {
+export async function linkWallet(db: Executor, wallet: Omit<VerifiedWallet, 'verification'> & { verification: VerifiedWallet['verification'] | VerifiedCardanoWallet['verification'] }, chain: string, now: Date): Promise<void> {
   const existing = await db.selectFrom('wallets').select(['id', 'member_id']).where('community_id', '=', wallet.communityId).where('chain', '=', chain).where('address', '=', wallet.address).executeTakeFirst();
   if (existing && existing.member_id !== wallet.memberId)
     throw new WalletHeldError(`${wallet.address} is already linked to another member. If it is yours, ask a moderator to reassign it (/wallet reassign).`);
@@ -25,7 +31,7 @@ export async function linkWallet(db: Executor, wallet: VerifiedWallet, chain: st
 
 /** The verified wallets of a community on a chain, whose balances a snapshot reads. */
 export async function verifiedWallets(db: Executor, communityId: string, chain: string) {
-  return db.selectFrom('wallets').select(['id', 'address', 'member_id']).where('community_id', '=', communityId).where('chain', '=', chain).where('verification', 'in', ['siwe', 'eip1271']).orderBy('address').execute();
+  return db.selectFrom('wallets').select(['id', 'address', 'member_id']).where('community_id', '=', communityId).where('chain', '=', chain).where('verification', 'in', VERIFIED).orderBy('address').execute();
 }
 
 /**
@@ -61,6 +67,18 @@ export async function completeLink(db: Db, token: string, signature: string, sit
     return wallet;
   });
 }
+
+/** Completes a Cardano /verify as completeLink does an Ethereum one: the CIP-8 signature checked and the wallet linked in one transaction. */
+export async function completeCardanoLink(db: Db, token: string, proof: DataSignature, site: CardanoSite, now: Date): Promise<VerifiedCardanoWallet> {
+  return db.transaction().execute(async (trx) => {
+    const wallet = await verifyCardanoChallenge(trx, token, proof, site, now);
+    await linkWallet(trx, wallet, wallet.chain, now);
+    return wallet;
+  });
+}
+
+/** Where a community's Cardano wallets sign in: the bot's URL on Cardano mainnet. */
+export const cardanoSiteFor = (publicUrl: string): CardanoSite => ({ url: publicUrl, network: CARDANO_NETWORKS.mainnet });
 
 /** Where a community's wallets sign in: the bot's URL, and the chain of its latest round's token (mainnet by default). */
 export async function siteFor(db: Executor, communityId: string, publicUrl: string): Promise<SiweSite> {
