@@ -11,6 +11,7 @@ import { ensureCommunity, importRound } from '../src/db/repositories.ts';
 import { VoteWriter } from '../src/db/votes.ts';
 import { commandFigures } from './commands.ts';
 import { FULL, writeBenchRound } from './generate.ts';
+import { simulationFigures, speedFigures } from './pairwise.ts';
 
 const OUT = new URL('./out/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -130,4 +131,13 @@ if (only === undefined || only === 'commands') {
   console.log(`  event-loop delay throughout (monitorEventLoopDelay, 1 ms): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}   [target p99 < 50 ms]`);
   console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label})`).join(', ')}` : ''}   [target none]`);
   console.log(`  of which garbage collection > 50 ms: ${d.collections.count} times, longest ${ms(d.collections.longest)}`);
+}
+if (only === undefined || only === 'pairwise') {
+  const speed = speedFigures();
+  const ms = (x: number) => `${fmt(x, 1)} ms`;
+  console.log(`pairwise engine: aggregating 100,000 comparisons over 1,000 projects, best of 3: ${Object.entries(speed.aggregate).map(([a, t]) => `${a} ${ms(t)}`).join(', ')}   [target < 1 s]`);
+  console.log(`  next pair among 100 projects (fit, covariance, criterion), 200 calls over 1,000–3,000 comparisons: p50 ${ms(speed.next.p50)}, p99 ${ms(speed.next.p99)}, max ${ms(speed.next.max)}   [target p99 < 20 ms]`);
+  const full = process.argv.includes('--full') || process.env.PAIRWISE_FULL === '1';
+  console.log(`  simulation, 100 projects, 20 jurors, relative error ‖ŵ − w‖/‖w‖ (${full ? 'median of 5 seeds' : 'one seed; --full or PAIRWISE_FULL=1 for 5 seeds and every variant'}):`);
+  for (const line of simulationFigures(full)) console.log(line);
 }

@@ -38,31 +38,53 @@ export function jurorOrder(round: PairwiseRound): Map<string, number> {
 
 /** The comparisons at `use` (positions in the round file) split by sibling group, each group in canonical form. */
 export function observe(round: PairwiseRound, tree: ProjectTree, jurors: Map<string, number>, use: Iterable<number>): Observations[] {
-  type Row = { i: number; j: number; c: number; s: number; juror: number; source: number };
-  const rows: Row[][] = tree.groups.map(() => []);
-  for (const k of use) {
-    const cmp = round.comparisons[k]!;
+  const at = [...use];
+  const m = at.length;
+  const group = new Int32Array(m);
+  const i = new Int32Array(m);
+  const j = new Int32Array(m);
+  const c = new Float64Array(m);
+  const s = new Float64Array(m);
+  const juror = new Int32Array(m);
+  const source = Int32Array.from(at);
+  for (let r = 0; r < m; r++) {
+    const cmp = round.comparisons[at[r]!]!;
     const a = tree.index.get(cmp.a)!;
     const b = tree.index.get(cmp.b)!;
     const sa = tree.slotOf[a]!;
     const sb = tree.slotOf[b]!;
-    const c = claimOf(cmp);
-    const s = cmp.winner === 'b' ? 1 : cmp.winner === 'a' ? 0 : 0.5;
-    const juror = jurors.get(cmp.juror)!;
-    rows[tree.groupOf[a]!]!.push(sa < sb ? { i: sa, j: sb, c, s, juror, source: k } : { i: sb, j: sa, c: c === 0 ? 0 : -c, s: 1 - s, juror, source: k });
+    const claim = claimOf(cmp);
+    const score = cmp.winner === 'b' ? 1 : cmp.winner === 'a' ? 0 : 0.5;
+    const forward = sa < sb;
+    group[r] = tree.groupOf[a]!;
+    juror[r] = jurors.get(cmp.juror)!;
+    i[r] = forward ? sa : sb;
+    j[r] = forward ? sb : sa;
+    c[r] = forward || claim === 0 ? claim : -claim;
+    s[r] = forward ? score : 1 - score;
   }
-  return rows.map((list, g) => {
-    list.sort((x, y) => x.i - y.i || x.j - y.j || x.c - y.c || x.s - y.s || x.juror - y.juror || x.source - y.source);
-    return {
+  // sorted on the typed columns: a hundred thousand comparisons in tens of milliseconds, where objects took hundreds
+  const order = Uint32Array.from({ length: m }, (_, r) => r).sort(
+    (x, y) => group[x]! - group[y]! || i[x]! - i[y]! || j[x]! - j[y]! || c[x]! - c[y]! || s[x]! - s[y]! || juror[x]! - juror[y]! || source[x]! - source[y]!,
+  );
+  const out: Observations[] = [];
+  let start = 0;
+  for (let g = 0; g < tree.groups.length; g++) {
+    let end = start;
+    while (end < m && group[order[end]!] === g) end++;
+    const rows = order.subarray(start, end);
+    out.push({
       n: tree.groups[g]!.members.length,
-      i: Int32Array.from(list, (r) => r.i),
-      j: Int32Array.from(list, (r) => r.j),
-      c: Float64Array.from(list, (r) => r.c),
-      s: Float64Array.from(list, (r) => r.s),
-      juror: Int32Array.from(list, (r) => r.juror),
-      source: Int32Array.from(list, (r) => r.source),
-    };
-  });
+      i: Int32Array.from(rows, (r) => i[r]!),
+      j: Int32Array.from(rows, (r) => j[r]!),
+      c: Float64Array.from(rows, (r) => c[r]!),
+      s: Float64Array.from(rows, (r) => s[r]!),
+      juror: Int32Array.from(rows, (r) => juror[r]!),
+      source: Int32Array.from(rows, (r) => source[r]!),
+    });
+    start = end;
+  }
+  return out;
 }
 
 /** The observations for which `keep(k)` holds, in the same canonical order. */
