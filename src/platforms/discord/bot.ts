@@ -429,7 +429,7 @@ export class DiscordChat {
         const target: AnswerTarget = { kind: 'answer', interaction: interaction.id, token: interaction.token, user: interaction.user.id, channel: interaction.channelId ?? '' };
         scope.owe(community, target, reply);
         return reply;
-      });
+      }, community.platform_chat_id);
       if (!result.handled) {
         ack.cancel();
         return void this.live.delete(interaction.id);
@@ -525,7 +525,7 @@ export class DiscordChat {
       // The member's own message is the comment: it is linked, not answered; a refusal is said in the thread.
       if (reply.about) await linkMessage(scope.db, community.id, messageRef(message.channel.id, message.id), reply.about);
       else scope.owe(community, { kind: 'reply', channel: message.channel.id, message: message.id }, { ...reply, private: false });
-    });
+    }, community.platform_chat_id);
   }
 
   /** A deleted comment is withdrawn, on behalf of its author. */
@@ -539,7 +539,7 @@ export class DiscordChat {
       if (!author) return;
       const actor: Actor = { platform: 'discord', userId: author.userId, handle: author.handle, isModerator: false };
       await scope.run(community, actor, { name: 'retract', options: { comment: subject.key, round: subject.round } });
-    });
+    }, community.platform_chat_id);
   }
 
   /** Discord gives a reaction no id: its gateway session and sequence number stand for one (a RESUME sends the same). */
@@ -571,7 +571,7 @@ export class DiscordChat {
       // Discord reports one emoji at a time; the member's emoji on the message are kept to compare kinds before and after.
       const { before, after } = await toggleChatReaction(scope.db, community.id, ref, user.id, emoji, present);
       await scope.react(community, actor, subject, reactionChanges(this.options.reactions, before, after));
-    });
+    }, community.platform_chat_id);
   }
 
   /** The comment a message of a known server stands for. */
