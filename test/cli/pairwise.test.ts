@@ -76,6 +76,18 @@ describe('govbot replay on a pairwise round', () => {
   });
 });
 
+describe('the example pairwise round', () => {
+  it('GIVEN examples/pairwise-ethereum.json THEN replay publishes 30 projects, funding adding up to the 100 ETH pool, 12 jurors and ranked submissions', async () => {
+    const { code, out } = await govbot(['replay', 'examples/pairwise-ethereum.json', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.projects).toHaveLength(30);
+    expect(report.projects.reduce((s: bigint, p: { funding: string }) => s + BigInt(p.funding), 0n)).toBe(10n ** 20n);
+    expect(report.jurors).toHaveLength(12);
+    expect(report.submissions.map((s: { id: string; rank: number }) => [s.id, s.rank])).toEqual([['uniform', 2], ['model-a', 1]]);
+  });
+});
+
 describe('govbot pairwise next', () => {
   it('GIVEN C never compared THEN the next pair connects C, and the same call gives the same pairs, never one the juror answered', async () => {
     const path = write('next.json', small({ comparisons: small().comparisons.slice(0, 1) }));
