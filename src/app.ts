@@ -3,7 +3,7 @@ import { commands } from '../commands/index.ts';
 import type { Services } from './commands/context.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { Config } from './config.ts';
-import { migrateToLatest, openDatabase } from './db/database.ts';
+import { isPostgres, migrateToLatest, openDatabase } from './db/database.ts';
 import { VoteWriter } from './db/votes.ts';
 import { CONSOLE_HELP, ConsoleChat } from './platforms/console/chat.ts';
 import { runDueJobs, startScheduler, type SchedulerDeps } from './scheduler.ts';
@@ -19,7 +19,7 @@ import { resultsRoutes } from './web/results.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
 import type { Db } from './db/database.ts';
-import { workerName } from './db/chat.ts';
+import { forgetLeases, workerName } from './db/chat.ts';
 import { Outbox } from './platforms/outbox.ts';
 
 export interface RunIo {
@@ -128,6 +128,9 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   const { chain } = services;
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
   await forgetHandledEvents(db, new Date(services.now().getTime() - 7 * 24 * 3600_000));
+  // SQLite serves one process: a lease found at start is that of a process that died (kill -9), and waiting for it to
+  // run out would hold back what it owed for LEASE_SECONDS. On PostgreSQL the others may be alive: their leases stand.
+  if (!isPostgres(db)) await forgetLeases(db);
   // One name for this process in the leases it takes, so its scheduler and outbox are known as one worker.
   const worker = workerName();
   const leaseMs = config.LEASE_SECONDS * 1000;

@@ -10,6 +10,12 @@ export function workerName(): string {
   return `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 }
 
+/** Drops every lease (of jobs and of outboxes): for a database only one process uses, whose leases are a dead one's. */
+export async function forgetLeases(db: Executor): Promise<void> {
+  await db.deleteFrom('outbox_leases').execute();
+  await db.updateTable('jobs').set({ leased_by: null, leased_until: null }).where('leased_by', 'is not', null).execute();
+}
+
 /** Records an event id; false when it was already handled (a redelivered update, a replayed gateway event). */
 export async function firstDelivery(db: Executor, platform: string, eventId: string, now: Date): Promise<boolean> {
   const result = await db
