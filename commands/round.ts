@@ -8,7 +8,8 @@ import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl
 import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
 import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
-import { takeSnapshot } from '../src/chain/wallets.ts';
+import { takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
+import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
 
@@ -157,46 +158,78 @@ export default defineCommand({
     }),
 
     token: defineAction({
-      description: 'Set the ERC-20 token the round counts: decimals and symbol are read from the contract',
+      description: 'Set the token the round counts: an ERC-20 (decimals and symbol read from the contract), or the same token on Cardano',
       access: 'moderator',
       options: options({
-        address: opt.address.describe('ERC-20 contract address'),
-        chain: z.coerce.number({ error: 'chain is a chain id such as 1' }).int().positive().describe('Chain id (1 for Ethereum mainnet)'),
+        address: opt.address.optional().describe('ERC-20 contract address'),
+        chain: z
+          .union([z.enum(['cardano', 'cardano-preprod', 'cardano-preview']), z.coerce.number({ error: 'chain is a chain id such as 1, or cardano' }).int().positive()])
+          .describe('Chain id (1 for Ethereum mainnet), or cardano (cardano-preprod, cardano-preview)'),
+        policy: z.string().regex(/^[0-9a-fA-F]{56}$/, 'a policy id is 56 hex digits').optional().describe('Cardano: the asset\'s policy id'),
+        asset: z.string().regex(/^([0-9a-fA-F]{2}){0,32}$/, 'an asset name is up to 64 hex digits').optional().describe('Cardano: the asset name, in hex'),
+        decimals: z.coerce.number({ error: 'decimals is a whole number' }).int().min(0).max(36).optional().describe('Cardano: the asset\'s decimals'),
         round: opt.round,
+      }).superRefine((o, issue) => {
+        const cardano = typeof o.chain === 'string';
+        if (cardano && (o.policy === undefined || o.decimals === undefined)) issue.addIssue({ code: 'custom', path: ['policy'], message: 'a Cardano token needs policy:, asset: (hex, may be empty) and decimals:' });
+        if (!cardano && !o.address) issue.addIssue({ code: 'custom', path: ['address'], message: 'an ERC-20 token needs its contract address:' });
       }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
+        const current = roundConfigOf(round).token;
+        const moderator = await ctx.member();
+        const save = async (token: RoundConfig['token']) => {
+          const config = roundConfigSchema.parse({ ...serializeRoundConfig(roundConfigOf(round)), token });
+          await ctx.db.transaction().execute(async (trx) => {
+            await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
+            await audit(trx, ctx, round, 'round.token', token, moderator.id);
+          });
+        };
+        if (typeof o.chain === 'string') {
+          const network = CARDANO_NETWORKS[o.chain === 'cardano' ? 'mainnet' : o.chain === 'cardano-preprod' ? 'preprod' : 'preview'];
+          const cardano = { chain: network.chain, policyId: o.policy!.toLowerCase(), assetName: (o.asset ?? '').toLowerCase(), decimals: o.decimals! };
+          await save({ ...current, cardano });
+          const { decimals } = current;
+          const exact = cardano.decimals <= decimals ? '' : ` Its ${cardano.decimals} decimals are more than the round's ${decimals}: a balance that does not convert exactly is refused at the snapshot.`;
+          return reply(text(`Round ${round.key} also counts ${current.symbol} on ${network.chain} as asset ${cardano.policyId}${cardano.assetName ? `.${cardano.assetName}` : ''} (${cardano.decimals} decimals), in base units of ${decimals} decimals.${exact} Next: /round snapshot.`));
+        }
         const reader = requireChain(ctx.chain);
         const chainId = await readChain(() => reader.chain());
         if (chainId !== o.chain) throw new UserError('no_chain', `The bot's node (ETH_RPC_URL) is on chain ${chainId}, not ${o.chain}. For a chain it cannot read, import balances with /round balances.`);
-        const { decimals, symbol } = await readChain(() => reader.token(o.address));
-        const token = { ...serializeRoundConfig(roundConfigOf(round)).token, address: o.address.toLowerCase(), chainId, decimals, symbol: symbol.slice(0, 16) || 'TOKEN' };
-        const config = roundConfigSchema.parse({ ...serializeRoundConfig(roundConfigOf(round)), token });
-        const moderator = await ctx.member();
-        await ctx.db.transaction().execute(async (trx) => {
-          await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
-          await audit(trx, ctx, round, 'round.token', token, moderator.id);
-        });
+        const { decimals, symbol } = await readChain(() => reader.token(o.address!));
+        const token = { ...current, address: o.address!.toLowerCase(), chainId, decimals, symbol: symbol.slice(0, 16) || 'TOKEN' };
+        await save(token);
         return reply(text(`Round ${round.key} counts ${token.symbol} (${decimals} decimals) at ${token.address} on chain ${chainId}. Next: /round snapshot block:N (or latest).`));
       },
     }),
 
     snapshot: defineAction({
-      description: 'Read every verified wallet\'s token balance at a block; votes count these, never live balances',
+      description: 'Read every verified wallet\'s token balance at a block (and Cardano\'s at its tip); votes count these, never live balances',
       access: 'moderator',
       options: options({
-        block: z.union([z.literal('latest'), z.coerce.number({ error: 'block is a block number or latest' }).int().nonnegative()]).describe('Block number, or latest'),
+        block: z.union([z.literal('latest'), z.coerce.number({ error: 'block is a block number or latest' }).int().nonnegative()]).optional().describe('EVM block number, or latest (the default)'),
         round: opt.round,
       }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        const reader = requireChain(ctx.chain);
         const { token } = roundConfigOf(round);
-        if (!token.address || !token.chainId) throw new UserError('invalid_config', `Round ${round.key} has no token yet: /round token address:0x… chain:N first.`);
-        const block = o.block === 'latest' ? await readChain(() => reader.head()) : o.block;
+        // Without a Cardano token, the snapshot is an EVM one: no node means none at all, whatever the token.
+        if (!token.cardano) requireChain(ctx.chain);
+        if (!(token.address && token.chainId) && !token.cardano) throw new UserError('invalid_config', `Round ${round.key} has no token yet: /round token address:0x… chain:N (or chain:cardano policy:… asset:… decimals:…) first.`);
         const moderator = await ctx.member();
-        const taken = await readChain(() => takeSnapshot(ctx.db, reader, round, { address: token.address!, chainId: token.chainId! }, block, moderator.id, ctx.now()));
-        return reply(text(`Snapshot of round ${round.key} at block ${block}: ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`));
+        const lines: string[] = [];
+        if (token.address && token.chainId) {
+          const reader = requireChain(ctx.chain);
+          const block = o.block === undefined || o.block === 'latest' ? await readChain(() => reader.head()) : o.block;
+          const taken = await readChain(() => takeSnapshot(ctx.db, reader, round, { address: token.address!, chainId: token.chainId! }, block, moderator.id, ctx.now()));
+          lines.push(`at block ${block}: ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`);
+        }
+        if (token.cardano) {
+          if (!ctx.cardano) throw new UserError('no_chain', 'The bot reads no Cardano API (CARDANO_API_URL): ask the operator to set one, or import Cardano balances with /round balances chain:cardano.');
+          const taken = await readChain(() => takeCardanoSnapshot(ctx.db, ctx.cardano!, round, { cardano: token.cardano!, decimals: token.decimals }, moderator.id, ctx.now()));
+          lines.push(`on ${token.cardano.chain} at slot ${taken.tip.slot} (block ${taken.tip.block}): ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`);
+        }
+        return reply(text(`Snapshot of round ${round.key} ${lines.join(' And ')}`));
       },
     }),
 

@@ -18,6 +18,7 @@ import { oweMessages } from './db/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
+import { CardanoReader } from './chain/cardano/koios.ts';
 import type { Db } from './db/database.ts';
 import { forgetLeases, workerName } from './db/chat.ts';
 import { Outbox } from './platforms/outbox.ts';
@@ -41,7 +42,8 @@ async function startWeb(config: Config, db: Db, logger: Logger): Promise<{ web: 
 /** What every command gets: the database, the vote writer, the clock, and the EVM node when ETH_RPC_URL is set. */
 function servicesFor(config: Config, db: Db, now: () => Date, publicUrl: string | undefined): Services {
   const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
-  return { db, votes: new VoteWriter(db), now, exportDir: config.EXPORT_DIR, publicUrl, chain };
+  const cardano = config.CARDANO_API_URL ? new CardanoReader(config.CARDANO_API_URL) : undefined;
+  return { db, votes: new VoteWriter(db), now, exportDir: config.EXPORT_DIR, publicUrl, chain, cardano };
 }
 
 /** The composition root: config → database → migrations → services → scheduler → the console chat. */

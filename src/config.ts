@@ -51,6 +51,8 @@ export const envSchema = z.object({
   DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
   /** An EVM JSON-RPC node: token metadata, balance snapshots, contract-wallet (EIP-1271) signatures. */
   ETH_RPC_URL: httpUrl.optional(),
+  /** A Koios-compatible Cardano API (its /api/v1 root): Cardano balance snapshots. */
+  CARDANO_API_URL: httpUrl.optional(),
   /**
    * Several processes on one PostgreSQL lease scheduled jobs and communities' outboxes for this long; a process that
    * dies holds its leases this long before another takes the work over.

@@ -2,7 +2,11 @@ import type { Executor } from '../db/repositories.ts';
 import { appendAudit, findRound, newId, roundConfigOf } from '../db/repositories.ts';
 import type { RoundRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
-import type { ChainReader } from './erc20.ts';
+import { ChainReadError, type ChainReader } from './erc20.ts';
+import type { CardanoReader, CardanoTip } from './cardano/koios.ts';
+import type { RoundConfig } from '../core/config.ts';
+
+type CardanoToken = NonNullable<RoundConfig['token']['cardano']>;
 import type { Provider } from 'ethers';
 import { verifyChallenge, type SiweSite, type VerifiedWallet } from './siwe.ts';
 import { verifyCardanoChallenge, type CardanoSite, type VerifiedCardanoWallet } from './cardano/challenge.ts';
@@ -34,14 +38,22 @@ export async function verifiedWallets(db: Executor, communityId: string, chain: 
   return db.selectFrom('wallets').select(['id', 'address', 'member_id']).where('community_id', '=', communityId).where('chain', '=', chain).where('verification', 'in', VERIFIED).orderBy('address').execute();
 }
 
+/** Refused: a balance on a chain with more decimals than the round's token would lose its last digits. */
+export class LossyConversionError extends Error {}
+
 /**
- * Reads every verified wallet's balance of the round's token at the block, then stores them and the block in one
- * transaction. A failed read stores nothing: the round keeps its previous snapshot.
+ * An amount in base units of a chain's token with `from` decimals, in base units of the round's token with `to`
+ * decimals: `amount × 10^(to − from)`, exact; refused when `to < from` and the digits dropped are not all zero.
  */
-export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow, token: { address: string; chainId: number }, block: number, actorId: string | null, now: Date): Promise<{ wallets: number; total: bigint }> {
-  const chain = `eip155:${token.chainId}`;
-  const wallets = await verifiedWallets(db, round.community_id, chain);
-  const balances = await reader.balancesAt(token.address, wallets.map((w) => w.address), block);
+export function convertUnits(amount: bigint, from: number, to: number): bigint {
+  if (to >= from) return amount * 10n ** BigInt(to - from);
+  const scale = 10n ** BigInt(from - to);
+  if (amount % scale !== 0n) throw new LossyConversionError(`${amount} base units with ${from} decimals cannot be written with ${to} decimals without losing its last ${from - to} digits`);
+  return amount / scale;
+}
+
+/** Replaces the round's balances of one chain's verified wallets, with the audit entry, in one transaction. */
+async function storeSnapshot(db: Db, round: RoundRow, chain: string, wallets: { id: string; address: string }[], balances: Map<string, bigint>, detail: Record<string, unknown>, actorId: string | null, now: Date, block?: number) {
   let total = 0n;
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('balances').where('round_id', '=', round.id).where('wallet_id', 'in', wallets.length ? wallets.map((w) => w.id) : ['']).execute();
@@ -50,10 +62,55 @@ export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow,
       total += balance;
       await trx.insertInto('balances').values({ round_id: round.id, wallet_id: w.id, balance: balance.toString() }).execute();
     }
-    await trx.updateTable('rounds').set({ snapshot_block: String(block) }).where('id', '=', round.id).execute();
-    await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: actorId, action: 'snapshot.taken', detail: { block, token: token.address, chain, wallets: wallets.length, total: total.toString() }, at: now.toISOString() });
+    if (block !== undefined) await trx.updateTable('rounds').set({ snapshot_block: String(block) }).where('id', '=', round.id).execute();
+    await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: actorId, action: 'snapshot.taken', detail: { ...detail, chain, wallets: wallets.length, total: total.toString() }, at: now.toISOString() });
   });
   return { wallets: wallets.length, total };
+}
+
+/**
+ * Reads every verified wallet's balance of the round's token at the block, then stores them and the block in one
+ * transaction. A failed read stores nothing: the round keeps its previous snapshot.
+ */
+export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow, token: { address: string; chainId: number }, block: number, actorId: string | null, now: Date): Promise<{ wallets: number; total: bigint }> {
+  const chain = `eip155:${token.chainId}`;
+  const wallets = await verifiedWallets(db, round.community_id, chain);
+  const balances = await reader.balancesAt(token.address, wallets.map((w) => w.address), block);
+  return storeSnapshot(db, round, chain, wallets, balances, { block, token: token.address }, actorId, now, block);
+}
+
+/** How often a Cardano snapshot reads again when a block landed while it read. */
+const TIP_ATTEMPTS = 3;
+
+/**
+ * Reads every verified Cardano wallet's balance of the round's asset at the chain's tip (a Koios-compatible API
+ * answers for the tip only), converted exactly to the round token's base unit, and stores them with the tip (slot,
+ * block) read at. The tip is read before and after; if a block landed in between, it reads again.
+ */
+export async function takeCardanoSnapshot(db: Db, reader: CardanoReader, round: RoundRow, token: { cardano: CardanoToken; decimals: number }, actorId: string | null, now: Date): Promise<{ wallets: number; total: bigint; tip: CardanoTip }> {
+  const { chain } = token.cardano;
+  const wallets = await verifiedWallets(db, round.community_id, chain);
+  for (let attempt = 1; ; attempt++) {
+    const before = await reader.tip();
+    const read = await reader.balances(token.cardano, wallets.map((w) => w.address));
+    const after = await reader.tip();
+    if (before.hash !== after.hash) {
+      if (attempt < TIP_ATTEMPTS) continue;
+      throw new ChainReadError(`the Cardano chain moved on while its balances were read (slot ${before.slot} to ${after.slot}), ${TIP_ATTEMPTS} times; nothing was changed, try again`);
+    }
+    const balances = new Map(wallets.map((w) => [w.address, convertCardano(read.get(w.address)!, token, w.address)]));
+    const taken = await storeSnapshot(db, round, chain, wallets, balances, { slot: after.slot, cardanoBlock: after.block, blockHash: after.hash, asset: `${token.cardano.policyId}${token.cardano.assetName}` }, actorId, now);
+    return { ...taken, tip: after };
+  }
+}
+
+function convertCardano(amount: bigint, token: { cardano: CardanoToken; decimals: number }, address: string): bigint {
+  try {
+    return convertUnits(amount, token.cardano.decimals, token.decimals);
+  } catch (error) {
+    if (error instanceof LossyConversionError) throw new ChainReadError(`${address}: ${error.message}; nothing was changed (give the round's token at least ${token.cardano.decimals} decimals)`);
+    throw error;
+  }
 }
 
 /**

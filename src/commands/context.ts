@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Community, MemberRow } from '../db/schema.ts';
 import type { VoteSink } from '../db/votes.ts';
 import type { ChainReader } from '../chain/erc20.ts';
+import type { CardanoReader } from '../chain/cardano/koios.ts';
 import type { Reply } from './reply.ts';
 
 /** Who is talking, as the platform says; platform types stay in the adapter. */
@@ -23,6 +24,8 @@ export interface Services {
   publicUrl?: string | undefined;
   /** The EVM node of ETH_RPC_URL, for token metadata, balance snapshots and contract-wallet signatures. */
   chain?: ChainReader | undefined;
+  /** Cardano reads (CARDANO_API_URL), when the operator set one. */
+  cardano?: CardanoReader | undefined;
 }
 
 /** The one object that flows from the adapter through the command to the reply. */

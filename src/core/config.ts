@@ -71,6 +71,15 @@ export const roundConfigSchema = z.strictObject({
       address: evmAddress('a token address is 0x followed by 40 hex digits').optional(),
       /** EIP-155 chain id of the token. */
       chainId: z.number().int().positive().optional(),
+      /** The same token as a Cardano native asset; its balances are converted exactly to `decimals` above. */
+      cardano: z
+        .strictObject({
+          chain: z.string().regex(/^cip34:[01]-\d{1,10}$/, 'a Cardano chain is a CAIP-2 id such as cip34:1-764824073'),
+          policyId: z.string().regex(/^[0-9a-f]{56}$/, 'a policy id is 56 lower-case hex digits'),
+          assetName: z.string().regex(/^([0-9a-f]{2}){0,32}$/, 'an asset name is up to 64 lower-case hex digits'),
+          decimals: z.number().int().min(0).max(36),
+        })
+        .optional(),
     })
     .prefault({}),
   reputation: z

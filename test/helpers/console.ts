@@ -10,7 +10,7 @@ import { freshDb } from './db.ts';
 import { memoryLogger } from './log.ts';
 
 /** A console chat on a fresh database with a clock the test moves. */
-export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:', extra: Partial<Pick<Services, 'publicUrl' | 'chain'>> = {}) {
+export async function consoleHarness(start = '2025-01-01T00:00:00Z', url = ':memory:', extra: Partial<Pick<Services, 'publicUrl' | 'chain' | 'cardano'>> = {}) {
   const db = await freshDb(url);
   let now = new Date(start);
   let output = '';
