@@ -1,5 +1,6 @@
 // The wallet page: any EIP-1193 provider (window.ethereum) connects, signs the bot's EIP-4361 message, and the
-// signature goes back to the bot. Each outcome shows one of the page's states.
+// signature goes back to the bot; any CIP-30 Cardano wallet (window.cardano.*) signs the bot's CIP-8 payload with
+// signData. Each outcome shows one of the page's states.
 (function () {
   'use strict';
   var main = document.querySelector('main');
@@ -12,8 +13,10 @@
     document.querySelectorAll('[data-state]').forEach(function (p) { p.hidden = p.getAttribute('data-state') !== state; });
     if (text) document.querySelector('[data-state="' + state + '"]').textContent = text;
     main.setAttribute('data-current', state);
-    button.hidden = state === 'success' || state === 'expired';
+    button.hidden = state === 'success' || state === 'expired' || !window.ethereum;
     button.disabled = false;
+    var list = document.getElementById('cardano-wallets');
+    if (list) list.hidden = state === 'success' || state === 'expired' || list.children.length === 0;
   }
 
   function post(step, body) {
@@ -51,7 +54,48 @@
     }
   }
 
+  // CIP-30: each wallet injects window.cardano.<id> with enable(); enable() gives the API that signs.
+  function cardanoWallets() {
+    var injected = window.cardano;
+    if (!injected || typeof injected !== 'object') return [];
+    return Object.keys(injected).filter(function (id) { return injected[id] && typeof injected[id].enable === 'function'; })
+      .map(function (id) { return { id: id, name: String(injected[id].name || id), wallet: injected[id] }; });
+  }
+
+  async function linkCardano(entry) {
+    button.disabled = true;
+    try {
+      var api = await entry.wallet.enable();
+      // The stake (reward) address links every address of the wallet; a wallet without one signs with a used address.
+      var rewards = await api.getRewardAddresses();
+      var address = rewards && rewards.length ? rewards[0] : (await api.getUsedAddresses())[0];
+      var answer = await post('message', { chain: 'cardano', address: address });
+      if (answer.status !== 200) return refused(answer);
+      messageBox.textContent = answer.json.message;
+      messageBox.hidden = false;
+      var signed = await api.signData(address, answer.json.payload);
+      var result = await post('signature', { signature: signed.signature, key: signed.key });
+      if (result.status !== 200) return refused(result);
+      show('success');
+    } catch (error) {
+      // CIP-30: APIError -3 is a refused connection, DataSignError 3 a declined signature.
+      if (error && (error.code === -3 || error.code === 3)) return show('rejected');
+      show('error', 'Something went wrong: ' + (error && (error.info || error.message) ? (error.info || error.message) : String(error)));
+    }
+  }
+
+  var cardanoList = document.getElementById('cardano-wallets');
+  var cardano = cardanoWallets();
+  cardano.forEach(function (entry) {
+    var choice = document.createElement('button');
+    choice.type = 'button';
+    choice.setAttribute('data-wallet', entry.id);
+    choice.textContent = 'Sign with ' + entry.name + ' (Cardano)';
+    choice.addEventListener('click', function () { linkCardano(entry); });
+    cardanoList.appendChild(choice);
+  });
+
   button.addEventListener('click', link);
   show(main.getAttribute('data-initial'));
-  if (main.getAttribute('data-initial') === 'ready' && !window.ethereum) show('no-wallet');
+  if (main.getAttribute('data-initial') === 'ready' && !window.ethereum && cardano.length === 0) show('no-wallet');
 })();

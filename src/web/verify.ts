@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { projectFile } from '../paths.ts';
 import { z } from 'zod';
 import { communityTag, LinkRefused, messageFor } from '../chain/siwe.ts';
-import { completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
+import { cardanoSiteFor, completeCardanoLink, completeLink, siteFor, WalletHeldError } from '../chain/wallets.ts';
+import { bech32FromWallet } from '../chain/cardano/address.ts';
+import { cardanoAddressProblem, cardanoMessageFor } from '../chain/cardano/challenge.ts';
 import { text, type Reply } from '../commands/reply.ts';
 import type { Db } from '../db/database.ts';
 import { evmAddress } from '../chain/address.ts';
@@ -25,7 +27,13 @@ export interface VerifyDeps {
 }
 
 const addressBody = z.strictObject({ address: evmAddress('not an address') });
-const signatureBody = z.strictObject({ signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'not a signature') });
+// A CIP-30 wallet gives its addresses as raw bytes in hex; the bot writes them in bech32.
+const cardanoAddressBody = z.strictObject({ chain: z.literal('cardano'), address: z.string().max(200).transform((a, issue) => bech32FromWallet(a) ?? (issue.addIssue({ code: 'custom', message: 'not a Cardano address' }), z.NEVER)) });
+const signatureBody = z.union([
+  z.strictObject({ signature: z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'not a signature') }),
+  // What CIP-30 signData returns: the COSE_Sign1 and the COSE_Key, in hex.
+  z.strictObject({ signature: z.string().max(8000).regex(/^[0-9a-fA-F]+$/), key: z.string().max(400).regex(/^[0-9a-fA-F]+$/) }),
+]);
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
@@ -66,14 +74,22 @@ export function verifyRoutes(server: WebServer, deps: VerifyDeps): void {
     const site = await siteFor(deps.db, challenge.community_id, deps.publicUrl);
     const body = await readJson(req);
     if (step === 'message') {
-      const parsed = addressBody.safeParse(body);
-      if (!parsed.success) return json(res, 400, { state: 'error', error: `Send {"address": "0x…"}: ${parsed.error.issues[0]!.message}.` });
+      const parsed = (body as { chain?: unknown } | undefined)?.chain === 'cardano' ? cardanoAddressBody.safeParse(body) : addressBody.safeParse(body);
+      if (!parsed.success) return json(res, 400, { state: 'error', error: `Send {"address": "0x…"} or {"chain": "cardano", "address": "…"}: ${parsed.error.issues[0]!.message}.` });
+      if ('chain' in parsed.data) {
+        const cardano = cardanoSiteFor(deps.publicUrl);
+        const problem = cardanoAddressProblem(parsed.data.address, cardano);
+        if (problem) return json(res, 400, { state: 'error', error: problem });
+        const message = await cardanoMessageFor(deps.db, token, parsed.data.address, cardano, now);
+        return json(res, 200, { message, payload: Buffer.from(message, 'utf8').toString('hex'), address: parsed.data.address, chain: cardano.network.chain });
+      }
       return json(res, 200, { message: await messageFor(deps.db, token, parsed.data.address, site, now), chainId: site.chainId });
     }
     const parsed = signatureBody.safeParse(body);
-    if (!parsed.success) return json(res, 400, { state: 'error', error: 'Send {"signature": "0x…"}.' });
+    if (!parsed.success) return json(res, 400, { state: 'error', error: 'Send {"signature": "0x…"}, or {"signature": "…", "key": "…"} from a Cardano wallet.' });
     try {
-      const wallet = await completeLink(deps.db, token, parsed.data.signature, site, now, deps.provider);
+      const proof = parsed.data;
+      const wallet = 'key' in proof ? await completeCardanoLink(deps.db, token, proof, cardanoSiteFor(deps.publicUrl), now) : await completeLink(deps.db, token, proof.signature, site, now, deps.provider);
       await deps.tell(wallet.communityId, wallet.memberId, { blocks: [text(`Wallet ${wallet.address} is linked to you. /wallets lists your wallets.`)], private: true });
       return json(res, 200, { state: 'success', address: wallet.address });
     } catch (error) {
@@ -89,7 +105,7 @@ main{max-width:560px;margin:0 auto;padding:20px}
 h1{font-size:1.4rem}button{font-size:1.05rem;padding:12px 18px;border-radius:10px;border:0;background:#2b59c3;color:#fff;width:100%}
 button:disabled{background:#999}pre{white-space:pre-wrap;word-break:break-word;background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px;font-size:.85rem}
 .state{padding:10px 12px;border-radius:8px;margin:12px 0}.state[hidden]{display:none}
-.ok{background:#e3f5e1}.bad{background:#fde8e8}.info{background:#eef2fb}`;
+.wallets button{margin-top:10px}.ok{background:#e3f5e1}.bad{background:#fde8e8}.info{background:#eef2fb}`;
 
 /** What an open link links: the names of the member and the community, which the page shows and the message does not. */
 async function linkFor(deps: VerifyDeps, challenge: { community_id: string; member_id: string }) {
@@ -110,7 +126,7 @@ function page(link: Awaited<ReturnType<typeof linkFor>> | undefined): Page {
 ${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b data-field="community">${link.community}</b> (${link.tag} in the message).</p>` : ''}
 <p>Your wallet signs a message that names this bot and your chat account. Signing costs nothing and moves no funds.</p>
 <p class="state info" data-state="ready" hidden>Press the button: your wallet asks which account to connect, then asks you to sign.</p>
-<p class="state bad" data-state="no-wallet" hidden>No wallet found in this browser. Open this link in your wallet's browser (MetaMask, Rabby…), or go back to the chat and use /verify address:0x… to sign with any tool.</p>
+<p class="state bad" data-state="no-wallet" hidden>No wallet found in this browser. Open this link in your wallet's browser (MetaMask, Rabby, Eternl, Lace…), or go back to the chat and use /verify address:0x… (or addr1…/stake1… for Cardano) to sign with any tool.</p>
 <p class="state bad" data-state="wrong-network" hidden>Your wallet is on another network. Switch it to chain ${chainId} and press the button again.</p>
 <p class="state bad" data-state="rejected" hidden>You declined in your wallet. Press the button to try again.</p>
 <p class="state bad" data-state="expired" hidden>This link has expired or was used. Run /verify in the chat for a new one.</p>
@@ -118,6 +134,7 @@ ${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b 
 <p class="state ok" data-state="success" hidden>Linked. You can close this page; the bot confirms in the chat.</p>
 <pre id="message" hidden></pre>
 <button id="connect" type="button">Connect and sign</button>
+<div id="cardano-wallets" class="wallets" hidden></div>
 </main>
 <script src="/assets/verify.js"></script>
 </body>`;

@@ -56,3 +56,13 @@ export const CARDANO_ADDRESS_FORMAT = 'a Cardano address is bech32: addr1…, st
 
 /** A Cardano address option or field. */
 export const cardanoAddress = z.string().max(200).refine((a) => parseCardanoAddress(a) !== undefined, CARDANO_ADDRESS_FORMAT);
+
+/** An address as a CIP-30 wallet hands it over (raw bytes in hex) or as a member types it (bech32), in bech32. */
+export function bech32FromWallet(text: string): string | undefined {
+  if (!/^([0-9a-fA-F]{2}){29,57}$/.test(text)) return text;
+  try {
+    return Address.from_hex(text).to_bech32();
+  } catch {
+    return undefined;
+  }
+}
