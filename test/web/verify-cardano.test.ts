@@ -81,7 +81,7 @@ describe('the wallet page with a Cardano wallet, in chromium at phone size', () 
     expect(await page.locator('#message').textContent()).toContain(`wants you to link your Cardano wallet:\n${wallet.stakeAddress}`);
     expect(await db.selectFrom('wallets').select(['member_id', 'chain', 'verification']).where('address', '=', wallet.stakeAddress).executeTakeFirstOrThrow()).toEqual({ member_id: member.id, chain: 'cip34:1-764824073', verification: 'cip8' });
     // Nothing is wider than the phone.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(errors).toEqual([]);
     await page.close();
   });
