@@ -13,7 +13,11 @@
     document.querySelectorAll('[data-state]').forEach(function (p) { p.hidden = p.getAttribute('data-state') !== state; });
     if (text) document.querySelector('[data-state="' + state + '"]').textContent = text;
     main.setAttribute('data-current', state);
-    button.hidden = state === 'success' || state === 'expired' || !window.ethereum;
+    button.hidden = state === 'success' || state === 'expired' || evmWallets.length !== 1;
+    document.getElementById('switch').hidden = state !== 'wrong-network';
+    var evm = document.getElementById('evm-wallets');
+    evm.hidden = state === 'success' || state === 'expired' || evm.children.length === 0;
+    document.getElementById('open-in').hidden = state !== 'no-wallet';
     button.disabled = false;
     var list = document.getElementById('cardano-wallets');
     if (list) list.hidden = state === 'success' || state === 'expired' || list.children.length === 0;
@@ -28,9 +32,23 @@
     show(answer.json.state === 'expired' ? 'expired' : 'error', answer.json.state === 'expired' ? '' : answer.json.error);
   }
 
-  async function link() {
-    var wallet = window.ethereum;
-    if (!wallet || typeof wallet.request !== 'function') return show('no-wallet');
+  // EIP-6963: every injected EVM wallet announces itself when asked, so several can sit side by side; an older one
+  // that only sets window.ethereum is taken as it is.
+  var evmWallets = [];
+  window.addEventListener('eip6963:announceProvider', function (event) {
+    var detail = event.detail;
+    if (!detail || !detail.info || !detail.provider || evmWallets.some(function (w) { return w.info.uuid === detail.info.uuid; })) return;
+    evmWallets.push({ info: detail.info, provider: detail.provider });
+  });
+  window.dispatchEvent(new Event('eip6963:requestProvider'));
+  if (evmWallets.length === 0 && window.ethereum && typeof window.ethereum.request === 'function') evmWallets.push({ info: { uuid: 'window.ethereum', name: 'Browser wallet', rdns: '' }, provider: window.ethereum });
+  var chosen = evmWallets[0];
+  var hexChain = '0x' + expected.toString(16);
+
+  async function link(entry) {
+    if (entry && entry.provider) chosen = entry;
+    if (!chosen) return show('no-wallet');
+    var wallet = chosen.provider;
     button.disabled = true;
     try {
       var accounts = await wallet.request({ method: 'eth_requestAccounts' });
@@ -51,6 +69,17 @@
       // EIP-1193: 4001 is the user saying no.
       if (error && error.code === 4001) return show('rejected');
       show('error', 'Something went wrong: ' + (error && error.message ? error.message : String(error)));
+    }
+  }
+
+  // The wallet switches networks itself when asked (EIP-3326); then the link goes on.
+  async function switchNetwork() {
+    try {
+      await chosen.provider.request({ method: 'wallet_switchEthereumChain', params: [{ chainId: hexChain }] });
+      await link();
+    } catch (error) {
+      if (error && error.code === 4001) return show('rejected');
+      show('wrong-network');
     }
   }
 
@@ -95,7 +124,31 @@
     cardanoList.appendChild(choice);
   });
 
-  button.addEventListener('click', link);
+  var evmList = document.getElementById('evm-wallets');
+  if (evmWallets.length > 1)
+    evmWallets.forEach(function (entry) {
+      var choice = document.createElement('button');
+      choice.type = 'button';
+      choice.setAttribute('data-wallet', entry.info.rdns || entry.info.uuid);
+      choice.textContent = 'Sign with ' + String(entry.info.name);
+      choice.addEventListener('click', function () { link(entry); });
+      evmList.appendChild(choice);
+    });
+  document.getElementById('switch').addEventListener('click', switchNetwork);
+
+  // Deep links open this very page inside a phone wallet's own browser, where its wallet is injected.
+  var here = location.href;
+  var deepLinks = {
+    metamask: 'https://metamask.app.link/dapp/' + here.replace(/^https?:\/\//, ''),
+    trust: 'https://link.trustwallet.com/open_url?coin_id=60&url=' + encodeURIComponent(here),
+    coinbase: 'https://go.cb-w.com/dapp?cb_url=' + encodeURIComponent(here),
+  };
+  Object.keys(deepLinks).forEach(function (id) {
+    var a = document.querySelector('[data-deep-link="' + id + '"]');
+    if (a) a.href = deepLinks[id];
+  });
+
+  button.addEventListener('click', function () { link(); });
   show(main.getAttribute('data-initial'));
-  if (main.getAttribute('data-initial') === 'ready' && !window.ethereum && cardano.length === 0) show('no-wallet');
+  if (main.getAttribute('data-initial') === 'ready' && evmWallets.length === 0 && cardano.length === 0) show('no-wallet');
 })();

@@ -127,14 +127,17 @@ ${link ? html`<p class="who">To <b data-field="member">${link.member}</b> in <b 
 <p>Your wallet signs a message that names this bot and your chat account. Signing costs nothing and moves no funds.</p>
 <p class="state info" data-state="ready" hidden>Press the button: your wallet asks which account to connect, then asks you to sign.</p>
 <p class="state bad" data-state="no-wallet" hidden>No wallet found in this browser. Open this link in your wallet's browser (MetaMask, Rabby, Eternl, Lace…), or go back to the chat and use /verify address:0x… (or addr1…/stake1… for Cardano) to sign with any tool.</p>
-<p class="state bad" data-state="wrong-network" hidden>Your wallet is on another network. Switch it to chain ${chainId} and press the button again.</p>
+<p class="state bad" data-state="wrong-network" hidden>Your wallet is on another network. Switch it to chain ${chainId} (the button below asks it to) and press the button again.</p>
 <p class="state bad" data-state="rejected" hidden>You declined in your wallet. Press the button to try again.</p>
 <p class="state bad" data-state="expired" hidden>This link has expired or was used. Run /verify in the chat for a new one.</p>
 <p class="state bad" data-state="error" hidden></p>
 <p class="state ok" data-state="success" hidden>Linked. You can close this page; the bot confirms in the chat.</p>
 <pre id="message" hidden></pre>
 <button id="connect" type="button">Connect and sign</button>
+<button id="switch" type="button" hidden>Switch the wallet to chain ${chainId}</button>
+<div id="evm-wallets" class="wallets" hidden></div>
 <div id="cardano-wallets" class="wallets" hidden></div>
+<p id="open-in" class="wallets" hidden>Open this page in your phone wallet's browser: <a data-deep-link="metamask" href="#">MetaMask</a> · <a data-deep-link="trust" href="#">Trust Wallet</a> · <a data-deep-link="coinbase" href="#">Coinbase Wallet</a>. Cardano wallets on phones (Eternl, Lace…): open this link in their dApp browser.</p>
 </main>
 <script src="/assets/verify.js"></script>
 </body>`;
