@@ -8,7 +8,8 @@ import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl
 import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
 import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
-import { takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
+import { convertUnits, LossyConversionError, takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
+import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
@@ -25,6 +26,25 @@ function parseConfig(config: unknown): RoundConfig {
   const parsed = roundConfigSchema.safeParse(config, { error: chatErrorMap() });
   if (!parsed.success) throw new UserError('invalid_config', issueLines(parsed.error).join('\n'));
   return parsed.data;
+}
+
+/**
+ * `/round balances chain:cardano` lines: stake or payment addresses, balances in the Cardano asset's decimals,
+ * converted exactly to the round token's base unit; a balance that would lose digits is a problem on its line.
+ */
+function cardanoBalancesCsv(text: string, assetDecimals: number, roundDecimals: number) {
+  const csv = parseBalancesCsv(text, assetDecimals, (address) => (parseCardanoAddress(address) ? { key: address } : { problem: `${JSON.stringify(address.slice(0, 60))} is not a Cardano address (stake1…, addr1…)` }));
+  const rows = [];
+  const problems = [...csv.problems];
+  for (const row of csv.rows) {
+    try {
+      rows.push({ ...row, balance: convertUnits(row.balance, assetDecimals, roundDecimals) });
+    } catch (error) {
+      if (!(error instanceof LossyConversionError)) throw error;
+      problems.push(`line ${row.line}: ${error.message}`);
+    }
+  }
+  return { ...csv, rows, problems };
 }
 
 /** Snapshots and token metadata need the bot's EVM node. */
@@ -238,17 +258,26 @@ export default defineCommand({
       access: 'moderator',
       options: options({
         csv: z.string().min(1).max(200_000).describe('Lines of address,balance (base units, or tokens with a decimal point)').meta({ chat: 'file' }),
+        chain: z.enum(['ethereum', 'cardano'], { error: 'chain is ethereum or cardano' }).optional().describe('cardano: stake1…/addr1… lines, in the Cardano asset\'s decimals (default ethereum)'),
         round: opt.round,
       }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         const { token } = roundConfigOf(round);
-        const csv = parseBalancesCsv(o.csv, token.decimals);
+        const cardano = o.chain === 'cardano' ? token.cardano : undefined;
+        if (o.chain === 'cardano' && !cardano) throw new UserError('invalid_config', `Round ${round.key} has no Cardano token yet: /round token chain:cardano policy:… asset:… decimals:… first.`);
+        const csv = cardano ? cardanoBalancesCsv(o.csv, cardano.decimals, token.decimals) : parseBalancesCsv(o.csv, token.decimals);
         if (csv.problems.length)
           throw new UserError('invalid_options', `csv: nothing imported; ${csv.problems.length === 1 ? '1 line needs' : `${csv.problems.length} lines need`} fixing (each line is address,balance):\n${csv.problems.join('\n')}`);
         if (csv.rows.length === 0) throw new UserError('invalid_options', 'csv: there is no address,balance line in it.');
         const { rows } = csv;
-        const wallets = await ctx.db.selectFrom('wallets').select(['id', 'address']).where('community_id', '=', ctx.community.id).where('address', 'in', rows.map((r) => r.address)).execute();
+        const wallets = await ctx.db
+          .selectFrom('wallets')
+          .select(['id', 'address'])
+          .where('community_id', '=', ctx.community.id)
+          .where('address', 'in', rows.map((r) => r.address))
+          .$if(cardano !== undefined, (q) => q.where('chain', '=', cardano!.chain))
+          .execute();
         const walletOf = new Map(wallets.map((w) => [w.address, w.id]));
         const unknown = rows.filter((r) => !walletOf.has(r.address)).map((r) => r.address);
         const moderator = await ctx.member();

@@ -28,7 +28,17 @@ const HEADER = /^[a-z_ ]+$/i;
  * balances in base units or in tokens with a decimal point. Nothing is dropped silently: a line with more fields
  * (`a,1;b,2`), a bad address or amount, or an address given twice is a problem naming its line.
  */
-export function parseBalancesCsv(text: string, decimals: number): BalancesCsv {
+/** How a CSV line names a wallet: the key it is stored under, or why the text names none. */
+export type AddressReader = (address: string) => { key: string } | { problem: string };
+
+/** Ethereum addresses, in any case; a mixed case must be a right EIP-55 checksum. */
+const evmAddressOf: AddressReader = (address) => {
+  if (!EVM_ADDRESS_PATTERN.test(address)) return { problem: `${JSON.stringify(clip(address, 60, { ellipsis: '…' }))} is not an address (0x and 40 hex digits)` };
+  const problem = addressProblem(address);
+  return problem ? { problem } : { key: address.toLowerCase() };
+};
+
+export function parseBalancesCsv(text: string, decimals: number, addressOf: AddressReader = evmAddressOf): BalancesCsv {
   const rows: BalanceLine[] = [];
   const problems: string[] = [];
   const lineOf = new Map<string, number>();
@@ -56,12 +66,12 @@ export function parseBalancesCsv(text: string, decimals: number): BalancesCsv {
     }
     const [address, amount] = fields as [string, string];
     const balance = amount.includes('.') ? parseUnits(amount, decimals) : /^\d+$/.test(amount) ? BigInt(amount) : null;
-    if (!EVM_ADDRESS_PATTERN.test(address)) problems.push(`line ${line}: ${JSON.stringify(clip(address, 60, { ellipsis: '…' }))} is not an address (0x and 40 hex digits)`);
-    else if (addressProblem(address)) problems.push(`line ${line}: ${addressProblem(address)}`);
+    const wallet = addressOf(address);
+    if ('problem' in wallet) problems.push(`line ${line}: ${wallet.problem}`);
     else if (balance === null)
       problems.push(`line ${line}: ${JSON.stringify(clip(amount, 60, { ellipsis: '…' }))} is not a balance (base units such as 1250000000, or tokens with at most ${decimals} decimals such as 12.5)`);
     else {
-      const key = address.toLowerCase();
+      const { key } = wallet;
       const first = lineOf.get(key);
       if (first !== undefined) problems.push(`line ${line}: ${key} is already on line ${first}`);
       else {

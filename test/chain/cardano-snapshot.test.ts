@@ -89,4 +89,18 @@ describe('Cardano balances at the snapshot, from a Koios-compatible API', () => 
     expect(await down.say('/round snapshot')).toContain('the Cardano API at http://127.0.0.1:9/api/v1 did not answer');
     await down.close();
   });
+
+  it('GIVEN Cardano balances the API cannot give at a past point THEN /round balances chain:cardano imports them in the asset\'s decimals, converted exactly; bad and lossy lines are named and nothing is imported', async () => {
+    const { h, alice } = await roundWithAlice();
+    expect(await h.say(`/round balances chain:cardano csv:"${alice.stakeAddress},1"`)).toContain('has no Cardano token yet');
+    await h.say(`/round token chain:cardano policy:${POLICY} asset: decimals:8`);
+    const stranger = cardanoWallet().stakeAddress;
+    expect(await h.say(`/round balances chain:cardano csv:"address,balance\n${alice.stakeAddress},12.5\n${stranger},3"`)).toContain(`Imported 1 balances into round r1 (skipped the header on line 1).\nNot linked by any member, so skipped: ${stranger}`);
+    expect(await h.db.selectFrom('balances').select('balance').execute()).toEqual([{ balance: (125n * 10n ** 17n).toString() }]);
+    expect(await h.say(`/round balances chain:cardano csv:"0x${'1'.repeat(40)},3"`)).toContain('line 1: "0x1111111111111111111111111111111111111111" is not a Cardano address');
+    await h.say('/round config key:token.decimals value:6');
+    expect(await h.say(`/round balances chain:cardano csv:"${alice.stakeAddress},123456789"`)).toContain('line 1: 123456789 base units with 8 decimals cannot be written with 6 decimals without losing its last 2 digits');
+    expect(await h.db.selectFrom('balances').select('balance').execute()).toEqual([{ balance: (125n * 10n ** 17n).toString() }]);
+    await h.close();
+  });
 });
