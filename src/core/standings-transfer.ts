@@ -167,14 +167,20 @@ export function packReport(report: RoundReport, input: ReportInput, choices: Int
 }
 
 /** Members rebuilt between two pauses: a few milliseconds of work. */
-const CHUNK = 4096;
+const CHUNK = 1024;
 
 /** The report again, built `CHUNK` members at a time with `pause()` between, so that no stretch of it is long. */
 export async function unpackReport(p: PackedReport, pause: () => Promise<void>): Promise<RoundReport> {
-  const ids = unpackStrings(p.ids);
-  const handles = unpackStrings(p.handles);
-  const members: MemberReport[] = new Array(p.order.length);
-  for (let k = 0; k < members.length; k++) {
+  const n = p.order.length;
+  const ids: string[] = new Array(n);
+  const handles: string[] = new Array(n);
+  for (let at = 0; at < n; at++) {
+    if (at % CHUNK === CHUNK - 1) await pause();
+    ids[at] = stringAt(p.ids, at);
+    handles[at] = stringAt(p.handles, at);
+  }
+  const members: MemberReport[] = new Array(n);
+  for (let k = 0; k < n; k++) {
     if (k % CHUNK === CHUNK - 1) await pause();
     const at = p.order[k]!;
     const level = p.levels[p.tierOf[at]!];

@@ -18,10 +18,19 @@ export interface StandingsAnswer {
   report: PackedReport;
 }
 
+/** Read-only connections by file, the last few used (a bot has one file; a test run makes many). */
 const connections = new Map<string, Kysely<Database>>();
+const CONNECTIONS = 4;
 const connectionTo = (file: string) => {
-  let db = connections.get(file);
-  if (!db) connections.set(file, (db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file, { readonly: true, fileMustExist: true }) }) })));
+  const db = connections.get(file) ?? new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file, { readonly: true, fileMustExist: true }) }) });
+  // last used last
+  connections.delete(file);
+  connections.set(file, db);
+  if (connections.size > CONNECTIONS) {
+    const [oldest, stale] = connections.entries().next().value!;
+    connections.delete(oldest);
+    void stale.destroy();
+  }
   return db;
 };
 
