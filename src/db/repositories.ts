@@ -238,6 +238,18 @@ export async function importRound(
   });
 }
 
+/** The options of a round's polls, poll by poll, in their order. */
+export function roundOptions(db: Executor, roundId: string) {
+  return db
+    .selectFrom('question_options')
+    .innerJoin('questions', 'questions.id', 'question_options.question_id')
+    .select(['question_options.question_id', 'question_options.label'])
+    .where('questions.round_id', '=', roundId)
+    .orderBy('question_options.question_id')
+    .orderBy('question_options.idx')
+    .execute();
+}
+
 /** The balances of a round's snapshot, wallet by wallet, in the order round files list them. */
 export function roundBalances(db: Executor, roundId: string) {
   return db
@@ -285,14 +297,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .orderBy('reactions.kind')
       .execute(),
     db.selectFrom('questions').selectAll().where('round_id', '=', round.id).orderBy('position').execute(),
-    db
-      .selectFrom('question_options')
-      .innerJoin('questions', 'questions.id', 'question_options.question_id')
-      .select(['question_options.question_id', 'question_options.label'])
-      .where('questions.round_id', '=', round.id)
-      .orderBy('question_options.question_id')
-      .orderBy('question_options.idx')
-      .execute(),
+    roundOptions(db, round.id),
     db
       .selectFrom('votes')
       .innerJoin('questions', 'questions.id', 'votes.question_id')

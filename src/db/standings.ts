@@ -7,7 +7,7 @@ import type { Member, Question, RoundData } from '../core/types.ts';
 import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import type { Executor } from './repositories.ts';
-import { roundBalances, roundConfigOf } from './repositories.ts';
+import { roundBalances, roundConfigOf, roundOptions } from './repositories.ts';
 
 /**
  * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
@@ -59,14 +59,7 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
       .execute(),
     roundBalances(db, round.id),
     db.selectFrom('questions').select(['id', 'key', 'text']).where('round_id', '=', round.id).orderBy('position').execute(),
-    db
-      .selectFrom('question_options')
-      .innerJoin('questions', 'questions.id', 'question_options.question_id')
-      .select(['question_options.question_id', 'question_options.label'])
-      .where('questions.round_id', '=', round.id)
-      .orderBy('question_options.question_id')
-      .orderBy('question_options.idx')
-      .execute(),
+    roundOptions(db, round.id),
     db
       .selectFrom('vote_choices')
       .innerJoin('questions', 'questions.id', 'vote_choices.question_id')

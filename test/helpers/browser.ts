@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { WebServer } from '../../src/web/server.ts';
+import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
+import { verifyRoutes } from '../../src/web/verify.ts';
+import { freshDb } from './db.ts';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium, as `.ci/run` installs it; headless, no network but 127.0.0.1. */
@@ -25,6 +28,26 @@ export async function pagesUnderTest() {
     async close() {
       await browser.close();
       await web.close();
+    },
+  };
+}
+
+/** The wallet page of a fresh database with one member, alice of a Telegram group, served to chromium. */
+export async function walletPageUnderTest(now: Date) {
+  const db = await freshDb();
+  const community = await ensureCommunity(db, { platform: 'telegram', chatId: '-100', name: 'Test DAO' });
+  const member = await ensureMember(db, community.id, { platform: 'telegram', userId: '101', handle: 'alice' });
+  const site = await pagesUnderTest();
+  verifyRoutes(site.web, { db, publicUrl: site.base, now: () => now, tell: async () => undefined });
+  return {
+    db,
+    site,
+    browser: site.browser,
+    community,
+    member,
+    async close() {
+      await site.close();
+      await db.destroy();
     },
   };
 }

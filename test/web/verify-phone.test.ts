@@ -3,32 +3,23 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChallenge } from '../../src/chain/siwe.ts';
 import type { Db } from '../../src/db/database.ts';
-import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
 import type { Community, MemberRow } from '../../src/db/schema.ts';
-import { verifyRoutes } from '../../src/web/verify.ts';
-import { pagesUnderTest } from '../helpers/browser.ts';
-import { freshDb } from '../helpers/db.ts';
+import { walletPageUnderTest } from '../helpers/browser.ts';
 
+let served: Awaited<ReturnType<typeof walletPageUnderTest>>;
 let db: Db;
-let site: Awaited<ReturnType<typeof pagesUnderTest>>;
+let site: Awaited<ReturnType<typeof walletPageUnderTest>>['site'];
 let browser: Browser;
 let community: Community;
 let member: MemberRow;
 const now = new Date();
 
 beforeAll(async () => {
-  db = await freshDb();
-  community = await ensureCommunity(db, { platform: 'telegram', chatId: '-100', name: 'Test DAO' });
-  member = await ensureMember(db, community.id, { platform: 'telegram', userId: '101', handle: 'alice' });
-  site = await pagesUnderTest();
-  browser = site.browser;
-  verifyRoutes(site.web, { db, publicUrl: site.base, now: () => now, tell: async () => undefined });
+  served = await walletPageUnderTest(now);
+  ({ db, site, browser, community, member } = served);
 }, 60_000);
 
-afterAll(async () => {
-  await site?.close();
-  await db?.destroy();
-});
+afterAll(() => served?.close());
 
 /**
  * A phone-sized page where wallets announce themselves by EIP-6963 only (no window.ethereum), each an EIP-1193
