@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import type { Services } from '../../src/commands/context.ts';
 import { text } from '../../src/commands/reply.ts';
@@ -13,6 +13,7 @@ import { ChatRuntime } from '../../src/platforms/runtime.ts';
 import { runDueJobs } from '../../src/scheduler.ts';
 import { memoryLogger } from '../helpers/log.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -20,11 +21,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server?.stop());
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => undefined);
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 const NOW = new Date('2025-03-01T12:00:00Z');
 

@@ -1,11 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
 import { outboxDrained, startBotProcess } from '../helpers/process.ts';
 import { startBalancer, webOf } from './balancer.ts';
+import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -13,11 +14,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => server?.stop());
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => undefined);
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 const GROUP = -1001234567890;
 const SORRY = /Something went wrong on our side/;

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../../fakes/discord.ts';
 import { tempDatabaseUrl } from '../../helpers/db.ts';
 import { outboxDrained, startBotProcess } from '../../helpers/process.ts';
+import { cleanupAfterEach } from '../../helpers/cleanup.ts';
 
 /** Waves of clicks, each followed by a kill this many ms later: at once, mid-way, once answered (receipts being posted). */
 const WAVES = [
@@ -19,11 +20,7 @@ const LAST_WAVE = 5;
 const VOTERS = WAVES.reduce((n, w) => n + w.clicks, 0) + LAST_WAVE;
 const RECEIPT = /Your vote on q1 is recorded/;
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => undefined);
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 describe('discord: a crash at any moment', () => {
   it('GIVEN a burst of poll clicks and SIGKILL at several moments THEN every vote a member was told of counts once, every counted vote gets exactly one receipt, and the database is intact', async () => {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../../fakes/telegram.ts';
 import { tempDatabaseUrl } from '../../helpers/db.ts';
 import { outboxDrained, startBotProcess } from '../../helpers/process.ts';
+import { cleanupAfterEach } from '../../helpers/cleanup.ts';
 
 const GROUP = -1009876543210;
 /** Waves of taps, each followed by a kill this many ms later: at once, mid-way, once answered (receipts being posted). */
@@ -20,11 +21,7 @@ const WAVES = [
 const LAST_WAVE = 5;
 const VOTERS = WAVES.reduce((n, w) => n + w.taps, 0) + LAST_WAVE;
 
-let cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanup.reverse()) await step().catch(() => undefined);
-  cleanup = [];
-});
+const cleanup = cleanupAfterEach();
 
 describe('telegram: a crash at any moment', () => {
   it('GIVEN a burst of poll taps and SIGKILL at several moments THEN every acknowledged vote counts once, every receipt is posted, only a receipt Telegram took in the instant of a kill is posted again, and the database is intact', async () => {
