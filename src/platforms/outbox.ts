@@ -146,6 +146,7 @@ export class Outbox {
     if (!(await lease())) return Date.now() + this.#leaseMs;
     let renewedAt = Date.now();
     try {
+      const community = await this.db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
       for (;;) {
         const rows = await pendingMessagesOf(this.db, communityId, BATCH);
         for (const row of rows) {
@@ -156,7 +157,7 @@ export class Outbox {
             if (!(await lease())) return Date.now() + this.#leaseMs;
             renewedAt = Date.now();
           }
-          if (!(await this.#send(row))) return Date.now() + this.#retryMs;
+          if (!(await this.#send(community, row))) return Date.now() + this.#retryMs;
         }
         if (rows.length < BATCH) return Infinity;
       }
@@ -166,9 +167,8 @@ export class Outbox {
   }
 
   /** One message: true when it is done with (sent or given up), false when it waits for a retry. */
-  async #send(row: OutboxRow): Promise<boolean> {
+  async #send(community: Community, row: OutboxRow): Promise<boolean> {
     const send = this.#senders.get(row.platform)!;
-    const community = await this.db.selectFrom('communities').selectAll().where('id', '=', row.community_id).executeTakeFirstOrThrow();
     const target = JSON.parse(row.target) as OwedTarget;
     const reply = decodeReply(row.reply);
     const attempt = row.attempts + 1;
@@ -184,8 +184,9 @@ export class Outbox {
         log.warn('message refused with its attachments; sending the text alone', { error, attempt });
         const names = reply.attachments.map((a) => a.name).join(', ');
         const textOnly: Reply = { ...reply, attachments: [], blocks: [...reply.blocks, text(`(${names} could not be posted: ${reason}. Moderators: give the bot the permission to attach files here.)`)] };
-        await retryLater(this.db, row.id, { attempts: 0, nextAt: new Date(), error: reason, reply: encodeReply(textOnly) });
-        return this.#send({ ...row, attempts: 0, reply: encodeReply(textOnly) });
+        const encoded = encodeReply(textOnly);
+        await retryLater(this.db, row.id, { attempts: 0, nextAt: new Date(), error: reason, reply: encoded });
+        return this.#send(community, { ...row, attempts: 0, reply: encoded });
       }
       if (forGood) {
         log.error('message given up', { error, attempt });
