@@ -122,10 +122,6 @@ export class ChatRuntime {
     }
   }
 
-  context(community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
-    return this.contextWith(this.services, community, actor, hooks);
-  }
-
   private contextWith(services: Services, community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
     let member: ReturnType<CommandContext['member']> | undefined;
     return {
@@ -139,17 +135,13 @@ export class ChatRuntime {
   }
 
   run(community: Community, actor: Actor, invocation: Invocation, hooks: ChatHooks): Promise<Reply> {
-    return dispatch(this.commands, this.context(community, actor, hooks), invocation, this.logger);
+    return dispatch(this.commands, this.contextWith(this.services, community, actor, hooks), invocation, this.logger);
   }
 
   /**
    * Applies what a member's emoji on a comment's message now add up to: feedback kinds gained are added, kinds lost
    * taken back. A reaction is a silent gesture, so the replies (a refusal for one's own comment) are not shown.
    */
-  async react(community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }, hooks: ChatHooks): Promise<void> {
-    return this.reactWith(this.services, community, actor, comment, change, hooks);
-  }
-
   private async reactWith(services: Services, community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }, hooks: ChatHooks): Promise<void> {
     const base = { comment: comment.key, round: comment.round };
     const run = (options: Record<string, unknown>) => dispatch(this.commands, this.contextWith(services, community, actor, hooks), { name: 'react', options }, this.logger);
@@ -169,11 +161,6 @@ export class ChatRuntime {
     const line = await choiceCommand(this.services.db, community.id, id);
     const parsed = line ? parseCommandLine(line) : undefined;
     return parsed?.ok ? parsed.invocation : undefined;
-  }
-
-  /** True the first time an event id is seen on a platform; a redelivery is then ignored. */
-  firstDelivery(platform: string, eventId: string): Promise<boolean> {
-    return firstDelivery(this.services.db, platform, eventId, this.services.now());
   }
 }
 
