@@ -3,14 +3,18 @@ import { privateReply, text, type Attachment } from '../src/commands/reply.ts';
 import { opt, resolveRound } from '../src/commands/support.ts';
 import { computeReport } from '../src/core/report.ts';
 import { loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
-import { PayoutError, payoutCsv, payoutRows, safeBatch } from '../src/results/payout.ts';
+import { cardanoTxOuts, PayoutError, payoutCsv, payoutRows, safeBatch } from '../src/results/payout.ts';
+import { payoutChoices } from '../src/chain/wallets.ts';
 import { serializeRoundFile } from '../src/roundfile/schema.ts';
 import { publishedRewards } from '../src/db/rewards.ts';
 import { publishedTiers, rewardsStatus, withPublishedRewards } from '../src/results/published.ts';
 
+/** Members the export's answer names as not paid; the CSV lists every one. */
+const UNPAID_NAMED = 20;
+
 export default defineCommand({
   name: 'export',
-  description: 'Export the round file, or the reward payout as CSV and a Safe transaction batch',
+  description: 'Export the round file, or the reward payout as CSV, a Safe transaction batch and Cardano outputs',
   subcommands: {
     round: defineAction({
       description: 'The round file, which anyone can replay with govbot replay',
@@ -28,7 +32,7 @@ export default defineCommand({
     }),
 
     rewards: defineAction({
-      description: 'The payout: a CSV for the books and a Safe Transaction Builder batch for the multisig',
+      description: 'The payout: a CSV for the books, a Safe batch for the multisig, cardano-cli outputs for Cardano',
       access: 'moderator',
       options: options({ round: opt.round }),
       async run(ctx, o) {
@@ -38,17 +42,25 @@ export default defineCommand({
         // A published split is final: the payout is the published one, whatever the rules say now.
         const report = withPublishedRewards(computeReport(data), published);
         const tiers = published && publishedTiers(published);
-        const rows = payoutRows(data, report).map((r) => (tiers ? { ...r, tier: tiers.get(r.member) ?? '' } : r));
+        const rows = payoutRows(data, report, await payoutChoices(ctx.db, ctx.community.id)).map((r) => (tiers ? { ...r, tier: tiers.get(r.member) ?? '' } : r));
+        const { token } = roundConfigOf(round);
         const files: Attachment[] = [{ name: `${round.key}-rewards.csv`, contentType: 'text/csv', content: payoutCsv(rows, report.token) }];
         const lines = [`Payout of round ${round.key}: ${rows.length} recipients (chat handles inside, so only you get it).`, rewardsStatus(published)];
-        try {
-          const batch = safeBatch(rows, report, roundConfigOf(round).token, ctx.now());
-          files.push({ name: `${round.key}-safe-batch.json`, contentType: 'application/json', content: `${JSON.stringify(batch, null, 2)}\n` });
-          lines.push('Load the batch in Safe{Wallet} → Apps → Transaction Builder → drag and drop.');
-        } catch (error) {
-          if (!(error instanceof PayoutError)) throw error;
-          lines.push(`No Safe batch: ${error.message}`);
-        }
+        const attach = (what: string, make: () => Attachment, howTo: string) => {
+          try {
+            files.push(make());
+            lines.push(howTo);
+          } catch (error) {
+            if (!(error instanceof PayoutError)) throw error;
+            lines.push(`No ${what}: ${error.message}`);
+          }
+        };
+        attach('Safe batch', () => ({ name: `${round.key}-safe-batch.json`, contentType: 'application/json', content: `${JSON.stringify(safeBatch(rows, report, token, ctx.now()), null, 2)}\n` }), 'Load the batch in Safe{Wallet} → Apps → Transaction Builder → drag and drop.');
+        if (token.cardano)
+          attach('Cardano outputs', () => ({ name: `${round.key}-cardano-tx-outs.txt`, contentType: 'text/plain', content: cardanoTxOuts(rows, token) }), `Cardano: one --tx-out per recipient for cardano-cli (xargs -a ${round.key}-cardano-tx-outs.txt cardano-cli conway transaction build --tx-in … --change-address …).`);
+        const unpaid = rows.filter((r) => r.unpaid);
+        const named = unpaid.slice(0, UNPAID_NAMED).map((r) => `${r.handle}: ${r.unpaid}`);
+        if (unpaid.length) lines.push(`Not paid by these files (${unpaid.length}; the CSV says why): ${named.join('; ')}${unpaid.length > named.length ? `; and ${unpaid.length - named.length} more` : ''}.`);
         return { ...privateReply(text(lines.join('\n'))), attachments: files };
       },
     }),

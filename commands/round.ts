@@ -8,7 +8,8 @@ import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl
 import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
 import { ChainReadError, type ChainReader } from '../src/chain/erc20.ts';
-import { convertUnits, LossyConversionError, takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
+import { takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
+import { convertUnits, LossyConversionError } from '../src/chain/units.ts';
 import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatUnits } from '../src/format/units.ts';

@@ -5,6 +5,7 @@ import { reply, text } from '../src/commands/reply.ts';
 import { audit, enroll, newId, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { formatUnits, parseUnits } from '../src/format/units.ts';
+import { walletAddress } from '../src/chain/wallets.ts';
 
 export default defineCommand({
   name: 'wallet',
@@ -14,19 +15,21 @@ export default defineCommand({
       description: 'Move a linked wallet to another member (logged), e.g. when its owner signed from a new account',
       access: 'moderator',
       options: options({
-        address: opt.address.transform((a) => a.toLowerCase()).describe('0x… address'),
+        address: walletAddress.describe('0x… address, or a Cardano stake1…/addr1… one'),
         member: opt.member,
       }),
       async run(ctx, o) {
         const target = await resolveMember(ctx, o.member);
-        const wallet = await ctx.db.selectFrom('wallets').innerJoin('members', 'members.id', 'wallets.member_id').select(['wallets.id', 'members.key as from']).where('wallets.community_id', '=', ctx.community.id).where('wallets.address', '=', o.address).executeTakeFirst();
+        const wallet = await ctx.db.selectFrom('wallets').innerJoin('members', 'members.id', 'wallets.member_id').select(['wallets.id', 'wallets.chain', 'members.key as from']).where('wallets.community_id', '=', ctx.community.id).where('wallets.address', '=', o.address).executeTakeFirst();
         if (!wallet) throw new UserError('no_wallet', `No member has linked ${o.address}.`);
         const moderator = await ctx.member();
         await ctx.db.transaction().execute(async (trx) => {
           await trx.updateTable('wallets').set({ member_id: target.id }).where('id', '=', wallet.id).execute();
-          await audit(trx, ctx, null, 'wallet.reassigned', { address: o.address, from: wallet.from, to: target.key }, moderator.id);
+          // Its old owner's rewards no longer go there.
+          await trx.deleteFrom('payout_wallets').where('wallet_id', '=', wallet.id).execute();
+          await audit(trx, ctx, null, 'wallet.reassigned', { address: o.address, chain: wallet.chain, from: wallet.from, to: target.key }, moderator.id);
         });
-        return reply(text(`${o.address} now belongs to ${target.handle}.`));
+        return reply(text(`${o.address} (${wallet.chain}) now belongs to ${target.handle}.`));
       },
     }),
 

@@ -5,13 +5,18 @@ import type { Db } from '../db/database.ts';
 import { ChainReadError, type ChainReader } from './erc20.ts';
 import type { CardanoReader, CardanoTip } from './cardano/koios.ts';
 import type { RoundConfig } from '../core/config.ts';
-
-type CardanoToken = NonNullable<RoundConfig['token']['cardano']>;
 import type { Provider } from 'ethers';
 import { verifyChallenge, type SiweSite, type VerifiedWallet } from './siwe.ts';
 import { verifyCardanoChallenge, type CardanoSite, type VerifiedCardanoWallet } from './cardano/challenge.ts';
 import type { DataSignature } from './cardano/cip8.ts';
 import { CARDANO_NETWORKS } from './cardano/network.ts';
+import { convertUnits, LossyConversionError } from './units.ts';
+import { z } from 'zod';
+import { evmAddress } from './address.ts';
+import { cardanoAddress, parseCardanoAddress } from './cardano/address.ts';
+import type { PayoutChoice } from '../results/payout.ts';
+
+type CardanoToken = NonNullable<RoundConfig['token']['cardano']>;
 
 /** How a wallet proved its key: SIWE, EIP-1271, or a CIP-8 signature. */
 const VERIFIED = ['siwe', 'eip1271', 'cip8'];
@@ -36,20 +41,6 @@ export async function linkWallet(db: Executor, wallet: Omit<VerifiedWallet, 'ver
 /** The verified wallets of a community on a chain, whose balances a snapshot reads. */
 export async function verifiedWallets(db: Executor, communityId: string, chain: string) {
   return db.selectFrom('wallets').select(['id', 'address', 'member_id']).where('community_id', '=', communityId).where('chain', '=', chain).where('verification', 'in', VERIFIED).orderBy('address').execute();
-}
-
-/** Refused: a balance on a chain with more decimals than the round's token would lose its last digits. */
-export class LossyConversionError extends Error {}
-
-/**
- * An amount in base units of a chain's token with `from` decimals, in base units of the round's token with `to`
- * decimals: `amount × 10^(to − from)`, exact; refused when `to < from` and the digits dropped are not all zero.
- */
-export function convertUnits(amount: bigint, from: number, to: number): bigint {
-  if (to >= from) return amount * 10n ** BigInt(to - from);
-  const scale = 10n ** BigInt(from - to);
-  if (amount % scale !== 0n) throw new LossyConversionError(`${amount} base units with ${from} decimals cannot be written with ${to} decimals without losing its last ${from - to} digits`);
-  return amount / scale;
 }
 
 /** Replaces the round's balances of one chain's verified wallets, with the audit entry, in one transaction. */
@@ -142,4 +133,49 @@ export async function siteFor(db: Executor, communityId: string, publicUrl: stri
   const latest = await findRound(db, communityId);
   const chainId = latest ? roundConfigOf(latest).token.chainId : undefined;
   return { url: publicUrl, chainId: chainId ?? 1 };
+}
+
+/**
+ * Where each member of a community chose to be paid (/wallets payout:…), by member key. A choice counts only while
+ * its wallet is still the member's: a wallet reassigned to someone else pays nobody through its old owner's choice.
+ */
+export async function payoutChoices(db: Executor, communityId: string): Promise<Map<string, PayoutChoice>> {
+  const rows = await db
+    .selectFrom('payout_wallets')
+    .innerJoin('wallets', (j) => j.onRef('wallets.id', '=', 'payout_wallets.wallet_id').onRef('wallets.member_id', '=', 'payout_wallets.member_id'))
+    .innerJoin('members', 'members.id', 'payout_wallets.member_id')
+    .select(['members.key', 'wallets.chain', 'payout_wallets.address'])
+    .where('wallets.community_id', '=', communityId)
+    .execute();
+  return new Map(rows.map((r) => [r.key, { chain: r.chain, address: r.address }]));
+}
+
+/** Records that a member is paid in one of their wallets, at `address` (the wallet's, or a payment address of its stake key). */
+export async function choosePayout(db: Executor, member: { id: string; community_id: string }, wallet: { id: string; chain: string }, address: string, now: Date): Promise<void> {
+  await db
+    .insertInto('payout_wallets')
+    .values({ member_id: member.id, wallet_id: wallet.id, address, chosen_at: now.toISOString() })
+    .onConflict((oc) => oc.column('member_id').doUpdateSet({ wallet_id: wallet.id, address, chosen_at: now.toISOString() }))
+    .execute();
+  await appendAudit(db, { community_id: member.community_id, round_id: null, actor_id: member.id, action: 'wallet.payout', detail: { chain: wallet.chain, address }, at: now.toISOString() });
+}
+
+/** A wallet option: an Ethereum address (lower-cased, as wallets are stored) or a Cardano one (stake1…, addr1…). */
+export const walletAddress = z.union([evmAddress('an address is 0x followed by 40 hex digits').transform((a) => a.toLowerCase()), cardanoAddress], {
+  error: 'give an address: 0x… or a Cardano stake1…/addr1…',
+});
+
+/**
+ * The wallet of a member's that `address` pays, and the address to send to: one of their wallets itself, or a Cardano
+ * payment address whose stake key is that of a wallet they linked by its stake address (what the wallet shows as its
+ * receiving address). A stake address cannot receive a payment, so it is refused with what to give instead.
+ */
+export function payoutWalletFor<W extends { chain: string; address: string }>(wallets: readonly W[], address: string): { wallet: W; address: string } | { problem: string } {
+  const own = wallets.find((w) => w.address === address);
+  if (address.startsWith('stake')) return { problem: `nobody can send to a stake address: give a receiving address of ${own ? 'that wallet' : 'your wallet'} (addr1…), as the wallet shows it.` };
+  if (own) return { wallet: own, address };
+  const stake = parseCardanoAddress(address)?.stakeAddress;
+  const byStake = stake === undefined ? undefined : wallets.find((w) => w.address === stake);
+  if (byStake) return { wallet: byStake, address };
+  return { problem: `${address} is not one of your wallets${stake === undefined ? '' : ', nor an address of a stake key you linked'}; /wallets lists them, /verify links one.` };
 }

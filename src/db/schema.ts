@@ -102,6 +102,8 @@ export interface Database {
   chat_choices: { id: string; community_id: string; command: string; created_at: string };
   chat_reactions: { community_id: string; ref: string; user_id: string; emoji: string };
   round_moderators: { round_id: string; member_id: string; added_at: string };
+  /** The wallet a member chose to be paid in, and the address the transfer goes to (migrations/0016). */
+  payout_wallets: { member_id: string; wallet_id: string; address: string; chosen_at: string };
   wallet_challenges: {
     token: string;
     community_id: string;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CardanoReader } from '../../src/chain/cardano/koios.ts';
-import { convertUnits, linkWallet, LossyConversionError } from '../../src/chain/wallets.ts';
+import { linkWallet } from '../../src/chain/wallets.ts';
+import { convertUnits, LossyConversionError } from '../../src/chain/units.ts';
 import { fakeKoios } from '../fakes/koios.ts';
 import { cardanoWallet, signData } from '../helpers/cardano.ts';
 import { consoleHarness } from '../helpers/console.ts';
