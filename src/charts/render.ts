@@ -2,10 +2,21 @@ import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { projectFile } from '../paths.ts';
+import { textWidth } from './fonts.ts';
 
 /** The fonts the charts are drawn with, shipped in assets/ so that text renders the same on every machine. */
 const FONT_DIR = projectFile('assets/fonts/');
 const FONTS = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSansMono.ttf'].map((f) => FONT_DIR + f);
+
+/** PNGs are drawn at twice the chart's size, for sharp text on phone screens. */
+export const CHART_ZOOM = 2;
+/** White kept around the ink of a PNG, in chart pixels: enough not to look cut, too little to look empty. */
+export const CHART_MARGIN = 4;
+
+// vega measures text to lay a chart out; without a canvas it guesses 0.8 em a character, so it is told the widths of
+// the fonts resvg draws with (vega calls a width function it did not make a user's, as vl-convert does).
+const { textMetrics } = vega as unknown as { textMetrics: { width: (item: { fontSize?: number; fontWeight?: string | number }, text: string) => number } };
+textMetrics.width = (item, text) => textWidth(String(text ?? '').trim(), item.fontSize ?? 11, item.fontWeight === 'bold' || Number(item.fontWeight) >= 600 ? 'bold' : 'normal');
 
 // vega-lite adds a toJSON to Set.prototype when it loads, which breaks libraries that inspect built-ins as they
 // load (discord.js's event emitter does). It is loaded on first use, after every module of the bot is in.
@@ -17,14 +28,44 @@ export async function toVega(spec: TopLevelSpec): Promise<vega.Spec> {
   return (await vegaLite).compile(spec).spec;
 }
 
-/** Draws a chart: vega lays it out as SVG, resvg rasterises it at twice the size for sharp text on phones. */
+/**
+ * Draws a chart: vega lays it out as SVG, resvg rasterises it at CHART_ZOOM times its size, cut to its ink plus
+ * CHART_MARGIN. The ink is found in the pixels: the boxes vega and resvg know include invisible frames and the
+ * full line height of text, which would leave blank bands.
+ */
 export async function renderChart(spec: TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
   const view = new vega.View(vega.parse(await toVega(spec)), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    const png = new Resvg(svg, { font: { fontFiles: FONTS, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: 2 }, background: 'white' }).render().asPng();
-    return { svg, png };
+    const options = { font: { fontFiles: FONTS, loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: CHART_ZOOM }, background: 'white' } as const;
+    const whole = new Resvg(svg, options);
+    const ink = inkOf(whole.render());
+    const box = whole.getBBox();
+    if (!ink || !box) return { svg, png: whole.render().asPng() };
+    const cropped = new Resvg(svg, options);
+    // resvg takes back only a BBox it made: one is set to the ink, in chart pixels
+    Object.assign(box, { x: ink.left / CHART_ZOOM - CHART_MARGIN, y: ink.top / CHART_ZOOM - CHART_MARGIN, width: (ink.right - ink.left + 1) / CHART_ZOOM + 2 * CHART_MARGIN, height: (ink.bottom - ink.top + 1) / CHART_ZOOM + 2 * CHART_MARGIN });
+    cropped.cropByBBox(box);
+    return { svg, png: cropped.render().asPng() };
   } finally {
     view.finalize();
   }
+}
+
+/** The box of the pixels that are not white, or undefined on a blank image. */
+function inkOf(image: { width: number; height: number; pixels: Buffer }) {
+  const { width, height, pixels } = image;
+  let left = width, top = height, right = -1, bottom = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 4;
+    for (let x = 0; x < width; x++) {
+      const at = row + x * 4;
+      if (pixels[at] === 255 && pixels[at + 1] === 255 && pixels[at + 2] === 255) continue;
+      if (x < left) left = x;
+      if (x > right) right = x;
+      if (y < top) top = y;
+      bottom = y;
+    }
+  }
+  return right < 0 ? undefined : { left, top, right, bottom };
 }

@@ -2,10 +2,14 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RoundReport } from '../core/report.ts';
 import { VIEWS, type QuestionTally, type View } from '../core/voting.ts';
 import { formatNumber, formatUnits } from '../format/units.ts';
+import { textWidth, wrapText } from './fonts.ts';
 
 /**
  * The charts, as vega-lite specs built from a report: the same specs become PNGs in chat and interactive charts on
  * the results page. Pure functions of the report, so a chart shows exactly the numbers the tables show.
+ *
+ * Most members look at them on a phone: a chart is CHART_WIDTH pixels wide, so that fitted to a 390-pixel screen its
+ * smallest text (TEXT_SMALL) still shows at 12 pixels or more, and text is wrapped to that width, never cut.
  */
 
 export const VIEW_NAMES: Record<View, string> = {
@@ -13,34 +17,50 @@ export const VIEW_NAMES: Record<View, string> = {
   quadraticVotes: 'quadratic',
   qualifiedVotes: 'quadratic + reputation',
 };
+const VIEW_COLOURS: Record<View, string> = { tokenVotes: '#4c78a8', quadraticVotes: '#f58518', qualifiedVotes: '#54a24b' };
 
-/** Fixed colours per tier, so that a tier looks the same in every chart. */
-const TIER_COLOURS = ['#1b7837', '#5aae61', '#a6dba0', '#d9f0d3', '#c2a5cf', '#9970ab', '#762a83'];
+export const CHART_WIDTH = 400;
+const TITLE = 16;
+const TEXT = 14;
+export const TEXT_SMALL = 13;
+
+/** Each default tier keeps its colour whichever tiers a round has; other names get one from their name. */
+const TIER_COLOURS: Record<string, string> = { A: '#1b7837', B: '#5aae61', C: '#a6dba0', D: '#c2a5cf' };
+const OTHER_TIER_COLOURS = ['#762a83', '#e08214', '#2166ac', '#b2182b', '#35978f', '#8c510a'];
 const NO_TIER = 'no tier';
+const NO_TIER_COLOUR = '#bbbbbb';
+
+export function tierColour(tier: string): string {
+  if (tier === NO_TIER) return NO_TIER_COLOUR;
+  if (Object.hasOwn(TIER_COLOURS, tier)) return TIER_COLOURS[tier]!;
+  let hash = 0;
+  for (const char of tier) hash = (hash * 31 + char.codePointAt(0)!) >>> 0;
+  return OTHER_TIER_COLOURS[hash % OTHER_TIER_COLOURS.length]!;
+}
 
 const BASE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  background: 'white',
-  config: { font: 'DejaVu Sans', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 14, subtitleFontSize: 11 } },
+  // no background of its own: resvg paints the PNG white around the ink it crops to, pages are white already
+  background: 'transparent',
+  config: {
+    font: 'DejaVu Sans',
+    view: { stroke: null },
+    axis: { labelFontSize: TEXT_SMALL, titleFontSize: TEXT_SMALL },
+    legend: { labelFontSize: TEXT_SMALL, titleFontSize: TEXT_SMALL, symbolSize: 120 },
+    title: { fontSize: TITLE, subtitleFontSize: TEXT, anchor: 'start', subtitlePadding: 4, offset: 12 },
+  },
 } as const;
+
+/** A title and its subtitle, wrapped to the chart's width. */
+const titleOf = (text: string, subtitle: string[]) => ({
+  text: wrapText(text, CHART_WIDTH, TITLE, 'bold'),
+  subtitle: subtitle.flatMap((s) => wrapText(s, CHART_WIDTH, TEXT)),
+});
 
 const viewValue = (q: QuestionTally, i: number, view: View) => {
   const o = q.options[i]!;
   return view === 'tokenVotes' ? Number(o.tokenVotes) : view === 'quadraticVotes' ? o.quadraticVotes : o.qualifiedVotes;
 };
-
-/** Splits a sentence into lines of at most `width` characters, at spaces. */
-function wrap(sentence: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of sentence.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  return line ? [...lines, line] : lines;
-}
 
 /** One row per option and view: its share of the view's total, and whether it wins that view. */
 export function tallyRows(q: QuestionTally): { option: string; view: string; share: number; winner: boolean }[] {
@@ -55,31 +75,79 @@ export function tallyRows(q: QuestionTally): { option: string; view: string; sha
   });
 }
 
-/** Per option, the three views side by side as shares; ★ marks each view's winner; the caption says where they disagree. */
-export function tallySpec(q: QuestionTally): TopLevelSpec {
-  const subtitle = (q.changes.length ? q.changes : ['All three views agree.']).flatMap((sentence) => wrap(sentence, 100));
-  const x = { field: 'option', type: 'nominal', title: null, sort: null, axis: { labelAngle: 0, labelLimit: 140 } } as const;
-  const xOffset = { field: 'view', sort: Object.values(VIEW_NAMES) } as const;
+const BAR = 15;
+const BAR_GAP = 3;
+const LINE = 18;
+const OPTION_GAP = 12;
+/** A position in pixels: the charts laid out here (not by vega-lite) give their coordinates as data. */
+const pixels = (field: string) => ({ field, type: 'quantitative', scale: null, axis: null }) as const;
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+
+/**
+ * Per option, its full label (wrapped) and a bar per view with its share; ★ marks each view's winner; the title is
+ * the question and the caption says where the views disagree. Laid out here, in pixels, because vega-lite does not
+ * wrap text: the labels are rows of their own above their bars. `titled: false` leaves out the question and the
+ * caption, for a page that shows them as text.
+ */
+export function tallySpec(q: QuestionTally, { titled = true } = {}): TopLevelSpec {
+  const rows = tallyRows(q);
+  const longest = Math.max(...rows.map((r) => textWidth(`${percent(r.share)}${r.winner ? ' ★' : ''}`, TEXT_SMALL)));
+  const barLength = CHART_WIDTH - longest - 6;
+  const labels: { x: number; y: number; text: string }[] = [];
+  const bars: { x: number; x2: number; y: number; y2: number; colour: string; option: string; view: string; share: string; value: string; valueX: number }[] = [];
+  let y = 0;
+  q.options.forEach((o, i) => {
+    for (const line of wrapText(`${i + 1}. ${o.label}`, CHART_WIDTH, TEXT, 'bold')) {
+      labels.push({ x: 0, y, text: line });
+      y += LINE;
+    }
+    y += 2;
+    for (const view of VIEWS) {
+      const row = rows.find((r) => r.view === VIEW_NAMES[view] && r.option === `${i + 1}. ${o.label}`)!;
+      const end = Math.max(1, row.share * barLength);
+      bars.push({ x: 0, x2: end, y, y2: y + BAR, colour: VIEW_COLOURS[view], option: row.option, view: row.view, share: percent(row.share), value: `${percent(row.share)}${row.winner ? ' ★' : ''}`, valueX: end + 4 });
+      y += BAR + BAR_GAP;
+    }
+    y += OPTION_GAP;
+  });
+  // The legend, as rows of swatches that wrap like text.
+  const legend: { x: number; x2: number; y: number; y2: number; colour: string; text: string }[] = [];
+  let x = 0;
+  for (const view of VIEWS) {
+    const width = 18 + textWidth(VIEW_NAMES[view], TEXT_SMALL) + 14;
+    if (x > 0 && x + width > CHART_WIDTH) (x = 0), (y += LINE);
+    legend.push({ x, x2: x + 13, y: y + 2, y2: y + 15, colour: VIEW_COLOURS[view], text: VIEW_NAMES[view] });
+    x += width;
+  }
+  const text = (values: { x: number; y: number; text: string }[], mark: Record<string, unknown>, dx = 0) => ({
+    data: { values },
+    mark: { type: 'text', align: 'left', baseline: 'top', dx, ...mark },
+    encoding: { x: pixels('x'), y: pixels('y'), text: { field: 'text' } },
+  });
+  const rects = (values: object[], tooltip?: object) => ({
+    data: { values },
+    mark: { type: 'rect', ...(tooltip && { tooltip: true }) },
+    encoding: { x: pixels('x'), x2: { field: 'x2' }, y: pixels('y'), y2: { field: 'y2' }, color: { field: 'colour', type: 'nominal', scale: null }, ...(tooltip && { tooltip }) },
+  });
   return {
     ...BASE,
-    title: { text: `${q.id}: ${q.text}`.slice(0, 120), subtitle, anchor: 'start' },
-    width: Math.max(480, q.options.length * 150),
-    height: 220,
-    data: { values: tallyRows(q) },
-    encoding: { x, xOffset, y: { field: 'share', type: 'quantitative', title: 'share of the votes', axis: { format: '.0%' }, scale: { domain: [0, 1] } } },
+    ...(titled && { title: titleOf(`${q.id}: ${q.text}`, q.changes.length ? q.changes : ['All three views agree.']) }),
+    width: CHART_WIDTH,
+    height: y + LINE,
     layer: [
+      text(labels, { fontSize: TEXT, fontWeight: 'bold' }),
+      rects(bars, [
+        { field: 'option', title: 'option' },
+        { field: 'view', title: 'view' },
+        { field: 'share', title: 'share' },
+      ]),
       {
-        mark: { type: 'bar', tooltip: true },
-        encoding: {
-          color: { field: 'view', type: 'nominal', sort: Object.values(VIEW_NAMES), title: 'view', scale: { range: ['#4c78a8', '#f58518', '#54a24b'] }, legend: { orient: 'bottom', labelLimit: 240 } },
-          tooltip: [
-            { field: 'option', title: 'option' },
-            { field: 'view', title: 'view' },
-            { field: 'share', title: 'share', format: '.1%' },
-          ],
-        },
+        data: { values: bars },
+        mark: { type: 'text', align: 'left', baseline: 'middle', fontSize: TEXT_SMALL, dy: BAR / 2 },
+        encoding: { x: pixels('valueX'), y: pixels('y'), text: { field: 'value' } },
       },
-      { transform: [{ filter: 'datum.winner' }], mark: { type: 'text', dy: -8, fontSize: 14, text: '★' } },
+      rects(legend),
+      text(legend, { fontSize: TEXT_SMALL }, 18),
     ],
   } as TopLevelSpec;
 }
@@ -87,23 +155,36 @@ export function tallySpec(q: QuestionTally): TopLevelSpec {
 /** Names as the chart shows them (handles where allowed, else pseudonyms), by member key. */
 export type NameOf = (memberKey: string) => string;
 
-/** The split of the pool by member, coloured by tier; the largest first. */
+/** The colour scale of the tiers in `shown` only, so the legend lists what the chart shows; A–D, then others, no tier last. */
+function tierScale(shown: Iterable<string>) {
+  const order = (t: string) => (t === NO_TIER ? 2 : Object.hasOwn(TIER_COLOURS, t) ? 0 : 1);
+  const tiers = [...new Set(shown)].sort((a, b) => order(a) - order(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return { field: 'tier', type: 'nominal', title: 'tier', scale: { domain: tiers, range: tiers.map(tierColour) } } as const;
+}
+
+/** Longest a member's name is shown beside its bar before it is cut with an ellipsis (the tooltip has it whole). */
+const NAME_LIMIT = 120;
+
+/** The split of the pool by member, coloured by tier; the largest first; members who get nothing are left out. */
 export function rewardsSpec(report: RoundReport, nameOf: NameOf, limit = 40): TopLevelSpec {
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const scale = 10 ** report.token.decimals;
-  const rows = report.rewards.amounts.slice(0, limit).map((a) => ({ member: nameOf(a.member), tier: tierOf.get(a.member) ?? NO_TIER, tokens: Number(a.amount) / scale, amount: formatUnits(a.amount, report.token.decimals, 2) }));
-  const shown = report.rewards.amounts.length > limit ? ` (largest ${limit} of ${report.rewards.amounts.length})` : '';
+  const paid = report.rewards.amounts.filter((a) => a.amount > 0n);
+  const rows = paid.slice(0, limit).map((a) => ({ member: nameOf(a.member), tier: tierOf.get(a.member) ?? NO_TIER, tokens: Number(a.amount) / scale, amount: formatUnits(a.amount, report.token.decimals, 2) }));
+  const shown = paid.length > limit ? ` (largest ${limit} of ${paid.length})` : '';
+  const names = Math.min(NAME_LIMIT, Math.max(0, ...rows.map((r) => textWidth(r.member, TEXT_SMALL))));
   return {
     ...BASE,
-    title: { text: `Rewards of round ${report.round}${shown}`, subtitle: `${formatUnits(report.rewards.pool, report.token.decimals, 2)} ${report.token.symbol} in all`, anchor: 'start' },
-    width: 420,
-    height: { step: 16 },
+    title: titleOf(`Rewards of round ${report.round}${shown}`, [`${formatUnits(report.rewards.pool, report.token.decimals, 2)} ${report.token.symbol} in all`]),
+    // the names, their ticks and the axis' last label take the rest of the width
+    width: CHART_WIDTH - names - 36,
+    height: { step: 18 },
     data: { values: rows },
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      y: { field: 'member', type: 'nominal', sort: null, title: null },
-      x: { field: 'tokens', type: 'quantitative', title: report.token.symbol },
-      color: tierColour(report),
+      y: { field: 'member', type: 'nominal', sort: null, title: null, axis: { labelLimit: NAME_LIMIT } },
+      x: { field: 'tokens', type: 'quantitative', title: report.token.symbol, axis: { tickCount: 4, format: '~s' } },
+      color: { ...tierScale(rows.map((r) => r.tier)), legend: { orient: 'top', direction: 'horizontal', title: null } },
       tooltip: [
         { field: 'member', title: 'member' },
         { field: 'tier', title: 'tier' },
@@ -113,35 +194,34 @@ export function rewardsSpec(report: RoundReport, nameOf: NameOf, limit = 40): To
   } as TopLevelSpec;
 }
 
-function tierColour(report: RoundReport) {
-  const tiers = [...new Set(report.members.map((m) => m.tier ?? NO_TIER))].sort((a, b) => (a === NO_TIER ? 1 : b === NO_TIER ? -1 : a < b ? -1 : 1));
-  return { field: 'tier', type: 'nominal', title: 'tier', scale: { domain: tiers, range: tiers.map((t, i) => (t === NO_TIER ? '#bbbbbb' : TIER_COLOURS[i % TIER_COLOURS.length]!)) } } as const;
-}
-
-/** The voters of a question with the answer each chose, ordered by weight, heaviest first. */
 /** The voting event shows at most this many voters, the heaviest: beyond that a chart is a smear, and a page megabytes. */
 export const EVENT_VOTERS = 300;
 
+/** The voters of a question with the answer each chose, ordered by weight, heaviest first. */
 export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf, limit = EVENT_VOTERS) {
-  const q = report.questions.find((x) => x.id === questionId)!;
   const choices = report.choicesOf(questionId);
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
-  const rows = [...choices]
+  const q = report.questions.find((x) => x.id === questionId)!;
+  return [...choices]
     .map(([member, option]) => ({ member, option, power: report.powerOf(member) }))
     .filter((r) => r.power && r.power.tokens > 0n)
     .sort((a, b) => b.power!.weight - a.power!.weight || (a.member < b.member ? -1 : 1))
-    .slice(0, limit);
-  return rows.map((r, rank) => ({
-    voter: nameOf(r.member),
-    rank,
-    tier: tierOf.get(r.member) ?? NO_TIER,
-    tokens: formatUnits(r.power!.tokens, report.token.decimals, 2),
-    weight: formatNumber(r.power!.weight, 4),
-    size: r.power!.weight,
-    answer: `${r.option + 1}. ${q.options[r.option]!.label}`,
-    answerY: ((r.option + 0.5) / q.options.length) * Math.max(1, rows.length - 1),
-  }));
+    .slice(0, limit)
+    .map((r, rank) => ({
+      voter: nameOf(r.member),
+      rank,
+      option: r.option,
+      tier: tierOf.get(r.member) ?? NO_TIER,
+      tokens: formatUnits(r.power!.tokens, report.token.decimals, 2),
+      weight: formatNumber(r.power!.weight, 4),
+      size: r.power!.weight,
+      answer: `${r.option + 1}. ${q.options[r.option]!.label}`,
+    }));
 }
+
+/** Where the voting event puts its voters (a column on the left) and its answers (wrapped, from ANSWER_X). */
+const VOTER_X = 10;
+const ANSWER_X = 150;
 
 /**
  * The voting event, as in the seed's picture: voters on the left ordered by weight and coloured by tier, a line to
@@ -149,29 +229,36 @@ export function voterRows(report: RoundReport, questionId: string, nameOf: NameO
  */
 export function votingEventSpec(report: RoundReport, questionId: string, nameOf: NameOf): TopLevelSpec {
   const q = report.questions.find((x) => x.id === questionId)!;
-  const rows = voterRows(report, questionId, nameOf);
-  const voters = q.options.reduce((n, o) => n + o.voters, 0);
-  const shown = voters > rows.length ? ` The ${rows.length} heaviest of ${voters} voters.` : '';
-  const answers = q.options.map((o, i) => ({ answer: `${i + 1}. ${o.label}`, answerY: ((i + 0.5) / q.options.length) * Math.max(1, rows.length - 1) }));
-  const y = { type: 'quantitative' as const, axis: null, scale: { reverse: true, domain: [0, Math.max(1, rows.length - 1)] } };
+  const voters = voterRows(report, questionId, nameOf);
+  const everyone = q.options.reduce((n, o) => n + o.voters, 0);
+  const shown = everyone > voters.length ? ` The ${voters.length} heaviest of ${everyone} voters.` : '';
+  const height = Math.max(160, Math.min(900, voters.length * 9));
+  const voterY = (rank: number) => 8 + (rank / Math.max(1, voters.length - 1)) * (height - 16);
+  const answerY = (option: number) => ((option + 0.5) / q.options.length) * height;
+  const rows = voters.map((v) => ({ ...v, x: VOTER_X, y: voterY(v.rank), x2: ANSWER_X - 4, y2: answerY(v.option) }));
+  const answers = q.options.map((o, i) => {
+    const lines = wrapText(`${i + 1}. ${o.label}`, CHART_WIDTH - ANSWER_X, TEXT_SMALL, 'bold');
+    return { x: ANSWER_X, y: answerY(i) - ((lines.length - 1) * LINE) / 2, text: lines };
+  });
+  const colour = { ...tierScale(rows.map((r) => r.tier)), legend: { orient: 'bottom', direction: 'horizontal', title: 'voter tier', symbolOpacity: 1 } };
   return {
     ...BASE,
-    title: { text: `${q.id}: who voted for what`, subtitle: `Voters by weight (left), coloured by tier; each line goes to the answer chosen.${shown}`, anchor: 'start' },
-    width: 360,
-    height: Math.max(160, Math.min(900, rows.length * 9)),
+    title: titleOf(`${q.id}: who voted for what`, [`Voters by weight (left), coloured by tier; each line goes to the answer chosen.${shown}`]),
+    width: CHART_WIDTH,
+    height,
     layer: [
       {
         data: { values: rows },
         mark: { type: 'rule', opacity: 0.35 },
-        encoding: { x: { datum: 0, type: 'quantitative', axis: null, scale: { domain: [-0.1, 1.6] } }, x2: { datum: 1 }, y: { ...y, field: 'rank' }, y2: { field: 'answerY' }, color: tierColour(report), strokeWidth: { field: 'size', type: 'quantitative', legend: null, scale: { range: [0.5, 4] } } },
+        encoding: { x: pixels('x'), x2: { field: 'x2' }, y: pixels('y'), y2: { field: 'y2' }, color: colour, strokeWidth: { field: 'size', type: 'quantitative', legend: null, scale: { range: [0.5, 4] } } },
       },
       {
         data: { values: rows },
         mark: { type: 'point', filled: true, opacity: 1 },
         encoding: {
-          x: { datum: 0, type: 'quantitative' },
-          y: { ...y, field: 'rank' },
-          color: tierColour(report),
+          x: pixels('x'),
+          y: pixels('y'),
+          color: colour,
           size: { field: 'size', type: 'quantitative', legend: null, scale: { range: [20, 300] } },
           tooltip: [
             { field: 'voter', title: 'voter' },
@@ -184,8 +271,8 @@ export function votingEventSpec(report: RoundReport, questionId: string, nameOf:
       },
       {
         data: { values: answers },
-        mark: { type: 'text', align: 'left', dx: 6, fontSize: 12, fontWeight: 'bold' },
-        encoding: { x: { datum: 1, type: 'quantitative' }, y: { ...y, field: 'answerY' }, text: { field: 'answer' } },
+        mark: { type: 'text', align: 'left', baseline: 'top', fontSize: TEXT_SMALL, fontWeight: 'bold', lineHeight: LINE },
+        encoding: { x: pixels('x'), y: pixels('y'), text: { field: 'text' } },
       },
     ],
   } as TopLevelSpec;
