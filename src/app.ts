@@ -12,7 +12,8 @@ import { forgetHandledEvents } from './db/chat.ts';
 import { TelegramChat } from './platforms/telegram/bot.ts';
 import { DiscordChat } from './platforms/discord/bot.ts';
 import type { Reply } from './commands/reply.ts';
-import { WebServer } from './web/server.ts';
+import { healthRoute, WebServer, type HealthReport } from './web/server.ts';
+import { sql } from 'kysely';
 import { encodeReply } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
@@ -31,9 +32,27 @@ export interface RunIo {
   logger?: Logger;
 }
 
-/** The bot's web server on PORT with the public results pages; its public address is PUBLIC_URL or localhost. */
-async function startWeb(config: Config, db: Db, logger: Logger): Promise<{ web: WebServer; publicUrl: string }> {
+/** How each chat platform of this process is connected, for /healthz. */
+type PlatformHealth = () => Record<string, { connected: boolean }>;
+
+/**
+ * /healthz of this process: its database (a trivial query's round trip: no table is read, so it stays quick under
+ * load) and each platform's connection; ok only when all are up.
+ */
+async function healthOf(db: Db, platforms: PlatformHealth): Promise<HealthReport> {
+  const started = performance.now();
+  const database = await sql`select 1`.execute(db).then(
+    () => ({ ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 }),
+    (error: unknown) => ({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
+  const connections = platforms();
+  return { ok: database.ok && Object.values(connections).every((p) => p.connected), db: database, ...connections };
+}
+
+/** The bot's web server on PORT with the public results pages and /healthz; its public address is PUBLIC_URL or localhost. */
+async function startWeb(config: Config, db: Db, logger: Logger, platforms: PlatformHealth = () => ({})): Promise<{ web: WebServer; publicUrl: string }> {
   const web = new WebServer((error) => logger.error('web request failed', { error }));
+  healthRoute(web, () => healthOf(db, platforms));
   resultsRoutes(web, db);
   const { port } = await web.listen(config.PORT);
   return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
@@ -125,7 +144,8 @@ export interface RunningBot {
 export async function startBot(config: Config, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never'; discordDeferAfterMs?: number }): Promise<RunningBot> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
-  const { web, publicUrl } = await startWeb(config, db, options.logger);
+  const connections: Record<string, () => { connected: boolean }> = {};
+  const { web, publicUrl } = await startWeb(config, db, options.logger, () => Object.fromEntries(Object.entries(connections).map(([name, health]) => [name, health()])));
   const services = servicesFor(config, db, options.now ?? (() => new Date()), publicUrl);
   const { chain } = services;
   // Platforms redeliver an event for at most a day; a week of handled ids is plenty.
@@ -155,10 +175,13 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
           apiUrl: config.DISCORD_API_URL,
           moderatorRole: config.DISCORD_MODERATOR_ROLE,
           reactions: config.REACTION_EMOJI,
+          ...(config.DISCORD_SHARDS !== undefined && { shards: config.DISCORD_SHARDS === 'auto' ? 'auto' : { count: config.DISCORD_SHARDS, ids: config.DISCORD_SHARD_IDS } }),
           ...(options.discordDeferAfterMs !== undefined && { deferAfterMs: options.discordDeferAfterMs }),
         })
       : undefined;
   const platforms: Platform[] = [telegram, discord].filter((chat) => chat !== undefined);
+  if (telegram) connections['telegram'] = () => ({ connected: telegram.connected });
+  if (discord) connections['discord'] = () => discord.health();
   // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
   chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
   for (const platform of platforms) await platform.start();
@@ -207,7 +230,7 @@ export async function runUntilSignal(config: Config, io: RunIo): Promise<void> {
   const bot = await startBot(config, { logger: io.logger ?? createLogger({ level: config.LOG_LEVEL }) });
   const where = [
     bot.telegram && `Telegram${config.TELEGRAM_WEBHOOK_URL ? ` (webhook ${config.TELEGRAM_WEBHOOK_URL})` : ' (long polling)'}`,
-    bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}`,
+    bot.discord && `Discord${config.DISCORD_GUILD_ID ? ` (commands in server ${config.DISCORD_GUILD_ID})` : ''}${config.DISCORD_SHARDS ? ` (shards ${bot.discord.health().shards.map((s) => s.id).join(',')} of ${bot.discord.client.options.shardCount})` : ''}`,
   ].filter(Boolean);
   io.write(`govbot is running in ${where.join(' and ')}; results pages at ${bot.publicUrl}/rounds/…. Ctrl-C stops it.\n`);
   await signalled;

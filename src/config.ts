@@ -24,6 +24,8 @@ const databaseUrl = z
     message: 'use file:PATH (or a path) for SQLite, or postgres://user:pass@host/db for PostgreSQL',
   });
 
+const SHARDS_HELP = 'write auto, or the total number of shards (1 to 4096)';
+
 /** Every setting read from the environment; .env.example lists them all. */
 export const envSchema = z.object({
   DATABASE_URL: databaseUrl.default(DEFAULT_DATABASE_URL),
@@ -47,6 +49,28 @@ export const envSchema = z.object({
   DISCORD_GUILD_ID: snowflake('a server id (Developer Mode on, right-click the server → Copy Server ID)').optional(),
   /** Discord's API root; a REST proxy in front of a large bot, or the tests' fake. */
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  /**
+   * Discord's sharding: `auto` runs the number of shards Discord recommends, all in this process; a number N is the
+   * total number of shards of all processes, of which this one runs DISCORD_SHARD_IDS (all N when not set).
+   */
+  DISCORD_SHARDS: z
+    .union([z.literal('auto'), z.coerce.number().int(SHARDS_HELP).min(1, SHARDS_HELP).max(4096, SHARDS_HELP)], { error: SHARDS_HELP })
+    .optional(),
+  /** The shards this process runs, by id (0 to DISCORD_SHARDS − 1): `0,1` or `0-3` or `0-3,8`. */
+  DISCORD_SHARD_IDS: z
+    .string()
+    .regex(/^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$/, 'write shard ids and ranges separated by commas, such as 0,1 or 0-3')
+    .transform((text, ctx) => {
+      const ids = text.split(',').flatMap((part) => {
+        const [from, to = from] = part.split('-').map((n) => Number(n.trim())) as [number, number?];
+        if (to < from) ctx.addIssue({ code: 'custom', message: `${part.trim()} is an empty range; write the lower id first` });
+        return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+      });
+      const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+      if (repeated.length) ctx.addIssue({ code: 'custom', message: `shard ${repeated[0]} is named twice` });
+      return ids.sort((a, b) => a - b);
+    })
+    .optional(),
   /** Members with this role are moderators, besides those who may Manage Server. */
   DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
   /** An EVM JSON-RPC node: token metadata, balance snapshots, contract-wallet (EIP-1271) signatures. */
@@ -67,6 +91,13 @@ export type Config = z.output<typeof envSchema>;
 /** Settings that only make sense together. */
 const consistent = envSchema.superRefine((c, ctx) => {
   if (c.DISCORD_TOKEN && !c.DISCORD_APP_ID) ctx.addIssue({ code: 'custom', path: ['DISCORD_APP_ID'], message: 'set it too when DISCORD_TOKEN is set (Developer Portal → General Information → Application ID)' });
+  // Checked only once both values parsed (zod runs this even when a field failed its own checks).
+  const { DISCORD_SHARDS: total, DISCORD_SHARD_IDS: ids } = c;
+  if (!Array.isArray(ids)) return;
+  if (total === undefined || total === 'auto')
+    ctx.addIssue({ code: 'custom', path: ['DISCORD_SHARD_IDS'], message: `set DISCORD_SHARDS to the total number of shards of all processes too (${total === 'auto' ? 'auto runs every shard in one process' : 'it is not set'})` });
+  const beyond = typeof total === 'number' ? ids.find((id) => id >= total) : undefined;
+  if (beyond !== undefined) ctx.addIssue({ code: 'custom', path: ['DISCORD_SHARD_IDS'], message: `shard ${beyond} does not exist: with DISCORD_SHARDS=${total} the ids are 0 to ${Number(total) - 1}` });
 });
 
 export class ConfigError extends Error {}

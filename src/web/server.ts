@@ -12,9 +12,7 @@ export class WebServer {
   private readonly prefixes: [string, Handler][] = [];
   private server: Server | undefined;
 
-  constructor(private readonly onError: (error: unknown) => void = () => undefined) {
-    this.route('/healthz', (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok\n'));
-  }
+  constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
 
   route(path: string, handler: Handler): void {
     if (this.routes.has(path)) throw new Error(`route ${path} is taken`);
@@ -56,6 +54,29 @@ export class WebServer {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** What /healthz says: `ok` when every part is up, and each part's own report. */
+export interface HealthReport {
+  ok: boolean;
+  [part: string]: unknown;
+}
+
+/** How long /healthz waits for its checks before it says the process is not healthy (a balancer's timeout is longer). */
+const HEALTH_TIMEOUT_MS = 2000;
+
+/**
+ * GET /healthz for a balancer or an orchestrator: the report as JSON, 200 when ok and 503 when not. Checks that do not
+ * answer within HEALTH_TIMEOUT_MS count as down, so a stuck database gives a quick 503 rather than a hanging probe.
+ */
+export function healthRoute(web: WebServer, check: () => Promise<HealthReport>): void {
+  web.route('/healthz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<HealthReport>((resolve) => (timer = setTimeout(() => resolve({ ok: false, error: `no answer within ${HEALTH_TIMEOUT_MS} ms` }), HEALTH_TIMEOUT_MS)));
+    const report = await Promise.race([check().catch((error: unknown) => ({ ok: false, error: String(error) })), timedOut]);
+    clearTimeout(timer);
+    send(res, report.ok ? 200 : 503, 'application/json; charset=utf-8', `${JSON.stringify(report)}\n`, { 'cache-control': 'no-store' });
+  });
 }
 
 export function send(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {

@@ -5,6 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 /**
  * A fake Discord on 127.0.0.1: the REST API under /api/v10 and a WebSocket gateway, speaking the real protocol
  * (https://discord.com/developers/docs): HELLO, IDENTIFY, READY, GUILD_CREATE, RESUME with the events a session missed,
+ * shards (IDENTIFY's `shard: [id, count]`: a server's events go only to shard `(guild_id >> 22) % count`, direct messages
+ * to shard 0; an id ≥ count is closed with 4010, more than `maxGuildsPerShard` servers on one shard with 4011),
  * heartbeats and their ACKs, dispatches with sequence numbers; interaction callbacks within the deadline (3 s) and only
  * once; webhooks for follow-ups for 15 minutes; messages, threads, command registration with Discord's own checks.
  * It refuses what Discord refuses: the message, component, modal and autocomplete limits, half a surrogate pair, posts
@@ -95,6 +97,8 @@ interface Guild {
 
 interface Session {
   id: string;
+  /** [shard id, shard count] as IDENTIFY gave it. */
+  shard: [number, number];
   sequence: number;
   /** Every event of the session, to replay those after the sequence a RESUME gives. */
   events: { s: number; t: string; d: unknown }[];
@@ -173,6 +177,8 @@ export class FakeDiscord {
   heartbeats = 0;
   readonly roles: { id: string; name: string }[] = [];
   identified = 0;
+  /** The shard ([id, count]) of each IDENTIFY, in order. */
+  readonly identifies: [number, number][] = [];
   resumed = 0;
   /** How long after it was created an interaction may still get its first response (Discord: 3 s). */
   interactionDeadlineMs: number;
@@ -184,6 +190,7 @@ export class FakeDiscord {
   private readonly users = new Map<string, FakeDiscordUser>();
   private readonly denied = new Map<string, Set<Permission>>();
   private readonly failures: Failure[] = [];
+  private readonly delays: { match: RegExp; ms: number }[] = [];
   private readonly files = new Map<string, FakeFile>();
   private readonly sessions = new Map<string, Session>();
   private counter = 0n;
@@ -195,19 +202,28 @@ export class FakeDiscord {
     readonly url: string,
     private readonly heartbeatInterval: number,
     interactionDeadlineMs: number,
+    private readonly gatewayLimits: { recommendedShards: number; maxConcurrency: number; maxGuildsPerShard: number },
   ) {
     this.interactionDeadlineMs = interactionDeadlineMs;
     this.guilds.set(this.guildId, { id: this.guildId, name: 'Test DAO', systemChannelId: this.channelId });
     this.channels.set(this.channelId, { id: this.channelId, type: 0, guild_id: this.guildId, name: 'governance' });
   }
 
-  static async start(options: { heartbeatInterval?: number; roles?: { id: string; name: string }[]; interactionDeadlineMs?: number } = {}): Promise<FakeDiscord> {
+  /**
+   * `recommendedShards` is what GET /gateway/bot says (shards: auto uses it), `maxConcurrency` how many shards may
+   * IDENTIFY at once (1 for small bots, 16 and more for large ones: discord.js waits 5 s between buckets).
+   */
+  static async start(options: { heartbeatInterval?: number; roles?: { id: string; name: string }[]; interactionDeadlineMs?: number; recommendedShards?: number; maxConcurrency?: number; maxGuildsPerShard?: number } = {}): Promise<FakeDiscord> {
     let fake: FakeDiscord | undefined;
     const server = createServer((req, res) => void fake!.handle(req, res));
     const gateway = new WebSocketServer({ server, path: '/gateway' });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    fake = new FakeDiscord('MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only', server, gateway, `http://127.0.0.1:${port}`, options.heartbeatInterval ?? 41_250, options.interactionDeadlineMs ?? 3000);
+    fake = new FakeDiscord('MTEwMDAwMDAwMDAwMDAwMDAwMQ.fake.token-for-tests-only', server, gateway, `http://127.0.0.1:${port}`, options.heartbeatInterval ?? 41_250, options.interactionDeadlineMs ?? 3000, {
+      recommendedShards: options.recommendedShards ?? 1,
+      maxConcurrency: options.maxConcurrency ?? 1,
+      maxGuildsPerShard: options.maxGuildsPerShard ?? 2500,
+    });
     fake.roles.push(...(options.roles ?? []));
     gateway.on('connection', (socket) => fake!.connect(socket));
     return fake;
@@ -253,6 +269,18 @@ export class FakeDiscord {
    */
   fail(match: RegExp, status: number, options: { times?: number; retryAfter?: number } = {}): void {
     this.failures.push({ match, status, times: options.times ?? 1, retryAfter: options.retryAfter ?? 1 });
+  }
+
+  /** Requests whose `METHOD /path` matches are answered `ms` late (a slow CDN or API), until `undo` is called. */
+  slow(match: RegExp, ms: number): { undo: () => void } {
+    const delay = { match, ms };
+    this.delays.push(delay);
+    return { undo: () => void this.delays.splice(this.delays.indexOf(delay), 1) };
+  }
+
+  /** The shard a server's events go to, by Discord's rule. */
+  static shardOf(guildId: string, count: number): number {
+    return Number((BigInt(guildId) >> 22n) % BigInt(count));
   }
 
   /** Drops the gateway connections, as Discord does now and then; the bot resumes and gets what it missed. */
@@ -349,7 +377,7 @@ export class FakeDiscord {
     const event = { ...this.messageJson(message), member: { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 } };
     this.dispatch('MESSAGE_CREATE', event);
     if (options.duplicate) this.dispatch('MESSAGE_CREATE', event);
-    await this.sync(user as FakeDiscordUser);
+    await this.sync(user as FakeDiscordUser, channelId);
     return message.id;
   }
 
@@ -357,14 +385,14 @@ export class FakeDiscord {
     const message = this.messages.get(messageId)!;
     message.content = content;
     this.dispatch('MESSAGE_UPDATE', { ...this.messageJson(message), edited_timestamp: new Date().toISOString() });
-    await this.sync(user);
+    await this.sync(user, message.channel_id);
   }
 
   async remove(user: FakeDiscordUser, messageId: string): Promise<void> {
     const message = this.messages.get(messageId)!;
     message.deleted = true;
     this.dispatch('MESSAGE_DELETE', { id: message.id, channel_id: message.channel_id, guild_id: this.guildOf(message.channel_id) });
-    await this.sync(user);
+    await this.sync(user, message.channel_id);
   }
 
   async react(user: FakeDiscordUser, messageId: string, emoji: string, present = true): Promise<void> {
@@ -372,7 +400,7 @@ export class FakeDiscord {
     const base = { user_id: user.id, channel_id: message.channel_id, message_id: messageId, guild_id: this.guildOf(message.channel_id), emoji: { id: null, name: emoji }, burst: false, type: 0 };
     if (present) this.dispatch('MESSAGE_REACTION_ADD', { ...base, message_author_id: message.author.id, member: this.memberJson(user) });
     else this.dispatch('MESSAGE_REACTION_REMOVE', base);
-    await this.sync(user);
+    await this.sync(user, message.channel_id);
   }
 
   /** Sends an event again, as a gateway may after a resume. */
@@ -382,11 +410,14 @@ export class FakeDiscord {
   }
 
   /**
-   * The bot handles events one at a time, in order: once it has answered an autocomplete request sent after them,
-   * everything before is handled too.
+   * The bot handles each server's events one at a time, in order: once it has answered an autocomplete request sent
+   * after them in the same server, everything before in that server is handled too.
    */
   async sync(user: FakeDiscordUser, channelId = this.channelId): Promise<void> {
-    const interaction = this.sendInteraction(user, 4, { id: this.snowflake(), name: 'help', type: 1, guild_id: this.guildOf(channelId), options: [{ name: 'round', type: 3, value: '', focused: true }] }, channelId);
+    const guildId = this.guildOf(channelId);
+    // In the server's own channel: the channel given may be a direct message or a thread.
+    const channel = this.guilds.get(guildId)!.systemChannelId;
+    const interaction = this.sendInteraction(user, 4, { id: this.snowflake(), name: 'help', type: 1, guild_id: guildId, options: [{ name: 'round', type: 3, value: '', focused: true }] }, channel);
     await interaction.finished;
   }
 
@@ -448,19 +479,26 @@ export class FakeDiscord {
         socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
       } else if (packet.op === 2) {
         if (packet.d['token'] !== this.token) return socket.close(4004, 'Authentication failed.');
+        const shard = (packet.d['shard'] ?? [0, 1]) as unknown;
+        const valid = Array.isArray(shard) && shard.length === 2 && shard.every((n) => Number.isInteger(n)) && shard[1] >= 1 && shard[0] >= 0 && shard[0] < shard[1];
+        if (!valid) return socket.close(4010, 'Invalid shard.');
+        const [id, count] = shard as [number, number];
+        const guilds = [...this.guilds.values()].filter((g) => FakeDiscord.shardOf(g.id, count) === id);
+        if (guilds.length > this.gatewayLimits.maxGuildsPerShard) return socket.close(4011, 'Sharding required.');
         this.identified++;
-        const session: Session = { id: `session-${this.identified}`, sequence: 0, events: [], socket };
+        this.identifies.push([id, count]);
+        const session: Session = { id: `session-${this.identified}`, shard: [id, count], sequence: 0, events: [], socket };
         this.sessions.set(session.id, session);
         this.send(session, 'READY', {
           v: 10,
           user: { ...this.bot, avatar: null, flags: 0, verified: true },
-          guilds: [...this.guilds.keys()].map((id) => ({ id, unavailable: true })),
+          guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
           session_id: session.id,
           resume_gateway_url: this.url.replace('http', 'ws') + '/gateway',
-          shard: [0, 1],
+          shard: [id, count],
           application: { id: this.appId, flags: 0 },
         });
-        for (const guild of this.guilds.values()) this.send(session, 'GUILD_CREATE', this.guildJson(guild));
+        for (const guild of guilds) this.send(session, 'GUILD_CREATE', this.guildJson(guild));
       } else if (packet.op === 6) {
         // RESUME: the events after the last sequence the client saw are sent again, then RESUMED.
         const session = this.sessions.get(String(packet.d['session_id']));
@@ -480,8 +518,14 @@ export class FakeDiscord {
     if (session.socket?.readyState === 1) session.socket.send(JSON.stringify({ op: 0, ...event }));
   }
 
+  /** An event to the sessions of the shard it belongs to: its server's, or shard 0 for one outside any server. */
   private dispatch(t: string, d: unknown): void {
-    for (const session of this.sessions.values()) this.send(session, t, d);
+    const data = d as { guild_id?: string; id?: string };
+    const guildId = t === 'GUILD_CREATE' ? data.id : data.guild_id;
+    for (const session of this.sessions.values()) {
+      const [id, count] = session.shard;
+      if ((guildId === undefined ? 0 : FakeDiscord.shardOf(guildId, count)) === id) this.send(session, t, d);
+    }
   }
 
   private guildOf(channelId: string): string {
@@ -587,6 +631,8 @@ export class FakeDiscord {
       res.end(body === undefined ? undefined : JSON.stringify(body));
     };
     try {
+      const delay = this.delays.find((d) => d.match.test(`${method} ${path}`));
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay.ms));
       const failure = this.failures.find((f) => f.times > 0 && f.match.test(`${method} ${path}`));
       if (failure) {
         failure.times--;
@@ -633,7 +679,7 @@ export class FakeDiscord {
   private async route(method: string, path: string, url: URL, body: Record<string, unknown>, files: { filename: string; content: string }[], callback: RegExpExecArray | null): Promise<unknown> {
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/gateway/bot')
-      return { url: this.url.replace('http', 'ws') + '/gateway', shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } };
+      return { url: this.url.replace('http', 'ws') + '/gateway', shards: this.gatewayLimits.recommendedShards, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: this.gatewayLimits.maxConcurrency } };
     if (method === 'PUT' && (m = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path))) return this.putCommands(m[2] ?? 'global', body as unknown as Record<string, unknown>[]);
     if (method === 'POST' && callback) return this.callback(callback[1]!, callback[2]!, body, files, url.searchParams.get('with_response') === 'true');
     if ((m = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) return this.webhook(method, m[2]!, m[3], body, files);

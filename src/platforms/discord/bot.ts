@@ -11,6 +11,7 @@ import {
   PermissionFlagsBits,
   RateLimitError,
   Routes,
+  Status,
   type APIMessage,
   type Attachment as DiscordAttachment,
   type AutocompleteInteraction,
@@ -58,6 +59,26 @@ export interface DiscordOptions {
   deferAfterMs?: number;
   /** How long stop() waits for the event being handled before it disconnects anyway. */
   stopWaitMs?: number;
+  /**
+   * Discord's sharding: `auto` (Discord's recommended count, every shard here), or the total count of all processes'
+   * shards and the ones this process runs (all of them when not given). Unset: one shard.
+   */
+  shards?: 'auto' | { count: number; ids?: readonly number[] | undefined };
+}
+
+/** How one gateway connection of this process is doing, for /healthz. */
+export interface ShardHealth {
+  id: number;
+  ready: boolean;
+  /** The last heartbeat's round trip, in ms (-1 before the first). */
+  pingMs: number;
+}
+
+/** discord.js's client options for the shards this process runs. */
+function shardOptions(shards: DiscordOptions['shards']): { shards?: 'auto' | number[]; shardCount?: number } {
+  if (shards === undefined) return {};
+  if (shards === 'auto') return { shards: 'auto' };
+  return { shards: [...(shards.ids ?? Array.from({ length: shards.count }, (_, i) => i))], shardCount: shards.count };
 }
 
 type Payload = MessagePayload & { files?: { attachment: Buffer; name: string }[] };
@@ -218,20 +239,22 @@ class Acknowledgement {
 
 /**
  * Discord through discord.js: slash commands, buttons, select menus and modals become command calls; messages in a
- * proposal's thread are comments and reactions on them feedback. Events are handled one at a time, in order, each
- * exactly once (runtime.handle); what an event owes (posts, announcements, direct messages, the answer when the
+ * proposal's thread are comments and reactions on them feedback. Each server's events are handled one at a time, in
+ * order, each exactly once (runtime.handle); servers do not wait for each other. What an event owes (posts, announcements, direct messages, the answer when the
  * interaction could not carry it) is posted by the outbox after the commit, through `deliver`.
  */
 export class DiscordChat {
   readonly client: Client;
   private readonly log: Logger;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Each server's events in their order, by guild id ('' for direct messages): a slow one holds up its server only. */
+  private readonly queues = new Map<string, Promise<void>>();
   private stopping = false;
   /** Interactions of this process whose answer is owed, by id: the owed answer waits for the direct one. */
   private readonly live = new Map<string, Acknowledgement>();
   /** Gateway ids of reaction events not yet handled, by what they are about (Discord gives reactions no id of their own). */
   private readonly reactionEvents = new Map<string, string[]>();
-  private session = '';
+  /** The gateway session of each shard (each has its own, with its own sequence numbers). */
+  private readonly sessions = new Map<number, string>();
 
   constructor(
     private readonly runtime: ChatRuntime,
@@ -245,24 +268,25 @@ export class DiscordChat {
       allowedMentions: NO_PINGS,
       // A 5xx is retried once here and then by the outbox with backoff; a long rate limit goes back to the outbox too.
       rest: { api: options.apiUrl, retries: 1, rejectOnRateLimit: (limit) => limit.retryAfter > LONGEST_RATE_LIMIT_WAIT_MS },
+      ...shardOptions(options.shards),
     });
     runtime.outbox.register('discord', (message) => this.deliver(message));
-    this.client.on(Events.Raw, (packet: { t?: string; s?: number; d?: Record<string, unknown> }) => this.noteGatewayEvent(packet));
+    this.client.on(Events.Raw, (packet: { t?: string; s?: number; d?: Record<string, unknown> }, shard: number) => this.noteGatewayEvent(packet, shard));
     this.client.on(Events.InteractionCreate, (interaction) => {
       // The clock starts when the interaction arrives, not when its turn in the queue comes.
       const ack = interaction.isRepliable() && !interaction.isAutocomplete() ? new Acknowledgement(interaction, options.deferAfterMs ?? 1500) : undefined;
       const log = this.log.child({ guild: interaction.guildId, interaction: interaction.id, ...(interaction.isCommand() && { command: interaction.commandName }) });
-      this.serially(log, 'interaction', () => this.onInteraction(interaction, ack, log), async () => {
+      this.serially(interaction.guildId, log, 'interaction', () => this.onInteraction(interaction, ack, log), async () => {
         if (!ack?.pending) return;
         await ack.send({ content: 'Something went wrong on our side; it has been logged for the moderators.' }, true).catch(() => undefined);
         ack.done('missed');
       });
     });
     const messageLog = (message: Message | PartialMessage) => this.log.child({ guild: message.guildId, message: message.id });
-    this.client.on(Events.MessageCreate, (message) => this.serially(messageLog(message), 'message', () => this.onMessage(message)));
-    this.client.on(Events.MessageDelete, (message) => this.serially(messageLog(message), 'message delete', () => this.onDelete(message)));
-    this.client.on(Events.MessageReactionAdd, (reaction, user) => this.serially(messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, true)));
-    this.client.on(Events.MessageReactionRemove, (reaction, user) => this.serially(messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, false)));
+    this.client.on(Events.MessageCreate, (message) => this.serially(message.guildId, messageLog(message), 'message', () => this.onMessage(message)));
+    this.client.on(Events.MessageDelete, (message) => this.serially(message.guildId, messageLog(message), 'message delete', () => this.onDelete(message)));
+    this.client.on(Events.MessageReactionAdd, (reaction, user) => this.serially(reaction.message.guildId, messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, true)));
+    this.client.on(Events.MessageReactionRemove, (reaction, user) => this.serially(reaction.message.guildId, messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, false)));
     // Edits (MESSAGE_UPDATE) are not listened to: an edit changes a comment's words, not the count.
     this.client.on(Events.Error, (error) => this.log.error('discord client error', { error }));
   }
@@ -277,12 +301,12 @@ export class DiscordChat {
     await this.client.application!.commands.set(commands as never, ...((this.options.guildId ? [this.options.guildId] : []) as []));
   }
 
-  /** Waits for the event being handled (a while at most: a hung call must not hold a shutdown), then disconnects. */
+  /** Waits for the events being handled (a while at most: a hung call must not hold a shutdown), then disconnects. */
   async stop(): Promise<void> {
     this.stopping = true;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.options.stopWaitMs ?? 5000)));
-    const drained = await Promise.race([this.queue.then(() => true), waited]);
+    const drained = await Promise.race([this.handled().then(() => true), waited]);
     clearTimeout(timer);
     if (!drained) this.log.warn('stopping while an event is still being handled; what it committed is kept, its answer may be lost');
     await this.client.destroy();
@@ -290,19 +314,36 @@ export class DiscordChat {
 
   /** Resolves once every event received so far is handled and nothing owed is left to post (tests). */
   async idle(): Promise<void> {
-    await this.queue;
+    await this.handled();
     await this.runtime.outbox.idle();
   }
 
-  private serially(log: Logger, what: string, handler: () => Promise<void>, apologise?: () => Promise<void>): void {
+  /** The gateway connections of this process: connected when every one of its shards is ready. */
+  health(): { connected: boolean; shards: ShardHealth[] } {
+    const shards = [...this.client.ws.shards.values()].map((shard) => ({ id: shard.id, ready: shard.status === Status.Ready, pingMs: shard.ping }));
+    return { connected: shards.length > 0 && shards.every((s) => s.ready), shards };
+  }
+
+  /** Every event received so far, in every server, is handled. */
+  private async handled(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private serially(guildId: string | null, log: Logger, what: string, handler: () => Promise<void>, apologise?: () => Promise<void>): void {
     if (this.stopping) return;
-    this.queue = this.queue
+    const key = guildId ?? '';
+    const turn = (this.queues.get(key) ?? Promise.resolve())
       .then(handler)
       .catch(async (error: unknown) => {
         log.error(`discord ${what} failed`, { error: failureOf(error) });
         await apologise?.();
       })
-      .catch(() => undefined);
+      .catch(() => undefined)
+      // A server with nothing waiting is forgotten, so the map holds only servers with events in hand.
+      .finally(() => {
+        if (this.queues.get(key) === turn) this.queues.delete(key);
+      });
+    this.queues.set(key, turn);
   }
 
   // ---- what events owe, posted by the outbox after their commit
@@ -542,13 +583,13 @@ export class DiscordChat {
     }, community.platform_chat_id);
   }
 
-  /** Discord gives a reaction no id: its gateway session and sequence number stand for one (a RESUME sends the same). */
-  private noteGatewayEvent(packet: { t?: string; s?: number; d?: Record<string, unknown> }): void {
-    if (packet.t === 'READY') this.session = String(packet.d?.['session_id'] ?? '');
+  /** Discord gives a reaction no id: its shard's gateway session and sequence number stand for one (a RESUME sends the same). */
+  private noteGatewayEvent(packet: { t?: string; s?: number; d?: Record<string, unknown> }, shard: number): void {
+    if (packet.t === 'READY') this.sessions.set(shard, String(packet.d?.['session_id'] ?? ''));
     if (packet.t !== 'MESSAGE_REACTION_ADD' && packet.t !== 'MESSAGE_REACTION_REMOVE') return;
     const d = packet.d ?? {};
     const key = `${packet.t === 'MESSAGE_REACTION_ADD'}:${String(d['message_id'])}:${String(d['user_id'])}:${String((d['emoji'] as { name?: string } | undefined)?.name)}`;
-    this.reactionEvents.set(key, [...(this.reactionEvents.get(key) ?? []), `reaction:${this.session}:${packet.s}`]);
+    this.reactionEvents.set(key, [...(this.reactionEvents.get(key) ?? []), `reaction:${this.sessions.get(shard) ?? ''}:${packet.s}`]);
   }
 
   private reactionEventId(present: boolean, messageId: string, userId: string, emoji: string): string | undefined {

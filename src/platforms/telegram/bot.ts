@@ -137,6 +137,8 @@ export class TelegramChat {
   private readonly chats = new Map<number, Promise<Chat>>();
   /** Members Telegram would not let the bot write to (they never pressed Start); forgotten when they do. */
   private readonly unreachable = new Set<number>();
+  /** Whether Telegram answers (for /healthz): the webhook is set, or the last getUpdates was answered. */
+  connected = false;
   /** What an owed message already posted before a failure, so that its retry does not post it twice. */
   private readonly progress = new Map<string, Map<string, number>>();
 
@@ -171,15 +173,18 @@ export class TelegramChat {
       const secret = createHash('sha256').update(`govbot webhook ${this.options.token}`).digest('hex');
       const handler = await this.bot.createWebhook({ domain: url.host, path: url.pathname, secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
       webhook.server.route(url.pathname, handler);
+      this.connected = true;
       return;
     }
     await this.call(() => this.bot.telegram.deleteWebhook());
+    this.connected = true;
     this.polling = this.poll();
   }
 
   /** Stops asking for updates, cuts short any wait between tries, and lets the update being handled finish. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.connected = false;
     await this.polling;
     await this.queue;
   }
@@ -202,12 +207,14 @@ export class TelegramChat {
       try {
         const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, timeout: 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }));
         failures = 0;
+        this.connected = true;
         for (const update of updates) {
           await this.bot.handleUpdate(update);
           offset = update.update_id + 1;
         }
       } catch (error) {
         if (signal.aborted) return;
+        this.connected = false;
         // Network trouble or Telegram's own: wait, longer each time up to a minute, and ask again.
         this.runtime.logger.error('telegram getUpdates failed', { platform: 'telegram', error: errorDetail(error) });
         await sleep(Math.min(60_000, 500 * 2 ** failures++), undefined, { signal }).catch(() => undefined);
