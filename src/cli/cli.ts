@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 import { computeReport, reportJson } from '../core/report.ts';
@@ -6,7 +6,7 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
-import { indexRoundFile } from '../roundfile/columns.ts';
+import { indexRoundFile, readRoundFileBytes } from '../roundfile/columns.ts';
 import { isPairwiseFile } from '../roundfile/pairwise.ts';
 import { parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 import { PairwiseError } from '../core/pairwise/types.ts';
@@ -60,7 +60,7 @@ export function parse<S extends z.ZodType>(args: string[], spec: ParseArgsConfig
 
 export async function readRoundBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readRoundFileBytes(path);
   } catch (e) {
     throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

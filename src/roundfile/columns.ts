@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
+import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { repeatedPairs, repeatedReactions, type IndexedRound } from '../core/indexed.ts';
-import { decline, DECLINE, FIELDS, Interner, scanRoundFile, type ListName, type Scan, type Space } from './scan.ts';
+import { decline, DECLINE, FIELDS, Interner, scanRoundFile, type Columns, type ListName, type Scan, type Space } from './scan.ts';
 import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
 
 /**
@@ -47,10 +48,34 @@ export const indexRoundFile = async (bytes: Uint8Array): Promise<IndexedRound> =
 /** Below this a worker costs more to start than it saves. */
 const PARALLEL_FROM = 8 << 20;
 
+/** Bytes the worker can read too; bytes read by readRoundFileBytes already are, and a copy would cost 0.5 s. */
 function inSharedMemory(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
   const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
   shared.set(bytes);
   return shared;
+}
+
+/**
+ * A round file's bytes, read straight into memory that a worker thread can share: copying 110 MiB into shared memory
+ * after reading it maps as many fresh pages again, which on the bench machine costs half a second.
+ */
+export async function readRoundFileBytes(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await file.read(bytes, at, size - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    // a file that shrank meanwhile is what was read of it
+    return at === size ? bytes : bytes.subarray(0, at);
+  } finally {
+    await file.close();
+  }
 }
 
 /** The scan of some lists in a worker thread, which runs the compiled JS or, from the sources, TypeScript via tsx. */
@@ -103,11 +128,12 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
     resolved.set(key, at);
     return at;
   };
-  // a plain loop: Int32Array.from with a mapping function is several times slower
-  const mapped = (column: Float64Array, to?: Int32Array) => {
-    const out = new Int32Array(column.length);
-    for (let i = 0; i < column.length; i++) out[i] = to ? to[column[i]!]! : column[i]!;
-    return out;
+  // Entries become positions in the column itself: a copy would map fresh pages, which on the bench machine cost more
+  // than the loop. A plain loop: Int32Array.from with a mapping function is several times slower.
+  const mapped = (column: Columns[number], to: Int32Array) => {
+    const ints = column as Int32Array;
+    for (let i = 0; i < ints.length; i++) ints[i] = to[ints[i]!]!;
+    return ints;
   };
 
   const r = scanOf('ratings');
@@ -119,10 +145,11 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
   const c = scanOf('comments');
   const [cId, cAuthor] = c.lists.comments!;
   const commentOf = new Int32Array(c.spaces.comments.count).fill(-1);
-  cId!.forEach((entry, i) => {
-    if (commentOf[entry]! >= 0) decline();
-    commentOf[entry] = i;
-  });
+  const commentIds = cId as Int32Array;
+  for (let i = 0; i < commentIds.length; i++) {
+    if (commentOf[commentIds[i]!]! >= 0) decline();
+    commentOf[commentIds[i]!] = i;
+  }
   if (commentOf.includes(-1)) decline();
   const membersOfC = positionsIn(c, 'members');
   positionsIn(c, 'proposals');
@@ -135,9 +162,9 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
   const votes = {
     question: mapped(vQuestion!, positionsIn(v, 'questions')),
     member: mapped(vMember!, positionsIn(v, 'members')),
-    option: mapped(vOption!),
-    at: vAt!,
-    nanos: mapped(vNanos!),
+    option: vOption as Int32Array,
+    at: vAt as Float64Array,
+    nanos: vNanos as Int32Array,
   };
   const optionCounts = data.questions.map((q) => q.options.length);
   for (let i = 0; i < votes.option.length; i++) if (votes.option[i]! >= optionCounts[votes.question[i]!]!) decline();

@@ -68,7 +68,8 @@ export const FIELDS: Record<ListName, Field[]> = {
   votes: [
     { name: 'question', type: 'id', space: 'questions' },
     { name: 'member', type: 'id', space: 'members' },
-    { name: 'option', type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+    // an option past 32 bits is no option of any question: the ordinary path says so
+    { name: 'option', type: 'int', min: 0, max: 2 ** 31 - 1 },
     { name: 'castAt', type: 'time' },
   ],
 };
@@ -79,7 +80,9 @@ const KIND_BYTES = REACTION_KINDS.map((k) => Buffer.from(`${k}"`));
 
 /**
  * Ids of one space, each kept as where its bytes first stood in the file: no string is made for any of them. Open
- * addressing; a slot holds the hash beside the entry, so a probe that misses costs one read of memory.
+ * addressing; a slot holds the hash and length beside the entry and the id's first 8 bytes, so a look-up of a short
+ * id (as most are) never reads the file where the id first stood: on the bench round those reads, one page of the
+ * file each at random, took most of the reader's time.
  */
 export interface InternerTables {
   slots: Int32Array;
@@ -88,9 +91,19 @@ export interface InternerTables {
   count: number;
 }
 
+/** Ints per slot: [hash with the length in its low bits, entry + 1, bytes 0–3, bytes 4–7]; 0 entry: empty. */
+const SLOT = 4;
+/** The bytes of an id kept in its slot. */
+const INLINE = 8;
+/** An id's hash with its length (at most MAX_ID < 128) in the low 7 bits: equal keys, equal lengths. */
+const keyOf = (hash: number, length: number) => (hash & ~0x7f) | length;
+/** Where a key's probe starts: its hash bits, not its length bits. */
+const placeOf = (key: number, mask: number) => ((key >>> 7) * SLOT) & mask;
+/** Byte k (< INLINE) of an id, shifted to its place in its slot's word. */
+const packed = (byte: number, k: number) => byte << ((k & 3) << 3);
+
 export class Interner {
-  /** [hash, entry + 1] per slot; 0 is an empty slot. */
-  private slots = new Int32Array(2 << 12);
+  private slots = new Int32Array(SLOT << 12);
   private starts = new Int32Array(1 << 11);
   private lengths = new Uint8Array(1 << 11);
   count = 0;
@@ -109,25 +122,29 @@ export class Interner {
     return interner;
   }
 
-  /** The entry of the id at bytes[start, end), added if new. */
-  intern(start: number, end: number, hash: number): number {
+  /** The entry of the id at bytes[start, end), added if new; `low` and `high` are its first 8 bytes, packed. */
+  intern(start: number, end: number, hash: number, low: number, high: number): number {
     const { bytes, slots } = this;
     const length = end - start;
-    const mask = slots.length - 2;
-    for (let slot = (hash << 1) & mask, probes = 0; ; slot = (slot + 2) & mask) {
+    const key = keyOf(hash, length);
+    const mask = slots.length - SLOT;
+    for (let slot = placeOf(key, mask), probes = 0; ; slot = (slot + SLOT) & mask) {
       // ids made to collide could make every look-up walk the table; past a bound, the ordinary path (whose
       // hashing is seeded) reads the file instead
       if (++probes > MAX_PROBES) decline();
       const entry = slots[slot + 1]! - 1;
       if (entry < 0) {
-        slots[slot] = hash;
+        slots[slot] = key;
         slots[slot + 1] = this.count + 1;
+        slots[slot + 2] = low;
+        slots[slot + 3] = high;
         this.store(start, length);
         return this.count - 1;
       }
-      if (slots[slot] !== hash || this.lengths[entry] !== length) continue;
+      if (slots[slot] !== key || slots[slot + 2] !== low || slots[slot + 3] !== high) continue;
+      if (length <= INLINE) return entry;
       const at = this.starts[entry]!;
-      let k = 0;
+      let k = INLINE;
       while (k < length && bytes[at + k] === bytes[start + k]) k++;
       if (k === length) return entry;
     }
@@ -137,16 +154,24 @@ export class Interner {
   find(id: string): number {
     const { bytes, slots } = this;
     let hash = FNV_OFFSET;
-    for (let i = 0; i < id.length; i++) hash = fnv(hash, id.charCodeAt(i));
-    const mask = slots.length - 2;
-    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+    let low = 0;
+    let high = 0;
+    for (let k = 0; k < id.length; k++) {
+      const c = id.charCodeAt(k);
+      hash = fnv(hash, c);
+      if (k < 4) low |= packed(c, k);
+      else if (k < INLINE) high |= packed(c, k);
+    }
+    const key = keyOf(hash, id.length);
+    const mask = slots.length - SLOT;
+    for (let slot = placeOf(key, mask); ; slot = (slot + SLOT) & mask) {
       const entry = slots[slot + 1]! - 1;
       if (entry < 0) return -1;
-      if (slots[slot] !== hash || this.lengths[entry] !== id.length) continue;
+      if (slots[slot] !== key || slots[slot + 2] !== low || slots[slot + 3] !== high) continue;
       const at = this.starts[entry]!;
-      let k = 0;
+      let k = INLINE;
       while (k < id.length && bytes[at + k] === id.charCodeAt(k)) k++;
-      if (k === id.length) return entry;
+      if (k >= id.length) return entry;
     }
   }
 
@@ -158,40 +183,66 @@ export class Interner {
     }
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
-    if (++this.count * 4 > this.slots.length) this.rehash();
+    if (++this.count * SLOT * 2 > this.slots.length) this.rehash();
   }
 
+  /** The same slots in a table twice as large. */
   private rehash() {
     const old = this.slots;
     const slots = (this.slots = new Int32Array(old.length * 2));
-    const mask = slots.length - 2;
-    for (let from = 0; from < old.length; from += 2) {
+    const mask = slots.length - SLOT;
+    for (let from = 0; from < old.length; from += SLOT) {
       if (old[from + 1] === 0) continue;
-      let slot = (old[from]! << 1) & mask;
-      while (slots[slot + 1] !== 0) slot = (slot + 2) & mask;
-      slots[slot] = old[from]!;
-      slots[slot + 1] = old[from + 1]!;
+      let slot = placeOf(old[from]!, mask);
+      while (slots[slot + 1] !== 0) slot = (slot + SLOT) & mask;
+      slots.set(old.subarray(from, from + SLOT), slot);
     }
   }
 }
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(array: T): T {
-  const bigger = new (array.constructor as new (n: number) => T)(array.length * 2);
+  const bigger = new (array.constructor as new (n: number) => T)(Math.max(16, array.length * 2));
   bigger.set(array);
   return bigger;
 }
 
-/** A column of numbers that grows as items are read. */
-class Column {
-  values = new Float64Array(1 << 10);
+/*
+ * Columns are typed arrays reserved at once for as many items as the rest of the file could hold (`capacity`), and
+ * handed on as views of what was read: the pages of a reservation are only mapped when written, and a fresh page costs
+ * ~15 µs on the bench machine's VM (4 ms per MiB), so doubling and copying a column, as a growing array does, cost more
+ * than reading it. Growth stays only for a capacity guessed too small.
+ */
+
+/** A column of 32-bit integers: ids' entries, small integers, reaction kinds, a time's nanoseconds. */
+class IntColumn {
+  values: Int32Array;
   length = 0;
+  constructor(capacity: number) {
+    this.values = new Int32Array(capacity);
+  }
   push(value: number) {
     if (this.length === this.values.length) this.values = grow(this.values);
     this.values[this.length++] = value;
   }
-  /** The values read, in a buffer of their own (transferable to another thread). */
+  /** The values read, a view of a buffer of their own (transferable to another thread). */
+  finish(): Int32Array {
+    return this.values.subarray(0, this.length);
+  }
+}
+
+/** A column of a time's epoch milliseconds, which outgrow 32 bits. */
+class MsColumn {
+  values: Float64Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.values = new Float64Array(capacity);
+  }
+  push(value: number) {
+    if (this.length === this.values.length) this.values = grow(this.values);
+    this.values[this.length++] = value;
+  }
   finish(): Float64Array {
-    return this.values.slice(0, this.length);
+    return this.values.subarray(0, this.length);
   }
 }
 
@@ -200,18 +251,31 @@ interface Slot {
   interner: Interner | null;
   min: number;
   max: number;
-  column: Column;
-  /** A time's second column. */
-  nanos: Column | null;
+  /** The field's values; a time's nanoseconds. */
+  column: IntColumn;
+  /** A time's milliseconds. */
+  ms: MsColumn | null;
 }
 
-/** The columns read into a list's slots, in FIELDS order, a time giving two (milliseconds, nanoseconds). */
-const columnsOf = (slots: Slot[]): Float64Array[] => slots.flatMap((s) => (s.nanos ? [s.column.finish(), s.nanos.finish()] : [s.column.finish()]));
+/** The columns of one list, in FIELDS order, a time giving two (milliseconds, nanoseconds). */
+export type Columns = (Int32Array | Float64Array)[];
+
+/** The columns read into a list's slots. */
+const columnsOf = (slots: Slot[]): Columns => slots.flatMap((s) => (s.ms ? [s.ms.finish(), s.column.finish()] : [s.column.finish()]));
+
+/**
+ * The fewest bytes an item of a list takes: `{`, each required `"key":` with a one-byte value, the commas, `}` and the
+ * comma before the next item. The rest of a file divided by it bounds how many items a list can have.
+ */
+function fewestBytes(fields: Field[]): number {
+  const required = fields.filter((f) => !(f.type === 'time' && f.optional));
+  return required.reduce((sum, f) => sum + f.name.length + 4, 0) + required.length + 2;
+}
 
 /** What one scan of a round file found. */
 export interface Scan {
   /** The columns of each list it read, in FIELDS order, a time taking two (milliseconds, nanoseconds). */
-  lists: Partial<Record<ListName, Float64Array[]>>;
+  lists: Partial<Record<ListName, Columns>>;
   /** Its interners, one per space of ids. */
   spaces: Record<Space, InternerTables>;
   /** The text of every part that is not a long list, as `"key":value`, when it was asked to keep them. */
@@ -250,7 +314,7 @@ class ColumnReader {
   scan(): Scan {
     const keys = new Set<string>();
     // a list the file leaves out is empty
-    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, columnsOf(this.slotsFor(FIELDS[l]))]));
+    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, columnsOf(this.slotsFor(FIELDS[l], 0))]));
     const rest: string[] = [];
     this.expect(OPEN_BRACE);
     if (this.peek() === CLOSE_BRACE) decline();
@@ -271,19 +335,19 @@ class ColumnReader {
   }
 
   /** Where each field of a list goes: one object shape for every field of every list, so readList stays monomorphic. */
-  private slotsFor(fields: Field[]): Slot[] {
+  private slotsFor(fields: Field[], capacity: number): Slot[] {
     return fields.map((f) => ({
       type: f.type,
       interner: f.type === 'id' ? this.spaces[f.space] : null,
       min: f.type === 'int' ? f.min : 0,
       max: f.type === 'int' ? f.max : 0,
-      column: new Column(),
-      nanos: f.type === 'time' ? new Column() : null,
+      column: new IntColumn(capacity),
+      ms: f.type === 'time' ? new MsColumn(capacity) : null,
     }));
   }
 
-  private readList(fields: Field[]): Float64Array[] {
-    const slots = this.slotsFor(fields);
+  private readList(fields: Field[]): Columns {
+    const slots = this.slotsFor(fields, Math.ceil((this.bytes.length - this.at) / fewestBytes(fields)) + 1);
     const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
     // Within a list no two keys start with the same letter, so the first byte says which key it must be.
     const byFirstByte = new Int8Array(256).fill(-1);
@@ -306,8 +370,8 @@ class ColumnReader {
           else if (slot.type === 'kind') slot.column.push(this.kind());
           else {
             this.time();
-            slot.column.push(this.instant.ms);
-            slot.nanos!.push(this.instant.nanos);
+            slot.ms!.push(this.instant.ms);
+            slot.column.push(this.instant.nanos);
           }
         } while (this.comma(CLOSE_BRACE));
         if ((seen & required) !== required) decline();
@@ -335,11 +399,19 @@ class ColumnReader {
     const { bytes } = this;
     const start = this.at;
     let hash = FNV_OFFSET;
+    let low = 0;
+    let high = 0;
     let i = start;
-    for (; IS_ID[bytes[i]!]; i++) hash = fnv(hash, bytes[i]!);
+    for (; IS_ID[bytes[i]!]; i++) {
+      const b = bytes[i]!;
+      hash = fnv(hash, b);
+      const k = i - start;
+      if (k < 4) low |= packed(b, k);
+      else if (k < INLINE) high |= packed(b, k);
+    }
     if (bytes[i] !== QUOTE || i === start || i - start > MAX_ID) decline();
     this.at = i + 1;
-    return space.intern(start, i, hash);
+    return space.intern(start, i, hash, low, high);
   }
 
   /** A plain integer within bounds; a sign, fraction, exponent, leading zero or a 17th digit declines. */
