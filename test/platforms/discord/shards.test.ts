@@ -92,7 +92,7 @@ describe('the fake Discord gateway shards as Discord does', () => {
 });
 
 describe('discord: shards and servers in the bot', () => {
-  it('GIVEN DISCORD_SHARDS=2 THEN both shards identify, /healthz says both ready, and each server is answered on its shard', async () => {
+  it('GIVEN DISCORD_SHARDS=2 THEN both shards identify, /healthz says both ready, each server is answered on its shard, and /healthz answers 503 once Discord is gone', async () => {
     const fake = await FakeDiscord.start({ maxConcurrency: 2 });
     cleanup.push(() => fake.close());
     const guilds = guildsOnEveryShard(fake, 2);
@@ -111,6 +111,11 @@ describe('discord: shards and servers in the bot', () => {
       await bot.discord!.idle();
       expect(fake.answerOf(answered).map((m) => fake.textOf(m)).join('\n')).toMatch(/round/i);
     }
+    // Discord goes away: the shards are reconnecting, and the probe says so with a 503.
+    await fake.close();
+    await expect.poll(async () => (await fetch(`http://127.0.0.1:${bot.web.address()!.port}/healthz`)).status, { timeout: 5000 }).toBe(503);
+    const down = (await (await fetch(`http://127.0.0.1:${bot.web.address()!.port}/healthz`)).json()) as { ok: boolean; db: { ok: boolean }; discord: { connected: boolean } };
+    expect([down.ok, down.db.ok, down.discord.connected]).toEqual([false, true, false]);
   });
 
   it('GIVEN a command in one server that waits on a slow download THEN the commands of another server are answered meanwhile, and the slow one after', async () => {
