@@ -9,6 +9,9 @@ import { roundConfigOf } from '../src/db/repositories.ts';
 import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 
+/** An address as a receipt names it: enough of both ends to recognise it. */
+const shortAddress = (address: string) => (address.length > 20 ? `${address.slice(0, 10)}…${address.slice(-6)}` : address);
+
 export default defineCommand({
   name: 'vote',
   description: 'Vote in an open poll; you may change your vote until it closes',
@@ -31,7 +34,7 @@ export default defineCommand({
       // the member's wallets first, then their balances in the round: joined, SQLite's planner walks every balance of the round
       const balances = await ctx.db
         .selectFrom('balances')
-        .select('balances.balance')
+        .select(['balances.balance', 'balances.wallet_id'])
         .where('balances.round_id', '=', round.id)
         .where('balances.wallet_id', 'in', ctx.db.selectFrom('wallets').select('wallets.id').where('wallets.member_id', '=', member.id))
         .execute();
@@ -49,11 +52,15 @@ export default defineCommand({
       const config = roundConfigOf(round);
       const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
       const tier = standing?.tier ?? null;
+      const wallets = new Map((await ctx.db.selectFrom('wallets').select(['id', 'chain', 'address']).where('member_id', '=', member.id).execute()).map((w) => [w.id, w]));
+      // Each wallet counted, with its chain (CAIP-2): a member's tokens on every chain add up before the square root.
+      const counted = balances.map((b) => `  ${wallets.get(b.wallet_id)!.chain} ${shortAddress(wallets.get(b.wallet_id)!.address)}  ${formatUnits(BigInt(b.balance), config.token.decimals)}`);
       return privateReply(
         text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),
         pre(
           [
             `tokens at snapshot  ${formatUnits(power.tokens, config.token.decimals)} ${config.token.symbol}`,
+            ...counted,
             `square root         ${formatNumber(power.quadratic, 4)}`,
             `tier                ${tier ?? 'none'} (factor ${power.factor})`,
             `weight              ${formatNumber(power.weight, 4)}`,

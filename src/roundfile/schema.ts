@@ -3,6 +3,7 @@ import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '..
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
 import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
 import { addressProblem } from '../chain/address.ts';
+import { cardanoWalletProblem } from '../chain/cardano/address.ts';
 import { clip } from '../format/cut.ts';
 import { checkDepth, checkUtf8, syntaxError } from './bytes.ts';
 
@@ -17,6 +18,13 @@ const isoTime = z.iso.datetime({ offset: true, error: (i) => `${shown(i.input)} 
 export const CHAIN_PATTERN = /^[-a-z0-9]{3,8}:[-_a-zA-Z0-9]{1,32}$/;
 const BALANCE_PATTERN = /^\d{1,78}$/;
 
+/** Why an address is refused on its chain: Ethereum's checksum, Cardano's bech32 and network; other chains are taken as given. */
+function walletProblem(chain: string, address: string): string | undefined {
+  if (chain.startsWith('eip155:')) return EVM_ADDRESS_PATTERN.test(address) ? addressProblem(address) : 'an Ethereum address is 0x followed by 40 hex digits';
+  if (chain.startsWith('cip34:')) return cardanoWalletProblem(chain, address);
+  return undefined;
+}
+
 const wallet = z
   .strictObject({
     chain: z.string().regex(CHAIN_PATTERN, 'a chain is a CAIP-2 id such as "eip155:1"'),
@@ -27,8 +35,7 @@ const wallet = z
       .transform(BigInt),
   })
   .superRefine((w, ctx) => {
-    if (!w.chain.startsWith('eip155:')) return;
-    const problem = EVM_ADDRESS_PATTERN.test(w.address) ? addressProblem(w.address) : 'an Ethereum address is 0x followed by 40 hex digits';
+    const problem = walletProblem(w.chain, w.address);
     if (problem) ctx.addIssue({ code: 'custom', path: ['address'], message: problem });
   })
   // Once a mixed-case address has passed its checksum, the casing is a display matter.
@@ -58,7 +65,7 @@ export function quickMember(m: unknown): Member | undefined {
     if (typeof chain !== 'string' || !CHAIN_PATTERN.test(chain) || typeof balance !== 'string' || !BALANCE_PATTERN.test(balance)) return undefined;
     if (typeof address !== 'string' || address.length < 1 || address.length > 128) return undefined;
     const evm = chain.startsWith('eip155:');
-    if (evm && addressProblem(address) !== undefined) return undefined;
+    if (walletProblem(chain, address) !== undefined) return undefined;
     parsed.push({ chain, address: evm ? address.toLowerCase() : address, balance: BigInt(balance) });
   }
   return { id, handle, excluded, wallets: parsed };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeReport, reportJson } from '../../src/core/report.ts';
-import { parseRoundFileText } from '../../src/roundfile/schema.ts';
+import { parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
 import { cardanoWallet } from '../helpers/cardano.ts';
 
 const CARDANO = 'cip34:1-764824073';
@@ -56,5 +56,23 @@ describe('replay of a round with Ethereum and Cardano wallets', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('GIVEN a Cardano wallet that is not bech32, has a broken checksum, or is on another network than its chain THEN the file is refused naming the field', () => {
+    const problems = (address: string, chain = CARDANO) => {
+      try {
+        parseRoundFileText(roundFile('member', [{ chain, address, balance: whole(1n) }]));
+        return [];
+      } catch (error) {
+        if (!(error instanceof RoundFileError)) throw error;
+        return error.problems;
+      }
+    };
+    const typo = alice.slice(0, -1) + (alice.endsWith('q') ? 'p' : 'q');
+    expect(problems(typo)).toEqual([expect.stringMatching(/^members\[0\]\.wallets\[0\]\.address: a Cardano address is bech32/)]);
+    expect(problems(`0x${'a1'.repeat(20)}`)).toEqual([expect.stringMatching(/^members\[0\]\.wallets\[0\]\.address: a Cardano address is bech32/)]);
+    expect(problems(cardanoWallet(0).base)).toEqual([expect.stringMatching(/^members\[0\]\.wallets\[0\]\.address: addr_test1\w+… is a test network address, but cip34:1-764824073 is mainnet$/)]);
+    expect(problems(alice, 'cip34:0-1')).toEqual([expect.stringMatching(/is a mainnet address, but cip34:0-1 is a test network$/)]);
+    expect(problems(cardanoWallet(0).stakeAddress, 'cip34:0-2')).toEqual([]);
   });
 });

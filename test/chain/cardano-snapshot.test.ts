@@ -50,6 +50,9 @@ describe('Cardano balances at the snapshot, from a Koios-compatible API', () => 
     expect(JSON.parse(audit.detail)).toMatchObject({ chain: 'cip34:1-764824073', slot: koios.tip.abs_slot, cardanoBlock: koios.tip.block_height, wallets: 2, total: (50750000000n * 10n ** 10n).toString() });
     expect(await h.say('/as alice', '/wallets')).toMatch(new RegExp(`${alice.stakeAddress}\\s+cip34:1-764824073\\s+cip8\\s+500`));
     expect(koios.requests.filter((r) => r.path === '/account_assets')).toEqual([{ path: '/account_assets', body: { _stake_addresses: [alice.stakeAddress] } }]);
+    // The receipt names each wallet counted with its chain.
+    await h.say('/as mod --moderator', '/poll open question:"Q?" options:"A|B"');
+    expect(await h.say('/as alice', '/vote poll:q1 option:1')).toContain(`tokens at snapshot  500 AGIX\n  cip34:1-764824073 ${alice.stakeAddress.slice(0, 10)}…${alice.stakeAddress.slice(-6)}  500\n`);
     await h.close();
   });
 

@@ -62,7 +62,7 @@ describe('/wallets payout and /export rewards on two chains', () => {
     expect(exported).toContain(`${carol}: no wallet linked (/verify links one)`);
 
     // Reassigned, the wallet no longer pays its old owner's rewards.
-    await h.say(`/wallet reassign address:${aliceWallet.stakeAddress} member:${bob}`);
+    expect(await h.say(`/wallet reassign address:${aliceWallet.stakeAddress} member:${bob}`)).toContain(`${aliceWallet.stakeAddress} (${CARDANO}) now belongs to ${bob}.`);
     expect(await h.say(`/as ${alice}`, '/wallets')).toMatch(/Rewards are paid to 0x[0-9a-fA-F]{40} on eip155:1/);
     expect(h.errors).toEqual([]);
     await h.close();

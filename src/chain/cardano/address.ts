@@ -1,5 +1,14 @@
-import { Address, BaseAddress, EnterpriseAddress, RewardAddress, type Credential } from '@emurgo/cardano-serialization-lib-nodejs';
+import type { Address, Credential } from '@emurgo/cardano-serialization-lib-nodejs';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
+
+type Serialization = typeof import('@emurgo/cardano-serialization-lib-nodejs');
+let serialization: Serialization | undefined;
+/**
+ * EMURGO's serialization library, loaded on first use (its WASM takes some 100 ms to load): round files check their
+ * Cardano wallets with this module, and a replay of Ethereum wallets alone never pays for it.
+ */
+const library = (): Serialization => (serialization ??= createRequire(import.meta.url)('@emurgo/cardano-serialization-lib-nodejs') as Serialization);
 
 /** What a Cardano address says: its network and the key hashes (hex) that control its funds and its stake. */
 export interface CardanoAddress {
@@ -24,6 +33,7 @@ const keyHash = (credential: Credential | undefined) => credential?.to_keyhash()
  */
 export function parseCardanoAddress(text: string): CardanoAddress | undefined {
   if (!BECH32_PREFIX.test(text)) return undefined;
+  const { Address, BaseAddress, EnterpriseAddress, RewardAddress } = library();
   let address: Address;
   try {
     address = Address.from_bech32(text);
@@ -61,8 +71,21 @@ export const cardanoAddress = z.string().max(200).refine((a) => parseCardanoAddr
 export function bech32FromWallet(text: string): string | undefined {
   if (!/^([0-9a-fA-F]{2}){29,57}$/.test(text)) return text;
   try {
-    return Address.from_hex(text).to_bech32();
+    return library().Address.from_hex(text).to_bech32();
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why `address` is not a wallet on the Cardano chain `chain` (CAIP-2 `cip34:<network id>-<magic>`), or undefined: it
+ * must be bech32, controlled by a key, and carry the chain's network id (1 mainnet, 0 a test network).
+ */
+export function cardanoWalletProblem(chain: string, address: string): string | undefined {
+  const networkId = Number(/^cip34:([01])-\d+$/.exec(chain)?.[1] ?? NaN);
+  if (Number.isNaN(networkId)) return `${chain} is no Cardano chain: cip34:1-764824073 (mainnet), cip34:0-1 (preprod), cip34:0-2 (preview)`;
+  const parsed = parseCardanoAddress(address);
+  if (!parsed) return CARDANO_ADDRESS_FORMAT;
+  if (parsed.networkId !== networkId) return `${address.slice(0, 24)}… is ${parsed.networkId === 1 ? 'a mainnet' : 'a test network'} address, but ${chain} is ${networkId === 1 ? 'mainnet' : 'a test network'}`;
+  return undefined;
 }
