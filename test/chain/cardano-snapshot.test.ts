@@ -5,6 +5,7 @@ import { convertUnits, LossyConversionError } from '../../src/chain/units.ts';
 import { fakeKoios } from '../fakes/koios.ts';
 import { cardanoWallet, signData } from '../helpers/cardano.ts';
 import { consoleHarness } from '../helpers/console.ts';
+import { messageIn } from '../helpers/linking.ts';
 
 const POLICY = 'f43a62fdc3965df486de8a0d32fe800963589c41b38946602a0dc535';
 const AGIX = `${POLICY}${Buffer.from('AGIX').toString('hex')}`;
@@ -13,8 +14,6 @@ const OTHER = `${POLICY}${Buffer.from('OTHER').toString('hex')}`;
 let koios: Awaited<ReturnType<typeof fakeKoios>>;
 beforeAll(async () => (koios = await fakeKoios()));
 afterAll(() => koios.close());
-
-const messageIn = (said: string) => said.slice(said.indexOf('govbot.example.org wants you'), said.indexOf('\nThen send')).trimEnd();
 
 /** A round r1 whose token is AGIX on Cardano too, and Alice linked by her stake key through chat. */
 async function roundWithAlice(retry = { attempts: 1, firstDelayMs: 1 }) {

@@ -1,38 +1,21 @@
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cardanoMessage, cardanoMessageFor, parseCardanoMessage, verifyCardanoChallenge, type CardanoSite } from '../../src/chain/cardano/challenge.ts';
 import { parseCardanoAddress } from '../../src/chain/cardano/address.ts';
 import { DataSignatureRefused, verifyDataSignature } from '../../src/chain/cardano/cip8.ts';
 import { CARDANO_NETWORKS } from '../../src/chain/cardano/network.ts';
 import { communityTag, LinkRefused, openChallenge, statementFor } from '../../src/chain/siwe.ts';
-import type { Db } from '../../src/db/database.ts';
-import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
-import type { Community, MemberRow } from '../../src/db/schema.ts';
 import { consoleHarness } from '../helpers/console.ts';
-import { freshDb } from '../helpers/db.ts';
+import type { MemberRow } from '../../src/db/schema.ts';
+import { aliceMember, bobMember, challenge, community, db, linkingWorldEachTest, messageIn } from '../helpers/linking.ts';
 import { cardanoKey, cardanoWallet, coseKey, signData } from '../helpers/cardano.ts';
 
 const site: CardanoSite = { url: 'https://govbot.example.org', network: CARDANO_NETWORKS.mainnet };
 const now = new Date('2025-03-01T12:00:00Z');
 const alice = cardanoWallet();
 
-let db: Db;
-let community: Community;
-let aliceMember: MemberRow;
-let bobMember: MemberRow;
-
-beforeEach(async () => {
-  db = await freshDb();
-  community = await ensureCommunity(db, { platform: 'telegram', chatId: '-100', name: 'Test DAO' });
-  aliceMember = await ensureMember(db, community.id, { platform: 'telegram', userId: '101', handle: 'alice' });
-  bobMember = await ensureMember(db, community.id, { platform: 'telegram', userId: '102', handle: 'bob' });
-});
-afterEach(() => db.destroy());
-
-async function challenge(member: MemberRow, address: string, at = site) {
-  const { token } = await openChallenge(db, community, member, now);
-  return { token, message: await cardanoMessageFor(db, token, address, at, now) };
-}
+linkingWorldEachTest();
+const challengeFor = (member: MemberRow, address: string, at = site) => challenge(member, address, at, now, cardanoMessageFor);
 
 describe('Cardano addresses', () => {
   it('GIVEN the addresses of a wallet made from real keys THEN each is read with its network and key hashes, and they share one stake address', () => {
@@ -53,7 +36,7 @@ describe('Cardano addresses', () => {
 
 describe('Linking a Cardano wallet (CIP-8)', () => {
   it('GIVEN the message signed by the stake key THEN the stake address is verified for that member, and the message says who, where, which network, until when', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     expect(message.split('\n')).toEqual([
       'govbot.example.org wants you to link your Cardano wallet:',
       alice.stakeAddress,
@@ -71,47 +54,47 @@ describe('Linking a Cardano wallet (CIP-8)', () => {
   });
 
   it('GIVEN a base address signed by its stake key THEN the wallet is linked by its stake address, so every address of the wallet counts once', async () => {
-    const { token, message } = await challenge(aliceMember, alice.base);
+    const { token, message } = await challengeFor(aliceMember, alice.base);
     await expect(verifyCardanoChallenge(db, token, signData(alice.stake, alice.base, message), site, now)).resolves.toMatchObject({ address: alice.stakeAddress });
   });
 
   it('GIVEN a base address signed by its payment key THEN only that address is linked, never the stake address it names (anyone can pair their payment key with another\'s stake key)', async () => {
-    const { token, message } = await challenge(aliceMember, alice.base);
+    const { token, message } = await challengeFor(aliceMember, alice.base);
     await expect(verifyCardanoChallenge(db, token, signData(alice.payment, alice.base, message), site, now)).resolves.toMatchObject({ address: alice.base });
     // Mallory builds an address of her payment key and Alice's stake key: she proves that address, not Alice's wallet.
     const mallory = cardanoKey();
     const { BaseAddress } = await import('@emurgo/cardano-serialization-lib-nodejs');
     const forged = BaseAddress.new(1, mallory.credential, alice.stake.credential).to_address().to_bech32();
-    const second = await challenge(bobMember, forged);
+    const second = await challengeFor(bobMember, forged);
     await expect(verifyCardanoChallenge(db, second.token, signData(mallory, forged, second.message), site, now)).resolves.toMatchObject({ address: forged });
   });
 
   it('GIVEN the same signed message twice THEN the nonce is spent and the second is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const proof = signData(alice.stake, alice.stakeAddress, message);
     await verifyCardanoChallenge(db, token, proof, site, now);
     await expect(verifyCardanoChallenge(db, token, proof, site, now)).rejects.toMatchObject({ reason: 'used' });
   });
 
   it('GIVEN a message made for another domain THEN it is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const parsed = parseCardanoMessage(message)!;
     const other = cardanoMessage({ ...parsed, domain: 'evil.example', uri: 'https://evil.example', statement: statementFor(community, aliceMember), issuedAt: now.toISOString(), expiresAt: '2025-03-01T12:15:00.000Z' });
     await db.updateTable('wallet_challenges').set({ message: other }).where('token', '=', token).execute();
     await expect(verifyCardanoChallenge(db, token, signData(alice.stake, alice.stakeAddress, other), site, now)).rejects.toMatchObject({ reason: 'wrong_site' });
     // The bot's own message signed, but under another domain's page: the signed bytes are not this link's message.
-    const { token: second } = await challenge(aliceMember, alice.stakeAddress);
+    const { token: second } = await challengeFor(aliceMember, alice.stakeAddress);
     await expect(verifyCardanoChallenge(db, second, signData(alice.stake, alice.stakeAddress, other), site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
   });
 
   it('GIVEN a signature after the message expired THEN it is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const later = new Date(now.getTime() + 16 * 60_000);
     await expect(verifyCardanoChallenge(db, token, signData(alice.stake, alice.stakeAddress, message), site, later)).rejects.toMatchObject({ reason: 'expired' });
   });
 
   it('GIVEN a signature by another key THEN it is refused, whether the key is sent as its own or as the address\'s', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const mallory = cardanoKey();
     await expect(verifyCardanoChallenge(db, token, signData(mallory, alice.stakeAddress, message), site, now)).rejects.toMatchObject({ reason: 'bad_signature', message: expect.stringContaining('does not control') });
     const claimed = { ...signData(mallory, alice.stakeAddress, message), key: coseKey(alice.stake.publicKey) };
@@ -121,7 +104,7 @@ describe('Linking a Cardano wallet (CIP-8)', () => {
   it('GIVEN a message for another network THEN it is refused, and an address of another network gets no message', async () => {
     const preprod: CardanoSite = { ...site, network: CARDANO_NETWORKS.preprod };
     const testWallet = cardanoWallet(0);
-    const { token, message } = await challenge(aliceMember, testWallet.stakeAddress, preprod);
+    const { token, message } = await challengeFor(aliceMember, testWallet.stakeAddress, preprod);
     await expect(verifyCardanoChallenge(db, token, signData(testWallet.stake, testWallet.stakeAddress, message), site, now)).rejects.toMatchObject({ reason: 'wrong_site', message: expect.stringContaining('cip34:0-1') });
     // preview and preprod share the network id 0: the message's network, not the address, tells them apart.
     const preview: CardanoSite = { ...site, network: CARDANO_NETWORKS.preview };
@@ -131,19 +114,19 @@ describe('Linking a Cardano wallet (CIP-8)', () => {
   });
 
   it('GIVEN a signature made for another chat account THEN it cannot link this one', async () => {
-    const bobs = await challenge(bobMember, alice.stakeAddress);
+    const bobs = await challengeFor(bobMember, alice.stakeAddress);
     const signedForBob = signData(alice.stake, alice.stakeAddress, bobs.message);
-    const { token } = await challenge(aliceMember, alice.stakeAddress);
+    const { token } = await challengeFor(aliceMember, alice.stakeAddress);
     await expect(verifyCardanoChallenge(db, token, signedForBob, site, now)).rejects.toMatchObject({ reason: 'bad_signature', message: expect.stringContaining('over another message') });
   });
 
   it('GIVEN a signature for another address of the same key THEN it is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     await expect(verifyCardanoChallenge(db, token, signData(alice.stake, alice.base, message), site, now)).rejects.toMatchObject({ reason: 'bad_signature', message: expect.stringContaining('another address') });
   });
 
   it('GIVEN malformed signatures and keys (not hex, not CBOR, a hashed payload, no address, a key on another curve) THEN each is refused as a bad signature; no byte changed makes it say another thing was signed', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const good = signData(alice.stake, alice.stakeAddress, message);
     const refuse = (proof: { signature: string; key: string }) => expect(verifyCardanoChallenge(db, token, proof, site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
     await refuse({ ...good, signature: 'zz' });
@@ -175,7 +158,7 @@ describe('Linking a Cardano wallet (CIP-8)', () => {
   });
 
   it('GIVEN a signature over a hash of the message THEN it is refused: the member could not have read what they signed', async () => {
-    const { token, message } = await challenge(aliceMember, alice.stakeAddress);
+    const { token, message } = await challengeFor(aliceMember, alice.stakeAddress);
     const { HeaderMap, Label, CBORValue, CBORSpecial, COSESign1 } = await import('@emurgo/cardano-message-signing-nodejs');
     const sign1 = COSESign1.from_bytes(Buffer.from(signData(alice.stake, alice.stakeAddress, message).signature, 'hex'));
     const unprotected = HeaderMap.new();
@@ -193,8 +176,6 @@ describe('Linking a Cardano wallet (CIP-8)', () => {
 });
 
 describe('/verify chain:cardano, from chat', () => {
-  /** Pulls the payload out of the console's answer to /verify chain:cardano address:… */
-  const messageIn = (said: string) => said.slice(said.indexOf('govbot.example.org wants you'), said.indexOf('\nThen send')).trimEnd();
 
   it('GIVEN a member who signs with a CIP-30 wallet THEN the wallet is linked with its chain; the same signature again, and another member claiming it, are refused', async () => {
     const h = await consoleHarness('2025-01-01T00:00:00Z', ':memory:', { publicUrl: 'https://govbot.example.org' });

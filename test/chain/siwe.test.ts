@@ -1,16 +1,15 @@
 import { getAddress, Wallet } from 'ethers';
 import fc from 'fast-check';
 import { SiweMessage } from 'siwe';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { communityTag, LinkRefused, messageFor, openChallenge, verifyChallenge, type SiweSite } from '../../src/chain/siwe.ts';
-import type { Db } from '../../src/db/database.ts';
-import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
-import type { Community, MemberRow } from '../../src/db/schema.ts';
 import { addressProblem, checksumAddress } from '../../src/chain/address.ts';
 import { verifyRoutes } from '../../src/web/verify.ts';
 import { WebServer } from '../../src/web/server.ts';
 import { consoleHarness } from '../helpers/console.ts';
-import { freshDb } from '../helpers/db.ts';
+import { ensureCommunity, ensureMember } from '../../src/db/repositories.ts';
+import type { MemberRow } from '../../src/db/schema.ts';
+import { aliceMember, bobMember, challenge, community, db, linkingWorldEachTest, messageIn } from '../helpers/linking.ts';
 import verify from '../../commands/verify.ts';
 
 const site: SiweSite = { url: 'https://govbot.example.org', chainId: 1 };
@@ -18,28 +17,12 @@ const now = new Date('2025-03-01T12:00:00Z');
 const alice = Wallet.createRandom();
 const mallory = Wallet.createRandom();
 
-let db: Db;
-let community: Community;
-let aliceMember: MemberRow;
-let bobMember: MemberRow;
-
-beforeEach(async () => {
-  db = await freshDb();
-  community = await ensureCommunity(db, { platform: 'telegram', chatId: '-100', name: 'Test DAO' });
-  aliceMember = await ensureMember(db, community.id, { platform: 'telegram', userId: '101', handle: 'alice' });
-  bobMember = await ensureMember(db, community.id, { platform: 'telegram', userId: '102', handle: 'bob' });
-});
-afterEach(() => db.destroy());
-
-/** A challenge for a member with its message for an address. */
-async function challenge(member: MemberRow, address: string) {
-  const { token } = await openChallenge(db, community, member, now);
-  return { token, message: await messageFor(db, token, address, site, now) };
-}
+linkingWorldEachTest();
+const challengeFor = (member: MemberRow, address: string) => challenge(member, address, site, now, messageFor);
 
 describe('Sign-In with Ethereum', () => {
   it('GIVEN the message signed by the key of its address THEN the wallet is verified for that member, and the message says who and where', async () => {
-    const { token, message } = await challenge(aliceMember, alice.address);
+    const { token, message } = await challengeFor(aliceMember, alice.address);
     const parsed = new SiweMessage(message);
     expect(parsed).toMatchObject({ domain: 'govbot.example.org', address: alice.address, uri: site.url, chainId: 1, version: '1' });
     expect(parsed.statement).toBe(`Link this wallet to member ${aliceMember.key} of ${communityTag(community)}. Votes in its rounds will count its tokens.`);
@@ -82,35 +65,35 @@ describe('Sign-In with Ethereum', () => {
   });
 
   it('GIVEN a message made for another domain THEN it is refused', async () => {
-    const { token } = await challenge(aliceMember, alice.address);
+    const { token } = await challengeFor(aliceMember, alice.address);
     const other = new SiweMessage({ domain: 'evil.example', address: alice.address, uri: 'https://evil.example', version: '1', chainId: 1, nonce: (await db.selectFrom('wallet_challenges').select('nonce').where('token', '=', token).executeTakeFirstOrThrow()).nonce, issuedAt: now.toISOString() }).prepareMessage();
     await db.updateTable('wallet_challenges').set({ message: other }).where('token', '=', token).execute();
     await expect(verifyChallenge(db, token, await alice.signMessage(other), site, now)).rejects.toThrow(LinkRefused);
   });
 
   it('GIVEN a signature after the message expired THEN it is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.address);
+    const { token, message } = await challengeFor(aliceMember, alice.address);
     const later = new Date(now.getTime() + 16 * 60_000);
     await expect(verifyChallenge(db, token, await alice.signMessage(message), site, later)).rejects.toMatchObject({ reason: 'expired' });
   });
 
   it('GIVEN the same signed message twice THEN the nonce is spent and the second is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.address);
+    const { token, message } = await challengeFor(aliceMember, alice.address);
     const signature = await alice.signMessage(message);
     await verifyChallenge(db, token, signature, site, now);
     await expect(verifyChallenge(db, token, signature, site, now)).rejects.toMatchObject({ reason: 'used' });
   });
 
   it('GIVEN a signature by another key THEN it is refused', async () => {
-    const { token, message } = await challenge(aliceMember, alice.address);
+    const { token, message } = await challengeFor(aliceMember, alice.address);
     await expect(verifyChallenge(db, token, await mallory.signMessage(message), site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
   });
 
   it('GIVEN a signature made for another chat account THEN it cannot link this one', async () => {
     // Alice signs the message that names Bob's account; Mallory tries it on a challenge of her own for Alice's address.
-    const bobs = await challenge(bobMember, alice.address);
+    const bobs = await challengeFor(bobMember, alice.address);
     const signedForBob = await alice.signMessage(bobs.message);
-    const { token } = await challenge(aliceMember, alice.address);
+    const { token } = await challengeFor(aliceMember, alice.address);
     await expect(verifyChallenge(db, token, signedForBob, site, now)).rejects.toMatchObject({ reason: 'bad_signature' });
     expect(bobs.message).toContain(`member ${bobMember.key} of`);
   });

@@ -2,6 +2,7 @@ import { Wallet, type Contract } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChainReader } from '../../src/chain/erc20.ts';
 import { consoleHarness } from '../helpers/console.ts';
+import { messageIn } from '../helpers/linking.ts';
 import { localChain } from '../helpers/evm.ts';
 
 let chain: Awaited<ReturnType<typeof localChain>>;
@@ -16,9 +17,6 @@ beforeAll(async () => {
   await (await token.getFunction('mint')(bob.address, 900n * 10n ** 8n)).wait();
 }, 60_000);
 afterAll(() => chain?.close());
-
-/** Pulls the EIP-4361 message out of the console's answer to /verify address:… */
-const messageIn = (said: string) => said.slice(said.indexOf('govbot.example.org wants you'), said.indexOf('\nThen send')).trimEnd();
 
 describe('linking wallets and taking the snapshot, from chat', () => {
   it('GIVEN members who sign, a token and a snapshot THEN votes weigh the tokens held at that block', async () => {
