@@ -1,6 +1,7 @@
 import { disconnectedGroups, fitGroups } from './aggregate.ts';
 import type { GroupFit } from './fit.ts';
 import { softmax } from './fit.ts';
+import { answerInformation } from './information.ts';
 import { covariance } from './laplacian.ts';
 import { jurorOrder, observe, type Observations } from './observations.ts';
 import { hash32, mulberry32, shuffled } from './random.ts';
@@ -24,6 +25,8 @@ interface GroupDesign {
   gram: Float64Array;
   /** Squared final weight of the group's parent: an error among its children counts that much in the final weights. */
   importance: number;
+  /** The log fits' information from one answer at log-ratio d; null for bt. */
+  information: ((d: number) => number) | null;
 }
 
 /** The state the sampler chooses from; `nextPairs` adds its picks to it as pending. */
@@ -49,9 +52,11 @@ const key = (g: number, x: number, y: number) => (x < y ? `${g}:${x}:${y}` : `${
  * The active sampler's view of a round: first a random connected design (a ring through each sibling group in an order
  * seeded by the round), then, once a group's comparisons connect it, the pair whose answer is expected to shrink the
  * error of the final weights most. With Σ the covariance of the group's logits (information matrix of the round's
- * aggregation), J = diag(w) − wwᵀ the Jacobian of w = softmax(ℓ), x = e_b − e_a and λ the information one answer adds
- * (1/σ² for the log fits, p(1−p) for bt), an answer on (a, b) lowers the weights' expected squared error
- * `tr(J Σ Jᵀ)` by `λ ‖JΣx‖² / (1 + λ xᵀΣx)` (a rank-one update of Σ); times the parent's squared final weight.
+ * aggregation), J = diag(w̃) − w̃w̃ᵀ the Jacobian of softmax at the posterior-weighted w̃ (see `design`), x = e_b − e_a
+ * and λ the information one answer adds (answerInformation(d) for the log fits, which fades for pairs so far apart
+ * that the answers saturate at the largest ratio; p(1−p) for bt), an answer on (a, b) lowers the weights' expected
+ * squared error `tr(J Σ Jᵀ)` by `λ ‖JΣx‖² / (1 + λ xᵀΣx)` (a rank-one update of Σ); times the parent's squared final
+ * weight.
  */
 export function samplerState(round: PairwiseRound, pending: readonly Pending[] = []): SamplerState {
   const tree = projectTree(round.projects);
@@ -72,7 +77,7 @@ export function samplerState(round: PairwiseRound, pending: readonly Pending[] =
     tree,
     parent: tree.groups.map((g) => Int32Array.from(g.members, (_, k) => k)),
     ring: tree.groups.map((g, k) => shuffled(g.members.map((_, slot) => slot), mulberry32(hash32(round.config.seed, `ring\u0000${g.parent ?? ''}\u0000${k}`)))),
-    designs: fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2))),
+    designs: fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2, round.config))),
     load: new Int32Array(round.projects.length),
     asked: new Map(),
     answered: round.comparisons.length,
@@ -84,10 +89,12 @@ export function samplerState(round: PairwiseRound, pending: readonly Pending[] =
 
 const emptyLike = (o: Observations): Observations => ({ ...o, i: new Int32Array(0), j: new Int32Array(0), c: new Float64Array(0), s: new Float64Array(0), juror: new Int32Array(0), source: new Int32Array(0) });
 
-function design(fit: GroupFit, importance: number): GroupDesign {
+function design(fit: GroupFit, importance: number, config: PairwiseRound['config']): GroupDesign {
   const n = fit.logits.length;
   const sigma = covariance(fit.pairs, fit.information, fit.shift, true).full!;
-  const w = softmax(fit.logits);
+  // the weights the error is weighed by, E[w_k²]^½ under ℓ ~ N(ℓ̂, Σ): w̃ = softmax(ℓ̂_k + Σ_kk), so that a project the
+  // first answers put low but that few answers support still looks as if it might matter, and is asked about again
+  const w = softmax(fit.logits.map((l, k) => l + sigma[k * n + k]!));
   // M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw; G = MᵀM
   const t = new Float64Array(n);
   for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[k * n + b]! * w[k]!;
@@ -103,12 +110,13 @@ function design(fit: GroupFit, importance: number): GroupDesign {
       for (let b = 0; b < n; b++) gram[out + b]! += mka * M[row + b]!;
     }
   }
-  return { fit, sigma, gram, importance };
+  const information = fit.noise === null ? null : answerInformation(config.typedRatios ? [] : config.ratios, fit.noise, fit.pairs.of.length);
+  return { fit, sigma, gram, importance, information };
 }
 
 /** The information one more answer on slots (x, y) adds. */
 function lambda(d: GroupDesign, x: number, y: number): number {
-  if (d.fit.noise !== null) return 1 / d.fit.noise;
+  if (d.information) return d.information(d.fit.logits[y]! - d.fit.logits[x]!);
   const p = 1 / (1 + Math.exp(d.fit.logits[x]! - d.fit.logits[y]!));
   return p * (1 - p);
 }
