@@ -133,6 +133,38 @@ export interface Database {
   };
   /** Each member's amount in a publication, in base units, with the tier shown beside it. */
   published_rewards: { publication_id: string; member_id: string; position: number; amount: string; tier: string | null };
+  /** Deep Funding pairwise rounds (migrations/0013_pairwise.ts); `config` is the round file's config as JSON. */
+  pairwise_rounds: {
+    id: string;
+    community_id: string;
+    key: string;
+    name: string;
+    root: string;
+    config: string;
+    phase: string;
+    /** JSON: who may judge, see src/db/pairwise.ts. */
+    eligibility: string;
+    /** Comparisons the round wants in all. */
+    wanted: number;
+    /** 1 when /weights shows the weights while the round is open. */
+    weights_before_close: number;
+    /** 1 when submissions are scored on the holdout as they come, not only at close. */
+    live_scoring: number;
+    /** JSON { address, chainId }: the ERC-20 the funding is paid in (the Safe batch); null when none is set. */
+    payout_token: string | null;
+    created_at: string;
+    closed_at: string | null;
+  };
+  pairwise_projects: { round_id: string; key: string; name: string; url: string | null; parent_key: string | null; address: string | null; position: number };
+  pairwise_jurors: { round_id: string; member_id: string; added_at: string };
+  /** Every answer; an answer again to the same pair by the same juror supersedes the earlier one. */
+  pairwise_comparisons: { id: string; round_id: string; juror_id: string; a: string; b: string; winner: string; ratio: number | null; reason: string | null; at: string; position: number; superseded_at: string | null };
+  pairwise_pending: { round_id: string; member_id: string; a: string; b: string; shown_at: string };
+  pairwise_skips: { round_id: string; member_id: string; a: string; b: string; at: string };
+  pairwise_exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
+  pairwise_submissions: { id: string; round_id: string; key: string; author_id: string; weights: string; submitted_at: string; position: number };
+  pairwise_holdout: { round_id: string; comparison_id: string };
+  pairwise_jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null; leased_by: string | null; leased_until: string | null };
   audit_log: {
     id: string;
     community_id: string | null;
@@ -150,3 +182,4 @@ export type MemberRow = Selectable<Database['members']>;
 export type RoundRow = Selectable<Database['rounds']>;
 export type QuestionRow = Selectable<Database['questions']>;
 export type NewAuditEntry = Insertable<Database['audit_log']>;
+export type PairwiseRoundRow = Selectable<Database['pairwise_rounds']>;

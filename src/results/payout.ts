@@ -134,7 +134,7 @@ export class PayoutError extends Error {}
  * others are in the Cardano file or listed as unpaid. Refused, with the reason, when the round names no token
  * contract or chain, or nobody is paid there.
  */
-export function safeBatch(rows: readonly PayoutRow[], report: RoundReport, token: { address?: string | undefined; chainId?: number | undefined }, createdAt: Date): SafeBatch {
+export function safeBatch(rows: readonly PayoutRow[], report: Pick<RoundReport, 'round' | 'token'>, token: { address?: string | undefined; chainId?: number | undefined }, createdAt: Date): SafeBatch {
   if (!token.address || !token.chainId)
     throw new PayoutError(`round ${report.round} names no token contract: set token.address and token.chainId with /round config (e.g. key:token.address value:0x…).`);
   const paid = rows.filter((r) => r.chain === `eip155:${token.chainId}`);

@@ -1,0 +1,249 @@
+import type { PairwiseConfig, PairwiseRound, Winner } from '../core/pairwise/types.ts';
+import { pseudonym } from '../results/public.ts';
+import { pairwiseConfigSchema, parsePairwiseRound, serializePairwiseRound } from '../roundfile/pairwise.ts';
+import { newId, type Executor } from './repositories.ts';
+import type { PairwiseRoundRow } from './schema.ts';
+
+/** Who may judge a pairwise round. */
+export type Eligibility =
+  | { kind: 'anyone' }
+  /** The members added with /pairwise jurors member:… */
+  | { kind: 'named' }
+  /** Members whose tier in a governance round is `tier` or better. */
+  | { kind: 'tier'; round: string; tier: string }
+  /** Members with a verified wallet. */
+  | { kind: 'wallet' };
+
+export const eligibilityOf = (row: Pick<PairwiseRoundRow, 'eligibility'>): Eligibility => JSON.parse(row.eligibility) as Eligibility;
+export const pairwiseConfigOf = (row: Pick<PairwiseRoundRow, 'config'>): PairwiseConfig => pairwiseConfigSchema.parse(JSON.parse(row.config)) as PairwiseConfig;
+export const storedPairwiseConfig = (config: PairwiseConfig): string => JSON.stringify({ ...config, pool: config.pool.toString() });
+
+/** The pairwise round of a community with this key, or without a key its latest one. */
+export async function findPairwiseRound(db: Executor, communityId: string, key?: string): Promise<PairwiseRoundRow | undefined> {
+  const query = db.selectFrom('pairwise_rounds').selectAll().where('community_id', '=', communityId);
+  return (key ? query.where('key', '=', key) : query.orderBy('created_at', 'desc').orderBy('key', 'desc')).executeTakeFirst();
+}
+
+export interface ProjectRow {
+  key: string;
+  name: string;
+  url: string | null;
+  parent_key: string | null;
+  address: string | null;
+}
+
+export async function projectsOf(db: Executor, roundId: string): Promise<ProjectRow[]> {
+  return db.selectFrom('pairwise_projects').select(['key', 'name', 'url', 'parent_key', 'address']).where('round_id', '=', roundId).orderBy('position').execute();
+}
+
+/** Adds projects after the round's last one; the caller has checked their ids and parents. */
+export async function addProjects(db: Executor, roundId: string, projects: readonly ProjectRow[]): Promise<void> {
+  if (projects.length === 0) return;
+  const last = await db.selectFrom('pairwise_projects').select('position').where('round_id', '=', roundId).orderBy('position', 'desc').limit(1).executeTakeFirst();
+  const from = last ? last.position + 1 : 0;
+  for (let i = 0; i < projects.length; i += 500)
+    await db
+      .insertInto('pairwise_projects')
+      .values(projects.slice(i, i + 500).map((p, k) => ({ round_id: roundId, ...p, position: from + i + k })))
+      .execute();
+}
+
+/** How a juror or an author is named in the round file: their handle if they chose to show it, else a pseudonym. */
+const publicName = (m: { key: string; handle: string; public_handle: number }) => (m.public_handle ? m.handle : pseudonym(m.key));
+
+/**
+ * The round as its round file, and the round read back from that file: the bot computes every number it posts from
+ * what `govbot replay` reads, so the two cannot differ. Comparisons that count are each juror's latest answer per
+ * pair, in the order given, without those of excluded jurors; jurors are named by member key (the keyed hash of
+ * their chat id) with a public handle or a pseudonym, so the file names nobody who did not choose it.
+ */
+export async function exportPairwiseRound(db: Executor, row: PairwiseRoundRow): Promise<{ file: string; round: PairwiseRound; comparisonIds: string[] }> {
+  const projects = await projectsOf(db, row.id);
+  const comparisons = await db
+    .selectFrom('pairwise_comparisons as c')
+    .innerJoin('members as m', 'm.id', 'c.juror_id')
+    .select(['c.id', 'm.key as juror', 'c.a', 'c.b', 'c.winner', 'c.ratio', 'c.at'])
+    .where('c.round_id', '=', row.id)
+    .where('c.superseded_at', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('pairwise_exclusions as x').select('x.member_id').where('x.round_id', '=', row.id).whereRef('x.member_id', '=', 'c.juror_id'))))
+    .orderBy('c.position')
+    .execute();
+  const jurors = await db
+    .selectFrom('members')
+    .select(['key', 'handle', 'public_handle'])
+    .where('id', 'in', db.selectFrom('pairwise_comparisons').select('juror_id').where('round_id', '=', row.id))
+    .where('id', 'not in', db.selectFrom('pairwise_exclusions').select('member_id').where('round_id', '=', row.id))
+    .orderBy('key')
+    .execute();
+  const frozen = new Set((await db.selectFrom('pairwise_holdout').select('comparison_id').where('round_id', '=', row.id).execute()).map((h) => h.comparison_id));
+  const submissions = await db
+    .selectFrom('pairwise_submissions as s')
+    .innerJoin('members as m', 'm.id', 's.author_id')
+    .select(['s.key', 's.weights', 'm.key as author', 'm.handle', 'm.public_handle'])
+    .where('s.round_id', '=', row.id)
+    .orderBy('s.position')
+    .execute();
+  const config = pairwiseConfigOf(row);
+  const draft: PairwiseRound = {
+    id: row.key,
+    name: row.name,
+    root: row.root,
+    config,
+    projects: projects.map((p) => ({ id: p.key, name: p.name, url: p.url ?? undefined, parent: p.parent_key })),
+    jurors: jurors.map((j) => ({ id: j.key, handle: publicName(j) })),
+    comparisons: comparisons.map((c) => ({ juror: c.juror, a: c.a, b: c.b, winner: c.winner as Winner, ratio: config.elicitation === 'binary' ? null : c.winner === 'equal' ? 1 : c.ratio, at: c.at })),
+    holdout: frozen.size > 0 ? comparisons.flatMap((c, k) => (frozen.has(c.id) ? [k] : [])) : null,
+    submissions: submissions.map((s) => ({ id: s.key, author: publicName({ key: s.author, handle: s.handle, public_handle: s.public_handle }), weights: JSON.parse(s.weights) as Record<string, number> })),
+  };
+  const file = serializePairwiseRound(draft);
+  return { file, round: parsePairwiseRound(JSON.parse(file)), comparisonIds: comparisons.map((c) => c.id) };
+}
+
+/** A juror's answer as stored: the pair in the order shown, the winner, the ratio (1 for equal, null in binary). */
+export interface Answer {
+  a: string;
+  b: string;
+  winner: Winner;
+  ratio: number | null;
+  reason: string | null;
+}
+
+/**
+ * Records an answer. An answer to a pair the juror answered before replaces it (the earlier one is kept, superseded:
+ * a changed mind); the very same answer again (a tap repeated) changes nothing. Says which of the three it was.
+ */
+export async function recordAnswer(db: Executor, roundId: string, jurorId: string, answer: Answer, at: string): Promise<'new' | 'changed' | 'same'> {
+  const earlier = await db
+    .selectFrom('pairwise_comparisons')
+    .select(['id', 'a', 'b', 'winner', 'ratio'])
+    .where('round_id', '=', roundId)
+    .where('juror_id', '=', jurorId)
+    .where('superseded_at', 'is', null)
+    .where((eb) => eb.or([eb.and([eb('a', '=', answer.a), eb('b', '=', answer.b)]), eb.and([eb('a', '=', answer.b), eb('b', '=', answer.a)])]))
+    .executeTakeFirst();
+  if (earlier) {
+    const flipped = earlier.a !== answer.a;
+    const winner = flipped && earlier.winner !== 'equal' ? (earlier.winner === 'a' ? 'b' : 'a') : earlier.winner;
+    if (winner === answer.winner && earlier.ratio === answer.ratio) return 'same';
+    await db.updateTable('pairwise_comparisons').set({ superseded_at: at }).where('id', '=', earlier.id).execute();
+  }
+  const last = await db.selectFrom('pairwise_comparisons').select('position').where('round_id', '=', roundId).orderBy('position', 'desc').limit(1).executeTakeFirst();
+  await db
+    .insertInto('pairwise_comparisons')
+    .values({ id: newId(), round_id: roundId, juror_id: jurorId, ...answer, at, position: last ? last.position + 1 : 0, superseded_at: null })
+    .execute();
+  return earlier ? 'changed' : 'new';
+}
+
+/** A juror's counted comparisons in a round. */
+export async function answersOf(db: Executor, roundId: string, jurorId: string): Promise<number> {
+  const row = await db.selectFrom('pairwise_comparisons').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', roundId).where('juror_id', '=', jurorId).where('superseded_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** The round's counted comparisons, excluded jurors' left out. */
+export async function countedAnswers(db: Executor, roundId: string): Promise<number> {
+  const row = await db
+    .selectFrom('pairwise_comparisons')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('round_id', '=', roundId)
+    .where('superseded_at', 'is', null)
+    .where('juror_id', 'not in', db.selectFrom('pairwise_exclusions').select('member_id').where('round_id', '=', roundId))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function pendingOf(db: Executor, roundId: string, memberId: string) {
+  return db.selectFrom('pairwise_pending').select(['a', 'b', 'shown_at']).where('round_id', '=', roundId).where('member_id', '=', memberId).executeTakeFirst();
+}
+
+/** The pairs handed to other jurors since `since` and not answered: the sampler counts them as pending. */
+export async function othersPending(db: Executor, roundId: string, memberId: string, since: string): Promise<{ juror: string; a: string; b: string }[]> {
+  return db
+    .selectFrom('pairwise_pending as p')
+    .innerJoin('members as m', 'm.id', 'p.member_id')
+    .select(['m.key as juror', 'p.a', 'p.b'])
+    .where('p.round_id', '=', roundId)
+    .where('p.member_id', '!=', memberId)
+    .where('p.shown_at', '>=', since)
+    .orderBy('p.shown_at')
+    .orderBy('m.key')
+    .execute();
+}
+
+export async function setPending(db: Executor, roundId: string, memberId: string, pair: { a: string; b: string } | null, at: string): Promise<void> {
+  await db.deleteFrom('pairwise_pending').where('round_id', '=', roundId).where('member_id', '=', memberId).execute();
+  if (pair) await db.insertInto('pairwise_pending').values({ round_id: roundId, member_id: memberId, a: pair.a, b: pair.b, shown_at: at }).execute();
+}
+
+export async function addSkip(db: Executor, roundId: string, memberId: string, pair: { a: string; b: string }, at: string): Promise<void> {
+  await db
+    .insertInto('pairwise_skips')
+    .values({ round_id: roundId, member_id: memberId, a: pair.a, b: pair.b, at })
+    .onConflict((oc) => oc.columns(['round_id', 'member_id', 'a', 'b']).doNothing())
+    .execute();
+}
+
+/** The pairs a juror skipped, each as `a\0b` with a < b. */
+export async function skipsOf(db: Executor, roundId: string, memberId: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('pairwise_skips').select(['a', 'b']).where('round_id', '=', roundId).where('member_id', '=', memberId).execute();
+  return new Set(rows.map((r) => pairKey(r.a, r.b)));
+}
+
+export const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
+
+export async function isExcluded(db: Executor, roundId: string, memberId: string): Promise<boolean> {
+  return (await db.selectFrom('pairwise_exclusions').select('member_id').where('round_id', '=', roundId).where('member_id', '=', memberId).executeTakeFirst()) !== undefined;
+}
+
+export async function excludeJuror(db: Executor, roundId: string, memberId: string, reason: string | null, at: string): Promise<boolean> {
+  const result = await db
+    .insertInto('pairwise_exclusions')
+    .values({ round_id: roundId, member_id: memberId, reason, created_at: at })
+    .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
+    .executeTakeFirst();
+  await db.deleteFrom('pairwise_pending').where('round_id', '=', roundId).where('member_id', '=', memberId).execute();
+  return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+}
+
+export async function isNamedJuror(db: Executor, roundId: string, memberId: string): Promise<boolean> {
+  return (await db.selectFrom('pairwise_jurors').select('member_id').where('round_id', '=', roundId).where('member_id', '=', memberId).executeTakeFirst()) !== undefined;
+}
+
+export async function addNamedJuror(db: Executor, roundId: string, memberId: string, at: string): Promise<void> {
+  await db
+    .insertInto('pairwise_jurors')
+    .values({ round_id: roundId, member_id: memberId, added_at: at })
+    .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
+    .execute();
+}
+
+/** Stores a submission under the next key (s1, s2…) and returns the key. */
+export async function addSubmission(db: Executor, roundId: string, authorId: string, weights: Record<string, number>, at: string): Promise<string> {
+  const last = await db.selectFrom('pairwise_submissions').select('position').where('round_id', '=', roundId).orderBy('position', 'desc').limit(1).executeTakeFirst();
+  const position = last ? last.position + 1 : 0;
+  const key = `s${position + 1}`;
+  await db.insertInto('pairwise_submissions').values({ id: newId(), round_id: roundId, key, author_id: authorId, weights: JSON.stringify(weights), submitted_at: at, position }).execute();
+  return key;
+}
+
+/** Keeps the holdout drawn at close, so the published scores stay what they were whatever comes later. */
+export async function freezeHoldout(db: Executor, roundId: string, comparisonIds: readonly string[]): Promise<void> {
+  await db.deleteFrom('pairwise_holdout').where('round_id', '=', roundId).execute();
+  for (let i = 0; i < comparisonIds.length; i += 500)
+    await db
+      .insertInto('pairwise_holdout')
+      .values(comparisonIds.slice(i, i + 500).map((comparison_id) => ({ round_id: roundId, comparison_id })))
+      .execute();
+}
+
+/** Replaces the round's scheduled phase changes by these. */
+export async function schedulePairwise(db: Executor, roundId: string, changes: readonly { phase: 'open' | 'closed'; at: Date }[]): Promise<void> {
+  await db.deleteFrom('pairwise_jobs').where('round_id', '=', roundId).where('done_at', 'is', null).execute();
+  for (const c of changes) await db.insertInto('pairwise_jobs').values({ id: newId(), round_id: roundId, kind: 'pairwise_phase', target: c.phase, due_at: c.at.toISOString(), done_at: null, leased_by: null, leased_until: null }).execute();
+}
+
+/** Marks the round's scheduled change to `phase` done (it happened by hand). */
+export async function settleScheduled(db: Executor, roundId: string, phase: string, at: string): Promise<void> {
+  await db.updateTable('pairwise_jobs').set({ done_at: at }).where('round_id', '=', roundId).where('target', '=', phase).where('done_at', 'is', null).execute();
+}
