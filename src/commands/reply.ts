@@ -33,6 +33,8 @@ export interface Subject {
 }
 
 export interface Reply {
+  /** A heading for the whole reply (a Discord embed's title, a bold first line elsewhere). */
+  title?: string;
   blocks: Block[];
   about?: Subject;
   /** Set when the request was refused; adapters may show it as an alert, or drop it for silent gestures. */

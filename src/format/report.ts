@@ -1,35 +1,55 @@
 import type { RoundReport } from '../core/report.ts';
 import { VIEWS, type QuestionTally } from '../core/voting.ts';
 import { renderTable } from './table.ts';
-import { formatNumber, formatUnits } from './units.ts';
+import { clip } from './cut.ts';
+import { formatNumber, formatTokens, SHOWN_DECIMALS, shownExactly } from './units.ts';
 
 type Token = RoundReport['token'];
 
-/** One question: the three views side by side, the winner of each marked, and what changed the outcome. */
+const percent = (share: number | null) => (share === null ? '–' : `${(share * 100).toFixed(1)}%`);
+
+/**
+ * One question as a phone shows it: each option on its line with its voters and tokens (labels whole, they wrap), then
+ * the three views as shares in a table under 40 columns, decimals aligned, the winner of each view marked, and what
+ * changed the outcome.
+ */
 export function renderTally(q: QuestionTally, token: Token): string {
-  const mark = (view: (typeof VIEWS)[number], i: number) => (q.winners[view] === i ? ' *' : '');
+  const totalTokens = q.options.reduce((s, o) => s + o.tokenVotes, 0n);
+  const total = (view: 'quadraticVotes' | 'qualifiedVotes') => q.options.reduce((s, o) => s + o[view], 0);
+  const shares = {
+    tokenVotes: (i: number) => (totalTokens === 0n ? null : Number((q.options[i]!.tokenVotes * 100_000n) / totalTokens) / 100_000),
+    quadraticVotes: (i: number) => (total('quadraticVotes') === 0 ? null : q.options[i]!.quadraticVotes / total('quadraticVotes')),
+    qualifiedVotes: (i: number) => (total('qualifiedVotes') === 0 ? null : q.options[i]!.qualifiedVotes / total('qualifiedVotes')),
+  };
+  const cell = (view: (typeof VIEWS)[number], i: number) => percent(shares[view](i)) + (q.winners[view] === i ? '*' : ' ');
+  const options = q.options.map((o, i) => `${i + 1}. ${o.label} — ${o.voters} voter${o.voters === 1 ? '' : 's'}, ${formatTokens(o.tokenVotes, token.decimals)} ${token.symbol}`);
   const table = renderTable({
-    head: ['#', 'option', 'voters', `${token.symbol} (1 token 1 vote)`, 'quadratic', 'with reputation'],
-    align: ['right', 'left', 'right', 'right', 'right', 'right'],
-    rows: q.options.map((o, i) => [
-      String(i + 1),
-      o.label,
-      String(o.voters),
-      formatUnits(o.tokenVotes, token.decimals, 2) + mark('tokenVotes', i),
-      formatNumber(o.quadraticVotes) + mark('quadraticVotes', i),
-      formatNumber(o.qualifiedVotes) + mark('qualifiedVotes', i),
-    ]),
+    head: ['#', 'tokens', 'quadratic', '+reputation'],
+    align: ['right', 'decimal', 'decimal', 'decimal'],
+    rows: q.options.map((_, i) => [String(i + 1), ...VIEWS.map((view) => cell(view, i))]),
   });
   const winner = q.winners.qualifiedVotes;
   const verdict = winner === null ? 'No single winner.' : `Winner: ${winner + 1}. ${q.options[winner]!.label}`;
-  return [`${q.id}: ${q.text}`, table, '* marks the winner of each view.', verdict, ...q.changes].join('\n');
+  return [
+    `${q.id}: ${q.text}`,
+    ...options,
+    '',
+    table,
+    // The legend in lines that fit a phone's code block too.
+    'Shares; tokens = 1 token 1 vote,',
+    '* = the winner of each view,',
+    '+reputation = quadratic × tier factor.',
+    verdict,
+    ...q.changes,
+  ].join('\n');
 }
 
+/** The reputation table with every member's breakdown, for terminals (`govbot replay`). */
 export function renderReputation(report: RoundReport, limit = Infinity): string {
   const shown = report.members.filter((m) => m.points !== 0).slice(0, limit);
   return renderTable({
     head: ['member', 'points', 'tier', 'factor', 'proposals', 'ratings', 'comments', 'feedback'],
-    align: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right'],
+    align: ['left', 'decimal', 'left', 'decimal', 'decimal', 'decimal', 'decimal', 'decimal'],
     rows: shown.map((m) => [
       m.handle + (m.excluded ? ' (staff)' : ''),
       formatNumber(m.points),
@@ -43,6 +63,20 @@ export function renderReputation(report: RoundReport, limit = Infinity): string 
   });
 }
 
+/** Handles are cut in chat tables so that a row fits a phone. */
+const HANDLE_WIDTH = 16;
+const handleCell = (handle: string) => clip(handle, HANDLE_WIDTH, { ellipsis: '…' });
+
+/** The leaderboard as a phone shows it: rank, member, points (decimals aligned) and tier, under 40 columns. */
+export function renderLeaderboard(report: RoundReport, limit = Infinity): string {
+  const shown = report.members.filter((m) => m.points !== 0).slice(0, limit);
+  return renderTable({
+    head: ['#', 'member', 'points', 'tier'],
+    align: ['right', 'left', 'decimal', 'left'],
+    rows: shown.map((m, i) => [String(i + 1), handleCell(m.handle) + (m.excluded ? '†' : ''), formatNumber(m.points), m.tier ?? '-']),
+  }) + (shown.some((m) => m.excluded) ? '\n† staff: keeps points and tier, gets no rewards' : '');
+}
+
 /** A split of the pool as chat shows it, whether computed now or read back as it was published. */
 export interface SplitView {
   pool: bigint;
@@ -53,17 +87,19 @@ export interface SplitView {
 }
 
 export function renderSplit(split: SplitView, token: Token): string {
-  const amount = (a: bigint) => formatUnits(a, token.decimals);
+  const amount = (a: bigint) => formatTokens(a, token.decimals);
   const table = renderTable({
     head: ['member', 'tier', `${token.symbol}`],
-    align: ['left', 'left', 'right'],
-    rows: split.amounts.map((r) => [r.handle, r.tier ?? '-', amount(r.amount)]),
+    align: ['left', 'left', 'decimal'],
+    rows: split.amounts.map((r) => [handleCell(r.handle), r.tier ?? '-', amount(r.amount)]),
   });
   const lines = [
     `Pool ${amount(split.pool)} ${token.symbol}: ${amount(split.contribution)} for contribution, ${amount(split.participation)} for participation.`,
     table,
   ];
   if (split.undistributed > 0n) lines.push(`Not distributed: ${amount(split.undistributed)} ${token.symbol} (nobody eligible, or the cap).`);
+  if (![split.pool, ...split.amounts.map((r) => r.amount)].every((a) => shownExactly(a, token.decimals)))
+    lines.push(`Rounded to ${SHOWN_DECIMALS} decimals; /export rewards gives every amount exactly, in base units.`);
   return lines.join('\n');
 }
 
