@@ -6,6 +6,7 @@ import { createConfig, ConfigError, type Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
+import { ProgressLine } from '../format/progress.ts';
 import { indexRoundFile, readRoundFileBytes } from '../roundfile/columns.ts';
 import { isPairwiseFile } from '../roundfile/pairwise.ts';
 import { parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
@@ -16,6 +17,8 @@ export interface CliIo {
   err: (text: string) => void;
   env: Record<string, string | undefined>;
   input: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Standard error is a terminal: long work draws a progress bar there, else it writes plain lines. */
+  errIsTTY?: boolean;
 }
 
 /** A mistake in how govbot was called or in what it was given: printed as is, exit code 1. */
@@ -102,13 +105,16 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
       { replace: { type: 'boolean' }, community: { type: 'string' } },
       z.object({ replace: z.boolean().optional(), community: communityOption, positionals: fileArg }),
     );
+    const progress = new ProgressLine({ write: io.err, isTTY: io.errIsTTY ?? false }, `importing ${opts.positionals[0]}`);
     const data = parseRoundFileBytes(await readRoundBytes(opts.positionals[0]));
+    let took = '';
+    // A refused import clears its bar too, before the error is printed.
     await withDatabase(config(), async (db, { ensureCommunity, importRound }) => {
       const community = await ensureCommunity(db, opts.community);
-      await importRound(db, community.id, data, { replace: opts.replace ?? false });
-    });
+      await importRound(db, community.id, data, { replace: opts.replace ?? false, onProgress: (done, total) => progress.update(done, total) });
+    }).finally(() => (took = progress.finish()));
     io.out(
-      `imported round ${data.round.id}: ${data.members.length} members, ${data.proposals.length} proposals, ${data.comments.length} comments, ${data.votes.length} votes\n`,
+      `imported round ${data.round.id}: ${data.members.length} members, ${data.proposals.length} proposals, ${data.comments.length} comments, ${data.votes.length} votes in ${took}\n`,
     );
   },
 

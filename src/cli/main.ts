@@ -9,4 +9,5 @@ process.exitCode = await runCli(process.argv.slice(2), {
   err: (t) => process.stderr.write(t),
   env: process.env,
   input: process.stdin,
+  errIsTTY: process.stderr.isTTY === true,
 });

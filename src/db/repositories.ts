@@ -61,8 +61,11 @@ export const storedConfig = (config: RoundConfig): string => JSON.stringify(seri
 
 // SQLite allows 32,766 bound values a statement; 500 rows of up to 8 columns stays far below.
 const CHUNK = 500;
-async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Database[T][]) {
-  for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Database[T][], written?: (rows: number) => void) {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
+    written?.(Math.min(CHUNK, rows.length - i));
+  }
 }
 
 
@@ -74,8 +77,14 @@ export async function importRound(
   db: Db,
   communityId: string,
   data: RoundData,
-  options: { replace?: boolean; actorId?: string | null } = {},
+  options: { replace?: boolean; actorId?: string | null; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<RoundRow> {
+  // Rows to write, at most (members and wallets already known, and members not excluded, are not written): what a
+  // progress bar counts towards.
+  const walletCount = data.members.reduce((n, m) => n + m.wallets.length, 0);
+  const total = 3 * data.members.length + 2 * walletCount + data.proposals.length + data.ratings.length + data.comments.length + data.reactions.length + data.questions.reduce((n, q) => n + 1 + q.options.length, 0) + data.votes.length;
+  let done = 0;
+  const written = (rows: number) => options.onProgress?.((done += rows), total);
   return db.transaction().execute(async (trx) => {
     const existing = await findRound(trx, communityId, data.round.id);
     if (existing && !options.replace) throw new RoundExistsError(data.round.id);
@@ -93,6 +102,7 @@ export async function importRound(
       trx,
       'members',
       newMembers.map((m) => ({ id: memberIds.get(m.id)!, community_id: communityId, key: m.id, handle: m.handle, created_at: createdAt, public_handle: 0 })),
+      written,
     );
     const member = (key: string) => memberIds.get(key)!;
 
@@ -111,6 +121,7 @@ export async function importRound(
       trx,
       'round_members',
       data.members.map((m) => ({ round_id: round.id, member_id: member(m.id), joined_at: createdAt })),
+      written,
     );
 
     const wallets = await trx
@@ -139,12 +150,13 @@ export async function importRound(
           });
         balances.push({ round_id: round.id, wallet_id: walletId, balance: w.balance.toString() });
       }
-    await insertChunked(trx, 'wallets', newWallets);
-    await insertChunked(trx, 'balances', balances);
+    await insertChunked(trx, 'wallets', newWallets, written);
+    await insertChunked(trx, 'balances', balances, written);
     await insertChunked(
       trx,
       'exclusions',
       data.members.filter((m) => m.excluded).map((m) => ({ round_id: round.id, member_id: member(m.id), reason: null, created_at: createdAt })),
+      written,
     );
 
     const proposalIds = new Map(data.proposals.map((p) => [p.id, newId()]));
@@ -161,11 +173,13 @@ export async function importRound(
         created_at: p.createdAt ?? null,
         position,
       })),
+      written,
     );
     await insertChunked(
       trx,
       'ratings',
       data.ratings.map((r) => ({ proposal_id: proposalIds.get(r.proposal)!, rater_id: member(r.rater), stars: r.stars, rated_at: null })),
+      written,
     );
     const commentIds = new Map(data.comments.map((c) => [c.id, newId()]));
     await insertChunked(
@@ -181,11 +195,13 @@ export async function importRound(
         position,
         retracted_at: null,
       })),
+      written,
     );
     await insertChunked(
       trx,
       'reactions',
       data.reactions.map((r) => ({ comment_id: commentIds.get(r.comment)!, reactor_id: member(r.reactor), kind: r.kind })),
+      written,
     );
 
     const questionIds = new Map(data.questions.map((q) => [q.id, newId()]));
@@ -201,11 +217,13 @@ export async function importRound(
         closes_at: null,
         position,
       })),
+      written,
     );
     await insertChunked(
       trx,
       'question_options',
       data.questions.flatMap((q) => q.options.map((label, idx) => ({ question_id: questionIds.get(q.id)!, idx, label }))),
+      written,
     );
     // seq numbers each member's choices on a question in file order: the tie-break between equal cast times.
     const seqOf = new Map<string, number>();
@@ -225,8 +243,10 @@ export async function importRound(
           seq,
         };
       }),
+      written,
     );
     await countStandings(trx, round.id);
+    options.onProgress?.(total, total);
     await appendAudit(trx, {
       community_id: communityId,
       round_id: round.id,
