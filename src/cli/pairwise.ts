@@ -42,7 +42,7 @@ async function next(args: string[]): Promise<string> {
 }
 
 /** A submission as JSON (`{ "geth": 0.4, … }`, or `{ "weights": { … } }`) or CSV with `project` and `weight` columns. */
-function submissionWeights(path: string, text: string): unknown {
+export function submissionWeights(path: string, text: string): unknown {
   if (!path.toLowerCase().endsWith('.csv')) {
     const json = jsonOf(Buffer.from(text)) as { weights?: unknown };
     return typeof json === 'object' && json !== null && 'weights' in json ? json.weights : json;

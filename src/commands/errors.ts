@@ -23,7 +23,8 @@ export type UserErrorCode =
   | 'no_web'
   | 'no_chain'
   | 'link_refused'
-  | 'chain_read';
+  | 'chain_read'
+  | 'not_juror';
 
 /** A member's mistake: a value that becomes a clear reply. Bugs are thrown as plain errors and logged. */
 export class UserError extends Error {
