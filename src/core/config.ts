@@ -100,6 +100,16 @@ export const roundConfigSchema = z.strictObject({
       weight: z.enum(['sqrt', 'linear', 'one']).default('sqrt'),
       /** `member` adds a member's wallets before f; `wallet` applies f per wallet, as the seed did. */
       quadraticUnit: z.enum(['member', 'wallet']).default('member'),
+      /**
+       * When the tiers that weight votes are frozen: when voting opens (the default, also when not set), when the round
+       * closes, or at a time. Until it falls, weights follow the standings; a poll closing earlier makes it fall then,
+       * so no posted tally moves. Not set, it is not written, so the files of older rounds keep their bytes.
+       */
+      reputationSnapshot: z
+        .union([z.enum(['voting', 'close']), z.iso.datetime({ offset: true })], {
+          error: (issue) => `${JSON.stringify(issue.input)} is not "voting", "close" or an ISO 8601 time such as 2025-03-01T18:00Z`,
+        })
+        .optional(),
     })
     .prefault({}),
   rewards: z

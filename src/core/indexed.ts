@@ -1,4 +1,4 @@
-import { instantOf } from './instant.ts';
+import { instantOf, type Instant } from './instant.ts';
 import { REACTION_KINDS, type Member, type Question, type RoundData } from './types.ts';
 
 /**
@@ -18,6 +18,11 @@ export interface IndexedRound {
   reactions: { comment: Int32Array; reactor: Int32Array; kind: Uint8Array };
   /** `at` is castAt in epoch milliseconds, `nanos` the nanoseconds past it. */
   votes: { question: Int32Array; member: Int32Array; option: Int32Array; at: Float64Array; nanos: Int32Array };
+  /**
+   * With a reputation snapshot: 1 for each proposal, rating, comment and reaction created at or after it, which then
+   * counts for reward points but not for the tiers that weight votes.
+   */
+  afterSnapshot?: Record<'proposals' | 'ratings' | 'comments' | 'reactions', Uint8Array>;
 }
 
 export const isIndexed = (round: RoundData | IndexedRound): round is IndexedRound => !Array.isArray(round.votes);
@@ -140,6 +145,7 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
 
   return {
     round: data.round,
+    ...(data.round.reputationSnapshotAt !== undefined && { afterSnapshot: afterSnapshot(data, instantOf(data.round.reputationSnapshotAt)) }),
     members: data.members,
     questions: data.questions,
     proposals: { author: proposalAuthor },
@@ -148,6 +154,17 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
     reactions,
     votes,
   };
+}
+
+/** Which events were created at or after the snapshot; an event without a time counts as before it. */
+function afterSnapshot(data: RoundData, snapshot: Instant): NonNullable<IndexedRound['afterSnapshot']> {
+  const after = (items: readonly { createdAt?: string | undefined }[]) =>
+    Uint8Array.from(items, ({ createdAt }) => {
+      if (createdAt === undefined) return 0;
+      const t = instantOf(createdAt);
+      return t.ms > snapshot.ms || (t.ms === snapshot.ms && t.nanos >= snapshot.nanos) ? 1 : 0;
+    });
+  return { proposals: after(data.proposals), ratings: after(data.ratings), comments: after(data.comments), reactions: after(data.reactions) };
 }
 
 /** Ratings of one proposal by one member listed twice, as [first position, this position]. */

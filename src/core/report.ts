@@ -49,7 +49,9 @@ export function computeReport(data: RoundData | IndexedRound): RoundReport {
 export function reportOf(round: ReportInput, contributions: Contributions, choices: readonly Int32Array[]): RoundReport {
   const { config } = round.round;
   const reputation = pointsOf(contributions, config.reputation);
-  const tiers = assignTiers(reputation.map((r) => r.points), config.tiers);
+  // Reward points count every event; the tiers, which weight votes, only those before the reputation snapshot.
+  const tierPoints = contributions.beforeSnapshot ? pointsOf(contributions.beforeSnapshot, config.reputation) : reputation;
+  const tiers = assignTiers(tierPoints.map((r) => r.points), config.tiers);
 
   const power = new Array<VotingPower | undefined>(round.members.length);
   const votingRules = { ...config.voting, decimals: config.token.decimals };

@@ -12,7 +12,7 @@ export interface MemberPoints {
   breakdown: PointsBreakdown;
 }
 
-export type ReputationInput = Pick<IndexedRound, 'members' | 'proposals' | 'ratings' | 'comments' | 'reactions'>;
+export type ReputationInput = Pick<IndexedRound, 'members' | 'proposals' | 'ratings' | 'comments' | 'reactions' | 'afterSnapshot'>;
 
 /** Points are kept to six decimals so that equal contributions compare equal on every machine. */
 export const roundPoints = (x: number): number => Math.round(x * 1e6) / 1e6 + 0;
@@ -29,29 +29,39 @@ export interface Contributions {
   comments: Int32Array;
   /** received[kind × members + member]: reactions of each kind on a member's comments, from others. */
   received: Int32Array;
+  /** With a reputation snapshot, the same counts of the events created before it: these weight votes. */
+  beforeSnapshot?: Contributions;
 }
 
-/** Counts every member's contributions from the round's events; self-feedback is ignored. */
+/** Counts every member's contributions from the round's events, and those before its snapshot; self-feedback is ignored. */
 export function countContributions(input: ReputationInput): Contributions {
+  const all = countEvents(input);
+  return input.afterSnapshot ? { ...all, beforeSnapshot: countEvents(input, input.afterSnapshot) } : all;
+}
+
+/** The counts of the events not marked in `skip`. */
+function countEvents(input: ReputationInput, skip?: NonNullable<ReputationInput['afterSnapshot']>): Contributions {
   const memberCount = input.members.length;
   const proposalAuthor = input.proposals.author;
   const proposals = new Int32Array(memberCount);
-  for (const author of proposalAuthor) proposals[author]!++;
+  for (let i = 0; i < proposalAuthor.length; i++) if (!skip?.proposals[i]) proposals[proposalAuthor[i]!]!++;
 
   // a rating of one's own proposal is self-feedback and ignored
   const stars = new Float64Array(memberCount);
   const { proposal, rater, stars: given } = input.ratings;
   for (let i = 0; i < proposal.length; i++) {
+    if (skip?.ratings[i]) continue;
     const author = proposalAuthor[proposal[i]!]!;
     if (author !== rater[i]) stars[author]! += given[i]!;
   }
 
   const commentAuthor = input.comments.author;
   const comments = new Int32Array(memberCount);
-  for (const author of commentAuthor) comments[author]!++;
+  for (let i = 0; i < commentAuthor.length; i++) if (!skip?.comments[i]) comments[commentAuthor[i]!]!++;
   const received = new Int32Array(3 * memberCount);
   const { comment, reactor, kind } = input.reactions;
   for (let i = 0; i < comment.length; i++) {
+    if (skip?.reactions[i]) continue;
     const author = commentAuthor[comment[i]!]!;
     if (author !== reactor[i]) received[kind[i]! * memberCount + author]!++;
   }

@@ -2,7 +2,13 @@ import type { RoundConfig } from './config.ts';
 
 /** Everything the rules need about one round, already validated; ids are the round file's ids. */
 export interface RoundData {
-  round: { id: string; name: string; config: RoundConfig };
+  round: {
+    id: string;
+    name: string;
+    config: RoundConfig;
+    /** The moment the reputation snapshot fell: only events created before it count for the tiers that weight votes. */
+    reputationSnapshotAt?: string | undefined;
+  };
   members: Member[];
   proposals: Proposal[];
   ratings: Rating[];
@@ -35,6 +41,7 @@ export interface Rating {
   proposal: string;
   rater: string;
   stars: number;
+  createdAt?: string | undefined;
 }
 export interface Comment {
   id: string;
@@ -49,6 +56,7 @@ export interface Reaction {
   comment: string;
   reactor: string;
   kind: ReactionKind;
+  createdAt?: string | undefined;
 }
 export interface Question {
   id: string;

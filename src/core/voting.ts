@@ -15,7 +15,7 @@ export interface VotingPower {
   weight: number;
 }
 
-type VotingRules = RoundConfig['voting'] & { decimals: number };
+type VotingRules = Pick<RoundConfig['voting'], 'weight' | 'quadraticUnit'> & { decimals: number };
 
 /**
  * member unit: quadratic = √(Σ balances / 10^decimals); wallet unit: quadratic = Σ √(balance / 10^decimals).

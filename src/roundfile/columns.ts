@@ -111,6 +111,8 @@ function parsedOrDecline(text: string): Record<string, unknown> {
  * that names nothing.
  */
 function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<ReturnType<typeof checkRoundFile>>): IndexedRound {
+  // the scan keeps no event's time, which a reputation snapshot needs: the ordinary path reads those files
+  if (data.round.reputationSnapshotAt !== undefined) decline();
   const positions: Record<Space, readonly { id: string }[]> = { members: data.members, proposals: data.proposals, questions: data.questions, comments: [] };
   const scanOf = (list: ListName) => scans.find((s) => s.lists[list])!;
   const resolved = new Map<string, Int32Array>();

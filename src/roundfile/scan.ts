@@ -53,6 +53,7 @@ export const FIELDS: Record<ListName, Field[]> = {
     { name: 'proposal', type: 'id', space: 'proposals' },
     { name: 'rater', type: 'id', space: 'members' },
     { name: 'stars', type: 'int', min: 1, max: 5 },
+    { name: 'createdAt', type: 'time', optional: true },
   ],
   comments: [
     { name: 'id', type: 'id', space: 'comments' },
@@ -64,6 +65,8 @@ export const FIELDS: Record<ListName, Field[]> = {
     { name: 'comment', type: 'id', space: 'comments' },
     { name: 'reactor', type: 'id', space: 'members' },
     { name: 'kind', type: 'kind' },
+    // after comment, which shares its first letter: readList tries the keys of one letter in this order
+    { name: 'createdAt', type: 'time', optional: true },
   ],
   votes: [
     { name: 'question', type: 'id', space: 'questions' },
@@ -73,9 +76,9 @@ export const FIELDS: Record<ListName, Field[]> = {
     { name: 'castAt', type: 'time' },
   ],
 };
-// readList tells keys apart by their first byte.
+// readList tells keys apart by their first byte, then, for the few that share it, by the rest.
 for (const [list, fields] of Object.entries(FIELDS))
-  if (new Set(fields.map((f) => f.name[0])).size !== fields.length) throw new Error(`two keys of ${list} start with the same letter`);
+  if (new Set(fields.map((f) => f.name)).size !== fields.length) throw new Error(`a key of ${list} is listed twice`);
 const KIND_BYTES = REACTION_KINDS.map((k) => Buffer.from(`${k}"`));
 
 /**
@@ -349,9 +352,14 @@ class ColumnReader {
   private readList(fields: Field[]): Columns {
     const slots = this.slotsFor(fields, Math.ceil((this.bytes.length - this.at) / fewestBytes(fields)) + 1);
     const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
-    // Within a list no two keys start with the same letter, so the first byte says which key it must be.
+    // The first byte says which key it must be, or, when two keys share it, which to try first (sameLetter: then which).
     const byFirstByte = new Int8Array(256).fill(-1);
-    fields.forEach((f, i) => (byFirstByte[f.name.charCodeAt(0)] = i));
+    const sameLetter = new Int8Array(fields.length).fill(-1);
+    for (let i = fields.length - 1; i >= 0; i--) {
+      const first = fields[i]!.name.charCodeAt(0);
+      sameLetter[i] = byFirstByte[first]!;
+      byFirstByte[first] = i;
+    }
     const names = fields.map((f) => Buffer.from(`${f.name}"`));
     this.expect(OPEN_BRACKET);
     if (this.peek() === CLOSE_BRACKET) this.at++;
@@ -360,7 +368,7 @@ class ColumnReader {
         this.expect(OPEN_BRACE);
         let seen = 0;
         do {
-          const f = this.fieldIndex(byFirstByte, names);
+          const f = this.fieldIndex(byFirstByte, sameLetter, names);
           if (seen & (1 << f)) decline();
           seen |= 1 << f;
           this.expect(COLON);
@@ -380,18 +388,19 @@ class ColumnReader {
   }
 
   /** Which field a key names, by its bytes; a key that is none of them declines. */
-  private fieldIndex(byFirstByte: Int8Array, names: Buffer[]): number {
+  private fieldIndex(byFirstByte: Int8Array, sameLetter: Int8Array, names: Buffer[]): number {
     this.expect(QUOTE);
     const { bytes, at } = this;
     // past the end of a truncated file there is no byte to look up
-    const f = at < bytes.length ? byFirstByte[bytes[at]!]! : -1;
-    if (f < 0) decline();
-    const name = names[f]!;
-    let k = 1;
-    while (k < name.length && bytes[at + k] === name[k]) k++;
-    if (k !== name.length) decline();
-    this.at += k;
-    return f;
+    for (let f = at < bytes.length ? byFirstByte[bytes[at]!]! : -1; f >= 0; f = sameLetter[f]!) {
+      const name = names[f]!;
+      let k = 1;
+      while (k < name.length && bytes[at + k] === name[k]) k++;
+      if (k !== name.length) continue;
+      this.at += k;
+      return f;
+    }
+    return decline();
   }
 
   private id(space: Interner): number {

@@ -71,9 +71,9 @@ export function quickMember(m: unknown): Member | undefined {
   return { id, handle, excluded, wallets: parsed };
 }
 
-const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5) });
+const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5), createdAt: isoTime.optional() });
 const commentSchema = z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() });
-const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(REACTION_KINDS) });
+const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(REACTION_KINDS), createdAt: isoTime.optional() });
 const voteSchema = z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime });
 
 /**
@@ -97,19 +97,24 @@ function keyCount(o: unknown, allowed: readonly string[]): number {
   return n;
 }
 type Item = Record<string, unknown>;
+/** An item of `required` keys, or of those and a valid `createdAt`; `n` is its key count. */
+const optionalTime = (item: unknown, n: number, required: number) => {
+  const t = (item as Item)?.['createdAt'];
+  return n >= required && (t === undefined ? n === required : n === required + 1 && isTime(t));
+};
 
 /**
  * A quick yes for items the schema accepts, so that a million valid items skip zod; any item it does not vouch for
  * goes through the schema, which says what is wrong. A property test pins that the two agree.
  */
 export const QUICK_CHECKS: { [K in keyof typeof LONG_LISTS]: (item: unknown) => boolean } = {
-  ratings: (r) => keyCount(r, ['proposal', 'rater', 'stars']) === 3 && isId((r as Item)['proposal']) && isId((r as Item)['rater']) && Number.isSafeInteger((r as Item)['stars']) && ((r as Item)['stars'] as number) >= 1 && ((r as Item)['stars'] as number) <= 5,
-  comments: (c) => {
-    const n = keyCount(c, ['id', 'author', 'proposal', 'createdAt']);
-    const t = (c as Item)?.['createdAt'];
-    return n >= 3 && isId((c as Item)['id']) && isId((c as Item)['author']) && isId((c as Item)['proposal']) && (t === undefined ? n === 3 : isTime(t));
+  ratings: (r) => {
+    const n = keyCount(r, ['proposal', 'rater', 'stars', 'createdAt']);
+    return optionalTime(r, n, 3) && isId((r as Item)['proposal']) && isId((r as Item)['rater']) && Number.isSafeInteger((r as Item)['stars']) && ((r as Item)['stars'] as number) >= 1 && ((r as Item)['stars'] as number) <= 5;
   },
-  reactions: (r) => keyCount(r, ['comment', 'reactor', 'kind']) === 3 && isId((r as Item)['comment']) && isId((r as Item)['reactor']) && (REACTION_KINDS as readonly unknown[]).includes((r as Item)['kind']),
+  comments: (c) => optionalTime(c, keyCount(c, ['id', 'author', 'proposal', 'createdAt']), 3) && isId((c as Item)['id']) && isId((c as Item)['author']) && isId((c as Item)['proposal']),
+  reactions: (r) =>
+    optionalTime(r, keyCount(r, ['comment', 'reactor', 'kind', 'createdAt']), 3) && isId((r as Item)['comment']) && isId((r as Item)['reactor']) && (REACTION_KINDS as readonly unknown[]).includes((r as Item)['kind']),
   votes: (v) => keyCount(v, ['question', 'member', 'option', 'castAt']) === 4 && isId((v as Item)['question']) && isId((v as Item)['member']) && Number.isSafeInteger((v as Item)['option']) && ((v as Item)['option'] as number) >= 0 && isTime((v as Item)['castAt']),
 };
 type LongLists = { [K in keyof typeof LONG_LISTS]: z.output<(typeof LONG_LISTS)[K]>[] };
@@ -120,6 +125,7 @@ const roundFileShape = z.strictObject({
     id,
     name: z.string().min(1).max(200),
     config: roundConfigSchema.prefault({}),
+    reputationSnapshotAt: isoTime.optional(),
   }),
   members: z.array(z.unknown()),
   proposals: z
@@ -238,7 +244,12 @@ export const indexRoundFileBytes = (bytes: Uint8Array): IndexedRound => checked(
 export function serializeRoundFile(data: RoundData): string {
   const file = {
     version: 1,
-    round: { id: data.round.id, name: data.round.name, config: serializeRoundConfig(data.round.config) },
+    round: {
+      id: data.round.id,
+      name: data.round.name,
+      config: serializeRoundConfig(data.round.config),
+      ...(data.round.reputationSnapshotAt !== undefined && { reputationSnapshotAt: data.round.reputationSnapshotAt }),
+    },
     members: data.members.map((m) => ({
       id: m.id,
       handle: m.handle,
