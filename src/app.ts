@@ -195,6 +195,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     logger: options.logger.child({ component: 'scheduler' }),
     worker,
     leaseMs,
+    publicUrl,
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
   await scheduler?.ready;

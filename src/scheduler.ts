@@ -7,6 +7,7 @@ import type { Executor } from './db/repositories.ts';
 import type { RoundRow } from './db/schema.ts';
 import { appendAudit } from './db/repositories.ts';
 import { closePoll, tallyReply } from '../commands/poll.ts';
+import { closePairwise, openPairwise } from '../commands/pairwise.ts';
 import type { Reply } from './commands/reply.ts';
 import { encodeReply, text } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
@@ -22,19 +23,25 @@ export interface SchedulerDeps {
   worker?: string;
   /** How long a job stays leased to the process that took it: should that process die, another runs it after this. */
   leaseMs?: number;
+  /** The bot's public web address, for the results page a pairwise round's close links. */
+  publicUrl?: string | undefined;
 }
 
 type JobRow = Selectable<Database['jobs']>;
+/** Governance rounds' jobs, and pairwise rounds' (the same columns, their round in pairwise_rounds). */
+type JobTable = 'jobs' | 'pairwise_jobs';
 
 /**
  * Leases the due jobs that no live process holds to `worker`. On PostgreSQL the rows are picked FOR UPDATE SKIP
  * LOCKED, so processes asking at once take different jobs instead of waiting for each other; SQLite has one writer.
  * Leases run on the real clock (like the outbox's): they are about processes, not governance time.
  */
-async function leaseDueJobs(db: Db, worker: string, now: Date, leaseMs: number): Promise<JobRow[]> {
+async function leaseDueJobs(db: Db, table: JobTable, worker: string, now: Date, leaseMs: number): Promise<JobRow[]> {
   const at = new Date();
+  // both tables have the columns of `jobs`; kysely types one table at a time
+  const jobs = table as 'jobs';
   let due = db
-    .selectFrom('jobs')
+    .selectFrom(jobs)
     .select('id')
     .where('done_at', 'is', null)
     .where('due_at', '<=', now.toISOString())
@@ -43,7 +50,7 @@ async function leaseDueJobs(db: Db, worker: string, now: Date, leaseMs: number):
     .orderBy('id')
     .limit(100);
   if (isPostgres(db)) due = due.forUpdate().skipLocked();
-  const leased = await db.updateTable('jobs').set({ leased_by: worker, leased_until: new Date(at.getTime() + leaseMs).toISOString() }).where('id', 'in', due).returningAll().execute();
+  const leased = await db.updateTable(jobs).set({ leased_by: worker, leased_until: new Date(at.getTime() + leaseMs).toISOString() }).where('id', 'in', due).returningAll().execute();
   return leased.sort((a, b) => a.due_at.localeCompare(b.due_at) || a.id.localeCompare(b.id));
 }
 
@@ -56,29 +63,34 @@ async function leaseDueJobs(db: Db, worker: string, now: Date, leaseMs: number):
 export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
   const now = deps.now();
   const worker = deps.worker ?? workerName();
-  const due = await leaseDueJobs(deps.db, worker, now, deps.leaseMs ?? 60_000);
   let fired = 0;
-  for (const job of due) {
-    try {
-      // The claim, the effect and the announcement it owes commit together: a tally whose post is refused is
-      // retried by the outbox (then posted without its chart), never lost with the job marked done.
-      const owed = await deps.db.transaction().execute(async (trx) => {
-        const claim = await trx.updateTable('jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).where('leased_by', '=', worker).executeTakeFirst();
-        if (claim.numUpdatedRows === 0n) return false;
-        const round = await trx.selectFrom('rounds').selectAll().where('id', '=', job.round_id).executeTakeFirstOrThrow();
-        const effect = job.kind === 'phase' ? await changePhase(trx, round, job.target, now) : await closeScheduledPoll(trx, round, job.target, now);
-        await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: null, action: `schedule.${job.kind}`, detail: { target: job.target, due: job.due_at }, at: now.toISOString() });
-        if (!effect) return false;
-        const community = await trx.selectFrom('communities').select(['id', 'platform']).where('id', '=', round.community_id).executeTakeFirstOrThrow();
-        await oweMessages(trx, [{ communityId: community.id, platform: community.platform, target: JSON.stringify({ kind: 'announce' }), reply: encodeReply(await effect(trx)) }], now);
-        return true;
-      });
-      fired++;
-      if (owed) deps.owed();
-    } catch (error) {
-      deps.logger.error('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
+  for (const table of ['jobs', 'pairwise_jobs'] as const)
+    for (const job of await leaseDueJobs(deps.db, table, worker, now, deps.leaseMs ?? 60_000)) {
+      try {
+        // The claim, the effect and the announcement it owes commit together: a tally whose post is refused is
+        // retried by the outbox (then posted without its chart), never lost with the job marked done.
+        const owed = await deps.db.transaction().execute(async (trx) => {
+          const claim = await trx.updateTable(table as 'jobs').set({ done_at: now.toISOString() }).where('id', '=', job.id).where('done_at', 'is', null).where('leased_by', '=', worker).executeTakeFirst();
+          if (claim.numUpdatedRows === 0n) return false;
+          const round = await trx.selectFrom(table === 'jobs' ? 'rounds' : 'pairwise_rounds').selectAll().where('id', '=', job.round_id).executeTakeFirstOrThrow();
+          const effect =
+            table === 'pairwise_jobs'
+              ? await changePairwisePhase(trx, job.round_id, job.target, now, deps.publicUrl)
+              : job.kind === 'phase'
+                ? await changePhase(trx, round as RoundRow, job.target, now)
+                : await closeScheduledPoll(trx, round as RoundRow, job.target, now);
+          await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: null, action: `schedule.${job.kind}`, detail: { target: job.target, due: job.due_at }, at: now.toISOString() });
+          if (!effect) return false;
+          const community = await trx.selectFrom('communities').select(['id', 'platform']).where('id', '=', round.community_id).executeTakeFirstOrThrow();
+          await oweMessages(trx, [{ communityId: community.id, platform: community.platform, target: JSON.stringify({ kind: 'announce' }), reply: encodeReply(await effect(trx)) }], now);
+          return true;
+        });
+        fired++;
+        if (owed) deps.owed();
+      } catch (error) {
+        deps.logger.error('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
+      }
     }
-  }
   return fired;
 }
 
@@ -97,6 +109,13 @@ async function changePhase(db: Executor, round: RoundRow, phase: string, now: Da
     closed: `Round ${round.key} is closed. /tally and /leaderboard show the results.`,
   };
   return async () => ({ blocks: [text(message[phase] ?? `Round ${round.key} is now in its ${phase} phase.`)], about: { kind: 'round', round: round.key, key: round.key } });
+}
+
+/** A pairwise round opens or closes on schedule; nothing is posted when it had opened or closed by hand before. */
+async function changePairwisePhase(db: Executor, roundId: string, phase: string, now: Date, publicUrl: string | undefined): Promise<Announcement> {
+  const row = await db.selectFrom('pairwise_rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
+  const post = phase === 'open' ? await openPairwise(db, row, now) : await closePairwise(db, row, now, publicUrl);
+  return post && (async () => post);
 }
 
 async function closeScheduledPoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<Announcement> {
