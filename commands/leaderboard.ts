@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
-import { pre, reply, text } from '../src/commands/reply.ts';
+import { pre, reply } from '../src/commands/reply.ts';
 import { opt, resolveRound } from '../src/commands/support.ts';
 import { standingsReport } from '../src/db/standings.ts';
-import { renderReputation } from '../src/format/report.ts';
+import { renderLeaderboard } from '../src/format/report.ts';
 
 export default defineCommand({
   name: 'leaderboard',
@@ -15,7 +15,7 @@ export default defineCommand({
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
       const report = await standingsReport(ctx.db, round.id);
-      return reply(text(`Reputation in round ${round.key}:`), pre(renderReputation(report, o.top)));
+      return { ...reply(pre(renderLeaderboard(report, o.top))), title: `Reputation in round ${round.key}` };
     },
   }),
 });

@@ -5,6 +5,17 @@ import { pre, reply, text } from '../src/commands/reply.ts';
 import { audit, enroll, newId, nextKey, opt, requirePhase, resolveRound } from '../src/commands/support.ts';
 import type { Executor } from '../src/db/repositories.ts';
 import type { RoundRow } from '../src/db/schema.ts';
+import { clip } from '../src/format/cut.ts';
+
+/** How much of a proposal's text its post shows; a phone screen or two. */
+const POST_TEXT_LIMIT = 700;
+
+/** How members comment on and rate a proposal where its post is: Telegram by replying, Discord in its thread. */
+const HOW_TO_TAKE_PART: Record<string, (key: string) => string> = {
+  telegram: () => 'Reply to this message to comment on it; reply with /rate stars:1-5 to rate it.',
+  discord: () => 'Write in this thread to comment on it; /rate stars:1-5 in the thread rates it.',
+  console: (key) => `Comment with /comment proposal:${key} text:…; rate with /rate proposal:${key} stars:1-5.`,
+};
 
 export async function resolveProposal(db: Executor, round: RoundRow, key: string) {
   const p = await db
@@ -42,8 +53,15 @@ export default defineCommand({
           await audit(trx, ctx, round, 'proposal.submitted', { key, title: o.title }, member.id);
           return key;
         });
+        const shown = clip(o.text, POST_TEXT_LIMIT, { ellipsis: '…' });
         return {
-          ...reply(text(`Proposal ${key} "${o.title}" by ${member.handle} is submitted. Comment with /comment proposal:${key}, rate with /rate proposal:${key} stars:1-5.`)),
+          ...reply(
+            text(`by ${member.handle}, in round ${round.key}`),
+            text(shown),
+            ...(shown === o.text ? [] : [text(`The whole text: /proposal show proposal:${key}`)]),
+            text((HOW_TO_TAKE_PART[ctx.actor.platform] ?? HOW_TO_TAKE_PART['console']!)(key)),
+          ),
+          title: `Proposal ${key}: ${o.title}`,
           about: { kind: 'proposal', round: round.key, key, title: o.title },
         };
       },

@@ -20,8 +20,11 @@ export default defineCommand({
       const m = report.members.find((x) => x.id === who.key);
       if (!m || m.points === 0) return privateReply(text(`${who.handle} has no points in round ${round.key} yet: proposals, ratings received, comments and reactions to comments earn them.`));
       const b = m.breakdown;
+      const ranked = report.members.filter((x) => x.points > 0);
+      const rank = ranked.findIndex((x) => x.id === m.id) + 1;
       return privateReply(
         text(`${who.handle} in round ${round.key}: ${formatNumber(m.points)} points, tier ${m.tier ?? 'none'}, voting factor ${m.factor}.`),
+        ...(rank > 0 ? [text(`Rank ${rank} of ${ranked.length} members with points.`)] : []),
         pre(
           [
             `proposals created   ${formatNumber(b.proposalCreation)}`,

@@ -4,7 +4,7 @@ import { pre, privateReply, reply, text } from '../src/commands/reply.ts';
 import { audit, opt, resolveRound, roundReport } from '../src/commands/support.ts';
 import { renderRewards, renderSplit } from '../src/format/report.ts';
 import { formatInstant } from '../src/format/time.ts';
-import { formatUnits } from '../src/format/units.ts';
+import { formatTokens } from '../src/format/units.ts';
 import { rewardsChart } from '../src/charts/attachments.ts';
 import { timeZoneOf } from '../src/core/config.ts';
 import type { RoundReport } from '../src/core/report.ts';
@@ -23,8 +23,8 @@ function changesSince(published: PublishedRewards, report: RoundReport): string[
   const { decimals } = report.token;
   const changes = [...new Set([...before.keys(), ...now.keys()])]
     .filter((member) => (before.get(member) ?? 0n) !== (now.get(member) ?? 0n))
-    .map((member) => `${handle.get(member) ?? member} ${formatUnits(before.get(member) ?? 0n, decimals)} → ${formatUnits(now.get(member) ?? 0n, decimals)}`);
-  if (published.undistributed !== report.rewards.undistributed) changes.push(`undistributed ${formatUnits(published.undistributed, decimals)} → ${formatUnits(report.rewards.undistributed, decimals)}`);
+    .map((member) => `${handle.get(member) ?? member} ${formatTokens(before.get(member) ?? 0n, decimals)} → ${formatTokens(now.get(member) ?? 0n, decimals)}`);
+  if (published.undistributed !== report.rewards.undistributed) changes.push(`undistributed ${formatTokens(published.undistributed, decimals)} → ${formatTokens(report.rewards.undistributed, decimals)}`);
   return changes;
 }
 
@@ -47,7 +47,7 @@ export default defineCommand({
         const round = await resolveRound(ctx, o.round);
         const report = await roundReport(ctx.db, round);
         const published = await publishedRewards(ctx.db, round.id);
-        const blocks = [text(`Reward preview for round ${round.key} (${published ? 'as it stands now' : 'not published'}):`), pre(renderRewards(report))];
+        const blocks = [text(published ? 'As it stands now:' : 'Not published yet.'), pre(renderRewards(report))];
         if (published) {
           const changes = changesSince(published, report);
           blocks.push(text(publishedHeading(round, published)), pre(renderSplit(published, published.config.token)));
@@ -59,7 +59,7 @@ export default defineCommand({
             ),
           );
         }
-        return { ...privateReply(...blocks), attachments: [await rewardsChart(report)] };
+        return { ...privateReply(...blocks), title: `Reward preview of round ${round.key}`, attachments: [await rewardsChart(report)] };
       },
     }),
     publish: defineAction({
@@ -93,10 +93,9 @@ export default defineCommand({
           }, moderator.id);
           return version;
         });
-        const heading = previous
-          ? `Rewards of round ${round.key}, republished by ${moderator.handle} (version ${version}, replacing version ${previous.version}; changed: ${summary(changes)}):`
-          : `Rewards of round ${round.key}, published (final):`;
-        return { ...reply(text(heading), pre(renderRewards(report))), attachments: [await rewardsChart(report)] };
+        const title = previous ? `Rewards of round ${round.key}, republished` : `Rewards of round ${round.key}, published (final)`;
+        const note = previous ? [text(`By ${moderator.handle}: version ${version}, replacing version ${previous.version}; changed: ${summary(changes)}.`)] : [];
+        return { ...reply(...note, pre(renderRewards(report))), title, attachments: [await rewardsChart(report)] };
       },
     }),
   },

@@ -3,7 +3,7 @@ import { roundConfigSchema, ruleKeyProblem, serializeRoundConfig, timeZoneOf, wi
 import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { chatErrorMap, defineAction, defineCommand, issueLines, options } from '../src/commands/framework.ts';
-import { pre, reply, text } from '../src/commands/reply.ts';
+import { reply, text } from '../src/commands/reply.ts';
 import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl, TIME_HELP } from '../src/commands/support.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
@@ -12,8 +12,11 @@ import { takeCardanoSnapshot, takeSnapshot } from '../src/chain/wallets.ts';
 import { convertUnits, LossyConversionError } from '../src/chain/units.ts';
 import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
-import { formatUnits } from '../src/format/units.ts';
+import { formatTokens, formatUnits, parseTokenAmount } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
+
+/** Rules that are amounts of the round's token: typed in tokens, stored in base units. */
+const AMOUNT_KEYS = new Set(['rewards.pool']);
 
 /** The phases a schedule sets, in the order they come, with the option that sets each. */
 const SCHEDULED_PHASES = [
@@ -103,11 +106,12 @@ export default defineCommand({
     }),
 
     config: defineAction({
-      description: 'Set one rule of the round, e.g. key:rewards.pool value:10000000000000',
+      description: 'Set one rule of the round, e.g. key:rewards.pool value:100000 (tokens)',
       access: 'moderator',
       options: options({
         key: z.string().regex(/^[a-zA-Z_]+(\.[a-zA-Z_]+)*$/, 'a key is a dotted path such as reputation.proposalShare').describe('Dotted path of the rule, such as reputation.proposalShare'),
-        value: z.string().min(1).max(2000).describe('New value: a number, text, or JSON'),
+        value: z.string().min(1).max(2000).describe('New value: a number, text, or JSON; amounts in tokens, such as 100000'),
+        unit: z.enum(['token', 'base'], { error: 'unit is token or base' }).optional().describe('Amounts: token (whole tokens, the default) or base (base units)'),
         round: opt.round,
       }),
       async run(ctx, o) {
@@ -115,21 +119,29 @@ export default defineCommand({
         const problem = ruleKeyProblem(path);
         if (problem) throw new UserError('invalid_config', `key: ${problem}.`);
         const round = await resolveRound(ctx, o.round);
+        const current = roundConfigOf(round);
+        const amount = AMOUNT_KEYS.has(o.key);
+        if (o.unit !== undefined && !amount) throw new UserError('invalid_options', `unit: only amounts take a unit (${[...AMOUNT_KEYS].join(', ')}); ${o.key} is not one.`);
         let value: unknown;
-        try {
-          value = JSON.parse(o.value);
-        } catch {
-          value = o.value;
-        }
-        // Amounts are written as decimal strings, whether or not the member quoted them.
-        if (typeof value === 'number' && o.key === 'rewards.pool') value = o.value;
-        const config = parseConfig(withRule({ ...serializeRoundConfig(roundConfigOf(round)) }, path, value));
+        if (amount) {
+          // Amounts are typed in tokens; stored, as every amount, in base units as a decimal string.
+          const parsed = parseTokenAmount(o.value, current.token, o.unit);
+          if ('problem' in parsed) throw new UserError('invalid_config', `value: ${parsed.problem}; or give base units with unit:base.`);
+          value = parsed.amount.toString();
+        } else
+          try {
+            value = JSON.parse(o.value);
+          } catch {
+            value = o.value;
+          }
+        const config = parseConfig(withRule({ ...serializeRoundConfig(current) }, path, value));
         const moderator = await ctx.member();
         await ctx.db.transaction().execute(async (trx) => {
           await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
           await audit(trx, ctx, round, 'round.configured', { key: o.key, value }, moderator.id);
         });
-        return reply(text(`Round ${round.key}: ${o.key} is now ${JSON.stringify(value)}.`));
+        const shown = amount ? `${formatTokens(BigInt(value as string), config.token.decimals)} ${config.token.symbol} (${String(value)} base units)` : JSON.stringify(value);
+        return reply(text(`Round ${round.key}: ${o.key} is now ${shown}.`));
       },
     }),
 
@@ -330,16 +342,29 @@ export default defineCommand({
           ctx.db.selectFrom('questions').select(['key', 'text', 'status', 'closes_at']).where('round_id', '=', round.id).orderBy('position').execute(),
           ctx.db.selectFrom('round_members').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', round.id).executeTakeFirst(),
         ]);
-        const lines = [
-          `Round ${round.key}: ${round.name}`,
-          `Phase: ${round.phase}; ${Number(members?.n ?? 0)} members taking part.`,
-          ...jobs.map((j) => `${j.done_at ? 'done' : 'due '} ${formatInstant(new Date(j.due_at), zone)}  ${j.kind === 'phase' ? `phase → ${j.target}` : `close poll`}`),
-          ...polls.map((p) => `Poll ${p.key} (${p.status}${p.closes_at ? `, closes ${formatInstant(new Date(p.closes_at), zone)}` : ''}): ${p.text}`),
+        // Lines of text, not a code block: they wrap on a phone, and Discord shows each time in the reader's zone.
+        const schedule = jobs.map((j) => `${j.done_at ? '✓' : '•'} ${j.kind === 'phase' ? `phase → ${j.target}` : 'poll closes'}: ${formatInstant(new Date(j.due_at), zone)}`);
+        const pollLines = polls.map((p) => `• ${p.key} (${p.status}${p.closes_at ? `, closes ${formatInstant(new Date(p.closes_at), zone)}` : ''}): ${p.text}`);
+        const { token, rewards, tiers, voting } = config;
+        const rules = [
+          `Token: ${token.symbol}, ${token.decimals} decimals${token.address ? ` at ${token.address} on chain ${token.chainId}` : ''}${round.snapshot_block !== null ? `; snapshot at block ${round.snapshot_block}` : ''}.`,
+          `Votes: ${voting.weight} per ${voting.quadraticUnit}, times the tier factor (${tiers.levels.map((l) => `${l.name} ×${l.factor}`).join(', ')}).`,
+          `Rewards: a pool of ${formatTokens(rewards.pool, token.decimals)} ${token.symbol}, ${rewards.contributionPercent}% for contribution${rewards.capPercent ? `, at most ${rewards.capPercent}% each` : ''}.`,
+          `Times in ${zone}.`,
         ];
-        const rules = `token ${config.token.symbol} (${config.token.decimals} decimals); weight ${config.voting.weight} per ${config.voting.quadraticUnit}; pool ${config.rewards.pool} base units, ${config.rewards.contributionPercent}% for contribution${config.rewards.capPercent ? `, cap ${config.rewards.capPercent}%` : ''}; tiers ${config.tiers.levels.map((l) => `${l.name}×${l.factor}`).join(' ')}; times in ${zone}`;
         const problems = await ctx.chatProblems();
         const page = ctx.publicUrl ? [text(`Results page: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
-        return reply(pre(lines.join('\n')), text(`Rules: ${rules}.`), ...page, ...problems.map((p) => text(`⚠ ${p}`)));
+        return {
+          ...reply(
+            text(`Phase: ${round.phase}; ${Number(members?.n ?? 0)} members taking part.`),
+            ...(schedule.length ? [text(`Schedule:\n${schedule.join('\n')}`)] : []),
+            ...(pollLines.length ? [text(`Polls:\n${pollLines.join('\n')}`)] : []),
+            text(rules.join('\n')),
+            ...page,
+            ...problems.map((p) => text(`⚠ ${p}`)),
+          ),
+          title: `Round ${round.key}: ${round.name}`,
+        };
       },
     }),
   },

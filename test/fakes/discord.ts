@@ -38,7 +38,7 @@ export interface FakeMessage {
   channel_id: string;
   author: { id: string; username: string; bot: boolean };
   content: string;
-  embeds: { description?: string; title?: string }[];
+  embeds: { description?: string; title?: string; color?: number; image?: { url: string } }[];
   components: { type: number; components: { type: number; custom_id?: string; label?: string; placeholder?: string; disabled?: boolean; options?: { label: string; value: string }[] }[] }[];
   attachments: { filename: string; content: string }[];
   flags: number;
@@ -278,6 +278,17 @@ export class FakeDiscord {
     return { undo: () => void this.delays.splice(this.delays.indexOf(delay), 1) };
   }
 
+  /** A server on each of `count` shards, by shard id (the first server, then new ones: snowflakes fall on shards by time). */
+  guildOnEachShard(count: number): { guildId: string; channelId: string }[] {
+    const byShard = new Map([[FakeDiscord.shardOf(this.guildId, count), { guildId: this.guildId, channelId: this.channelId }]]);
+    while (byShard.size < count) {
+      const guild = this.addGuild(`DAO ${byShard.size + 1}`);
+      const shard = FakeDiscord.shardOf(guild.guildId, count);
+      if (!byShard.has(shard)) byShard.set(shard, guild);
+    }
+    return Array.from({ length: count }, (_, shard) => byShard.get(shard)!);
+  }
+
   /** The shard a server's events go to, by Discord's rule. */
   static shardOf(guildId: string, count: number): number {
     return Number((BigInt(guildId) >> 22n) % BigInt(count));
@@ -427,7 +438,8 @@ export class FakeDiscord {
   }
 
   textOf(message: FakeMessage): string {
-    return [message.content, ...message.embeds.map((e) => (e.description ?? '').replace(/^```\n|\n```$/g, ''))].filter(Boolean).join('\n');
+    // An embed reads as its title, then its description with the code fences taken away.
+    return [message.content, ...message.embeds.flatMap((e) => [e.title ?? '', (e.description ?? '').replace(/(^|\n)```(\n|$)/g, '$1').replace(/\n$/, '')])].filter(Boolean).join('\n');
   }
 
   inChannel(channelId: string): FakeMessage[] {
@@ -696,6 +708,13 @@ export class FakeDiscord {
       const id = this.dmChannelOf(recipient);
       this.channels.set(id, { id, type: 1, guild_id: '', name: `dm-${recipient}`, recipient });
       return { id, type: 1, last_message_id: null, recipients: [{ id: recipient, username: `user${recipient}`, discriminator: '0', avatar: null }] };
+    }
+    if ((m = /^\/guilds\/(\d+)$/.exec(path)) && method === 'GET') {
+      // REST gives a server without what only the gateway sends (channels, members, voice states).
+      const guild = this.guilds.get(m[1]!);
+      if (!guild) throw new ApiError(404, 10004, 'Unknown Guild');
+      const { channels: _channels, members: _members, voice_states: _voice, joined_at: _joined, large: _large, member_count: _count, unavailable: _unavailable, ...json } = this.guildJson(guild);
+      return json;
     }
     if ((m = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
       const channel = this.channels.get(m[1]!);

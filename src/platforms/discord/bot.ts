@@ -43,7 +43,7 @@ import type { Logger } from '../../log.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
 import { ChatRuntime, RefusedForGood, withSubject, type OwedMessage } from '../runtime.ts';
 import { FILE_SUFFIX, limitProblems, slashCommands } from './commands.ts';
-import { choiceComponents, CONTENT_LIMIT, renderForDiscord, type MessagePayload } from './render.ts';
+import { choiceComponents, DISCORD_LIMITS, renderForDiscord, type MessagePayload } from './render.ts';
 
 export interface DiscordOptions {
   token: string;
@@ -84,11 +84,6 @@ function shardOptions(shards: DiscordOptions['shards']): { shards?: 'auto' | num
 type Payload = MessagePayload & { files?: { attachment: Buffer; name: string }[] };
 
 const FORM_PREFIX = 'form:';
-const TEXT_INPUT_LIMIT = 4000;
-const MODAL_TITLE_LIMIT = 45;
-const MODAL_LABEL_LIMIT = 45;
-const THREAD_NAME_LIMIT = 100;
-const CHOICE_NAME_LIMIT = 100;
 /** A rate limit longer than this is handed back (to the outbox's backoff) instead of holding the event queue. */
 const LONGEST_RATE_LIMIT_WAIT_MS = 5000;
 /** Discord's JSON error codes this adapter acts on (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
@@ -358,7 +353,7 @@ export class DiscordChat {
         case 'tell':
           return await this.tellPrivately(community, String(target['userId']), reply, message.id);
         case 'reply':
-          return await this.post(community, await this.channel(String(target['channel'])), reply, message.id, String(target['message']));
+          return await this.post(community, await this.channel(community, String(target['channel'])), reply, message.id, String(target['message']));
         case 'answer':
           return await this.answerMissed(message);
         default:
@@ -383,7 +378,7 @@ export class DiscordChat {
     if (ack && (await ack.outcome) === 'answered') return void this.live.delete(id);
     if (!ack && (await this.answeredBefore(target))) return;
     const channelId = target.channel;
-    if (!reply.private) return this.post(community, await this.channel(channelId), reply, message.id);
+    if (!reply.private) return this.post(community, await this.channel(community, channelId), reply, message.id);
     const userId = target.user;
     try {
       await this.tellPrivately(community, userId, reply, message.id);
@@ -392,7 +387,7 @@ export class DiscordChat {
       // Said without the content, which may be a secret (a wallet link): ephemerally if the interaction still can.
       this.log.warn('a private answer could not be delivered: the member does not take direct messages', { guild: community.platform_chat_id, interaction: id, user: userId });
       if (!(await ack?.whisper(DMS_CLOSED_HELP))) {
-        const channel = await this.channel(channelId);
+        const channel = await this.channel(community, channelId);
         await channel.send({ content: `<@${userId}> ${DMS_CLOSED_HELP}`, allowedMentions: { parse: [], users: [userId] }, nonce: nonceOf(message.id, 0), enforceNonce: true });
       }
     }
@@ -498,7 +493,7 @@ export class DiscordChat {
     const focused = interaction.options.getFocused(true);
     const given = invocationOf(interaction.commandName, interaction.options.data).invocation.options;
     const found = await suggest(this.runtime.services.db, community, focused.name, String(focused.value), given);
-    await interaction.respond(found.slice(0, 25).map((s) => ({ name: clip(s.name, CHOICE_NAME_LIMIT, { ellipsis: '…' }), value: s.value }))).catch((error: unknown) => log.warn('suggestions refused', { error: failureOf(error) }));
+    await interaction.respond(found.slice(0, 25).map((s) => ({ name: clip(s.name, DISCORD_LIMITS.choiceName, { ellipsis: '…' }), value: s.value }))).catch((error: unknown) => log.warn('suggestions refused', { error: failureOf(error) }));
   }
 
   /** A modal with the form's long texts; what was given with the command waits in a stored command line. */
@@ -507,11 +502,11 @@ export class DiscordChat {
     const fields = action.form!.filter((name) => invocation.options[name] === undefined);
     await interaction.showModal({
       custom_id: `${FORM_PREFIX}${id}`,
-      title: clip(action.description, MODAL_TITLE_LIMIT, { ellipsis: '…' }),
+      title: clip(action.description, DISCORD_LIMITS.modalTitle, { ellipsis: '…' }),
       components: fields.map((name) => {
         const schema = action.options.shape[name] as { description?: string; maxLength?: number | null };
         const long = (schema.maxLength ?? 0) > 300;
-        return { type: 1, components: [{ type: 4, custom_id: name, label: clip(schema.description ?? name, MODAL_LABEL_LIMIT, { ellipsis: '…' }), style: long ? 2 : 1, required: true, max_length: Math.min(schema.maxLength ?? TEXT_INPUT_LIMIT, TEXT_INPUT_LIMIT) }] };
+        return { type: 1, components: [{ type: 4, custom_id: name, label: clip(schema.description ?? name, DISCORD_LIMITS.modalLabel, { ellipsis: '…' }), style: long ? 2 : 1, required: true, max_length: Math.min(schema.maxLength ?? DISCORD_LIMITS.textInput, DISCORD_LIMITS.textInput) }] };
       }),
     } as never);
   }
@@ -660,7 +655,7 @@ export class DiscordChat {
     const first = sent[0];
     if (about.kind !== 'proposal' || !first) return [];
     try {
-      const thread = await first.startThread({ name: clip(`${about.key}: ${about.title ?? ''}`, THREAD_NAME_LIMIT, { ellipsis: '…' }) });
+      const thread = await first.startThread({ name: clip(`${about.key}: ${about.title ?? ''}`, DISCORD_LIMITS.threadName, { ellipsis: '…' }) });
       await linkMessage(db, community.id, threadRef(thread.id), about);
       return [];
     } catch (error) {
@@ -676,7 +671,7 @@ export class DiscordChat {
       const [kind, channelId, messageId] = ref.split(':');
       if (kind !== 'message') continue;
       try {
-        const channel = await this.client.channels.fetch(channelId!);
+        const channel = await this.fetchChannel(community, channelId!);
         if (!channel?.isTextBased()) continue;
         if (about.kind === 'poll') {
           const message = await channel.messages.fetch(messageId!);
@@ -685,7 +680,7 @@ export class DiscordChat {
             return { ...json, components: json.components.map((c) => ({ ...c, disabled: true })) };
           });
           const closed = '\n**Closed.**';
-          await message.edit({ content: `${clip(message.content, CONTENT_LIMIT - closed.length)}${closed}`, components: components as never });
+          await message.edit({ content: `${clip(message.content, DISCORD_LIMITS.content - closed.length)}${closed}`, components: components as never });
         } else {
           await channel.messages.delete(messageId!);
           await unlinkMessage(db, community.id, ref);
@@ -697,8 +692,18 @@ export class DiscordChat {
     }
   }
 
-  private async channel(channelId: string): Promise<SendableChannels> {
-    const channel = await this.client.channels.fetch(channelId);
+  /**
+   * A channel of the community's server. A server on another process's shard is not in this process's cache, and
+   * discord.js makes no channel of a server it does not know: the server is fetched first (REST), so the outbox of
+   * any process can post there.
+   */
+  private async fetchChannel(community: Community, channelId: string) {
+    if (!this.client.guilds.cache.has(community.platform_chat_id)) await this.client.guilds.fetch(community.platform_chat_id);
+    return this.client.channels.fetch(channelId);
+  }
+
+  private async channel(community: Community, channelId: string): Promise<SendableChannels> {
+    const channel = await this.fetchChannel(community, channelId);
     if (!channel?.isSendable()) throw new RefusedForGood(`channel ${channelId} is gone or not one to post in`);
     return channel;
   }
@@ -706,7 +711,7 @@ export class DiscordChat {
   private async channelFor(community: Community, roundKey: string | undefined): Promise<SendableChannels> {
     const refs = roundKey ? await messagesOf(this.runtime.services.db, community.id, { kind: 'round', round: roundKey, key: roundKey }) : [];
     const channelId = refs.map((r) => r.split(':')).find(([kind]) => kind === 'message')?.[1];
-    if (channelId) return this.channel(channelId);
+    if (channelId) return this.channel(community, channelId);
     const guild = await this.client.guilds.fetch(community.platform_chat_id);
     const channel = guild.systemChannel ?? guild.channels.cache.find((c) => c.type === ChannelType.GuildText);
     if (!channel?.isSendable()) throw new RefusedForGood(`server ${guild.name} has no channel to post in`);

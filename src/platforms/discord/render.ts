@@ -3,20 +3,47 @@ import type { Choice, Reply } from '../../commands/reply.ts';
 import { renderTable } from '../../format/table.ts';
 import { clip, cut } from '../../format/cut.ts';
 
-/** Discord's limits on a message (https://discord.com/developers/docs/resources/message). */
-export const CONTENT_LIMIT = 2000;
-const EMBED_LIMIT = 4096;
-const EMBEDS_PER_MESSAGE = 10;
-const EMBED_CHARS_PER_MESSAGE = 6000;
-const BUTTONS_PER_ROW = 5;
-const BUTTON_LABEL_LIMIT = 80;
-const SELECT_LABEL_LIMIT = 100;
+/**
+ * Discord's limits, in one place (https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
+ * https://discord.com/developers/docs/interactions/message-components): a message's content, embeds (each
+ * description and title, and all of a message's embeds together), components, forms and thread names.
+ */
+export const DISCORD_LIMITS = {
+  content: 2000,
+  embedDescription: 4096,
+  embedTitle: 256,
+  embedsPerMessage: 10,
+  embedCharsPerMessage: 6000,
+  buttonsPerRow: 5,
+  buttonLabel: 80,
+  selectLabel: 100,
+  textInput: 4000,
+  modalTitle: 45,
+  modalLabel: 45,
+  threadName: 100,
+  choiceName: 100,
+} as const;
+
+export const CONTENT_LIMIT = DISCORD_LIMITS.content;
+
+export interface Embed {
+  title?: string;
+  description: string;
+  color?: number;
+  /** `attachment://NAME` shows a file of the same message inside the embed. */
+  image?: { url: string };
+}
 
 export interface MessagePayload {
   content?: string;
-  embeds?: { description: string }[];
+  embeds?: Embed[];
   components?: unknown[];
 }
+
+/** An embed's colour says what it is about: a refusal, a poll, a proposal, or the round's figures. */
+const COLOURS = { refused: 0xed4245, poll: 0x5865f2, proposal: 0x57f287, comment: 0x57f287, round: 0xfaa61a } as const;
+
+const colourOf = (reply: Reply): number => (reply.refused ? COLOURS.refused : COLOURS[reply.about?.kind ?? 'round']);
 
 /** A code block whose content cannot close it early. */
 const codeBlock = (text: string) => `\`\`\`\n${text.replace(/```/g, '`\u200b``')}\n\`\`\``;
@@ -41,47 +68,81 @@ export function messageText(text: string): string {
   return out + plainText(text.slice(last));
 }
 
+/** A heading line, as commands write one before what they show ("Tally of round r1:"). */
+const HEADING = /^[^\n]{1,200}:$/;
+
 /**
- * A reply as Discord messages: text as content (markdown escaped), tables and tallies as code blocks in embeds, which
- * hold twice as much and keep their width. Split on grapheme boundaries so that no message passes Discord's limits.
+ * A reply as Discord messages. Text only: content, markdown escaped. With a title, a table, a tally or a chart: embeds
+ * with the title, a colour and the chart inside (`attachment://`), tables and tallies as code blocks, which keep their
+ * width. Split on grapheme boundaries so that no message passes Discord's limits.
  */
 export function renderForDiscord(reply: Reply): MessagePayload[] {
+  const images = (reply.attachments ?? []).filter((a) => a.contentType.startsWith('image/')).map((a) => a.name);
+  const card = reply.title !== undefined || images.length > 0 || reply.blocks.some((b) => b.kind !== 'text');
+  return card ? embedMessages(reply, images) : textMessages(reply);
+}
+
+function textMessages(reply: Reply): MessagePayload[] {
   const messages: MessagePayload[] = [];
   let content = '';
-  let embeds: { description: string }[] = [];
-  let embedChars = 0;
-  const flush = () => {
-    if (content || embeds.length) messages.push({ ...(content && { content }), ...(embeds.length && { embeds }) });
-    content = '';
-    embeds = [];
-    embedChars = 0;
-  };
   for (const block of reply.blocks) {
-    if (block.kind === 'text') {
-      for (const part of cut(messageText(block.text), CONTENT_LIMIT)) {
-        // Text after a table starts a new message, so that the reading order stays.
-        if (embeds.length || (content && content.length + 1 + part.length > CONTENT_LIMIT)) flush();
-        content += (content ? '\n' : '') + part;
+    for (const part of cut(messageText(block.kind === 'table' ? renderTable(block.table) : block.text), CONTENT_LIMIT)) {
+      if (content && content.length + 1 + part.length > CONTENT_LIMIT) {
+        messages.push({ content });
+        content = '';
       }
-      continue;
-    }
-    const plain = block.kind === 'table' ? renderTable(block.table) : block.text;
-    for (const part of cut(plain, EMBED_LIMIT - 8)) {
-      const description = codeBlock(part);
-      if (embeds.length === EMBEDS_PER_MESSAGE || embedChars + description.length > EMBED_CHARS_PER_MESSAGE) flush();
-      embeds.push({ description });
-      embedChars += description.length;
+      content += (content ? '\n' : '') + part;
     }
   }
-  flush();
-  if (messages.length === 0) messages.push({ content: '…' });
+  messages.push({ content: content || '…' });
   return messages;
+}
+
+function embedMessages(reply: Reply, images: string[]): MessagePayload[] {
+  const L = DISCORD_LIMITS;
+  const [first, ...rest] = reply.blocks;
+  // Without a title of its own, a reply's heading line becomes the title.
+  const heading = reply.title ?? (first?.kind === 'text' && HEADING.test(first.text) ? first.text.slice(0, -1) : undefined);
+  const blocks = reply.title === undefined && heading !== undefined ? rest : reply.blocks;
+  const title = heading === undefined ? undefined : clip(heading, L.embedTitle, { ellipsis: '…' });
+  // With a chart per table (a tally of several polls), each table starts an embed of its own, to show its chart in.
+  const chartEach = images.length > 1;
+  const pieces = blocks.flatMap((block) =>
+    block.kind === 'text'
+      ? cut(messageText(block.text), L.embedDescription).map((text) => ({ text, fresh: false }))
+      : cut(block.kind === 'table' ? renderTable(block.table) : block.text, L.embedDescription - 8).map((part, i) => ({ text: codeBlock(part), fresh: chartEach && i === 0 })),
+  );
+  const color = colourOf(reply);
+  // Pieces joined into descriptions of at most 4096 characters…
+  const descriptions: string[] = [];
+  for (const { text, fresh } of pieces) {
+    const last = descriptions.at(-1);
+    if (last !== undefined && !fresh && last.length + 1 + text.length <= L.embedDescription) descriptions[descriptions.length - 1] = `${last}\n${text}`;
+    else descriptions.push(text);
+  }
+  if (descriptions.length === 0) descriptions.push('…');
+  // …and embeds into messages of at most 10 embeds and 6000 characters in all, the title included.
+  const messages: Embed[][] = [];
+  let used = Infinity;
+  for (const [i, description] of descriptions.entries()) {
+    const embed: Embed = { description, color, ...(i === 0 && title && { title }) };
+    const size = description.length + (embed.title?.length ?? 0);
+    if (used + size > L.embedCharsPerMessage || messages.at(-1)!.length === L.embedsPerMessage) {
+      messages.push([]);
+      used = 0;
+    }
+    messages.at(-1)!.push(embed);
+    used += size;
+  }
+  // The charts go inside the first message's embeds, one each; any left over show as attachments below them.
+  messages[0]!.forEach((embed, i) => images[i] !== undefined && (embed.image = { url: `attachment://${images[i]}` }));
+  return messages.map((embeds) => ({ embeds }));
 }
 
 /** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). Labels are cut whole. */
 export function choiceComponents(choices: readonly Choice[], ids: readonly string[], disabled = false): unknown[] {
   const label = (c: Choice, i: number, limit: number) => clip(`${i + 1}. ${c.label}`, limit, { ellipsis: '…' });
-  if (choices.length <= BUTTONS_PER_ROW)
-    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i, BUTTON_LABEL_LIMIT), custom_id: ids[i], disabled })) }];
-  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i, SELECT_LABEL_LIMIT), value: ids[i] })) }] }];
+  if (choices.length <= DISCORD_LIMITS.buttonsPerRow)
+    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i, DISCORD_LIMITS.buttonLabel), custom_id: ids[i], disabled })) }];
+  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i, DISCORD_LIMITS.selectLabel), value: ids[i] })) }] }];
 }

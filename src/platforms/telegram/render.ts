@@ -40,7 +40,10 @@ export function renderForTelegram(reply: Reply, limit = MESSAGE_LIMIT): string[]
   let html = '';
   let length = 0;
   // Blocks are joined by a blank line, which Telegram counts too.
-  for (const piece of reply.blocks.flatMap((b) => pieces(b, limit))) {
+  // The title leads in bold; Telegram counts only its text.
+  const heading = reply.title === undefined ? undefined : shorten(reply.title, limit);
+  const title = heading === undefined ? [] : [{ html: `<b>${escapeHtml(heading)}</b>`, length: heading.length }];
+  for (const piece of [...title, ...reply.blocks.flatMap((b) => pieces(b, limit))]) {
     if (length > 0 && length + 2 + piece.length > limit) {
       messages.push(html);
       html = '';
@@ -55,7 +58,7 @@ export function renderForTelegram(reply: Reply, limit = MESSAGE_LIMIT): string[]
 
 /** The first line of a reply, short enough for a callback toast; `more` is added when it fits beside it. */
 export function toast(reply: Reply, more?: string): string {
-  const first = reply.blocks.find((b) => b.kind === 'text')?.text ?? '';
+  const first = reply.title ?? reply.blocks.find((b) => b.kind === 'text')?.text ?? '';
   const line = first.split('\n')[0] ?? '';
   if (more === undefined) return shorten(line, TOAST_LIMIT);
   return `${shorten(line, TOAST_LIMIT - more.length - 1)} ${more}`;
