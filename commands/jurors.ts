@@ -10,11 +10,18 @@ import { auditPairwise, pairwiseOption, pairwiseReportOf, resolvePairwise } from
 
 type JurorFigures = PairwiseReport['jurors'][number];
 
-/** A juror is flagged when their residual is over twice the median, their scale under ½ (they hardly follow the
- * differences everyone else sees) or negative, or a quarter of their answers lie on cycles. */
+/** A mean squared log-ratio error of 0.25 is answers off by a factor of e^0.5 ≈ 1.65 on average: within honest disagreement. */
+const RESIDUAL_FLOOR = 0.25;
+
+/**
+ * A juror is flagged when their residual is over twice the median and over RESIDUAL_FLOOR (among consistent jurors
+ * twice a tiny median is still nothing), their scale is under ½ (they hardly follow the differences everyone else
+ * sees) or negative, or a quarter of their answers lie on cycles.
+ */
 export function flagsOf(juror: JurorFigures, medianResidual: number | null): string[] {
   const why: string[] = [];
-  if (juror.residual !== null && medianResidual !== null && medianResidual > 0 && juror.residual > 2 * medianResidual) why.push(`residual ${(juror.residual / medianResidual).toFixed(1)}× the median`);
+  if (juror.residual !== null && medianResidual !== null && juror.residual > Math.max(2 * medianResidual, RESIDUAL_FLOOR))
+    why.push(`residual ${juror.residual.toFixed(2)}${medianResidual > 0 ? `, ${(juror.residual / medianResidual).toFixed(1)}× the median` : ''}`);
   if (juror.scale !== null && juror.scale < 0.5) why.push(juror.scale < 0 ? 'answers against the others' : `scale ${juror.scale.toFixed(2)}, hardly following the others`);
   if (juror.comparisons > 0 && juror.cycles * 4 >= juror.comparisons && juror.cycles > 0) why.push(`${juror.cycles} answers on cycles`);
   return why;

@@ -374,16 +374,19 @@ export class TelegramChat {
 
   private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community }): Promise<void> {
     const chat = query.message?.chat;
-    if (!('data' in query) || !chat || !isGroup(chat)) return this.answer(update, query, { text: 'This button does nothing here.' });
-    const community = (seen.community = await this.communityOf(this.runtime.services.db, chat));
+    if (!('data' in query) || !chat) return this.answer(update, query, { text: 'This button does nothing here.' });
+    // A button in a direct message (a juror's next pair) acts in the one group the member takes part in, as a command typed there does.
+    const direct = !isGroup(chat) && chat.id === query.from.id;
+    const community = (seen.community = isGroup(chat) ? await this.communityOf(this.runtime.services.db, chat) : direct ? await this.homeOf(this.runtime.services.db, query.from) : undefined);
+    if (!community) return this.answer(update, query, { text: 'This button does nothing here.' });
     const invocation = await this.runtime.storedInvocation(community, query.data);
     if (!invocation) return this.answer(update, query, { text: 'This button no longer works.', show_alert: true });
-    const admins = await this.adminsOf(chat.id);
+    const admins = await this.adminsOf(Number(community.platform_chat_id));
     const speaker: Speaker = { kind: 'member', user: query.from };
     const answer = await this.once(update, async (scope): Promise<Answer> => {
       const reply = await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community));
       if (reply.refused) return { text: toast(reply), show_alert: true };
-      if (!reply.private) {
+      if (!reply.private || direct) {
         scope.owe(community, { kind: 'reply', chatId: chat.id }, reply);
         return { text: toast(reply) };
       }
