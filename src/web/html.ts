@@ -37,6 +37,8 @@ export interface Page {
   /** The page's own styles, allowed by their hash. */
   css: string;
   body: Html;
+  /** `<meta>` tags for link previews (Open Graph, Twitter cards): each an attribute (property or name) and its content. */
+  meta?: readonly { property?: string; name?: string; content: string }[];
 }
 
 /**
@@ -62,7 +64,7 @@ export function pageDocument(page: Page): { markup: string; csp: string } {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>${page.title}</title>
-<style>${trusted(page.css)}</style>
+${(page.meta ?? []).map((m) => (m.property ? html`<meta property="${m.property}" content="${m.content}">\n` : html`<meta name="${m.name}" content="${m.content}">\n`))}<style>${trusted(page.css)}</style>
 </head>
 ${page.body}
 </html>
