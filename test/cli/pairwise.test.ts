@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { pairwiseSample } from '../../scripts/make-pairwise-sample.ts';
 import { govbot } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'govbot-pairwise-'));
@@ -85,6 +86,10 @@ describe('the example pairwise round', () => {
     expect(report.projects.reduce((s: bigint, p: { funding: string }) => s + BigInt(p.funding), 0n)).toBe(10n ** 20n);
     expect(report.jurors).toHaveLength(12);
     expect(report.submissions.map((s: { id: string; rank: number }) => [s.id, s.rank])).toEqual([['uniform', 2], ['model-a', 1]]);
+  });
+
+  it('GIVEN the sample script (npm run sample:pairwise) THEN it makes the shipped example byte for byte, with the sampler of today', () => {
+    expect(pairwiseSample()).toBe(readFileSync('examples/pairwise-ethereum.json', 'utf8'));
   });
 });
 
