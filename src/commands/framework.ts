@@ -17,6 +17,8 @@ export interface Action<S extends Options = Options> {
   access: Access;
   /** Long-text options a platform with forms asks for in one (a Discord modal) when they are not given. */
   form?: readonly string[];
+  /** The option a bare word after the command gives, for commands read like a sentence (`/help vote`). */
+  positional?: string;
   run(ctx: CommandContext, options: z.output<S>): Promise<Reply>;
 }
 
@@ -78,6 +80,8 @@ export function actionFor(commands: readonly Command[], inv: Invocation): Action
 export function resolve(commands: readonly Command[], inv: Invocation, isModerator: boolean): { action: Action; options: unknown } {
   const command = commands.find((c) => c.name === inv.name);
   if (!command) throw new UserError('unknown_command', `There is no /${inv.name}. Type /help for the list of commands.`);
+  const positional = command.action?.positional;
+  if (positional !== undefined && inv.subcommand !== undefined && inv.options[positional] === undefined) inv = { ...inv, subcommand: undefined, options: { ...inv.options, [positional]: inv.subcommand } };
   let action = command.action;
   if (command.action && inv.subcommand !== undefined)
     throw new UserError('invalid_options', `Unexpected "${inv.subcommand}": /${command.name} takes options written name:value.\nUsage: ${usage(command)}`);

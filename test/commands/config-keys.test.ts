@@ -52,7 +52,7 @@ describe('/round config keys are the rules of the schema', () => {
     const other = await chat.community('-100200');
     const admin = telegramUser('7', 'admin', true);
     expect(await chat.say(other, admin, '/round create id:o1 name:Other')).toContain('Round o1 "Other" is created');
-    expect(await chat.say(other, admin, '/round config key:rewards.pool value:500')).toContain('rewards.pool is now "500"');
+    expect(await chat.say(other, admin, '/round config key:rewards.pool value:500')).toContain('rewards.pool is now 500 AGIX (500000000000000000000 base units)');
     expect(await chat.say(other, admin, '/round config key:reputation.commentPoints value:2')).toContain('reputation.commentPoints is now 2');
     expect(await chat.say(other, admin, '/poll open question:"Still fine?" options:"Yes|No"')).toContain('Poll q1: Still fine?');
     expect(await harness.say('/round config key:rewards.capPercent value:20')).toContain('rewards.capPercent is now 20');

@@ -12,7 +12,7 @@ async function publishedDemo() {
   await harness.say('/demo');
   const round = (await findRound(harness.db, harness.chat.community.id))!;
   const out = await harness.say('/rewards publish');
-  expect(out).toContain(`Rewards of round ${round.key}, published (final):`);
+  expect(out).toContain(`Rewards of round ${round.key}, published (final)\n`);
   expect(out).not.toContain('(only you see this)');
   const published = (await publishedRewards(harness.db, round.id))!;
   return { round, published, out };
@@ -67,7 +67,7 @@ describe('published rewards are final', () => {
 
     const republished = await harness.say('/rewards publish republish:true');
     expect(republished).not.toContain('(only you see this)');
-    expect(republished).toContain(`Rewards of round ${round.key}, republished by you (version 2, replacing version 1; changed: ${top.handle} `);
+    expect(republished).toContain(`Rewards of round ${round.key}, republished\nBy you: version 2, replacing version 1; changed: ${top.handle} `);
     const latest = (await publishedRewards(harness.db, round.id))!;
     expect(latest.version).toBe(2);
     expect(latest.amounts.find((a) => a.member === top.member)).toBeUndefined();

@@ -31,7 +31,7 @@ describe.each(databases)('on $name', ({ url: databaseUrl }) => {
       harness = await consoleHarness('2025-01-01T00:00:00Z', await databaseUrl());
       const { say, advanceTo } = harness;
       expect(await say('/round create id:gr2 name:"Round 2"')).toContain('Round gr2 "Round 2" is created');
-      expect(await say('/round config key:rewards.pool value:1000000000000000000000')).toContain('rewards.pool is now "1000000000000000000000"');
+      expect(await say('/round config key:rewards.pool value:1000')).toContain('rewards.pool is now 1,000 AGIX (1000000000000000000000 base units)');
       expect(await say('/round config key:rewards.capPercent value:30')).toContain('capPercent is now 30');
       expect(await say('/round schedule proposals:2025-01-01T01:00:00Z voting:2025-01-02T00:00:00Z close:2025-01-05T00:00:00Z')).toContain('Round gr2 scheduled');
 

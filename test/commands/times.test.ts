@@ -21,7 +21,7 @@ describe('times cannot surprise', () => {
     const out = await harness.say('/round schedule proposals:"2025-03-01 18:00" voting:2025-04-01T09:00 close:2025-04-08T09:00Z');
     expect(out).toContain('Round r1 scheduled: proposals at 2025-03-01 18:00 Europe/Berlin (2025-03-01T17:00:00Z), voting at 2025-04-01 09:00 Europe/Berlin (2025-04-01T07:00:00Z), closed at 2025-04-08 11:00 Europe/Berlin (2025-04-08T09:00:00Z).');
     expect(await jobs()).toEqual(['proposals 2025-03-01T17:00:00.000Z', 'voting 2025-04-01T07:00:00.000Z', 'closed 2025-04-08T09:00:00.000Z']);
-    expect(await harness.say('/round show')).toContain('due  2025-03-01 18:00 Europe/Berlin (2025-03-01T17:00:00Z)  phase → proposals');
+    expect(await harness.say('/round show')).toContain('• phase → proposals: 2025-03-01 18:00 Europe/Berlin (2025-03-01T17:00:00Z)');
   });
 
   it('GIVEN durations THEN they count from now', async () => {
