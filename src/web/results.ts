@@ -213,12 +213,13 @@ async function roundFacts(db: Db, round: RoundRow): Promise<RoundFacts> {
 // Phone first: at 390 px a section's inside is 350 px, room for a chart (CHART_WIDTH) at its own size; nothing may
 // be wider than its box (a test walks every element), so long words wrap and tables are made to fit, not to scroll.
 const CSS = `*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45;overflow-wrap:anywhere}
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d1d1f;background:#fafafa;line-height:1.45;overflow-wrap:break-word}
 main{max-width:1040px;margin:0 auto;padding:8px}
 @media (min-width:600px){main{padding:16px}}
 h1{font-size:1.5rem;margin:.5rem 0}h2{font-size:1.15rem;margin:.25rem 0 .5rem}h3{font-size:1rem;margin:1rem 0 .25rem}
 section{background:#fff;border-radius:10px;padding:10px 12px;margin:12px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-dl.facts{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0}dl.facts dt{color:#555}dl.facts dd{margin:0}
+dl.facts{margin:0}dl.facts dt{color:#555;font-size:.85rem}dl.facts dd{margin:0 0 6px}
+@media (min-width:600px){dl.facts{display:grid;grid-template-columns:auto minmax(0,1fr);gap:2px 12px}dl.facts dt{font-size:1rem}dl.facts dd{margin:0}}
 .views{display:grid;grid-template-columns:minmax(0,1fr);gap:12px;align-items:start}
 @media (min-width:800px){.views{grid-template-columns:340px minmax(0,1fr)}}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
@@ -229,8 +230,8 @@ table.tally tr.label th{border-bottom:0;padding-top:8px;font-weight:600}
 table.tally td small{display:block;color:#666}
 table.tally .deciding{font-weight:700}
 .chart{max-width:100%}.chart svg{max-width:100%;height:auto;display:block}
-.change{font-weight:600}.hint{color:#666;font-size:.85rem}
-code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85rem}
+.change{border-left:3px solid #f58518;padding-left:8px}.hint{color:#666;font-size:.85rem}
+code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.85rem;word-break:break-all}
 pre{background:#f0f0f0;padding:8px;border-radius:6px;white-space:pre-wrap}
 #tooltip{position:fixed;pointer-events:none;background:#222;color:#fff;padding:6px 8px;border-radius:6px;font-size:.85rem;white-space:pre;z-index:10}`;
 
