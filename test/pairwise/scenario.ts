@@ -110,6 +110,9 @@ export async function deepFundingRound(s: Surface): Promise<{ report: PairwiseRe
   expect(await s.mod('/pairwise config key:pool value:100000000000000000000')).toContain('pool is now');
   expect(await s.mod('/pairwise config key:weights value:close')).toContain('weights is now "close"');
   expect(await s.mod('/pairwise config key:wanted value:60')).toContain('wanted is now 60');
+  expect(await s.mod('/pairwise config key:aggregation value:huber')).toContain('aggregation is now "huber"');
+  expect(await s.mod('/pairwise config key:jurorWeighting value:reliability')).toContain('jurorWeighting is now "reliability"');
+  if (process.env.SEED) await s.mod(`/pairwise config key:seed value:${process.env.SEED}`);
   expect(await s.mod('/pairwise schedule open:2025-01-01T01:00Z close:2025-01-03T00:00Z')).toContain('Round df1 scheduled: opens');
   const shown = await s.mod('/pairwise show');
   expect(shown).toContain('  geth  geth  https://example.org/geth');
@@ -191,6 +194,7 @@ export async function deepFundingRound(s: Surface): Promise<{ report: PairwiseRe
   // The moderator sees the random juror flagged, and takes their comparisons out (audit log).
   const jurors = await s.mod('/jurors show');
   expect(jurors).toContain('Flagged:');
+  if (process.env.SHOW) console.log(jurors);
   const flagged = jurors.slice(jurors.indexOf('Flagged:')).split('\n').slice(1).filter((l) => /^\w+: /.test(l)).map((l) => l.split(':')[0]);
   expect(flagged).toEqual([random]);
   expect(await s.mod(`/jurors exclude member:${random} reason:"random answers"`)).toContain(`${random}'s comparisons no longer count in round df1 (random answers).`);
