@@ -226,5 +226,6 @@ export async function deepFundingRound(s: Surface): Promise<{ report: PairwiseRe
   const weights = (await s.say('j2', '/weights')).text;
   for (const line of renderWeights(report).split('\n')) expect(weights).toContain(line);
 
+  if (process.env.SHOW) console.log(`${s.name}: next pair after an answer, p99 ${p99(timed).toFixed(0)} ms over ${timed.length} answers`);
   return { report, latencyP99: p99(timed) };
 }
