@@ -53,7 +53,7 @@ async function healthOf(db: Db, platforms: PlatformHealth): Promise<HealthReport
 async function startWeb(config: Config, db: Db, logger: Logger, platforms: PlatformHealth = () => ({})): Promise<{ web: WebServer; publicUrl: string }> {
   const web = new WebServer((error) => logger.error('web request failed', { error }));
   healthRoute(web, () => healthOf(db, platforms));
-  resultsRoutes(web, db);
+  resultsRoutes(web, db, { publicUrl: config.PUBLIC_URL });
   const { port } = await web.listen(config.PORT);
   return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
 }
