@@ -14,6 +14,7 @@ import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatTokens, formatUnits, parseTokenAmount } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
+import { chatProgress, formatDuration } from '../src/format/progress.ts';
 
 /** Rules that are amounts of the round's token: typed in tokens, stored in base units. */
 const AMOUNT_KEYS = new Set(['rewards.pool']);
@@ -251,18 +252,21 @@ export default defineCommand({
         if (!(token.address && token.chainId) && !token.cardano) throw new UserError('invalid_config', `Round ${round.key} has no token yet: /round token address:0x… chain:N (or chain:cardano policy:… asset:… decimals:…) first.`);
         const moderator = await ctx.member();
         const lines: string[] = [];
+        // Reading thousands of wallets takes a while: the chat sees how far it has come, and the answer how long it took.
+        const startedAt = performance.now();
+        const progress = chatProgress((status) => ctx.status?.(status));
         if (token.address && token.chainId) {
           const reader = requireChain(ctx.chain);
           const block = o.block === undefined || o.block === 'latest' ? await readChain(() => reader.head()) : o.block;
-          const taken = await readChain(() => takeSnapshot(ctx.db, reader, round, { address: token.address!, chainId: token.chainId! }, block, moderator.id, ctx.now()));
+          const taken = await readChain(() => takeSnapshot(ctx.db, reader, round, { address: token.address!, chainId: token.chainId! }, block, moderator.id, ctx.now(), progress(`Reading balances on eip155:${token.chainId} at block ${block}`)));
           lines.push(`at block ${block}: ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`);
         }
         if (token.cardano) {
           if (!ctx.cardano) throw new UserError('no_chain', 'The bot reads no Cardano API (CARDANO_API_URL): ask the operator to set one, or import Cardano balances with /round balances chain:cardano.');
-          const taken = await readChain(() => takeCardanoSnapshot(ctx.db, ctx.cardano!, round, { cardano: token.cardano!, decimals: token.decimals }, moderator.id, ctx.now()));
+          const taken = await readChain(() => takeCardanoSnapshot(ctx.db, ctx.cardano!, round, { cardano: token.cardano!, decimals: token.decimals }, moderator.id, ctx.now(), progress(`Reading balances on ${token.cardano!.chain}`)));
           lines.push(`on ${token.cardano.chain} at slot ${taken.tip.slot} (block ${taken.tip.block}): ${taken.wallets} verified wallets hold ${formatUnits(taken.total, token.decimals)} ${token.symbol}.`);
         }
-        return reply(text(`Snapshot of round ${round.key} ${lines.join(' And ')}`));
+        return reply(text(`Snapshot of round ${round.key} ${lines.join(' And ')} Read in ${formatDuration(performance.now() - startedAt)}.`));
       },
     }),
 

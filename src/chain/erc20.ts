@@ -7,6 +7,9 @@ const BATCH = 100;
 
 export class ChainReadError extends Error {}
 
+/** Told after each batch of balances read: how many of how many wallets. */
+export type ReadProgress = (done: number, total: number) => void;
+
 /** Tries a read up to `attempts` times, waiting 200 ms, 400 ms, 800 ms… between: nodes drop calls under load. */
 export async function withRetry<T>(read: () => Promise<T>, attempts = 4, firstDelayMs = 200): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -60,10 +63,11 @@ export class ChainReader {
    * Balances of the token at a block, for every address. Reads go in batches and each is retried with backoff; if
    * one still fails, the error names that wallet and the block, and nothing is returned, so no partial snapshot is kept.
    */
-  async balancesAt(token: string, addresses: readonly string[], block: number): Promise<Map<string, bigint>> {
+  async balancesAt(token: string, addresses: readonly string[], block: number, onRead?: ReadProgress): Promise<Map<string, bigint>> {
     const contract = new Contract(token, ERC20, this.provider);
     const balanceOf = contract.getFunction('balanceOf');
     const balances = new Map<string, bigint>();
+    onRead?.(0, addresses.length);
     for (let i = 0; i < addresses.length; i += BATCH) {
       const chunk = addresses.slice(i, i + BATCH);
       const read = await Promise.allSettled(chunk.map((a) => withRetry(() => balanceOf(a, { blockTag: block }) as Promise<bigint>, this.retry.attempts, this.retry.firstDelayMs)));
@@ -71,6 +75,7 @@ export class ChainReader {
         if (r.status === 'rejected') throw new ChainReadError(`could not read the balance of ${chunk[j]} at block ${block} (${shortError(r.reason)}); nothing was changed`);
         balances.set(chunk[j]!.toLowerCase(), r.value);
       });
+      onRead?.(balances.size, addresses.length);
     }
     return balances;
   }

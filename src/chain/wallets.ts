@@ -2,7 +2,7 @@ import type { Executor } from '../db/repositories.ts';
 import { appendAudit, findRound, newId, roundConfigOf } from '../db/repositories.ts';
 import type { RoundRow } from '../db/schema.ts';
 import type { Db } from '../db/database.ts';
-import { ChainReadError, type ChainReader } from './erc20.ts';
+import { ChainReadError, type ChainReader, type ReadProgress } from './erc20.ts';
 import type { CardanoReader, CardanoTip } from './cardano/koios.ts';
 import type { RoundConfig } from '../core/config.ts';
 import type { Provider } from 'ethers';
@@ -63,10 +63,10 @@ async function storeSnapshot(db: Db, round: RoundRow, chain: string, wallets: { 
  * Reads every verified wallet's balance of the round's token at the block, then stores them and the block in one
  * transaction. A failed read stores nothing: the round keeps its previous snapshot.
  */
-export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow, token: { address: string; chainId: number }, block: number, actorId: string | null, now: Date): Promise<{ wallets: number; total: bigint }> {
+export async function takeSnapshot(db: Db, reader: ChainReader, round: RoundRow, token: { address: string; chainId: number }, block: number, actorId: string | null, now: Date, onRead?: ReadProgress): Promise<{ wallets: number; total: bigint }> {
   const chain = `eip155:${token.chainId}`;
   const wallets = await verifiedWallets(db, round.community_id, chain);
-  const balances = await reader.balancesAt(token.address, wallets.map((w) => w.address), block);
+  const balances = await reader.balancesAt(token.address, wallets.map((w) => w.address), block, onRead);
   return storeSnapshot(db, round, chain, wallets, balances, { block, token: token.address }, actorId, now, block);
 }
 
@@ -78,12 +78,12 @@ const TIP_ATTEMPTS = 3;
  * answers for the tip only), converted exactly to the round token's base unit, and stores them with the tip (slot,
  * block) read at. The tip is read before and after; if a block landed in between, it reads again.
  */
-export async function takeCardanoSnapshot(db: Db, reader: CardanoReader, round: RoundRow, token: { cardano: CardanoToken; decimals: number }, actorId: string | null, now: Date): Promise<{ wallets: number; total: bigint; tip: CardanoTip }> {
+export async function takeCardanoSnapshot(db: Db, reader: CardanoReader, round: RoundRow, token: { cardano: CardanoToken; decimals: number }, actorId: string | null, now: Date, onRead?: ReadProgress): Promise<{ wallets: number; total: bigint; tip: CardanoTip }> {
   const { chain } = token.cardano;
   const wallets = await verifiedWallets(db, round.community_id, chain);
   for (let attempt = 1; ; attempt++) {
     const before = await reader.tip();
-    const read = await reader.balances(token.cardano, wallets.map((w) => w.address));
+    const read = await reader.balances(token.cardano, wallets.map((w) => w.address), onRead);
     const after = await reader.tip();
     if (before.hash !== after.hash) {
       if (attempt < TIP_ATTEMPTS) continue;

@@ -38,4 +38,9 @@ export interface CommandContext extends Services {
   announce(reply: Reply): Promise<void>;
   /** What keeps the chat from working fully (the bot lacks a permission), in words for the moderators. */
   chatProblems(): Promise<string[]>;
+  /**
+   * How far long work has come ("Reading balances… 1,200 / 5,000"), shown at once where the chat can; best effort and
+   * not kept (the work's own answer, owed as usual, says how it ended). Absent where the chat shows nothing meanwhile.
+   */
+  status?(text: string): void;
 }

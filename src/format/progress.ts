@@ -68,3 +68,20 @@ export class ProgressLine {
     return formatDuration(this.clock() - this.#startedAt);
   }
 }
+
+/** A chat's status message is edited at most this often: platforms limit edits, and readers need no faster. */
+const STATUS_EVERY_MS = 1000;
+
+/**
+ * Progress for a chat status message ("Reading balances on eip155:1… 1,200 / 5,000"): the first count and the last
+ * are always shown, those between at most once a second.
+ */
+export function chatProgress(show: (text: string) => void, clock: () => number = () => performance.now()) {
+  let shownAt = -Infinity;
+  return (label: string) => (done: number, total: number) => {
+    const now = clock();
+    if (done < total && done > 0 && now - shownAt < STATUS_EVERY_MS) return;
+    shownAt = now;
+    show(`${label}… ${progressCount(done, total)}`);
+  };
+}

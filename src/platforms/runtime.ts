@@ -60,6 +60,7 @@ const votesIn = (trx: Executor): VoteSink => ({ cast: async (vote) => ({ seq: (a
 export interface ChatHooks {
   announce(reply: Reply): Promise<void>;
   chatProblems(): Promise<string[]>;
+  status?(text: string): void;
 }
 
 /**
@@ -104,6 +105,7 @@ export class ChatRuntime {
       const hooksFor = (community: Community, hooks: Partial<ChatHooks> = {}): ChatHooks => ({
         announce: async (reply) => void owed.push({ community, target: { kind: 'announce' }, reply }),
         chatProblems: hooks.chatProblems ?? (async () => []),
+        ...(hooks.status && { status: hooks.status }),
       });
       const scope: EventScope = {
         db: trx,
@@ -131,6 +133,7 @@ export class ChatRuntime {
       member: () => (member ??= ensureMember(services.db, community.id, actor, { adoptHandle: this.options.adoptHandle ?? false, now: this.services.now() })),
       announce: (reply) => hooks.announce(reply),
       chatProblems: () => hooks.chatProblems(),
+      ...(hooks.status && { status: hooks.status }),
     };
   }
 

@@ -39,7 +39,10 @@ describe('Cardano balances at the snapshot, from a Koios-compatible API', () => 
     await linkWallet(h.db, { communityId: bobMember.community_id, memberId: bobMember.id, address: bob.base, verification: 'cip8' }, 'cip34:1-764824073', new Date());
 
     expect(await h.say(`/round token chain:cardano policy:${POLICY} asset:${Buffer.from('AGIX').toString('hex')} decimals:8`)).toContain('also counts AGIX on cip34:1-764824073');
-    expect(await h.say('/round snapshot')).toContain(`Snapshot of round r1 on cip34:1-764824073 at slot ${koios.tip.abs_slot} (block ${koios.tip.block_height}): 2 verified wallets hold 507.5 AGIX.`);
+    const snapshot = await h.say('/round snapshot');
+    expect(snapshot).toContain(`Snapshot of round r1 on cip34:1-764824073 at slot ${koios.tip.abs_slot} (block ${koios.tip.block_height}): 2 verified wallets hold 507.5 AGIX. Read in `);
+    // The chat is shown how far the reading has come while it reads.
+    expect(snapshot.split('\n').filter((l) => l.startsWith('… '))).toEqual(['… Reading balances on cip34:1-764824073… 0 / 2', '… Reading balances on cip34:1-764824073… 2 / 2']);
     const balances = await h.db.selectFrom('balances').innerJoin('wallets', 'wallets.id', 'balances.wallet_id').select(['wallets.address', 'balances.balance']).execute();
     expect(balances.sort((a, b) => a.balance.length - b.balance.length)).toEqual([
       { address: bob.base, balance: (7_50000000n * 10n ** 10n).toString() },

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
-import { formatDuration, progressBar, ProgressLine } from '../../src/format/progress.ts';
+import { chatProgress, formatDuration, progressBar, ProgressLine } from '../../src/format/progress.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
 
 const SAMPLE = 'examples/governance-round-1.json';
@@ -54,5 +54,18 @@ describe('progress of long work on the command line', () => {
     if (isTTY) expect(err).toMatch(new RegExp(`^\\rimporting ${SAMPLE} \\[.*\\r\\x1b\\[2K$`, 's'));
     else expect(err.trimEnd().split('\n').at(-1)).toMatch(new RegExp(`^importing ${SAMPLE}: 100% \\([\\d,]+ / [\\d,]+\\)$`));
     expect(err).toContain('100%');
+  });
+
+  it('GIVEN a long read in chat THEN the status shows the start and the end, and between them at most once a second', () => {
+    const { clock, wait } = output(false);
+    const shown: string[] = [];
+    const reading = chatProgress((t) => shown.push(t), clock)('Reading balances');
+    for (let done = 0; done <= 5_000; done += 100) {
+      reading(done, 5_000);
+      wait(150);
+    }
+    expect(shown[0]).toBe('Reading balances… 0 / 5,000');
+    expect(shown.at(-1)).toBe('Reading balances… 5,000 / 5,000');
+    expect(shown.length).toBeLessThanOrEqual(2 + Math.ceil((50 * 150) / 1000));
   });
 });

@@ -1,4 +1,4 @@
-import { ChainReadError, withRetry } from '../erc20.ts';
+import { ChainReadError, withRetry, type ReadProgress } from '../erc20.ts';
 
 /** A Cardano native asset: its minting policy (28 bytes hex) and its name (up to 32 bytes hex). */
 export interface CardanoAsset {
@@ -65,11 +65,13 @@ export class CardanoReader {
   }
 
   /** Balances of the asset, in its base units, for stake addresses (stake1…) and plain addresses (addr1…) alike. */
-  async balances(asset: CardanoAsset, wallets: readonly string[]): Promise<Map<string, bigint>> {
+  async balances(asset: CardanoAsset, wallets: readonly string[], onRead?: ReadProgress): Promise<Map<string, bigint>> {
     const balances = new Map(wallets.map((w) => [w, 0n]));
     const stake = wallets.filter((w) => w.startsWith('stake'));
     const plain = wallets.filter((w) => !w.startsWith('stake'));
     const filter = `policy_id=eq.${asset.policyId}&asset_name=eq.${asset.assetName}`;
+    let read = 0;
+    onRead?.(read, wallets.length);
     for (const [list, path, field, key] of [
       [stake, '/account_assets', '_stake_addresses', 'stake_address'],
       [plain, '/address_assets', '_addresses', 'address'],
@@ -85,6 +87,8 @@ export class CardanoReader {
           }
           if (rows.length < PAGE) break;
         }
+        read += chunk.length;
+        onRead?.(read, wallets.length);
       }
     }
     return balances;

@@ -37,7 +37,7 @@ export class ConsoleChat {
     return this.runtime.outbox;
   }
 
-  private readonly hooks = { announce: (reply: Reply) => this.announce(reply), chatProblems: async () => [] };
+  private readonly hooks = { announce: (reply: Reply) => this.announce(reply), chatProblems: async () => [], status: (text: string) => this.write(`… ${text}\n`) };
 
   static async open(services: Services, commands: readonly Command[], logger: Logger, write: (text: string) => void): Promise<ConsoleChat> {
     const community = await ensureCommunity(services.db, { platform: 'console', chatId: 'default', name: 'Console' });
