@@ -47,7 +47,7 @@ const GROUPS = {
 const TOP = { clients: 3, tooling: 2 } as const;
 const TRUTH = new Map<string, number>([...Object.entries(TOP), ...Object.values(GROUPS).flatMap((g) => Object.entries(g))]);
 const RATIOS = [1.5, 2, 3, 5, 10, 30, 100];
-const PER_JUROR = 7;
+const PER_JUROR = 9;
 
 const projectsCsv = () =>
   [

@@ -231,7 +231,9 @@ function spreadPair(state: SamplerState, g: number, asked: Set<string>): [number
  */
 export function nextPairs(state: SamplerState, juror: string, count = 1): Pair[] {
   const out: Pair[] = [];
+  // kept in the state, so that the picks noted below are seen by the next pick (a new juror has no set yet)
   const asked = state.asked.get(juror) ?? new Set<string>();
+  state.asked.set(juror, asked);
   const groups = state.tree.groups;
   for (let pick = 0; pick < count; pick++) {
     let chosen: [number, number, number] | undefined;
