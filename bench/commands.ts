@@ -2,7 +2,7 @@
 // loop is held. `npm run bench -- commands`; BENCH_MEMBERS scales the round down while developing.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../src/commands/context.ts';
@@ -24,7 +24,7 @@ export function benchSize(): BenchSize {
  * tick means the loop was busy the whole time in between. monitorEventLoopDelay measures the same from C++, but only
  * from its second tick on, so both are reported.
  */
-class LoopWatch {
+export class LoopWatch {
   /** The command started last: the tick that notices a stretch comes after the command that held the loop ended. */
   label = 'none yet';
   readonly blocks: { ms: number; label: string }[] = [];
@@ -51,7 +51,23 @@ class LoopWatch {
 /** A stretch longer than this is a block the bot must not have (issue 13). */
 const BLOCK_MS = 50;
 
-const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)]!;
+/** What the loop went through while both watched it; stops both. */
+export function loopFigures(loop: IntervalHistogram, watch: LoopWatch) {
+  const { blocks, collections } = watch;
+  watch.stop();
+  loop.disable();
+  return {
+    p50: loop.percentile(50) / 1e6,
+    p99: loop.percentile(99) / 1e6,
+    max: loop.max / 1e6,
+    blocks: blocks.length,
+    longest: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5),
+    collections: { count: collections.length, longest: Math.max(0, ...collections) },
+  };
+}
+export type LoopFigures = ReturnType<typeof loopFigures>;
+
+export const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)]!;
 
 export async function commandFigures(out: string, url?: string) {
   const size = benchSize();
@@ -119,17 +135,7 @@ export async function commandFigures(out: string, url?: string) {
   }
   // the ticks that notice the last stretch
   await new Promise((resolve) => setTimeout(resolve, 5));
-  const { blocks, collections } = watch;
-  watch.stop();
-  const delay = {
-    p50: loop.percentile(50) / 1e6,
-    p99: loop.percentile(99) / 1e6,
-    max: loop.max / 1e6,
-    blocks: blocks.length,
-    longest: blocks.sort((a, b) => b.ms - a.ms).slice(0, 5),
-    collections: { count: collections.length, longest: Math.max(0, ...collections) },
-  };
-  loop.disable();
+  const delay = loopFigures(loop, watch);
   await votes.idle();
   await db.destroy();
   const summary = (xs: number[]) => ({ p50: p(xs, 50), p99: p(xs, 99), max: Math.max(...xs) });

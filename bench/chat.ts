@@ -1,0 +1,126 @@
+// A burst of poll taps through the Telegram adapter against the fake Bot API server (test/fakes/telegram.ts), on the
+// bench round imported into SQLite, then the round's results page through the bot's HTTP server; the event loop
+// watched throughout. `npm run bench -- chat`; BENCH_MEMBERS scales the round down while developing.
+import { get } from 'node:http';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startBot } from '../src/app.ts';
+import { createConfig } from '../src/config.ts';
+import { migrateToLatest, openDatabase } from '../src/db/database.ts';
+import { ensureCommunity, importRound, memberKey } from '../src/db/repositories.ts';
+import { parseRoundFileText } from '../src/roundfile/schema.ts';
+import { FakeTelegram } from '../test/fakes/telegram.ts';
+import { memoryLogger } from '../test/helpers/log.ts';
+import { benchSize, LoopWatch, loopFigures, p } from './commands.ts';
+import { writeBenchRound } from './generate.ts';
+
+const GROUP = -1009999999999;
+/** The issue's burst: 2,000 taps from 500 members. */
+const VOTERS = 500;
+const TAPS_EACH = 4;
+const PAGE_REQUESTS = 50;
+
+/** One GET through the HTTP server: status, the bytes on the wire (gzip asked for) and how long until the last. */
+function fetchPage(url: string): Promise<{ status: number; bytes: number; ms: number; encoding: string | undefined }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    get(url, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, ms: performance.now() - started, encoding: res.headers['content-encoding'] }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+export async function chatFigures(out: string) {
+  const size = benchSize();
+  const file = join(out, `bench-round-${size.members}.json`);
+  await writeBenchRound(file, size);
+  const path = join(out, 'chat.sqlite');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(path + suffix, { force: true });
+  const url = `file:${path}`;
+
+  // The round imported before the bot starts, its first 500 members linked to Telegram accounts (as members who
+  // wrote in the group would be), the round in its voting phase.
+  const db = await openDatabase(url);
+  await migrateToLatest(db);
+  const community = await ensureCommunity(db, { platform: 'telegram', chatId: String(GROUP), name: 'Bench DAO' });
+  let started = performance.now();
+  const round = await importRound(db, community.id, parseRoundFileText(readFileSync(file, 'utf8')));
+  const importSeconds = (performance.now() - started) / 1000;
+  const voters = Array.from({ length: Math.min(VOTERS, size.members) }, (_, i) => ({ userId: 10_000 + i, key: `m${i}` }));
+  for (const v of voters) {
+    const member = await db.updateTable('members').set({ key: memberKey(community.id, 'telegram', String(v.userId)) }).where('community_id', '=', community.id).where('key', '=', v.key).returning('id').executeTakeFirstOrThrow();
+    await db.insertInto('member_accounts').values({ community_id: community.id, platform: 'telegram', platform_user_id: String(v.userId), member_id: member.id }).execute();
+  }
+  await db.updateTable('rounds').set({ phase: 'voting' }).where('id', '=', round.id).execute();
+  await db.destroy();
+
+  const fake = await FakeTelegram.start();
+  fake.addGroup({ id: GROUP, title: 'Bench DAO', admins: [1] });
+  const moderator = fake.user(1, 'mod');
+  const users = voters.map((v, i) => fake.user(v.userId, `member${i}`));
+  const log = memoryLogger();
+  const now = new Date('2025-01-01T00:00:00Z');
+  const bot = await startBot(createConfig({ TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, DATABASE_URL: url, EXPORT_DIR: out, PORT: '0' }), {
+    now: () => now,
+    logger: log.logger,
+    scheduleEvery: 'never',
+  });
+  const idle = async () => {
+    await fake.settled();
+    await bot.telegram!.idle();
+  };
+  try {
+    for (const question of ['Fund the tooling pool?', 'Extend the round by a week?']) fake.say(GROUP, moderator, `/poll open question:"${question}" options:"Yes|No|Abstain"`);
+    await idle();
+    const polls = fake.messagesIn(GROUP).filter((m) => m.buttons.length === 3);
+    if (polls.length !== 2) throw new Error(`the polls were not posted: ${fake.messagesIn(GROUP).map((m) => m.text).join(' / ')} ${log.errors.join('\n')}`);
+    // one tap first: the first receipt of a round waits for its first report, which a running bot has long had
+    const warm = fake.tap(users[0]!, polls[0]!, 0);
+    started = performance.now();
+    await idle();
+    const firstTap = performance.now() - started;
+    if (!fake.answers.has(warm)) throw new Error(`the first tap was not answered: ${log.errors.join('\n')}`);
+
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
+    const watch = new LoopWatch();
+    watch.label = 'taps';
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // the burst: every tap pushed at once; each member taps both polls twice, changing their mind
+    const taps: { id: string; at: number }[] = [];
+    started = performance.now();
+    for (let pass = 0; pass < TAPS_EACH; pass++)
+      for (const [i, user] of users.entries()) taps.push({ id: fake.tap(user, polls[pass % 2]!, (i + pass) % 3), at: Date.now() });
+    await idle();
+    const burstSeconds = (performance.now() - started) / 1000;
+    const answeredAt = new Map(fake.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => [String(c.params['callback_query_id']), c.at]));
+    const latencies = taps.flatMap((t) => (answeredAt.has(t.id) && fake.answers.has(t.id) ? [answeredAt.get(t.id)! - t.at] : []));
+
+    // the results page of the round, through the bot's HTTP server: the first request builds it, the rest are warm
+    watch.label = 'results page';
+    const page = `http://127.0.0.1:${bot.web.address()!.port}/rounds/${round.id}`;
+    const first = await fetchPage(page);
+    if (first.status !== 200) throw new Error(`the results page answered ${first.status}`);
+    const warmPage: number[] = [];
+    for (let i = 0; i < PAGE_REQUESTS; i++) warmPage.push((await fetchPage(page)).ms);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const delay = loopFigures(loop, watch);
+    const summary = (xs: number[]) => ({ p50: p(xs, 50), p99: p(xs, 99), max: Math.max(...xs) });
+    return {
+      size,
+      importSeconds,
+      firstTap,
+      taps: { count: taps.length, answered: latencies.length, members: users.length, seconds: burstSeconds, ...summary(latencies) },
+      page: { bytes: first.bytes, encoding: first.encoding, first: first.ms, warm: summary(warmPage) },
+      errors: log.errors.length,
+      eventLoopDelay: delay,
+    };
+  } finally {
+    await bot.stop();
+    await fake.close();
+  }
+}
