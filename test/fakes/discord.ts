@@ -474,7 +474,8 @@ export class FakeDiscord {
 
   /** The masked links (`[text](url)`) Discord would render as links in a message's content. */
   maskedLinksOf(message: FakeMessage): string[] {
-    return [...message.content.matchAll(MASKED_LINK)].map((m) => m[0]);
+    // Embed descriptions render masked links as content does.
+    return [message.content, ...message.embeds.flatMap((e) => [e.title ?? '', e.description ?? ''])].flatMap((text) => [...text.matchAll(MASKED_LINK)].map((m) => m[0]));
   }
 
   // ---- the gateway

@@ -104,7 +104,8 @@ function embedMessages(reply: Reply, images: string[]): MessagePayload[] {
   // Without a title of its own, a reply's heading line becomes the title.
   const heading = reply.title ?? (first?.kind === 'text' && HEADING.test(first.text) ? first.text.slice(0, -1) : undefined);
   const blocks = reply.title === undefined && heading !== undefined ? rest : reply.blocks;
-  const title = heading === undefined ? undefined : clip(heading, L.embedTitle, { ellipsis: '…' });
+  // Titles hold member text too (a proposal's): escaped as the description is.
+  const title = heading === undefined ? undefined : clip(plainText(heading), L.embedTitle, { ellipsis: '…' });
   // With a chart per table (a tally of several polls), each table starts an embed of its own, to show its chart in.
   const chartEach = images.length > 1;
   const pieces = blocks.flatMap((block) =>

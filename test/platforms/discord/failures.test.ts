@@ -54,7 +54,7 @@ describe('discord: a failed call is one event\'s trouble, never the bot\'s', () 
     h.fake.deny(h.fake.channelId, 'CreatePublicThreads');
     const { interaction, messages } = await h.run(alice, '/proposal submit title:"Better docs" text:"Write them"');
     expect(messages.map((m) => [h!.fake.textOf(m).split('\n')[0], m.flags & EPHEMERAL])).toEqual([
-      [expect.stringContaining('Proposal p1 "Better docs"'), 0],
+      [expect.stringContaining('Proposal p1: Better docs'), 0],
       [expect.stringContaining('p1 is posted, but I could not open its thread (403 Missing Permissions'), EPHEMERAL],
     ]);
     expect(h.fake.threadOf(messages[0]!.id)).toBeUndefined();
@@ -80,7 +80,7 @@ describe('discord: a failed call is one event\'s trouble, never the bot\'s', () 
     await h.fake.click(alice, poll, 0);
     h.fake.deny(h.fake.channelId, 'AttachFiles');
     const posted = await h.advanceTo('2025-01-03T00:00:00Z');
-    expect(posted).toContain('Poll q2 closed on schedule. Final tally:');
+    expect(posted).toContain('Poll q2 closed on schedule. Final tally');
     expect(posted).toMatch(/q2\.png could not be posted: 403 Missing Permissions.*Moderators: give the bot the permission to attach files here\./s);
     expect(h.fake.messages.get(poll.id)!.components[0]!.components.every((b) => b.disabled)).toBe(true);
   });
@@ -133,9 +133,9 @@ describe('discord: late answers', () => {
     await h.run(h.moderator, '/round create id:r1 name:R');
     h.fake.interactionDeadlineMs = 0;
     await h.run(h.moderator, '/poll open question:"Fund docs?" options:"Yes|No"');
-    // The round's creation, then the poll and its buttons: each once.
+    // The round's creation, then the poll (one embed) with its buttons: each once.
     const posted = h.fake.inChannel(h.fake.channelId).slice(1);
-    expect(posted.map((m) => h!.fake.textOf(m).split('\n')[0])).toEqual(['Poll q1: Fund docs?', expect.stringContaining('Vote with /vote poll:q1')]);
-    expect(posted[1]!.components[0]!.components.map((b) => b.label)).toEqual(['1. Yes', '2. No']);
+    expect(posted.map((m) => h!.fake.textOf(m))).toEqual([expect.stringMatching(/^Poll q1: Fund docs\?\n1\. Yes\n2\. No\nVote with \/vote poll:q1/)]);
+    expect(posted[0]!.components[0]!.components.map((b) => b.label)).toEqual(['1. Yes', '2. No']);
   });
 });

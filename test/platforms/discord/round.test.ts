@@ -15,7 +15,7 @@ describe('a whole round in a Discord server', () => {
     const members = Array.from({ length: 20 }, (_, i) => fake.member(String(101 + i), `m${String(i + 1).padStart(2, '0')}`));
 
     expect((await h.run(mod, '/round create id:gr2 name:"Round 2"')).text).toContain('Round gr2 "Round 2" is created');
-    expect((await h.run(mod, '/round config key:rewards.pool value:1000000000000000000000')).text).toContain('rewards.pool is now');
+    expect((await h.run(mod, '/round config key:rewards.pool value:1000')).text).toContain('rewards.pool is now 1,000 AGIX (1000000000000000000000 base units)');
     expect((await h.run(mod, '/round config key:rewards.capPercent value:30')).text).toContain('capPercent is now 30');
     expect((await h.run(mod, '/round schedule proposals:2025-01-01T01:00:00Z voting:2025-01-02T00:00:00Z close:2025-01-05T00:00:00Z')).text).toContain('Round gr2 scheduled');
     expect(await h.advanceTo('2025-01-01T01:00:00Z')).toContain('Round gr2 is open for proposals');
@@ -35,7 +35,7 @@ describe('a whole round in a Discord server', () => {
       expect(modal.type).toBe(9);
       const submitted = await fake.submitModal(m, String(modal.data!['custom_id']), { title: `Proposal of ${m.username}`, text: `Idea number ${i + 1}` });
       const post = fake.answerOf(submitted)[0]!;
-      expect(fake.textOf(post)).toContain(`Proposal p${i + 1} "Proposal of ${m.username}"`);
+      expect(fake.textOf(post)).toContain(`Proposal p${i + 1}: Proposal of ${m.username}\nby ${m.username}, in round gr2\nIdea number ${i + 1}\nWrite in this thread to comment on it`);
       threads.push(fake.threadOf(post.id)!);
     }
     expect(fake.channels.get(threads[0]!)!.name).toBe('p1: Proposal of m01');
@@ -98,7 +98,7 @@ describe('a whole round in a Discord server', () => {
     await h.run(mod, '/exclude member:m20 reason:"staff"');
 
     const q1Closed = await h.advanceTo('2025-01-03T00:00:00Z');
-    expect(q1Closed).toContain('Poll q1 closed on schedule. Final tally:');
+    expect(q1Closed).toContain('Poll q1 closed on schedule. Final tally\nq1: ');
     expect(fake.messages.get(q1.id)!.content).toContain('Closed.');
     expect(fake.messages.get(q1.id)!.components[0]!.components.every((b) => b.disabled)).toBe(true);
     expect(h.texts(fake.answerOf(await fake.click(members[4]!, q1, 0)))).toBe('Poll q1 is closed; votes are no longer accepted.');
@@ -108,6 +108,14 @@ describe('a whole round in a Discord server', () => {
     const tally = tallied.text;
     // Each poll's chart comes attached, as a PNG.
     expect(tallied.messages[0]!.attachments.map((a) => a.filename)).toEqual(['gr2-q1.png', 'gr2-q2.png', 'gr2-q3.png']);
+    // …each shown inside its poll's embed, under the tally's title.
+    const embeds = tallied.messages[0]!.embeds;
+    expect(embeds.map((e) => [e.title, e.image?.url, e.description?.split('\n')[1]])).toEqual([
+      ['Tally of round gr2', 'attachment://gr2-q1.png', expect.stringMatching(/^q1: /)],
+      [undefined, 'attachment://gr2-q2.png', expect.stringMatching(/^q2: /)],
+      [undefined, 'attachment://gr2-q3.png', expect.stringMatching(/^q3: /)],
+    ]);
+    expect(new Set(embeds.map((e) => e.color)).size).toBe(1);
     const rewards = (await h.run(mod, '/rewards publish')).text;
     const file = (await h.run(mod, '/export round')).messages[0]!.attachments[0]!;
     expect(file.filename).toBe('gr2.json');

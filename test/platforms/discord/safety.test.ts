@@ -30,7 +30,7 @@ describe('discord: members cannot ping everyone through the bot', () => {
     expect(h.fake.textOf(post)).toContain('@everyone look');
     const thread = h.fake.threadOf(post.id)!;
     await h.fake.post(alice, thread, '@everyone <@1> see [this](https://evil.example)');
-    const sent = botMessages(h).filter((m) => m.content);
+    const sent = botMessages(h).filter((m) => m.content || m.embeds.length);
     expect(sent.length).toBeGreaterThan(3);
     for (const message of sent) {
       expect(message.allowedMentions, message.content).toBeDefined();

@@ -124,7 +124,7 @@ describe('telegram: delivery', () => {
     await h.say(alice, '/proposal submit title:"Fund the docs" text:"Docs matter"');
     const [thread, name] = [...h.fake.topics(GROUP)][0]!;
     expect(name).toBe('p1: Fund the docs');
-    expect(h.fake.messagesIn(GROUP, thread!)[0]!.text).toContain('Proposal p1 "Fund the docs"');
+    expect(h.fake.messagesIn(GROUP, thread!)[0]!.text).toContain('Proposal p1: Fund the docs\n\nby alice');
     expect(await h.say(bob, 'Good idea', { thread: thread! })).toBe('');
     expect(await h.say(bob, '/proposal show', { thread: thread! })).toContain('1 comments');
   });

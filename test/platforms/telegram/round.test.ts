@@ -22,7 +22,7 @@ describe('a whole round in a Telegram group', () => {
     const members = Array.from({ length: 20 }, (_, i) => fake.user(101 + i, `m${String(i + 1).padStart(2, '0')}`, i < 18));
 
     expect(await h.say(mod, '/round create id:gr2 name:"Round 2"')).toContain('Round gr2 "Round 2" is created');
-    expect(await h.say(mod, '/round config key:rewards.pool value:1000000000000000000000')).toContain('rewards.pool is now');
+    expect(await h.say(mod, '/round config key:rewards.pool value:1000')).toContain('rewards.pool is now 1,000 AGIX (1000000000000000000000 base units)');
     expect(await h.say(mod, '/round config key:rewards.capPercent value:30')).toContain('capPercent is now 30');
     expect(await h.say(mod, '/round schedule proposals:2025-01-01T01:00:00Z voting:2025-01-02T00:00:00Z close:2025-01-05T00:00:00Z')).toContain('Round gr2 scheduled');
     expect(await h.advanceTo('2025-01-01T01:00:00Z')).toContain('Round gr2 is open for proposals');
