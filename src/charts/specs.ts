@@ -8,8 +8,9 @@ import { textWidth, wrapText } from './fonts.ts';
  * The charts, as vega-lite specs built from a report: the same specs become PNGs in chat and interactive charts on
  * the results page. Pure functions of the report, so a chart shows exactly the numbers the tables show.
  *
- * Most members look at them on a phone: a chart is CHART_WIDTH pixels wide, so that fitted to a 390-pixel screen its
- * smallest text (TEXT_SMALL) still shows at 12 pixels or more, and text is wrapped to that width, never cut.
+ * Most members look at them on a phone: a chart is CHART_WIDTH pixels wide, so that it fits a 390-pixel screen beside
+ * the page's margins without shrinking, and fitted to that screen as a PNG its smallest text (TEXT_SMALL) still shows
+ * at 12 pixels or more; text is wrapped to that width, never cut.
  */
 
 export const VIEW_NAMES: Record<View, string> = {
@@ -19,7 +20,7 @@ export const VIEW_NAMES: Record<View, string> = {
 };
 const VIEW_COLOURS: Record<View, string> = { tokenVotes: '#4c78a8', quadraticVotes: '#f58518', qualifiedVotes: '#54a24b' };
 
-export const CHART_WIDTH = 400;
+export const CHART_WIDTH = 340;
 const TITLE = 16;
 const TEXT = 14;
 export const TEXT_SMALL = 13;
@@ -42,6 +43,8 @@ const BASE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   // no background of its own: resvg paints the PNG white around the ink it crops to, pages are white already
   background: 'transparent',
+  // the chart is its own width on a page; PNGs get their margin when they are cut to their ink
+  padding: 0,
   config: {
     font: 'DejaVu Sans',
     view: { stroke: null },
