@@ -10,8 +10,8 @@ import { auditPairwise, pairwiseOption, pairwiseReportOf, resolvePairwise } from
 
 type JurorFigures = PairwiseReport['jurors'][number];
 
-/** A mean squared log-ratio error of 0.25 is answers off by a factor of e^0.5 ≈ 1.65 on average: within honest disagreement. */
-const RESIDUAL_FLOOR = 0.25;
+/** A mean squared log-ratio error of 0.5 is answers off by a factor of e^√0.5 ≈ 2 on average: honest disagreement stays under it. */
+const RESIDUAL_FLOOR = 0.5;
 
 /**
  * A juror is flagged when their residual is over twice the median and over RESIDUAL_FLOOR (among consistent jurors
