@@ -52,16 +52,6 @@ async function identifyAs(fake: FakeDiscord, shard: unknown): Promise<{ events: 
   return { events, closed, socket };
 }
 
-/** Servers until each of `count` shards has one (snowflakes fall on shards by their timestamp). */
-function guildsOnEveryShard(fake: FakeDiscord, count: number): { guildId: string; channelId: string }[] {
-  const byShard = new Map<number, { guildId: string; channelId: string }>([[FakeDiscord.shardOf(fake.guildId, count), { guildId: fake.guildId, channelId: fake.channelId }]]);
-  while (byShard.size < count) {
-    const guild = fake.addGuild(`DAO ${byShard.size}`);
-    byShard.set(FakeDiscord.shardOf(guild.guildId, count), byShard.get(FakeDiscord.shardOf(guild.guildId, count)) ?? guild);
-  }
-  return Array.from({ length: count }, (_, shard) => byShard.get(shard)!);
-}
-
 describe('the fake Discord gateway shards as Discord does', () => {
   it('GIVEN an IDENTIFY with a shard id not below the count, or a count of 0 THEN the gateway closes with 4010 Invalid shard', async () => {
     const fake = await FakeDiscord.start();
@@ -73,7 +63,7 @@ describe('the fake Discord gateway shards as Discord does', () => {
   it('GIVEN two shards of two identified THEN each gets READY and GUILD_CREATE for its servers only, and a server\'s events go to its shard alone', async () => {
     const fake = await FakeDiscord.start();
     cleanup.push(() => fake.close());
-    const guilds = guildsOnEveryShard(fake, 2);
+    const guilds = fake.guildOnEachShard(2);
     const shards = [await identifyAs(fake, [0, 2]), await identifyAs(fake, [1, 2])];
     await expect.poll(() => shards.every((s) => s.events.some((e) => e.t === 'READY'))).toBe(true);
     for (const [id, shard] of shards.entries()) {
@@ -95,7 +85,7 @@ describe('discord: shards and servers in the bot', () => {
   it('GIVEN DISCORD_SHARDS=2 THEN both shards identify, /healthz says both ready, each server is answered on its shard, and /healthz answers 503 once Discord is gone', async () => {
     const fake = await FakeDiscord.start({ maxConcurrency: 2 });
     cleanup.push(() => fake.close());
-    const guilds = guildsOnEveryShard(fake, 2);
+    const guilds = fake.guildOnEachShard(2);
     const bot = await startBot(
       createConfig({ DISCORD_TOKEN: fake.token, DISCORD_APP_ID: fake.appId, DISCORD_API_URL: `${fake.url}/api`, DISCORD_SHARDS: '2', DATABASE_URL: tempDatabaseUrl(), PORT: '0', EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')) }),
       { logger: memoryLogger('warn').logger, scheduleEvery: 'never' },
