@@ -242,6 +242,19 @@ export class FakeTelegram {
     return group;
   }
 
+  /**
+   * A member adds the bot to a new group (as an admin or not): Telegram then sends the bot a my_chat_member update,
+   * its status going from left to member or administrator, with the rights it was given.
+   */
+  addBotTo(chat: Omit<FakeChat, 'type'> & { botIsAdmin?: boolean }, by: FakeUser): FakeChat {
+    const group = this.addGroup({ ...chat, admins: [by.id] });
+    const rights = this.group(chat.id).botRights;
+    const admin = rights.status === 'administrator';
+    const newMember = admin ? { ...rights, can_delete_messages: false, can_be_edited: false, is_anonymous: false, can_manage_chat: true, can_change_info: false, can_invite_users: true, can_restrict_members: false, can_promote_members: false, can_manage_video_chats: false } : { status: 'member' };
+    this.push({ my_chat_member: { chat: group, from: by, date: this.now(), old_chat_member: { user: this.bot, status: 'left' }, new_chat_member: { user: this.bot, ...newMember } } });
+    return group;
+  }
+
   user(id: number, username: string, startedBot = true): FakeUser {
     const user: FakeUser = { id, is_bot: false, first_name: username.replace(/^\w/, (c) => c.toUpperCase()), username };
     this.users.set(id, user);

@@ -14,6 +14,7 @@ import type { Logger } from '../../log.ts';
 import type { WebServer } from '../../web/server.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
 import { RefusedForGood, withSubject, type ChatRuntime, type EventScope, type OwedMessage } from '../runtime.ts';
+import { setupChecklist, type Right } from '../../format/setup.ts';
 import { commandMenus } from './menu.ts';
 import { buttonLabel, renderForTelegram, toast, topicName } from './render.ts';
 
@@ -241,13 +242,36 @@ export class TelegramChat {
       if ('message' in update) await this.onMessage(update, update.message, seen);
       else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen);
       else if ('message_reaction' in update) await this.onReaction(update, update.message_reaction, seen);
-      else if ('my_chat_member' in update) this.admins.delete(update.my_chat_member.chat.id);
+      else if ('my_chat_member' in update) await this.onMembership(update, update.my_chat_member, seen);
       // An edit changes a comment's words, not the count: the comment was counted when it was sent.
     } catch (error) {
       const log = this.logFor(update, seen.community);
       log.error('telegram update failed', { error: errorDetail(error) });
       await this.apologise(update).catch((failure: unknown) => log.warn('could not tell the member that their update failed', { error: errorDetail(failure) }));
     }
+  }
+
+  /**
+   * The bot's own membership changed: the admin list is asked again, and when it was added to a group, it owes the
+   * admins the setup checklist (the rights it has and lacks, the first commands), through the outbox.
+   */
+  private async onMembership(update: Update, change: Update.MyChatMemberUpdate['my_chat_member'], seen: { community?: Community }): Promise<void> {
+    this.admins.delete(change.chat.id);
+    const { chat } = change;
+    const joined = ['left', 'kicked'].includes(change.old_chat_member.status) && ['member', 'administrator'].includes(change.new_chat_member.status);
+    if (!joined || (chat.type !== 'group' && chat.type !== 'supergroup')) return;
+    const me = change.new_chat_member;
+    const admin = me.status === 'administrator';
+    const rights: Right[] = [
+      { name: 'Admin', has: admin, why: 'Telegram sends emoji reactions, and every message of the group, only to admin bots: make me an admin so reactions on comments count' },
+      { name: 'Pin messages', has: admin && me.can_pin_messages === true, why: 'proposals are pinned' },
+      ...('is_forum' in chat && chat.is_forum ? [{ name: 'Manage topics', has: admin && me.can_manage_topics === true, why: 'each proposal gets a topic of its own' }] : []),
+      { name: 'Delete messages', has: admin && me.can_delete_messages, why: "a withdrawn comment's message is removed" },
+    ];
+    await this.once(update, async (scope) => {
+      const community = (seen.community = await this.communityOf(scope.db, chat));
+      scope.owe(community, { kind: 'announce' }, setupChecklist(rights));
+    });
   }
 
   /** Runs an update's work exactly once; undefined when Telegram delivered it again and it was handled already. */
