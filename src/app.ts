@@ -198,6 +198,9 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
     publicUrl,
   };
   const scheduler = options.scheduleEvery === 'never' ? undefined : startScheduler(deps);
+  // What a process that died had owed is nobody's to post until its lease runs out, and then only a process that looks
+  // again notices it: on PostgreSQL each process looks once a lease, so a quiet process takes such work over too.
+  const sweep = isPostgres(db) ? setInterval(() => outbox.kick(), leaseMs).unref() : undefined;
   await scheduler?.ready;
   return {
     telegram,
@@ -210,6 +213,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
       return fired;
     },
     async stop() {
+      clearInterval(sweep);
       await scheduler?.stop();
       await outbox.stop();
       for (const platform of platforms) await platform.stop();
