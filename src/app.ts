@@ -17,6 +17,7 @@ import { sql } from 'kysely';
 import { encodeReply } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
+import { pairwiseRoutes } from './web/pairwise.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
 import { CardanoReader } from './chain/cardano/koios.ts';
@@ -54,6 +55,7 @@ async function startWeb(config: Config, db: Db, logger: Logger, platforms: Platf
   const web = new WebServer((error) => logger.error('web request failed', { error }));
   healthRoute(web, () => healthOf(db, platforms));
   resultsRoutes(web, db, { publicUrl: config.PUBLIC_URL });
+  pairwiseRoutes(web, db);
   const { port } = await web.listen(config.PORT);
   return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
 }
