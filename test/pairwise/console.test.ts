@@ -21,7 +21,7 @@ describe('a Deep Funding round on the console', () => {
     // The moderator's export is the file every number was checked against, and anyone may have it.
     const exported = await h.say('/as m1', '/pairwise export');
     expect(exported).toContain('npx govbot replay df1.json');
-    const written = readFileSync(/attachment written to (\S+)/.exec(exported)![1]!);
+    const written = readFileSync(/attachment written to (\S+)\)/.exec(exported)![1]!);
     const row = (await h.db.selectFrom('pairwise_rounds').selectAll().executeTakeFirstOrThrow());
     expect(written.toString()).toBe((await exportPairwiseRound(h.db, row)).file);
     // govbot replay of it gives the report the scenario checked the posts against
