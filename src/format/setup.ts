@@ -21,9 +21,10 @@ const FIRST_COMMANDS = [
  */
 export function setupChecklist(rights: readonly Right[]): Reply {
   const lacking = rights.filter((r) => !r.has);
+  // Plain text, no title: a Discord embed would need the very Embed Links permission the list may say is missing.
   return {
-    title: 'Hello! I run governance rounds here: proposals, polls, reputation, rewards',
     blocks: [
+      text('Hello! I run governance rounds here: proposals, polls, reputation, rewards.'),
       text(
         [
           lacking.length ? `Admins, I lack ${lacking.length === 1 ? 'one right' : `${lacking.length} rights`}:` : 'Admins, I have every right I use:',

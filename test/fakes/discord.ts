@@ -77,9 +77,11 @@ interface FakeInteraction {
 }
 
 /** Permissions the bot may lack in a channel (https://discord.com/developers/docs/topics/permissions). */
-export type Permission = 'SendMessages' | 'EmbedLinks' | 'AttachFiles' | 'CreatePublicThreads';
-const PERMISSION_BITS: Record<Permission, bigint> = { SendMessages: 1n << 11n, EmbedLinks: 1n << 14n, AttachFiles: 1n << 15n, CreatePublicThreads: 1n << 35n };
+export type Permission = 'SendMessages' | 'EmbedLinks' | 'AttachFiles' | 'CreatePublicThreads' | 'ManageRoles';
+const PERMISSION_BITS: Record<Permission, bigint> = { SendMessages: 1n << 11n, EmbedLinks: 1n << 14n, AttachFiles: 1n << 15n, CreatePublicThreads: 1n << 35n, ManageRoles: 1n << 28n };
 const ALL_PERMISSIONS = 2251799813685247n;
+/** The bot's own role in a server: everything but Administrator, unless a test invites it with less. */
+const BOT_PERMISSIONS = ALL_PERMISSIONS & ~(1n << 3n);
 
 /** A failure the fake answers with instead of doing the request: a 5xx, or a 429 to wait out. */
 interface Failure {
@@ -93,6 +95,8 @@ interface Guild {
   id: string;
   name: string;
   systemChannelId: string;
+  /** The permissions of the bot's role, the one role it has, in the whole server. */
+  botPermissions: bigint;
 }
 
 interface Session {
@@ -205,7 +209,7 @@ export class FakeDiscord {
     private readonly gatewayLimits: { recommendedShards: number; maxConcurrency: number; maxGuildsPerShard: number },
   ) {
     this.interactionDeadlineMs = interactionDeadlineMs;
-    this.guilds.set(this.guildId, { id: this.guildId, name: 'Test DAO', systemChannelId: this.channelId });
+    this.guilds.set(this.guildId, { id: this.guildId, name: 'Test DAO', systemChannelId: this.channelId, botPermissions: BOT_PERMISSIONS });
     this.channels.set(this.channelId, { id: this.channelId, type: 0, guild_id: this.guildId, name: 'governance' });
   }
 
@@ -243,10 +247,11 @@ export class FakeDiscord {
   }
 
   /** Another server the bot is in, with one text channel; its GUILD_CREATE is sent at once. */
-  addGuild(name: string): { guildId: string; channelId: string } {
+  addGuild(name: string, options: { lacks?: Permission[] } = {}): { guildId: string; channelId: string } {
     const guildId = this.snowflake();
     const channelId = this.snowflake();
-    this.guilds.set(guildId, { id: guildId, name, systemChannelId: channelId });
+    const botPermissions = (options.lacks ?? []).reduce((bits, p) => bits & ~PERMISSION_BITS[p], BOT_PERMISSIONS);
+    this.guilds.set(guildId, { id: guildId, name, systemChannelId: channelId, botPermissions });
     this.channels.set(channelId, { id: channelId, type: 0, guild_id: guildId, name: 'governance' });
     this.dispatch('GUILD_CREATE', this.guildJson(this.guilds.get(guildId)!));
     return { guildId, channelId };
@@ -559,7 +564,10 @@ export class FakeDiscord {
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
-      roles: [{ id: guild.id, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
+      roles: [
+        ...[{ id: guild.id, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
+        { id: this.botRoleOf(guild), name: 'govbot', color: 0, hoist: false, position: this.roles.length + 1, permissions: String(guild.botPermissions), managed: true, mentionable: false, flags: 0, tags: { bot_id: this.bot.id } },
+      ],
       emojis: [],
       features: [],
       mfa_level: 0,
@@ -571,7 +579,7 @@ export class FakeDiscord {
       unavailable: false,
       member_count: 21,
       voice_states: [],
-      members: [{ user: this.bot, roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 }],
+      members: [{ user: this.bot, roles: [this.botRoleOf(guild)], joined_at: new Date(0).toISOString(), deaf: false, mute: false, flags: 0 }],
       channels: [...this.channels.values()]
         .filter((c) => c.type === 0 && c.guild_id === guild.id)
         .map((c, position) => ({ ...c, position, permission_overwrites: [], topic: null, nsfw: false, last_message_id: null, rate_limit_per_user: 0, parent_id: null })),
@@ -822,10 +830,16 @@ export class FakeDiscord {
     throw new ApiError(405, 0, '405: Method Not Allowed');
   }
 
+  /** The id of the bot's managed role in a server (Discord creates one when a bot is invited with permissions). */
+  botRoleOf(guild: Guild): string {
+    return String(BigInt(guild.id) + 1n);
+  }
+
   private requirePermission(channelId: string, permission: Permission): void {
-    // Threads take the permissions of their channel.
+    // Threads take the permissions of their channel; the channel, those of the bot's role in the server.
     const channel = this.channels.get(channelId);
-    const denied = [channelId, channel?.parent_id].some((id) => id !== undefined && this.denied.get(id)?.has(permission));
+    const guild = this.guilds.get(this.guildOf(channelId));
+    const denied = (guild !== undefined && (guild.botPermissions & PERMISSION_BITS[permission]) === 0n) || [channelId, channel?.parent_id].some((id) => id !== undefined && this.denied.get(id)?.has(permission));
     if (denied) throw new ApiError(403, 50013, 'Missing Permissions');
   }
 

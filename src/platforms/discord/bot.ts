@@ -39,6 +39,7 @@ import { commentAuthor, isNamedModerator, linkedSubject, linkMessage, messagesOf
 import { ensureCommunity } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import { clip } from '../../format/cut.ts';
+import { setupChecklist } from '../../format/setup.ts';
 import type { Logger } from '../../log.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
 import { ChatRuntime, RefusedForGood, withSubject, type OwedMessage } from '../runtime.ts';
@@ -92,6 +93,18 @@ const DMS_CLOSED = 50007;
 const NO_PINGS = { parse: [], repliedUser: false } as const;
 const PING_REPLIED = { parse: [], repliedUser: true } as const;
 const DMS_CLOSED_HELP = 'I could not answer you privately: allow direct messages from this server (User Settings → Privacy Settings → Direct Messages, or the server\'s Privacy Settings), then try again.';
+
+/** The permissions the bot uses in a server, each with what it is for: the setup checklist names those it lacks. */
+const SERVER_RIGHTS = [
+  { name: 'Send Messages', bit: PermissionFlagsBits.SendMessages, why: 'polls, tallies and announcements are posted' },
+  { name: 'Embed Links', bit: PermissionFlagsBits.EmbedLinks, why: 'tallies, tables and charts are shown as embeds' },
+  { name: 'Attach Files', bit: PermissionFlagsBits.AttachFiles, why: 'charts and CSV files are attached' },
+  { name: 'Create Public Threads', bit: PermissionFlagsBits.CreatePublicThreads, why: 'each proposal gets a thread for its comments' },
+  { name: 'Send Messages in Threads', bit: PermissionFlagsBits.SendMessagesInThreads, why: 'answers in a proposal\'s thread' },
+  { name: 'Read Message History', bit: PermissionFlagsBits.ReadMessageHistory, why: 'reactions on older comments count' },
+  { name: 'Add Reactions', bit: PermissionFlagsBits.AddReactions, why: 'reactions are read on comments' },
+  { name: 'Manage Roles', bit: PermissionFlagsBits.ManageRoles, why: 'members get a role per reputation tier (its role must sit above the tier roles)' },
+] as const;
 
 const messageRef = (channelId: string, messageId: string) => `message:${channelId}:${messageId}`;
 const threadRef = (threadId: string) => `thread:${threadId}`;
@@ -282,6 +295,8 @@ export class DiscordChat {
     this.client.on(Events.MessageDelete, (message) => this.serially(message.guildId, messageLog(message), 'message delete', () => this.onDelete(message)));
     this.client.on(Events.MessageReactionAdd, (reaction, user) => this.serially(reaction.message.guildId, messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, true)));
     this.client.on(Events.MessageReactionRemove, (reaction, user) => this.serially(reaction.message.guildId, messageLog(reaction.message), 'reaction', () => this.onReaction(reaction, user, false)));
+    // A server the bot joins while running (servers it is in already come as GuildAvailable, not GuildCreate).
+    this.client.on(Events.GuildCreate, (guild) => this.serially(guild.id, this.log.child({ guild: guild.id }), 'server join', () => this.onJoin(guild)));
     // Edits (MESSAGE_UPDATE) are not listened to: an edit changes a comment's words, not the count.
     this.client.on(Events.Error, (error) => this.log.error('discord client error', { error }));
   }
@@ -619,6 +634,16 @@ export class DiscordChat {
     const ref = messageRef(message.channelId, message.id);
     const subject = await linkedSubject(db, community.id, ref);
     return subject?.kind === 'comment' ? { community, ref, subject } : undefined;
+  }
+
+  /** Joining a server, the bot owes its admins the setup checklist: the permissions it has and lacks where it posts. */
+  private async onJoin(guild: Guild): Promise<void> {
+    const me = guild.members.me ?? (await guild.members.fetchMe());
+    const channel = guild.systemChannel ?? guild.channels.cache.find((c) => c.type === ChannelType.GuildText);
+    const permissions = channel ? me.permissionsIn(channel) : me.permissions;
+    const rights = SERVER_RIGHTS.map(({ name, bit, why }) => ({ name, has: permissions.has(bit), why }));
+    const community = await this.communityOf(guild);
+    await this.runtime.handle('discord', `joined:${guild.id}:${me.joinedTimestamp ?? 0}`, async (scope) => scope.owe(community, { kind: 'announce' }, setupChecklist(rights)), guild.id);
   }
 
   // ---- state
