@@ -12,6 +12,7 @@ const ROUND_ID = /^[0-9a-f-]{36}$/;
 const percent = (x: number) => `${(x * 100).toFixed(2)}%`;
 const figure = (x: number | null, digits: number) => (x === null ? '–' : x.toFixed(digits));
 
+/** On a phone the bars and the secondary columns (win rate, compared, cycles, best fit, log-loss) give way; the desktop shows all. */
 const CSS = `body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#fff}
 main{max-width:64rem;margin:0 auto;padding:1rem}
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .4rem}
@@ -25,17 +26,18 @@ svg.bar{width:5rem;height:.6rem}svg.bar rect{fill:#0969da}
 figure{margin:0;width:20rem;max-width:100%}figure svg{width:100%;height:auto}figcaption{font-weight:600}
 svg.graph line{stroke:#0969da;stroke-opacity:.55}svg.graph circle{fill:#fff;stroke:#1b1f24}svg.graph text{font-size:11px;fill:#1b1f24}
 code{background:#f6f8fa;padding:.1rem .3rem;border-radius:3px;overflow-wrap:anywhere}
-a{color:#0969da;overflow-wrap:anywhere}`;
+a{color:#0969da;overflow-wrap:anywhere}
+@media (max-width:600px){main{padding:.6rem}table{font-size:.8rem;width:100%}th,td{padding:.25rem .2rem;white-space:normal}th:first-child,td:first-child{min-width:0;overflow-wrap:normal}.bar-cell,.opt{display:none}.in{display:block}}`;
 
 function weightsTable(report: PairwiseReport): Html {
   const { decimals, symbol } = report.token;
   const top = Math.max(...report.projects.map((p) => p.weight), 1e-12);
   const name = new Map(report.projects.map((p) => [p.id, p.name]));
   const rows = [...report.projects].sort((x, y) => y.weight - x.weight || (x.id < y.id ? -1 : 1));
-  return html`<div class="scroll"><table class="weights"><thead><tr><th>project</th><th>weight</th><th>90% interval</th><th></th><th>win rate</th><th>compared</th><th>funding (${symbol})</th></tr></thead><tbody>
+  return html`<div class="scroll"><table class="weights"><thead><tr><th>project</th><th>weight</th><th>90% interval</th><th class="bar-cell"></th><th class="opt">win rate</th><th class="opt">compared</th><th>funding (${symbol})</th></tr></thead><tbody>
 ${rows.map(
   (p) =>
-    html`<tr><td>${p.name}${p.parent === null ? '' : html` <span class="muted">in ${name.get(p.parent) ?? p.parent}</span>`}</td><td>${percent(p.weight)}</td><td>${percent(p.interval[0])}–${percent(p.interval[1])}</td><td><svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" aria-label="${percent(p.weight)}"><rect width="${((p.weight / top) * 100).toFixed(2)}" height="8"></rect></svg></td><td>${p.winRate === null ? '–' : percent(p.winRate)}</td><td>${p.comparisons}</td><td>${p.funding === null ? 'via its parts' : formatUnits(p.funding, decimals, 6)}</td></tr>\n`,
+    html`<tr><td>${p.name}${p.parent === null ? '' : html` <span class="muted in">in ${name.get(p.parent) ?? p.parent}</span>`}</td><td>${percent(p.weight)}</td><td>${percent(p.interval[0])}–<wbr>${percent(p.interval[1])}</td><td class="bar-cell"><svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" role="img" aria-label="${percent(p.weight)}"><rect width="${((p.weight / top) * 100).toFixed(2)}" height="8"></rect></svg></td><td class="opt">${p.winRate === null ? '–' : percent(p.winRate)}</td><td class="opt">${p.comparisons}</td><td>${p.funding === null ? 'via its parts' : formatUnits(p.funding, decimals, 6)}</td></tr>\n`,
 )}</tbody></table></div>`;
 }
 
@@ -74,15 +76,15 @@ function comparisonGraphs(round: PairwiseRound): Html {
 }
 
 function jurorsTable(report: PairwiseReport): Html {
-  return html`<div class="scroll"><table class="jurors"><thead><tr><th>juror</th><th>compared</th><th>residual</th><th>scale</th><th>cycles</th><th>best fit</th>${report.jurorWeighting === 'reliability' ? html`<th>weight</th>` : ''}</tr></thead><tbody>
-${report.jurors.map((j) => html`<tr><td>${j.handle}</td><td>${j.comparisons}</td><td>${figure(j.residual, 3)}</td><td>${figure(j.scale, 2)}</td><td>${j.cycles}</td><td>${j.bestFit ?? '–'}</td>${report.jurorWeighting === 'reliability' ? html`<td>${j.weight.toFixed(3)}</td>` : ''}</tr>\n`)}</tbody></table></div>`;
+  return html`<div class="scroll"><table class="jurors"><thead><tr><th>juror</th><th>compared</th><th>residual</th><th>scale</th><th class="opt">cycles</th><th class="opt">best fit</th>${report.jurorWeighting === 'reliability' ? html`<th>weight</th>` : ''}</tr></thead><tbody>
+${report.jurors.map((j) => html`<tr><td>${j.handle}</td><td>${j.comparisons}</td><td>${figure(j.residual, 3)}</td><td>${figure(j.scale, 2)}</td><td class="opt">${j.cycles}</td><td class="opt">${j.bestFit ?? '–'}</td>${report.jurorWeighting === 'reliability' ? html`<td>${j.weight.toFixed(3)}</td>` : ''}</tr>\n`)}</tbody></table></div>`;
 }
 
 function leaderboard(report: PairwiseReport): Html {
   if (report.submissions.length === 0) return html`<p class="muted">No submissions.</p>`;
   const rows = [...report.submissions].sort((x, y) => (x.rank ?? Infinity) - (y.rank ?? Infinity) || (x.id < y.id ? -1 : 1));
-  return html`<div class="scroll"><table class="leaderboard"><thead><tr><th>submission</th><th>rank</th><th>score</th><th>log-loss</th><th>winners right</th></tr></thead><tbody>
-${rows.map((s) => html`<tr><td>${s.id} <span class="muted">${s.author}</span></td><td>${s.rank ?? '–'}</td><td>${figure(s.score, 6)}</td><td>${figure(s.logLoss, 6)}</td><td>${s.winnersRight === null ? '–' : percent(s.winnersRight)}</td></tr>\n`)}</tbody></table></div>`;
+  return html`<div class="scroll"><table class="leaderboard"><thead><tr><th>submission</th><th>rank</th><th>score</th><th class="opt">log-loss</th><th class="opt">winners right</th></tr></thead><tbody>
+${rows.map((s) => html`<tr><td>${s.id} <span class="muted">${s.author}</span></td><td>${s.rank ?? '–'}</td><td>${figure(s.score, 6)}</td><td class="opt">${figure(s.logLoss, 6)}</td><td class="opt">${s.winnersRight === null ? '–' : percent(s.winnersRight)}</td></tr>\n`)}</tbody></table></div>`;
 }
 
 /** The public page of a pairwise round: weights with intervals and win rates, the comparison graph, jurors, leaderboard, the file. */
