@@ -59,7 +59,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('a', 'text', (c) => c.notNull())
     .addColumn('b', 'text', (c) => c.notNull())
     .addColumn('winner', 'text', (c) => c.notNull())
-    .addColumn('ratio', 'real')
+    .addColumn('ratio', 'double precision')
     .addColumn('reason', 'text')
     .addColumn('at', 'text', (c) => c.notNull())
     .addColumn('position', 'integer', (c) => c.notNull())
