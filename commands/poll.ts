@@ -10,10 +10,12 @@ import type { RoundRow } from '../src/db/schema.ts';
 import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 import type { Executor } from '../src/db/repositories.ts';
+import { reputationSnapshotFalls } from '../src/db/reputation-snapshot.ts';
 
 /** Closes a poll and returns the tally to post; shared by /poll close and the scheduler. */
 export async function closePoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<boolean> {
   const result = await db.updateTable('questions').set({ status: 'closed' }).where('id', '=', questionId).where('status', '=', 'open').executeTakeFirst();
+  if (result.numUpdatedRows > 0n) await reputationSnapshotFalls(db, { id: round.id, config: roundConfigOf(round) }, 'poll closes', now);
   await db.updateTable('jobs').set({ done_at: now.toISOString() }).where('round_id', '=', round.id).where('kind', '=', 'poll_close').where('target', '=', questionId).where('done_at', 'is', null).execute();
   return result.numUpdatedRows > 0n;
 }
@@ -56,6 +58,7 @@ export default defineCommand({
           const id = newId();
           await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position }).execute();
           await trx.insertInto('question_options').values(o.options.map((label, idx) => ({ question_id: id, idx, label }))).execute();
+          await reputationSnapshotFalls(trx, { id: round.id, config: roundConfigOf(round) }, 'voting opens', ctx.now());
           if (closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: closes.toISOString(), done_at: null }).execute();
           await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null }, moderator.id);
           return key;

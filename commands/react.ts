@@ -30,7 +30,7 @@ export default defineCommand({
           return;
         }
         await enroll(trx, round, member, ctx.now());
-        await trx.insertInto('reactions').values({ comment_id: comment.id, reactor_id: member.id, kind: o.kind }).onConflict((oc) => oc.columns(['comment_id', 'reactor_id', 'kind']).doNothing()).execute();
+        await trx.insertInto('reactions').values({ comment_id: comment.id, reactor_id: member.id, kind: o.kind, created_at: ctx.now().toISOString() }).onConflict((oc) => oc.columns(['comment_id', 'reactor_id', 'kind']).doNothing()).execute();
         await audit(trx, ctx, round, 'reaction.added', { comment: o.comment, kind: o.kind }, member.id);
       });
       return privateReply(text(o.remove ? `Your ${o.kind} on ${o.comment} is taken back.` : `Your ${o.kind} on ${o.comment} is counted.`));

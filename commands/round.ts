@@ -14,6 +14,7 @@ import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatTokens, formatUnits, parseTokenAmount } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
+import { reputationSnapshotConfigured } from '../src/db/reputation-snapshot.ts';
 import { chatProgress, formatDuration } from '../src/format/progress.ts';
 
 /** Rules that are amounts of the round's token: typed in tokens, stored in base units. */
@@ -138,6 +139,8 @@ export default defineCommand({
         const config = parseConfig(withRule({ ...serializeRoundConfig(current) }, path, value));
         const moderator = await ctx.member();
         await ctx.db.transaction().execute(async (trx) => {
+          if (path[0] === 'voting' && roundConfigOf(round).voting.reputationSnapshot !== config.voting.reputationSnapshot)
+            await reputationSnapshotConfigured(trx, round.id, config, ctx.now());
           await trx.updateTable('rounds').set({ config: storedConfig(config) }).where('id', '=', round.id).execute();
           await audit(trx, ctx, round, 'round.configured', { key: o.key, value }, moderator.id);
         });

@@ -5,7 +5,8 @@ import type { Selectable } from 'kysely';
 import type { Database } from './db/schema.ts';
 import type { Executor } from './db/repositories.ts';
 import type { RoundRow } from './db/schema.ts';
-import { appendAudit } from './db/repositories.ts';
+import { appendAudit, roundConfigOf } from './db/repositories.ts';
+import { reputationSnapshotFalls } from './db/reputation-snapshot.ts';
 import { closePoll, tallyReply } from '../commands/poll.ts';
 import { closePairwise, openPairwise } from '../commands/pairwise.ts';
 import type { Reply } from './commands/reply.ts';
@@ -78,7 +79,9 @@ export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
               ? await changePairwisePhase(trx, job.round_id, job.target, now, deps.publicUrl)
               : job.kind === 'phase'
                 ? await changePhase(trx, round as RoundRow, job.target, now)
-                : await closeScheduledPoll(trx, round as RoundRow, job.target, now);
+                : job.kind === 'reputation_snapshot'
+                  ? await reputationSnapshotTime(trx, round as RoundRow, new Date(job.due_at))
+                  : await closeScheduledPoll(trx, round as RoundRow, job.target, now);
           await appendAudit(trx, { community_id: round.community_id, round_id: round.id, actor_id: null, action: `schedule.${job.kind}`, detail: { target: job.target, due: job.due_at }, at: now.toISOString() });
           if (!effect) return false;
           const community = await trx.selectFrom('communities').select(['id', 'platform']).where('id', '=', round.community_id).executeTakeFirstOrThrow();
@@ -99,6 +102,7 @@ type Announcement = ((db: Executor) => Promise<Reply>) | null;
 
 async function changePhase(db: Executor, round: RoundRow, phase: string, now: Date): Promise<Announcement> {
   await db.updateTable('rounds').set({ phase }).where('id', '=', round.id).execute();
+  if (phase === 'voting' || phase === 'closed') await reputationSnapshotFalls(db, { id: round.id, config: roundConfigOf(round) }, phase === 'voting' ? 'voting opens' : 'round closes', now);
   if (phase === 'closed') {
     const open = await db.selectFrom('questions').select(['id', 'key']).where('round_id', '=', round.id).where('status', '=', 'open').execute();
     for (const q of open) await closePoll(db, round, q.id, now);
@@ -116,6 +120,12 @@ async function changePairwisePhase(db: Executor, roundId: string, phase: string,
   const row = await db.selectFrom('pairwise_rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
   const post = phase === 'open' ? await openPairwise(db, row, now) : await closePairwise(db, row, now, publicUrl);
   return post && (async () => post);
+}
+
+/** A reputation snapshot set to a time falls at that time, even when the job runs late (the bot was down). */
+async function reputationSnapshotTime(db: Executor, round: RoundRow, at: Date): Promise<Announcement> {
+  if (!(await reputationSnapshotFalls(db, { id: round.id, config: roundConfigOf(round) }, 'snapshot time', at))) return null;
+  return async () => ({ blocks: [text(`The reputation snapshot of round ${round.key} fell: the tiers that weight votes are frozen from now on; activity still earns reward points.`)], about: { kind: 'round', round: round.key, key: round.key } });
 }
 
 async function closeScheduledPoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<Announcement> {

@@ -58,10 +58,20 @@ export interface Reaction {
   kind: ReactionKind;
   createdAt?: string | undefined;
 }
+/** How a poll is answered: one option, any number of options, or a ranking (DESIGN.md "Poll types"). */
+export const POLL_TYPES = ['single', 'approval', 'ranked'] as const;
+export type PollType = (typeof POLL_TYPES)[number];
+/** Who sees what of a poll: choices after close, nothing until close, or never a member's choice. */
+export const POLL_PRIVACIES = ['public', 'hidden', 'secret'] as const;
+export type PollPrivacy = (typeof POLL_PRIVACIES)[number];
 export interface Question {
   id: string;
   text: string;
   options: string[];
+  /** `single` when not given. */
+  type?: PollType | undefined;
+  /** `public` when not given. */
+  privacy?: PollPrivacy | undefined;
 }
 export interface Vote {
   question: string;

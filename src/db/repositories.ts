@@ -1,7 +1,8 @@
 import { createHmac, randomFillSync } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
+import { takeReputationSnapshot } from './reputation-snapshot.ts';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
-import type { ReactionKind, RoundData } from '../core/types.ts';
+import type { PollPrivacy, PollType, ReactionKind, RoundData } from '../core/types.ts';
 import { countStandings, pauseStandings } from '../../migrations/0009_standings.ts';
 import type { Db } from './database.ts';
 import { RoundExistsError, WalletTakenError } from './errors.ts';
@@ -61,7 +62,7 @@ export const storedConfig = (config: RoundConfig): string => JSON.stringify(seri
 
 // SQLite allows 32,766 bound values a statement; 500 rows of up to 8 columns stays far below.
 const CHUNK = 500;
-async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Database[T][], written?: (rows: number) => void) {
+async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Insertable<Database[T]>[], written?: (rows: number) => void) {
   for (let i = 0; i < rows.length; i += CHUNK) {
     await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
     written?.(Math.min(CHUNK, rows.length - i));
@@ -178,7 +179,7 @@ export async function importRound(
     await insertChunked(
       trx,
       'ratings',
-      data.ratings.map((r) => ({ proposal_id: proposalIds.get(r.proposal)!, rater_id: member(r.rater), stars: r.stars, rated_at: null })),
+      data.ratings.map((r) => ({ proposal_id: proposalIds.get(r.proposal)!, rater_id: member(r.rater), stars: r.stars, rated_at: r.createdAt ?? null })),
       written,
     );
     const commentIds = new Map(data.comments.map((c) => [c.id, newId()]));
@@ -200,7 +201,7 @@ export async function importRound(
     await insertChunked(
       trx,
       'reactions',
-      data.reactions.map((r) => ({ comment_id: commentIds.get(r.comment)!, reactor_id: member(r.reactor), kind: r.kind })),
+      data.reactions.map((r) => ({ comment_id: commentIds.get(r.comment)!, reactor_id: member(r.reactor), kind: r.kind, created_at: r.createdAt ?? null })),
       written,
     );
 
@@ -216,6 +217,8 @@ export async function importRound(
         status: 'closed',
         closes_at: null,
         position,
+        type: q.type ?? 'single',
+        privacy: q.privacy ?? 'public',
       })),
       written,
     );
@@ -246,6 +249,7 @@ export async function importRound(
       written,
     );
     await countStandings(trx, round.id);
+    if (data.round.reputationSnapshotAt !== undefined) await takeReputationSnapshot(trx, round.id, data.round.reputationSnapshotAt);
     options.onProgress?.(total, total);
     await appendAudit(trx, {
       community_id: communityId,
@@ -284,7 +288,7 @@ export function roundBalances(db: Executor, roundId: string) {
 
 /** Everything about a round that the rules need, read back in a stable order. */
 export async function loadRoundData(db: Executor, round: RoundRow): Promise<RoundData> {
-  const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes] = await Promise.all([
+  const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes, snapshotAt] = await Promise.all([
     db
       .selectFrom('round_members')
       .innerJoin('members', 'members.id', 'round_members.member_id')
@@ -299,7 +303,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .selectFrom('ratings')
       .innerJoin('proposals', 'proposals.id', 'ratings.proposal_id')
       .innerJoin('members as rater', 'rater.id', 'ratings.rater_id')
-      .select(['proposals.key as proposal', 'rater.key as rater', 'ratings.stars'])
+      .select(['proposals.key as proposal', 'rater.key as rater', 'ratings.stars', 'ratings.rated_at'])
       .where('proposals.round_id', '=', round.id)
       .orderBy('proposals.position')
       .orderBy('rater.key')
@@ -309,7 +313,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .selectFrom('reactions')
       .innerJoin('comments', 'comments.id', 'reactions.comment_id')
       .innerJoin('members as reactor', 'reactor.id', 'reactions.reactor_id')
-      .select(['comments.key as comment', 'reactor.key as reactor', 'reactions.kind'])
+      .select(['comments.key as comment', 'reactor.key as reactor', 'reactions.kind', 'reactions.created_at'])
       .where('comments.round_id', '=', round.id)
       .where('comments.retracted_at', 'is', null)
       .orderBy('comments.position')
@@ -329,6 +333,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .orderBy('voter.key')
       .orderBy('votes.seq')
       .execute(),
+    db.selectFrom('reputation_snapshots').select('taken_at').where('round_id', '=', round.id).executeTakeFirst(),
   ]);
 
   const keyOf = new Map(members.map((m) => [m.id, m.key]));
@@ -345,7 +350,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
   const proposalKey = new Map(proposals.map((p) => [p.id, p.key]));
 
   return {
-    round: { id: round.key, name: round.name, config: roundConfigOf(round) },
+    round: { id: round.key, name: round.name, config: roundConfigOf(round), ...(snapshotAt && { reputationSnapshotAt: snapshotAt.taken_at }) },
     members: members.map((m) => ({ id: m.key, handle: m.handle, excluded: excluded.has(m.id), wallets: walletsOf.get(m.id) ?? [] })),
     proposals: proposals.map((p) => ({
       id: p.key,
@@ -354,15 +359,22 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       ...(p.text !== null && { text: p.text }),
       ...(p.created_at !== null && { createdAt: p.created_at }),
     })),
-    ratings: ratings.map((r) => ({ proposal: r.proposal, rater: r.rater, stars: r.stars })),
+    ratings: ratings.map((r) => ({ proposal: r.proposal, rater: r.rater, stars: r.stars, ...(r.rated_at !== null && { createdAt: r.rated_at }) })),
     comments: comments.map((c) => ({
       id: c.key,
       author: key(c.author_id),
       proposal: proposalKey.get(c.proposal_id)!,
       ...(c.created_at !== null && { createdAt: c.created_at }),
     })),
-    reactions: reactions.map((r) => ({ comment: r.comment, reactor: r.reactor, kind: r.kind as ReactionKind })),
-    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [] })),
+    reactions: reactions.map((r) => ({ comment: r.comment, reactor: r.reactor, kind: r.kind as ReactionKind, ...(r.created_at !== null && { createdAt: r.created_at }) })),
+    questions: questions.map((q) => ({
+      id: q.key,
+      text: q.text,
+      options: optionsOf.get(q.id) ?? [],
+      // written only when not the defaults, so older rounds keep their bytes
+      ...(q.type !== 'single' && { type: q.type as PollType }),
+      ...(q.privacy !== 'public' && { privacy: q.privacy as PollPrivacy }),
+    })),
     votes: votes.map((v) => ({ question: v.question, member: v.member, option: v.option_idx, castAt: v.cast_at })),
   };
 }

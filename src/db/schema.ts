@@ -57,7 +57,7 @@ export interface Database {
     /** Set when the comment is withdrawn or its chat message deleted; it then earns nothing. */
     retracted_at: string | null;
   };
-  reactions: { comment_id: string; reactor_id: string; kind: string };
+  reactions: { comment_id: string; reactor_id: string; kind: string; created_at: string | null };
   questions: {
     id: string;
     round_id: string;
@@ -66,6 +66,10 @@ export interface Database {
     status: string;
     closes_at: string | null;
     position: number;
+    /** 'single', 'approval' or 'ranked' (migrations/0014_polls.ts). */
+    type: Generated<string>;
+    /** 'public', 'hidden' or 'secret'. */
+    privacy: Generated<string>;
   };
   question_options: { question_id: string; idx: number; label: string };
   votes: { id: string; question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number };
@@ -76,6 +80,10 @@ export interface Database {
   round_versions: { round_id: string; version: number | string; standings_version: number | string; shape_version: number | string; seq: number | string };
   /** Kept by triggers: what each member's points are made of in a round; feedback from oneself is not counted. */
   member_standings: { round_id: string; member_id: string; proposals: number; stars: number; comments: number; upvotes: number; positives: number; negatives: number; changed: number };
+  /** When a round's reputation snapshot fell (migrations/0014_polls.ts); no row until then. */
+  reputation_snapshots: { round_id: string; taken_at: string };
+  /** Each member's counts of the events created before the round's reputation snapshot, kept from when it fell. */
+  frozen_standings: { round_id: string; member_id: string; proposals: number; stars: number; comments: number; upvotes: number; positives: number; negatives: number };
   /** Kept by triggers: the choice that counts of each member on each poll. */
   vote_choices: { question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number; changed: number };
   /** Which chat message (or forum topic) stands for which proposal, comment or poll. */

@@ -8,6 +8,7 @@ import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts'
 import { WorkerThread } from '../workers/thread.ts';
 import type { Executor } from './repositories.ts';
 import { roundBalances, roundConfigOf, roundOptions } from './repositories.ts';
+import { frozenContributions } from './reputation-snapshot.ts';
 
 /**
  * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
@@ -71,6 +72,8 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
   const n = members.length;
   const position = new Map<string, number>();
   const contributions: Contributions = { proposals: new Int32Array(n), stars: new Float64Array(n), comments: new Int32Array(n), received: new Int32Array(3 * n) };
+  const beforeSnapshot = await frozenContributions(db, round.id, members.map((m) => m.id));
+  if (beforeSnapshot) contributions.beforeSnapshot = beforeSnapshot;
   const walletsOf = members.map((): Member['wallets'] => []);
   members.forEach((m, i) => {
     position.set(m.id, i);

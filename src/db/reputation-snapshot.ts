@@ -1,0 +1,95 @@
+import { sql } from 'kysely';
+import { UserError } from '../commands/errors.ts';
+import type { RoundConfig } from '../core/config.ts';
+import type { Contributions } from '../core/reputation.ts';
+import { newId, type Executor } from './repositories.ts';
+
+/**
+ * The reputation snapshot of a round in the database (DESIGN.md "Reputation snapshot"). When it falls, each member's
+ * counts of the proposals, ratings, comments and reactions created before it are written to frozen_standings, once;
+ * from then on they give the tiers that weight votes, whatever comes later, while reward points go on counting.
+ */
+
+/** What happened that may make the snapshot fall. */
+export type SnapshotOccasion = 'voting opens' | 'snapshot time' | 'poll closes' | 'round closes';
+
+/** The setting of a round: `voting` when not set. */
+export const snapshotSetting = (config: RoundConfig): string => config.voting.reputationSnapshot ?? 'voting';
+
+/**
+ * Makes the snapshot fall if this occasion is its moment: voting opens (the voting phase or the round's first poll)
+ * for `voting`, its time for a time, and in any case when a poll or the round closes first, so that a posted tally
+ * never moves. `at` is the moment it falls. Returns whether it fell now.
+ */
+export async function reputationSnapshotFalls(db: Executor, round: { id: string; config: RoundConfig }, occasion: SnapshotOccasion, at: Date): Promise<boolean> {
+  const setting = snapshotSetting(round.config);
+  const due = occasion === 'voting opens' ? setting === 'voting' : occasion === 'snapshot time' ? setting !== 'voting' && setting !== 'close' : true;
+  if (!due || (await snapshotTakenAt(db, round.id))) return false;
+  await takeReputationSnapshot(db, round.id, at.toISOString());
+  return true;
+}
+
+export async function snapshotTakenAt(db: Executor, roundId: string): Promise<string | undefined> {
+  return (await db.selectFrom('reputation_snapshots').select('taken_at').where('round_id', '=', roundId).executeTakeFirst())?.taken_at;
+}
+
+/**
+ * Writes the counts of every event created before `at` (an event without a time counts as before), exactly as a
+ * replay of the round file counts them: ratings and reactions from others only, withdrawn comments not at all.
+ */
+export async function takeReputationSnapshot(db: Executor, roundId: string, at: string): Promise<void> {
+  await db.insertInto('reputation_snapshots').values({ round_id: roundId, taken_at: at }).execute();
+  const before = (column: string) => sql.raw(`(${column} is null or ${column} < `);
+  await sql`
+    insert into frozen_standings (round_id, member_id, proposals, stars, comments, upvotes, positives, negatives)
+    select ${roundId}, member_id, sum(proposals), sum(stars), sum(comments), sum(upvotes), sum(positives), sum(negatives) from (
+      select author_id as member_id, 1 as proposals, 0 as stars, 0 as comments, 0 as upvotes, 0 as positives, 0 as negatives
+        from proposals where round_id = ${roundId} and ${before('created_at')}${at})
+      union all
+      select p.author_id, 0, r.stars, 0, 0, 0, 0 from ratings r join proposals p on p.id = r.proposal_id
+        where p.round_id = ${roundId} and r.rater_id <> p.author_id and ${before('r.rated_at')}${at})
+      union all
+      select author_id, 0, 0, 1, 0, 0, 0 from comments where round_id = ${roundId} and retracted_at is null and ${before('created_at')}${at})
+      union all
+      select c.author_id, 0, 0, 0, case when x.kind = 'upvote' then 1 else 0 end, case when x.kind = 'positive' then 1 else 0 end, case when x.kind = 'negative' then 1 else 0 end
+        from reactions x join comments c on c.id = x.comment_id
+        where c.round_id = ${roundId} and c.retracted_at is null and x.reactor_id <> c.author_id and ${before('x.created_at')}${at})
+    ) counted group by member_id`.execute(db);
+  // moves the round's versions on (its standings trigger), so cached reports are recounted with the frozen tiers
+  await db.updateTable('rounds').set((eb) => ({ phase: eb.ref('phase') })).where('id', '=', roundId).execute();
+}
+
+/** The frozen counts by member position, for the members of a maintained round; undefined before the snapshot. */
+export async function frozenContributions(db: Executor, roundId: string, memberIds: readonly string[]): Promise<Contributions | undefined> {
+  if (!(await snapshotTakenAt(db, roundId))) return undefined;
+  const rows = await db.selectFrom('frozen_standings').selectAll().where('round_id', '=', roundId).execute();
+  const n = memberIds.length;
+  const position = new Map(memberIds.map((id, i) => [id, i]));
+  const c: Contributions = { proposals: new Int32Array(n), stars: new Float64Array(n), comments: new Int32Array(n), received: new Int32Array(3 * n) };
+  for (const row of rows) {
+    const at = position.get(row.member_id);
+    if (at === undefined) continue;
+    c.proposals[at] = Number(row.proposals);
+    c.stars[at] = Number(row.stars);
+    c.comments[at] = Number(row.comments);
+    c.received[at] = Number(row.upvotes);
+    c.received[n + at] = Number(row.positives);
+    c.received[2 * n + at] = Number(row.negatives);
+  }
+  return c;
+}
+
+/**
+ * Checks a new setting of `voting.reputationSnapshot` (a moderator may move it only before it falls, and only to a
+ * time to come) and schedules the job that makes a time fall.
+ */
+export async function reputationSnapshotConfigured(db: Executor, roundId: string, config: RoundConfig, now: Date): Promise<void> {
+  const taken = await snapshotTakenAt(db, roundId);
+  if (taken) throw new UserError('invalid_config', `The reputation snapshot of this round fell at ${taken}; the tiers that weight votes are frozen and it can no longer move.`);
+  const setting = snapshotSetting(config);
+  await db.deleteFrom('jobs').where('round_id', '=', roundId).where('kind', '=', 'reputation_snapshot').where('done_at', 'is', null).execute();
+  if (setting === 'voting' || setting === 'close') return;
+  const at = new Date(setting);
+  if (at.getTime() <= now.getTime()) throw new UserError('invalid_config', `voting.reputationSnapshot: ${setting} is not in the future; the snapshot can be set to a time to come, "voting" or "close".`);
+  await db.insertInto('jobs').values({ id: newId(), round_id: roundId, kind: 'reputation_snapshot', target: roundId, due_at: at.toISOString(), done_at: null }).execute();
+}
