@@ -3,7 +3,9 @@ import { roundConfigSchema, ruleKeyProblem, serializeRoundConfig, timeZoneOf, wi
 import { roundConfigOf, storedConfig } from '../src/db/repositories.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { chatErrorMap, defineAction, defineCommand, issueLines, options } from '../src/commands/framework.ts';
-import { reply, text } from '../src/commands/reply.ts';
+import { reply, text, type Reply } from '../src/commands/reply.ts';
+import type { CommandContext } from '../src/commands/context.ts';
+import type { RoundRow } from '../src/db/schema.ts';
 import { audit, newId, opt, resolveMember, resolveRound, resolveTime, resultsUrl, TIME_HELP } from '../src/commands/support.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { formatPath, ID_PATTERN } from '../src/roundfile/schema.ts';
@@ -14,8 +16,8 @@ import { parseCardanoAddress } from '../src/chain/cardano/address.ts';
 import { CARDANO_NETWORKS } from '../src/chain/cardano/network.ts';
 import { formatTokens, formatUnits, parseTokenAmount } from '../src/format/units.ts';
 import { parseBalancesCsv } from '../src/format/balances.ts';
-import { reputationSnapshotConfigured } from '../src/db/reputation-snapshot.ts';
 import { chatProgress, formatDuration } from '../src/format/progress.ts';
+import { reputationSnapshotConfigured } from '../src/db/reputation-snapshot.ts';
 
 /** Rules that are amounts of the round's token: typed in tokens, stored in base units. */
 const AMOUNT_KEYS = new Set(['rewards.pool']);
@@ -51,6 +53,46 @@ function cardanoBalancesCsv(text: string, assetDecimals: number, roundDecimals: 
     }
   }
   return { ...csv, rows, problems };
+}
+
+/**
+ * Discord roles per tier are the server's, not a rule of the round (a replay never sees them): `tiers.roles` is kept
+ * beside the config, per community, and the Discord adapter keeps members' roles in step with their tiers.
+ */
+const TIER_ROLES_KEY = 'tiers.roles';
+const ROLE_ID = /^(?:<@&)?(\d{17,20})>?$/;
+
+async function setTierRoles(ctx: CommandContext, round: RoundRow, value: string): Promise<Reply> {
+  if (ctx.community.platform !== 'discord')
+    throw new UserError('invalid_config', `${TIER_ROLES_KEY}: tier roles are Discord roles; here /reputation and /leaderboard show each member's tier.`);
+  const tiers = roundConfigOf(round).tiers.levels.map((l) => l.name);
+  let asked: Record<string, unknown>;
+  if (value === 'create' || value === 'none') asked = Object.fromEntries(tiers.map((t) => [t, value]));
+  else
+    try {
+      asked = JSON.parse(value) as Record<string, unknown>;
+      if (asked === null || typeof asked !== 'object' || Array.isArray(asked)) throw new Error('not an object');
+    } catch {
+      throw new UserError('invalid_config', `${TIER_ROLES_KEY}: write create (a new role per tier), none, or JSON such as {"A":"<@&role id>","B":"create"}.`);
+    }
+  const rows: { tier: string; role_id: string | null }[] = [];
+  for (const [tier, role] of Object.entries(asked)) {
+    if (!tiers.includes(tier)) throw new UserError('invalid_config', `${TIER_ROLES_KEY}: round ${round.key} has no tier ${JSON.stringify(tier)}; its tiers are ${tiers.join(', ')}.`);
+    const id = typeof role === 'string' ? ROLE_ID.exec(role)?.[1] : undefined;
+    if (role === 'none') continue;
+    if (role !== 'create' && id === undefined) throw new UserError('invalid_config', `${TIER_ROLES_KEY}.${tier}: ${JSON.stringify(role)} is not a role (pick it as @role, or write create).`);
+    rows.push({ tier, role_id: id ?? null });
+  }
+  const moderator = await ctx.member();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('tier_roles').where('community_id', '=', ctx.community.id).where('tier', 'in', Object.keys(asked)).execute();
+    if (rows.length) await trx.insertInto('tier_roles').values(rows.map((r) => ({ community_id: ctx.community.id, ...r }))).execute();
+    await audit(trx, ctx, round, 'tier_roles.set', Object.fromEntries(rows.map((r) => [r.tier, r.role_id ?? 'create'])), moderator.id);
+  });
+  const shown = rows.map((r) => `${r.tier} → ${r.role_id ? `<@&${r.role_id}>` : `a new role "Tier ${r.tier}"`}`);
+  return reply(
+    text(`Tier roles of this server: ${shown.join(', ') || 'none'}. Members get the role of their tier in round ${round.key} within a few seconds, and lose it when their tier changes. My own role must sit above these roles, with Manage Roles.`),
+  );
 }
 
 /** Snapshots and token metadata need the bot's EVM node. */
@@ -117,6 +159,7 @@ export default defineCommand({
         round: opt.round,
       }),
       async run(ctx, o) {
+        if (o.key === TIER_ROLES_KEY) return setTierRoles(ctx, await resolveRound(ctx, o.round), o.value);
         const path = o.key.split('.');
         const problem = ruleKeyProblem(path);
         if (problem) throw new UserError('invalid_config', `key: ${problem}.`);

@@ -11,6 +11,7 @@ import * as m0009 from './0009_standings.ts';
 import * as m0011 from './0011_leases.ts';
 import * as m0013 from './0013_pairwise.ts';
 import * as m0014 from './0014_polls.ts';
+import * as m0015 from './0015_tier_roles.ts';
 import * as m0016 from './0016_payout_wallet.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0011_leases': m0011,
   '0013_pairwise': m0013,
   '0014_polls': m0014,
+  '0015_tier_roles': m0015,
   '0016_payout_wallet': m0016,
 };

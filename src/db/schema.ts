@@ -13,6 +13,10 @@ export interface Database {
     public_handle: number;
   };
   member_accounts: { community_id: string; platform: string; platform_user_id: string; member_id: string };
+  /** A Discord role per reputation tier (migration 0015); role_id null until the bot creates it. */
+  tier_roles: { community_id: string; tier: string; role_id: string | null };
+  /** The tier role the bot gave a member. */
+  tier_role_grants: { community_id: string; platform_user_id: string; tier: string; role_id: string };
   wallets: {
     id: string;
     community_id: string;

@@ -176,10 +176,13 @@ export class FakeDiscord {
   readonly guilds = new Map<string, Guild>();
   readonly commands = new Map<string, Record<string, unknown>[]>();
   readonly interactions = new Map<string, FakeInteraction>();
+  /** Every edit Discord took, in order: the message and its content after it. */
+  readonly edits: { id: string; content: string; at: number }[] = [];
   /** Every REST request, in order, with what Discord answered. */
   readonly requests: { method: string; path: string; at: number; status?: number; code?: number }[] = [];
   heartbeats = 0;
-  readonly roles: { id: string; name: string }[] = [];
+  /** The server's roles besides @everyone and the bot's; `aboveBot` puts one above the bot's role in the list. */
+  readonly roles: { id: string; name: string; aboveBot?: boolean }[] = [];
   identified = 0;
   /** The shard ([id, count]) of each IDENTIFY, in order. */
   readonly identifies: [number, number][] = [];
@@ -565,7 +568,7 @@ export class FakeDiscord {
       default_message_notifications: 0,
       explicit_content_filter: 0,
       roles: [
-        ...[{ id: guild.id, name: '@everyone' }, ...this.roles].map((r, position) => ({ ...r, color: 0, hoist: false, position, permissions: '3072', managed: false, mentionable: false, flags: 0 })),
+        ...[{ id: guild.id, name: '@everyone' }, ...this.roles].map((r) => ({ id: r.id, name: r.name, color: 0, hoist: false, position: this.positionOf(r.id), permissions: '3072', managed: false, mentionable: false, flags: 0 })),
         { id: this.botRoleOf(guild), name: 'govbot', color: 0, hoist: false, position: this.roles.length + 1, permissions: String(guild.botPermissions), managed: true, mentionable: false, flags: 0, tags: { bot_id: this.bot.id } },
       ],
       emojis: [],
@@ -718,6 +721,8 @@ export class FakeDiscord {
       this.channels.set(id, { id, type: 1, guild_id: '', name: `dm-${recipient}`, recipient });
       return { id, type: 1, last_message_id: null, recipients: [{ id: recipient, username: `user${recipient}`, discriminator: '0', avatar: null }] };
     }
+    const role = this.roleRoute(method, path, body);
+    if (role) return role.result;
     if ((m = /^\/guilds\/(\d+)$/.exec(path)) && method === 'GET') {
       // REST gives a server without what only the gateway sends (channels, members, voice states).
       const guild = this.guilds.get(m[1]!);
@@ -828,6 +833,55 @@ export class FakeDiscord {
       return this.messageJson(message);
     }
     throw new ApiError(405, 0, '405: Method Not Allowed');
+  }
+
+  /** A role's place in the server's list: @everyone 0, then the roles in order, the bot's above them but `aboveBot` ones. */
+  positionOf(roleId: string): number {
+    const at = this.roles.findIndex((r) => r.id === roleId);
+    if (at < 0) return 0;
+    return this.roles[at]!.aboveBot ? this.roles.length + 2 : at + 1;
+  }
+
+  /**
+   * The role endpoints (https://discord.com/developers/docs/resources/guild#create-guild-role): creating a role and
+   * giving or taking one need Manage Roles, and a bot may only give roles below its own highest role (50013 otherwise).
+   */
+  private roleRoute(method: string, path: string, body: Record<string, unknown>): { result: unknown } | undefined {
+    let m: RegExpExecArray | null;
+    if ((m = /^\/guilds\/(\d+)\/roles$/.exec(path)) && method === 'POST') {
+      this.requireGuildPermission(m[1]!, 'ManageRoles');
+      const role = { id: this.snowflake(), name: String(body['name'] ?? 'new role') };
+      if (role.name.length > 100) throw new ApiError(400, 50035, 'Invalid Form Body');
+      this.roles.push(role);
+      return { result: { ...role, color: 0, hoist: false, position: this.positionOf(role.id), permissions: '0', managed: false, mentionable: false, flags: 0 } };
+    }
+    if ((m = /^\/guilds\/(\d+)\/members\/(\d+)\/roles\/(\d+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
+      const [, guildId, userId, roleId] = m as unknown as [string, string, string, string];
+      this.requireGuildPermission(guildId, 'ManageRoles');
+      if (!this.roles.some((r) => r.id === roleId)) throw new ApiError(404, 10011, 'Unknown Role');
+      if (this.positionOf(roleId) >= this.roles.length + 1) throw new ApiError(403, 50013, 'Missing Permissions');
+      const user = this.users.get(userId);
+      if (!user) throw new ApiError(404, 10007, 'Unknown Member');
+      user.roles = method === 'PUT' ? [...new Set([...user.roles, roleId])] : user.roles.filter((r) => r !== roleId);
+      this.roleChanges.push({ method, userId, roleId });
+      return { result: undefined };
+    }
+    return undefined;
+  }
+
+  /** Every role given or taken, in order (tests of pacing and of what changed). */
+  readonly roleChanges: { method: string; userId: string; roleId: string }[] = [];
+
+  private requireGuildPermission(guildId: string, permission: Permission): void {
+    const guild = this.guilds.get(guildId);
+    if (!guild) throw new ApiError(404, 10004, 'Unknown Guild');
+    if ((guild.botPermissions & PERMISSION_BITS[permission]) === 0n) throw new ApiError(403, 50013, 'Missing Permissions');
+  }
+
+  /** Narrows the bot's role in a server (a moderator took a permission away). */
+  revoke(permission: Permission, guildId = this.guildId): void {
+    const guild = this.guilds.get(guildId)!;
+    guild.botPermissions &= ~PERMISSION_BITS[permission];
   }
 
   /** The id of the bot's managed role in a server (Discord creates one when a bot is invited with permissions). */
@@ -966,6 +1020,7 @@ export class FakeDiscord {
     if ('allowed_mentions' in body) message.allowedMentions = body['allowed_mentions'] as AllowedMentions;
     if (files.length) message.attachments = files;
     message.edited = true;
+    this.edits.push({ id: message.id, content: message.content, at: Date.now() });
   }
 
   private store(message: Omit<FakeMessage, 'id'>): FakeMessage {

@@ -40,9 +40,11 @@ import { ensureCommunity } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import { clip } from '../../format/cut.ts';
 import { setupChecklist } from '../../format/setup.ts';
+import { TierRoles, type TierRoleOptions } from './roles.ts';
 import type { Logger } from '../../log.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
 import { ChatRuntime, RefusedForGood, withSubject, type OwedMessage } from '../runtime.ts';
+import { StatusMessage } from '../status.ts';
 import { FILE_SUFFIX, limitProblems, slashCommands } from './commands.ts';
 import { choiceComponents, DISCORD_LIMITS, renderForDiscord, type MessagePayload } from './render.ts';
 
@@ -56,6 +58,8 @@ export interface DiscordOptions {
   /** Members with this role are moderators, besides those who may Manage Server. */
   moderatorRole?: string | undefined;
   reactions: ReactionEmoji;
+  /** Pacing of the tier-role sync (tests shorten it). */
+  tierRoles?: TierRoleOptions;
   /** Discord wants an answer within 3 s; work still running after this long is deferred first (0: always). */
   deferAfterMs?: number;
   /** How long stop() waits for the event being handled before it disconnects anyway. */
@@ -213,11 +217,23 @@ class Acknowledgement {
     return this.deferral === undefined;
   }
 
+  /**
+   * Shows how far long work has come in the response, deferred first if it was not yet; the answer replaces it (an
+   * ephemeral one by editing, a public one by deleting it). The token, and with it these edits, lasts 15 minutes.
+   */
+  async status(content: string): Promise<void> {
+    clearTimeout(this.timer);
+    if (!this.deferral) this.defer();
+    await this.deferral;
+    await this.interaction.editReply({ content: clip(content, DISCORD_LIMITS.content, { ellipsis: '…' }) });
+  }
+
   async send(payload: Payload, ephemeral: boolean): Promise<Message | undefined> {
     clearTimeout(this.timer);
     if (this.deferral) {
       await this.deferral;
-      if (ephemeral) return this.interaction.editReply(payload as never);
+      // An edit keeps what it does not name: a status line shown meanwhile must not stay above an answer of embeds.
+      if (ephemeral) return this.interaction.editReply({ content: '', ...payload } as never);
       await this.interaction.deleteReply();
       return this.interaction.followUp(payload as never);
     }
@@ -253,6 +269,8 @@ class Acknowledgement {
  */
 export class DiscordChat {
   readonly client: Client;
+  /** Members' roles per reputation tier, synced a moment after the events of their server. */
+  readonly tierRoles: TierRoles;
   private readonly log: Logger;
   /** Each server's events in their order, by guild id ('' for direct messages): a slow one holds up its server only. */
   private readonly queues = new Map<string, Promise<void>>();
@@ -279,6 +297,7 @@ export class DiscordChat {
       ...shardOptions(options.shards),
     });
     runtime.outbox.register('discord', (message) => this.deliver(message));
+    this.tierRoles = new TierRoles(this.client, runtime.services.db, this.log.child({ component: 'tier roles' }), options.tierRoles);
     this.client.on(Events.Raw, (packet: { t?: string; s?: number; d?: Record<string, unknown> }, shard: number) => this.noteGatewayEvent(packet, shard));
     this.client.on(Events.InteractionCreate, (interaction) => {
       // The clock starts when the interaction arrives, not when its turn in the queue comes.
@@ -309,6 +328,8 @@ export class DiscordChat {
     await this.client.login(this.options.token);
     await ready;
     await this.client.application!.commands.set(commands as never, ...((this.options.guildId ? [this.options.guildId] : []) as []));
+    // Tiers may have moved while the bot was down, and roles been changed by hand.
+    await this.tierRoles.recheckAll();
   }
 
   /** Waits for the events being handled (a while at most: a hung call must not hold a shutdown), then disconnects. */
@@ -319,6 +340,7 @@ export class DiscordChat {
     const drained = await Promise.race([this.handled().then(() => true), waited]);
     clearTimeout(timer);
     if (!drained) this.log.warn('stopping while an event is still being handled; what it committed is kept, its answer may be lost');
+    this.tierRoles.stop();
     await this.client.destroy();
   }
 
@@ -344,6 +366,10 @@ export class DiscordChat {
     const key = guildId ?? '';
     const turn = (this.queues.get(key) ?? Promise.resolve())
       .then(handler)
+      // Any event of a server may move reputation there: its tier roles are synced once it is quiet.
+      .then(() => {
+        if (guildId !== null) this.tierRoles.touch(guildId);
+      })
       .catch(async (error: unknown) => {
         log.error(`discord ${what} failed`, { error: failureOf(error) });
         await apologise?.();
@@ -474,19 +500,24 @@ export class DiscordChat {
     const full = withSubject(this.runtime.commands, invocation, subject);
     // The answer is owed with the vote (or whatever the command did): if the interaction cannot carry it, a message will.
     this.live.set(interaction.id, ack);
+    // Sent straight through the interaction, not owed: the command's transaction is open, and a status is not kept.
+    const status = new StatusMessage({ post: (line) => ack.status(line), edit: (line) => ack.status(line) }, log, { describe: failureOf });
     try {
       const result = await this.runtime.handle('discord', `interaction:${interaction.id}`, async (scope) => {
-        const reply = await scope.run(community, actor, full);
+        const reply = await scope.run(community, actor, full, { status: (line) => status.show(line) });
         const target: AnswerTarget = { kind: 'answer', interaction: interaction.id, token: interaction.token, user: interaction.user.id, channel: interaction.channelId ?? '' };
         scope.owe(community, target, reply);
         return reply;
       }, community.platform_chat_id);
+      // The answer takes the status's place: no edit may land after it.
+      await status.cancel();
       if (!result.handled) {
         ack.cancel();
         return void this.live.delete(interaction.id);
       }
       await this.answer(ack, community, result.value, log);
     } catch (error) {
+      await status.cancel();
       // Nothing was kept, so nothing is owed: the member is told by the error boundary (serially).
       this.live.delete(interaction.id);
       throw error;
