@@ -176,6 +176,8 @@ export class FakeTelegram {
   /** Every Bot API call, in order. */
   readonly calls: { method: string; params: Record<string, unknown>; at: number }[] = [];
   readonly sent: SentMessage[] = [];
+  /** Every text edit Telegram took, in order: the message and its new text. */
+  readonly edits: { chat_id: number; message_id: number; text: string; at: number }[] = [];
   readonly answers = new Map<string, { text?: string; show_alert?: boolean; url?: string }>();
   readonly commands = new Map<string, { command: string; description: string }[]>();
   /** Users who pressed Start in a direct chat with the bot; only they can be written to privately. */
@@ -507,6 +509,8 @@ export class FakeTelegram {
         group.pinned.push(Number(p['message_id']));
         return true;
       }
+      case 'editMessageText':
+        return this.editMessageText(p);
       case 'editMessageReplyMarkup': {
         const message = this.sentMessage(p);
         message.buttons = this.buttons(p['reply_markup']);
@@ -638,6 +642,28 @@ export class FakeTelegram {
       ...(stored.document && { document: { file_name: stored.document.file_name, file_id: `f${stored.message_id}`, file_unique_id: `u${stored.message_id}` } }),
       ...(stored.thread_id !== undefined && { message_thread_id: stored.thread_id, is_topic_message: true }),
     };
+  }
+
+  /**
+   * Only the bot's own text messages can be edited: a member's message "can't be edited", one that is gone (or never
+   * was) is "not found", and an edit that leaves text and buttons as they are is refused as "not modified".
+   */
+  private editMessageText(p: Record<string, unknown>): unknown {
+    const chatId = Number(p['chat_id']);
+    const messageId = Number(p['message_id']);
+    if (this.memberMessages.has(`${chatId}:${messageId}`)) throw new ApiError(400, "Bad Request: message can't be edited");
+    const message = this.sentMessage(p);
+    if (message.document || message.photo) throw new ApiError(400, 'Bad Request: there is no text in the message to edit');
+    const html = String(p['text'] ?? '');
+    const { text, links } = p['parse_mode'] === 'HTML' ? parseHtml(html) : { text: html, links: [] };
+    if (text.trim() === '') throw new ApiError(400, 'Bad Request: message text is empty');
+    if (text.length > 4096) throw new ApiError(400, 'Bad Request: MESSAGE_TOO_LONG');
+    const buttons = this.buttons(p['reply_markup']);
+    if (text === message.text && JSON.stringify(buttons) === JSON.stringify(message.buttons))
+      throw new ApiError(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+    Object.assign(message, { text, html, links, buttons });
+    this.edits.push({ chat_id: chatId, message_id: messageId, text, at: Date.now() });
+    return { message_id: messageId, from: this.bot, chat: this.groups.get(chatId)?.chat ?? { id: chatId, type: 'private' }, date: this.now(), edit_date: this.now(), text };
   }
 
   private sentMessage(p: Record<string, unknown>): SentMessage {

@@ -10,7 +10,7 @@ import { memoryLogger } from './log.ts';
 export const GROUP = -1001234567890;
 
 /** The bot, through real telegraf, against a fake Telegram with one group, and a clock the test moves. */
-export async function telegramHarness(options: { start?: string; forum?: boolean; botIsAdmin?: boolean; webhook?: boolean; databaseUrl?: string } = {}) {
+export async function telegramHarness(options: { start?: string; forum?: boolean; botIsAdmin?: boolean; webhook?: boolean; databaseUrl?: string; env?: Record<string, string> } = {}) {
   const fake = await FakeTelegram.start();
   const group = fake.addGroup({ id: GROUP, title: 'Test DAO', admins: [1], ...(options.forum && { is_forum: true }), ...(options.botIsAdmin === false && { botIsAdmin: false }) });
   const moderator = fake.user(1, 'mod');
@@ -25,6 +25,8 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
     PORT: '0',
     ...(options.webhook && { TELEGRAM_WEBHOOK_URL: 'https://127.0.0.1:0/telegram/hook' }),
+    // More settings, such as the chain APIs a command reads (ETH_RPC_URL, CARDANO_API_URL).
+    ...options.env,
   });
   const start = () =>
     startBot({ ...config, TELEGRAM_TOKEN: fake.token }, { now: () => now, logger: log.logger, scheduleEvery: 'never' });

@@ -15,8 +15,10 @@ import type { WebServer } from '../../web/server.ts';
 import { reactionChanges, type ReactionEmoji } from '../reactions.ts';
 import { RefusedForGood, withSubject, type ChatRuntime, type EventScope, type OwedMessage } from '../runtime.ts';
 import { setupChecklist, type Right } from '../../format/setup.ts';
+import { clip } from '../../format/cut.ts';
+import { StatusMessage } from '../status.ts';
 import { commandMenus } from './menu.ts';
-import { buttonLabel, renderForTelegram, toast, topicName } from './render.ts';
+import { buttonLabel, MESSAGE_LIMIT, renderForTelegram, toast, topicName } from './render.ts';
 
 export interface TelegramOptions {
   token: string;
@@ -142,6 +144,8 @@ export class TelegramChat {
   connected = false;
   /** What an owed message already posted before a failure, so that its retry does not post it twice. */
   private readonly progress = new Map<string, Map<string, number>>();
+  /** Status messages of long commands, until their last text is shown (idle and stop wait for them). */
+  private readonly statuses = new Set<StatusMessage>();
 
   constructor(
     private readonly runtime: ChatRuntime,
@@ -188,12 +192,14 @@ export class TelegramChat {
     this.connected = false;
     await this.polling;
     await this.queue;
+    await Promise.all([...this.statuses].map((status) => status.cancel()));
   }
 
   /** Resolves once every update taken is handled and what they owe is posted (tests; shutdown waits the same way). */
   async idle(): Promise<void> {
     await this.queue;
     await this.runtime.outbox.idle();
+    await Promise.all([...this.statuses].map((status) => status.finish()));
   }
 
   /**
@@ -320,6 +326,7 @@ export class TelegramChat {
     const admins = await this.adminsOf(Number(community.platform_chat_id));
     const document = 'document' in message ? message.document : undefined;
     const attached = parsed.ok && document ? await this.attach(parsed.invocation, document) : undefined;
+    const status = this.statusIn(origin, this.logFor(update, community));
     await this.once(update, async (scope) => {
       const reply = !parsed.ok
         ? { ...privateReply(text(parsed.error)), refused: 'invalid_options' as const }
@@ -329,10 +336,37 @@ export class TelegramChat {
               community,
               await this.actorOf(scope.db, community, speaker, admins),
               withSubject(this.runtime.commands, attached?.invocation ?? parsed.invocation, await this.subjectOf(scope.db, community, message)),
-              this.hooks(community),
+              { ...this.hooks(community), status: (line) => status.show(line) },
             );
       scope.owe(community, this.answerTo(speaker, origin, reply), reply);
-    });
+    }).finally(() => void status.finish().finally(() => this.statuses.delete(status)));
+  }
+
+  /**
+   * How far a long command has come, in one message in the chat it was asked in, edited as it goes. Sent directly, not
+   * owed: the command's transaction is still open, and a status is not kept (the owed answer says how it ended).
+   */
+  private statusIn(origin: Origin, log: Logger): StatusMessage {
+    let messageId: number | undefined;
+    const line = (status: string) => clip(status, MESSAGE_LIMIT, { ellipsis: '…' });
+    const status = new StatusMessage(
+      {
+        post: async (text) => {
+          const sent = await this.call(() =>
+            this.bot.telegram.sendMessage(origin.chatId, line(text), {
+              ...(origin.threadId !== undefined && { message_thread_id: origin.threadId }),
+              ...(origin.messageId !== undefined && { reply_parameters: { message_id: origin.messageId, allow_sending_without_reply: true } }),
+            }),
+          );
+          messageId = sent.message_id;
+        },
+        edit: async (text) => void (await this.call(() => this.bot.telegram.editMessageText(origin.chatId, messageId, undefined, line(text)))),
+      },
+      log,
+      { describe: errorDetail },
+    );
+    this.statuses.add(status);
+    return status;
   }
 
   /** Where the answer to a command goes: in the chat asked in, or privately when it is private and asked in a group. */
