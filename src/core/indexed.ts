@@ -1,5 +1,5 @@
 import { instantOf, type Instant } from './instant.ts';
-import { REACTION_KINDS, type Member, type Question, type RoundData } from './types.ts';
+import { REACTION_KINDS, type Member, type Question, type RoundData, type SecretTally } from './types.ts';
 
 /**
  * A round with every reference resolved to a position in its list: members, questions and reaction kinds by index,
@@ -23,6 +23,8 @@ export interface IndexedRound {
    * counts for reward points but not for the tiers that weight votes.
    */
   afterSnapshot?: Record<'proposals' | 'ratings' | 'comments' | 'reactions', Uint8Array>;
+  /** The attested tallies of secret polls, whose votes the file does not hold. */
+  secretTallies?: readonly SecretTally[];
 }
 
 export const isIndexed = (round: RoundData | IndexedRound): round is IndexedRound => !Array.isArray(round.votes);
@@ -146,6 +148,7 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
   return {
     round: data.round,
     ...(data.round.reputationSnapshotAt !== undefined && { afterSnapshot: afterSnapshot(data, instantOf(data.round.reputationSnapshotAt)) }),
+    ...(data.secretTallies !== undefined && { secretTallies: checkedSecretTallies(data, members, questions, problem) }),
     members: data.members,
     questions: data.questions,
     proposals: { author: proposalAuthor },
@@ -154,6 +157,21 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
     reactions,
     votes,
   };
+}
+
+/** Each secret tally names a question once, with one total per option, and voters who are members. */
+function checkedSecretTallies(data: RoundData, members: Map<string, number>, questions: Map<string, number>, problem: Problem): SecretTally[] {
+  const seen = new Map<string, number>();
+  data.secretTallies!.forEach((t, i) => {
+    const q = questions.get(t.question);
+    if (q === undefined) problem(['secretTallies', i, 'question'], `"${t.question}" is not the id of any question`);
+    else if (t.options.length !== data.questions[q]!.options.length) problem(['secretTallies', i, 'options'], `${t.question} has ${data.questions[q]!.options.length} options, not ${t.options.length}`);
+    const first = firstSeen(seen, t.question, i);
+    if (first !== undefined) problem(['secretTallies', i, 'question'], `${t.question} already has a tally in secretTallies[${first}]`);
+    if (data.votes.some((v) => v.question === t.question)) problem(['secretTallies', i, 'question'], `${t.question} has votes too: a secret poll carries its tally in place of its votes`);
+    t.voters.forEach((v, j) => members.has(v) || problem(['secretTallies', i, 'voters', j], `"${v}" is not the id of any member`));
+  });
+  return data.secretTallies!;
 }
 
 /** Which events were created at or after the snapshot; an event without a time counts as before it. */

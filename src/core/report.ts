@@ -33,6 +33,7 @@ export interface ReportInput {
   round: IndexedRound['round'];
   members: readonly { id: string; handle: string; excluded: boolean; wallets: readonly { balance: bigint }[] }[];
   questions: IndexedRound['questions'];
+  secretTallies?: IndexedRound['secretTallies'];
 }
 
 /** Every number of a round, from its data alone; round data is indexed first. */
@@ -58,8 +59,9 @@ export function reportOf(round: ReportInput, contributions: Contributions, choic
   round.members.forEach((m, i) => {
     if (m.wallets.length > 0) power[i] = votingPower(m.wallets.map((w) => w.balance), votingRules, tiers[i]?.factor ?? NO_TIER_FACTOR);
   });
-  const questions = tally(round.questions, choices, power);
-  const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && choices.some((c) => c[m]! >= 0);
+  const questions = tally(round.questions, choices, power, round.secretTallies);
+  const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
+  const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && (choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
 
   const ids = round.members.map((m) => m.id);
   // best first, then by id
@@ -128,6 +130,7 @@ export function reportJson(report: RoundReport): string {
       options: q.options.map((o) => ({ ...o, tokenVotes: o.tokenVotes.toString() })),
       winners: q.winners,
       changes: q.changes,
+      ...(q.secretVoters !== undefined && { secretVoters: q.secretVoters }),
     })),
     rewards: report.rewards.amounts.map((r) => ({ member: r.member, amount: r.amount.toString() })),
     rewardTotals: {

@@ -16,6 +16,8 @@ export interface RoundData {
   reactions: Reaction[];
   questions: Question[];
   votes: Vote[];
+  /** For secret polls, in place of their votes: the totals the bot attests, who voted, one commitment per ballot. */
+  secretTallies?: SecretTally[] | undefined;
 }
 
 export interface Wallet {
@@ -72,6 +74,16 @@ export interface Question {
   type?: PollType | undefined;
   /** `public` when not given. */
   privacy?: PollPrivacy | undefined;
+}
+/** The attested outcome of a secret poll (DESIGN.md "Poll privacy"): no ballot is linked to its voter. */
+export interface SecretTally {
+  question: string;
+  /** Members whose ballot counted. */
+  voters: string[];
+  /** Per option, in option order. */
+  options: { tokenVotes: bigint; quadraticVotes: number; qualifiedVotes: number }[];
+  /** sha256(member key ‖ choice ‖ salt) of each counted ballot, in hex, sorted. */
+  commitments: string[];
 }
 export interface Vote {
   question: string;

@@ -1,6 +1,6 @@
 import type { RoundConfig } from './config.ts';
 import type { IndexedRound } from './indexed.ts';
-import type { Question } from './types.ts';
+import type { Question, SecretTally } from './types.ts';
 
 /** Votes are summed in whole micro-votes, so a tally is exact and independent of the order of the votes. */
 const MICRO = 1_000_000;
@@ -70,27 +70,42 @@ export interface QuestionTally {
   winners: Record<View, number | null>;
   /** Plain sentences saying where quadratic voting or reputation changed the winner. */
   changes: string[];
+  /** A secret poll: how many voted; its options' `voters` are 0, since per-option counts are not published. */
+  secretVoters?: number;
 }
 
 /**
  * The three views of every question, side by side (DESIGN.md "Votes"), from the counted choices by member
  * position. Only members with voting power count: a verified wallet holding tokens at the snapshot.
  */
-export function tally(questions: readonly Question[], choices: readonly Int32Array[], power: readonly (VotingPower | undefined)[]): QuestionTally[] {
+export function tally(
+  questions: readonly Question[],
+  choices: readonly Int32Array[],
+  power: readonly (VotingPower | undefined)[],
+  secretTallies: readonly SecretTally[] = [],
+): QuestionTally[] {
   // Each voter's views in whole micro-votes, computed once rather than once per question.
   const micro = power.map((p) => p && p.tokens > 0n && { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) });
   return questions.map((q, qi) => {
-    const sums = q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
+    const attested = secretTallies.find((t) => t.question === q.id);
+    const sums = attested
+      ? attested.options.map((o) => ({ voters: 0, tokens: o.tokenVotes, quadratic: BigInt(Math.round(o.quadraticVotes * MICRO)), qualified: BigInt(Math.round(o.qualifiedVotes * MICRO)) }))
+      : q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
     const chosen = choices[qi]!;
-    for (let m = 0; m < chosen.length; m++) {
+    let voters = attested?.voters.length ?? 0;
+    for (let m = 0; m < chosen.length && !attested; m++) {
       const p = chosen[m]! >= 0 && micro[m];
       if (!p) continue;
       const s = sums[chosen[m]!]!;
+      voters++;
       s.voters++;
       s.tokens += p.tokens;
       s.quadratic += p.quadratic;
       s.qualified += p.qualified;
     }
+    // a secret poll publishes its totals and its turnout, never how many chose each option
+    const secret = attested !== undefined || q.privacy === 'secret';
+    if (secret) for (const s of sums) s.voters = 0;
     const winners: Record<View, number | null> = {
       tokenVotes: winner(sums.map((s) => s.tokens)),
       quadraticVotes: winner(sums.map((s) => s.quadratic)),
@@ -111,6 +126,7 @@ export function tally(questions: readonly Question[], choices: readonly Int32Arr
       }),
       winners,
       changes: describeChanges(q, winners),
+      ...(secret && { secretVoters: voters }),
     };
   });
 }

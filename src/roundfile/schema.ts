@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
 import { indexRound, type IndexedRound } from '../core/indexed.ts';
-import { REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
+import { POLL_PRIVACIES, POLL_TYPES, REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
 import { addressProblem } from '../chain/address.ts';
 import { cardanoWalletProblem } from '../chain/cardano/address.ts';
 import { clip } from '../format/cut.ts';
@@ -140,8 +140,26 @@ const roundFileShape = z.strictObject({
     )
     .default([]),
   questions: z
-    .array(z.strictObject({ id, text: z.string().min(1).max(1000), options: z.array(z.string().min(1).max(200)).min(2).max(25) }))
+    .array(
+      z.strictObject({
+        id,
+        text: z.string().min(1).max(1000),
+        options: z.array(z.string().min(1).max(200)).min(2).max(25),
+        type: z.enum(POLL_TYPES).optional(),
+        privacy: z.enum(POLL_PRIVACIES).optional(),
+      }),
+    )
     .default([]),
+  secretTallies: z
+    .array(
+      z.strictObject({
+        question: id,
+        voters: z.array(id),
+        options: z.array(z.strictObject({ tokenVotes: z.string().regex(BALANCE_PATTERN, 'tokenVotes is an integer amount of base units').transform(BigInt), quadraticVotes: z.number().min(0), qualifiedVotes: z.number().min(0) })),
+        commitments: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'a commitment is a sha256 in 64 lower-case hex digits')),
+      }),
+    )
+    .optional(),
   ...(Object.fromEntries(Object.keys(LONG_LISTS).map((k) => [k, z.array(z.unknown()).default([])])) as {
     [K in keyof typeof LONG_LISTS]: z.ZodDefault<z.ZodArray<z.ZodUnknown>>;
   }),
@@ -262,6 +280,7 @@ export function serializeRoundFile(data: RoundData): string {
     reactions: data.reactions,
     questions: data.questions,
     votes: data.votes,
+    ...(data.secretTallies && { secretTallies: data.secretTallies.map((t) => ({ ...t, options: t.options.map((o) => ({ ...o, tokenVotes: o.tokenVotes.toString() })) })) }),
   };
   return JSON.stringify(file, null, 2) + '\n';
 }
