@@ -15,7 +15,8 @@ export default defineCommand({
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
       const report = await standingsReport(ctx.db, round.id);
-      return { ...reply(pre(renderLeaderboard(report, o.top))), title: `Reputation in round ${round.key}` };
+      // A chat that cannot give roles keeps the latest leaderboard pinned and up to date (Telegram).
+      return { ...reply(pre(renderLeaderboard(report, o.top))), title: `Reputation in round ${round.key}`, about: { kind: 'leaderboard', round: round.key, key: round.key } };
     },
   }),
 });

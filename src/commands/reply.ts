@@ -23,7 +23,7 @@ export interface Attachment {
 
 /** The thing a reply stands for; a chat links the message that shows it, so replies and reactions find their way back. */
 export interface Subject {
-  kind: 'round' | 'proposal' | 'comment' | 'poll';
+  kind: 'round' | 'proposal' | 'comment' | 'poll' | 'leaderboard';
   round: string;
   key: string;
   /** A short name, for places that need one (a forum topic). */

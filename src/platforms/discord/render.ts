@@ -41,7 +41,7 @@ export interface MessagePayload {
 }
 
 /** An embed's colour says what it is about: a refusal, a poll, a proposal, or the round's figures. */
-const COLOURS = { refused: 0xed4245, poll: 0x5865f2, proposal: 0x57f287, comment: 0x57f287, round: 0xfaa61a } as const;
+const COLOURS = { refused: 0xed4245, poll: 0x5865f2, proposal: 0x57f287, comment: 0x57f287, round: 0xfaa61a, leaderboard: 0xfaa61a } as const;
 
 const colourOf = (reply: Reply): number => (reply.refused ? COLOURS.refused : COLOURS[reply.about?.kind ?? 'round']);
 

@@ -17,6 +17,7 @@ import { RefusedForGood, withSubject, type ChatRuntime, type EventScope, type Ow
 import { setupChecklist, type Right } from '../../format/setup.ts';
 import { clip } from '../../format/cut.ts';
 import { StatusMessage } from '../status.ts';
+import { PinnedLeaderboards } from './leaderboard.ts';
 import { commandMenus } from './menu.ts';
 import { buttonLabel, MESSAGE_LIMIT, renderForTelegram, toast, topicName } from './render.ts';
 
@@ -156,7 +157,15 @@ export class TelegramChat {
     // Telegraf starts a batch of updates (or webhook posts) at once; governance needs them in order (the last vote counts).
     this.bot.use((ctx) => this.enqueue(ctx.update));
     runtime.outbox.register('telegram', (message) => this.deliver(message));
+    this.leaderboards = new PinnedLeaderboards(
+      runtime,
+      async (chatId, messageId, html) => void (await this.call(() => this.bot.telegram.editMessageText(chatId, messageId, undefined, html, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }))),
+      runtime.logger.child({ platform: 'telegram', component: 'leaderboard' }),
+    );
   }
+
+  /** The pinned leaderboard of each group, edited a moment after its updates when the standings moved. */
+  readonly leaderboards: PinnedLeaderboards;
 
   async start(): Promise<void> {
     const me = await this.call(() => this.bot.telegram.getMe());
@@ -193,6 +202,7 @@ export class TelegramChat {
     await this.polling;
     await this.queue;
     await Promise.all([...this.statuses].map((status) => status.cancel()));
+    this.leaderboards.stop();
   }
 
   /** Resolves once every update taken is handled and what they owe is posted (tests; shutdown waits the same way). */
@@ -249,6 +259,8 @@ export class TelegramChat {
       else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen);
       else if ('message_reaction' in update) await this.onReaction(update, update.message_reaction, seen);
       else if ('my_chat_member' in update) await this.onMembership(update, update.my_chat_member, seen);
+      // Any update of a group may move its standings: its pinned leaderboard is refreshed once the group is quiet.
+      if (seen.community) this.leaderboards.touch(seen.community);
       // An edit changes a comment's words, not the count: the comment was counted when it was sent.
     } catch (error) {
       const log = this.logFor(update, seen.community);
@@ -718,7 +730,8 @@ export class TelegramChat {
     if (about.ended) return this.end(community, about);
     for (const id of sent) await linkMessage(db, community.id, messageRef(chatId, id), about);
     const first = sent[0];
-    if (about.kind === 'proposal' && first !== undefined)
+    // Proposals are pinned, and so is the leaderboard, which is kept up to date in place of roles.
+    if ((about.kind === 'proposal' || about.kind === 'leaderboard') && first !== undefined)
       await this.call(() => this.bot.telegram.pinChatMessage(chatId, first, { disable_notification: true })).catch((error: unknown) =>
         this.runtime.logger.warn('could not pin a proposal', { platform: 'telegram', community: community.platform_chat_id, error: errorDetail(error) }),
       );
