@@ -8,7 +8,7 @@ import { tempDatabaseUrl } from './db.ts';
 import { memoryLogger } from './log.ts';
 
 /** The bot, through real discord.js, against a fake Discord with one server, and a clock the test moves. */
-export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string; interactionDeadlineMs?: number } = {}) {
+export async function discordHarness(options: { start?: string; deferAfterMs?: number; heartbeatInterval?: number; moderatorRole?: string; interactionDeadlineMs?: number; env?: Record<string, string> } = {}) {
   const fake = await FakeDiscord.start({
     ...(options.heartbeatInterval && { heartbeatInterval: options.heartbeatInterval }),
     ...(options.interactionDeadlineMs !== undefined && { interactionDeadlineMs: options.interactionDeadlineMs }),
@@ -27,6 +27,8 @@ export async function discordHarness(options: { start?: string; deferAfterMs?: n
     EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
     PORT: '0',
     ...(options.moderatorRole && { DISCORD_MODERATOR_ROLE: options.moderatorRole }),
+    // More settings, such as the chain APIs a command reads (ETH_RPC_URL, CARDANO_API_URL).
+    ...options.env,
   });
   const bot: RunningBot = await startBot(config, {
     now: () => now,

@@ -49,6 +49,18 @@ export async function slowCardano(delayMs: number) {
       for (let i = 0; i < rows.length; i += 500) await db.insertInto('wallets').values(rows.slice(i, i + 500)).execute();
       await db.destroy();
     },
+    /**
+     * What CARDANO_TOKEN_COMMAND sets, written straight into round `key`'s configuration: for Discord, whose slash
+     * command gives `chain:` (a choice of names or a number) as a yes/no option and so cannot say `cardano`.
+     */
+    async setToken(databaseUrl: string, key: string) {
+      const db = await openDatabase(databaseUrl);
+      const round = await db.selectFrom('rounds').select(['id', 'config']).where('key', '=', key).executeTakeFirstOrThrow();
+      const config = JSON.parse(round.config) as { token?: Record<string, unknown> };
+      config.token = { ...config.token, cardano: { chain: CARDANO_MAINNET, policyId: POLICY, assetName: AGIX_NAME, decimals: 8 } };
+      await db.updateTable('rounds').set({ config: JSON.stringify(config) }).where('id', '=', round.id).execute();
+      await db.destroy();
+    },
     async close() {
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await koios.close();
