@@ -1,5 +1,9 @@
-// `npm run bench -- pairwise`: the Deep Funding engine's figures. Quick by default (one seed, a few seconds);
-// PAIRWISE_FULL=1 (or `-- pairwise --full`) runs every variant over 5 seeds and the growth with the number of projects.
+// `npm run bench -- pairwise`: the Deep Funding engine's figures. Quick by default (one seed, the default against random
+// pairs); PAIRWISE_FULL=1 (or `-- pairwise --full`) runs every variant over 5 seeds in both worlds and the growth with
+// the number of projects. The simulated rounds run on worker threads (bench/pairwise-worker.ts), one per core.
+import { once } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { assemble, fitGroups } from '../src/core/pairwise/aggregate.ts';
 import { reliabilityWeights } from '../src/core/pairwise/jurors.ts';
 import { jurorOrder, observe } from '../src/core/pairwise/observations.ts';
@@ -31,8 +35,19 @@ function estimate(round: PairwiseRound): number[] | null {
   return [...assemble(tree, groups).final];
 }
 
-/** One simulated round: comparisons accumulate (20 jurors in turn) and the error is measured every `step`. */
-export function simulate(v: Variant, seed: number, budget: number, step: number): { comparisons: number; error: number; tau: number }[] {
+/** A measurement of a simulated round: the comparisons so far, the relative error and Kendall's τ against the truth. */
+export interface Checkpoint {
+  comparisons: number;
+  error: number;
+  tau: number;
+}
+
+/**
+ * One simulated round: comparisons accumulate (20 jurors in turn) and the error is measured every `step` comparisons,
+ * or at each count of a list; with `stopBelow`, the round ends at the first checkpoint past `stopBelow.after`
+ * comparisons whose error is at most `stopBelow.error` (what the figures need is then known).
+ */
+export function simulate(v: Variant, seed: number, budget: number, step: number | readonly number[], stopBelow?: { error: number; after: number }): Checkpoint[] {
   const random = mulberry32(seed * 7919 + 1);
   const world: World = v.world === 'lognormal' ? lognormalWorld(v.projects, random) : zipfWorld(v.projects, random);
   const jurors: SimJuror[] = makeJurors(20, v.messyShare, world, random);
@@ -41,41 +56,53 @@ export function simulate(v: Variant, seed: number, budget: number, step: number)
   round.comparisons = comparisons;
   const index = new Map(world.ids.map((id, k) => [id, k]));
   const ask = (juror: SimJuror, a: number, b: number) => comparisons.push({ juror: juror.id, a: world.ids[a]!, b: world.ids[b]!, ...answer(juror, world, a, b, random), at: at(comparisons.length) });
-  const out: { comparisons: number; error: number; tau: number }[] = [];
+  const checkpoints = typeof step === 'number' ? Array.from({ length: Math.floor(budget / step) }, (_, k) => (k + 1) * step) : step.filter((c) => c <= budget);
+  const out: Checkpoint[] = [];
   // the sampler is asked for a batch at a time, each juror's picks counted as pending for the next juror's
   const batch = Math.max(20, Math.round(v.projects / 5));
-  while (comparisons.length < budget) {
-    if (v.strategy === 'random')
-      for (let k = 0; k < batch; k++) {
-        const a = Math.floor(random() * v.projects);
-        const b = (a + 1 + Math.floor(random() * (v.projects - 1))) % v.projects;
-        ask(jurors[comparisons.length % jurors.length]!, a, b);
+  for (const checkpoint of checkpoints) {
+    while (comparisons.length < checkpoint) {
+      const size = Math.min(batch, checkpoint - comparisons.length);
+      if (v.strategy === 'random')
+        for (let k = 0; k < size; k++) {
+          const a = Math.floor(random() * v.projects);
+          const b = (a + 1 + Math.floor(random() * (v.projects - 1))) % v.projects;
+          ask(jurors[comparisons.length % jurors.length]!, a, b);
+        }
+      else {
+        const state = samplerState(round);
+        for (let k = 0; k < size; k++) {
+          const juror = jurors[comparisons.length % jurors.length]!;
+          const [pair] = nextPairs(state, juror.id, 1);
+          ask(juror, index.get(pair!.a)!, index.get(pair!.b)!);
+        }
       }
-    else {
-      const state = samplerState(round);
-      const picks = jurors.map((j) => ({ j, pairs: nextPairs(state, j.id, batch / jurors.length) }));
-      for (const { j, pairs } of picks) for (const p of pairs) ask(j, index.get(p.a)!, index.get(p.b)!);
     }
-    if (comparisons.length % step < batch) {
-      const w = estimate(round);
-      out.push({ comparisons: comparisons.length, error: w ? relativeError(w, world.weights) : Infinity, tau: w ? kendallTau(w, world.weights) : 0 });
-    }
+    const w = estimate(round);
+    out.push({ comparisons: comparisons.length, error: w ? relativeError(w, world.weights) : Infinity, tau: w ? kendallTau(w, world.weights) : 0 });
+    if (stopBelow && comparisons.length >= stopBelow.after && out.at(-1)!.error <= stopBelow.error) break;
   }
   return out;
 }
-
-/** The first measured count at which the error is at most `target`; null when the budget ran out first. */
-export const comparisonsToReach = (trace: { comparisons: number; error: number }[], target: number) => trace.find((t) => t.error <= target)?.comparisons ?? null;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-/** Median over seeds, a seed that never reached the target counting as more than the budget. */
-const medianReach = (reached: (number | null)[], budget: number) => {
-  const m = median(reached.map((r) => r ?? Infinity));
-  return Number.isFinite(m) ? String(m) : `> ${budget}`;
-};
+
+/**
+ * The first count at which the error is at most `target`, interpolated between the two checkpoints around it on
+ * log–log axes (an error falling as a power of the count); null when the budget ran out first.
+ */
+export function comparisonsToReach(trace: readonly Checkpoint[], target: number): number | null {
+  const k = trace.findIndex((t) => t.error <= target);
+  if (k < 0) return null;
+  if (k === 0 || !Number.isFinite(trace[k - 1]!.error)) return trace[k]!.comparisons;
+  const [a, b] = [trace[k - 1]!, trace[k]!];
+  const slope = (Math.log(b.error) - Math.log(a.error)) / (Math.log(b.comparisons) - Math.log(a.comparisons));
+  const reach = Math.exp(Math.log(a.comparisons) + (Math.log(target) - Math.log(a.error)) / (slope || -Infinity));
+  return Math.round(Math.min(Math.max(reach, a.comparisons), b.comparisons) / 10) * 10;
+}
 
 /** Wall time of the engine's hot paths: aggregation at scale, and the sampler's next pair. */
 export function speedFigures() {
@@ -117,38 +144,101 @@ export function speedFigures() {
   return { aggregate, next: { p50: times[times.length >> 1]!, p99: times[Math.floor(times.length * 0.99)]!, max: times.at(-1)! } };
 }
 
-/** The simulation figures: comparisons to reach 10 % relative error, per variant, median over seeds. */
-export function simulationFigures(full: boolean) {
-  const seeds = full ? [1, 2, 3, 4, 5] : [1];
-  const lines: string[] = [];
-  const row = (v: Variant, budget: number, step: number) => {
-    const traces = seeds.map((s) => simulate(v, s, budget, step));
-    const reach = medianReach(traces.map((t) => comparisonsToReach(t, 0.1)), budget);
-    const last = traces.map((t) => t.at(-1)!);
-    return { reach, error: median(last.map((t) => t.error)), tau: median(last.map((t) => t.tau)), at: last[0]!.comparisons };
+/** One simulated round to run: a variant, a seed, and where to measure. */
+export interface SimulationTask {
+  variant: Variant;
+  seed: number;
+  budget: number;
+  checkpoints: number[];
+  stopBelow?: { error: number; after: number };
+}
+
+/** Runs the tasks on `threads` worker threads (bench/pairwise-worker.ts), each task's trace at its index. */
+async function runTasks(tasks: readonly SimulationTask[], threads: number): Promise<Checkpoint[][]> {
+  const script = new URL('./pairwise-worker.ts', import.meta.url);
+  const traces: Checkpoint[][] = new Array(tasks.length);
+  let next = 0;
+  const lane = async () => {
+    const worker = new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(script.href)}))`, { eval: true });
+    try {
+      while (next < tasks.length) {
+        const k = next++;
+        worker.postMessage(tasks[k]);
+        traces[k] = (await once(worker, 'message'))[0] as Checkpoint[];
+      }
+    } finally {
+      await worker.terminate();
+    }
   };
+  await Promise.all(Array.from({ length: Math.min(threads, tasks.length) }, lane));
+  return traces;
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+const thousands = (x: number) => x.toLocaleString('en-US');
+const DEFAULT = { strategy: 'sampler', aggregation: 'huber', weighting: 'reliability' } as const;
+const label = (v: Omit<Variant, 'world' | 'projects' | 'messyShare'>) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
+
+/**
+ * The simulation figures, every run on worker threads across the cores: per world, juror panel and variant the
+ * comparisons to reach 10 % relative error (median over seeds, each seed's in brackets), the error and Kendall τ at
+ * 1,500 and 3,000 comparisons; the default's need against random pairs' with l2log in the same worlds; and, in full,
+ * how the default's error grows with the number of projects at 15 comparisons per project.
+ */
+export async function simulationFigures(full: boolean): Promise<string[]> {
+  const seeds = full ? [1, 2, 3, 4, 5] : [1];
   const worlds: Variant['world'][] = full ? ['lognormal', 'zipf'] : ['lognormal'];
   const variants: Omit<Variant, 'world' | 'projects' | 'messyShare'>[] = full
-    ? (['sampler', 'random'] as const).flatMap((strategy) => (['l2log', 'huber', 'bt'] as const).flatMap((aggregation) => (['none', 'reliability'] as const).map((weighting) => ({ strategy, aggregation, weighting }))))
-    : [
-        { strategy: 'sampler', aggregation: 'huber', weighting: 'reliability' },
-        { strategy: 'random', aggregation: 'l2log', weighting: 'none' },
-      ];
+    ? (['sampler', 'random'] as const).flatMap((strategy) => (['huber', 'l2log', 'bt'] as const).flatMap((aggregation) => (['reliability', 'none'] as const).map((weighting) => ({ strategy, aggregation, weighting }))))
+    : [DEFAULT, { strategy: 'random', aggregation: 'l2log', weighting: 'none' }];
+  const samplerChecks = [...Array.from({ length: 12 }, (_, k) => 250 * (k + 1)), 3500, 4000, 5000, 6000, 8000];
+  const randomChecks = [1500, 3000, 6000, 10_000, 15_000, 20_000, 30_000, 40_000];
+  const tasks: SimulationTask[] = [];
+  const rows: { world: Variant['world']; messyShare: number; variant: (typeof variants)[number]; from: number }[] = [];
   for (const world of worlds)
     for (const messyShare of [0, 0.2])
-      for (const v of variants) {
-        const budget = v.strategy === 'sampler' ? (full ? 8000 : 3000) : full ? 40_000 : 6000;
-        const r = row({ ...v, world, projects: 100, messyShare }, budget, full ? (v.strategy === 'sampler' ? 100 : 500) : 1500);
-        lines.push(
-          `  ${world}, ${messyShare ? '20 % messy' : 'honest'} jurors, ${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}: ` +
-            `10 % after ${r.reach} comparisons; at ${r.at}: error ${(r.error * 100).toFixed(1)} %, Kendall τ ${r.tau.toFixed(3)}`,
-        );
+      for (const variant of variants) {
+        const sampler = variant.strategy === 'sampler';
+        // reliability refits every juror against the others: random pairs with it stop at 20,000 to stay runnable
+        const budget = sampler ? 8000 : variant.weighting === 'reliability' ? 20_000 : 40_000;
+        rows.push({ world, messyShare, variant, from: tasks.length });
+        for (const seed of seeds)
+          tasks.push({ variant: { ...variant, world, projects: 100, messyShare }, seed, budget, checkpoints: sampler ? samplerChecks : randomChecks, stopBelow: { error: 0.1, after: 3000 } });
       }
-  if (full)
-    for (const projects of [50, 100, 200, 500]) {
-      const budget = 15 * projects;
-      const r = row({ world: 'lognormal', projects, messyShare: 0, strategy: 'sampler', aggregation: 'huber', weighting: 'none' }, budget, budget);
-      lines.push(`  ${projects} projects, sampler + huber, ${budget} comparisons (15 per project): error ${(r.error * 100).toFixed(1)} %, Kendall τ ${r.tau.toFixed(3)}`);
+  const growthFrom = tasks.length;
+  const sizes = full ? [50, 100, 200, 500] : [];
+  for (const projects of sizes)
+    for (const seed of seeds) tasks.push({ variant: { ...DEFAULT, world: 'lognormal', projects, messyShare: 0 }, seed, budget: 15 * projects, checkpoints: [15 * projects] });
+  const traces = await runTasks(tasks, Math.max(1, Math.min(2, availableParallelism())));
+
+  const lines: string[] = [];
+  const needs = new Map<string, number>();
+  for (const { world, messyShare, variant, from } of rows) {
+    const runs = traces.slice(from, from + seeds.length);
+    const budget = variant.strategy === 'sampler' ? 8000 : variant.weighting === 'reliability' ? 20_000 : 40_000;
+    const reach = runs.map((t) => comparisonsToReach(t, 0.1));
+    const middle = median(reach.map((r) => r ?? Infinity));
+    needs.set(`${world}\u0000${messyShare}\u0000${label(variant)}`, middle);
+    const at = (count: number) => {
+      const points = runs.map((t) => t.find((c) => c.comparisons === count)).filter((c): c is Checkpoint => c !== undefined);
+      return points.length === runs.length ? `at ${thousands(count)}: ${percent(median(points.map((c) => c.error)))}, τ ${median(points.map((c) => c.tau)).toFixed(3)}` : '';
+    };
+    const each = reach.map((r) => (r === null ? `> ${thousands(budget)}` : thousands(r))).join(', ');
+    lines.push(
+      `  ${world}, ${messyShare ? '20 % messy' : 'honest'} jurors, ${label(variant)}: 10 % after ${Number.isFinite(middle) ? thousands(middle) : `> ${thousands(budget)}`}` +
+        `${seeds.length > 1 ? ` [${each}]` : ''}; ${[at(1500), at(3000)].filter(Boolean).join('; ')}`,
+    );
+  }
+  for (const world of worlds)
+    for (const messyShare of [0, 0.2]) {
+      const mine = needs.get(`${world}\u0000${messyShare}\u0000${label(DEFAULT)}`)!;
+      const random = needs.get(`${world}\u0000${messyShare}\u0000${label({ strategy: 'random', aggregation: 'l2log', weighting: 'none' })}`)!;
+      const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / 40_000).toFixed(2)}` : 'n/a';
+      lines.push(`  ${world}, ${messyShare ? '20 % messy' : 'honest'} jurors: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
     }
+  sizes.forEach((projects, k) => {
+    const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
+    lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
+  });
   return lines;
 }

@@ -7,8 +7,8 @@ import type { Observations } from './observations.ts';
 import { finalWeights, type ProjectTree } from './tree.ts';
 import { PairwiseError, type Aggregation, type PairwiseRound } from './types.ts';
 
-const SOLVERS: Record<Aggregation, (obs: Observations, u: Float64Array, start?: Float64Array) => GroupFit> = {
-  l2log: fitL2log,
+const SOLVERS: Record<Aggregation, (obs: Observations, u: Float64Array, start?: Float64Array, tolerance?: number) => GroupFit> = {
+  l2log: (obs, u, start) => fitL2log(obs, u, start),
   huber: fitHuber,
   bt: fitBradleyTerry,
 };
@@ -17,9 +17,9 @@ const SOLVERS: Record<Aggregation, (obs: Observations, u: Float64Array, start?: 
 export const observationWeights = (obs: Observations, jurorWeights: Float64Array | null): Float64Array =>
   Float64Array.from(obs.juror, (j) => (jurorWeights ? jurorWeights[j]! : 1));
 
-/** One group's fit with the round's aggregation. */
-export const fitGroup = (aggregation: Aggregation, obs: Observations, jurorWeights: Float64Array | null, start?: Float64Array): GroupFit =>
-  SOLVERS[aggregation](obs, observationWeights(obs, jurorWeights), start);
+/** One group's fit with the round's aggregation; `tolerance` loosens the iterative solvers' stop (replay keeps theirs). */
+export const fitGroup = (aggregation: Aggregation, obs: Observations, jurorWeights: Float64Array | null, start?: Float64Array, tolerance?: number): GroupFit =>
+  SOLVERS[aggregation](obs, observationWeights(obs, jurorWeights), start, tolerance);
 
 /** The groups whose comparisons leave some projects unconnected, each with its components (as slots). */
 export function disconnectedGroups(obs: readonly Observations[]): { group: number; parts: number[][] }[] {
@@ -53,8 +53,8 @@ export interface RoundFit {
 }
 
 /** Every group's fit, each warm-started from `starts` when given (a refit after a small change converges at once). */
-export const fitGroups = (aggregation: Aggregation, obs: readonly Observations[], jurorWeights: Float64Array | null, starts?: readonly GroupFit[]): GroupFit[] =>
-  obs.map((o, g) => fitGroup(aggregation, o, jurorWeights, starts?.[g]?.logits));
+export const fitGroups = (aggregation: Aggregation, obs: readonly Observations[], jurorWeights: Float64Array | null, starts?: readonly GroupFit[], tolerance?: number): GroupFit[] =>
+  obs.map((o, g) => fitGroup(aggregation, o, jurorWeights, starts?.[g]?.logits, tolerance));
 
 /** The groups' logits as per-project weights. */
 export function assemble(tree: ProjectTree, groups: GroupFit[]): RoundFit {

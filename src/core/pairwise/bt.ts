@@ -17,7 +17,7 @@ const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / 
  * each step `(L_{A·p(1−p)} + α I) Δ = −∇` solved by conjugate gradients, until a step moves no logit by more than
  * 1e-10 (at most 100 steps). The prior makes the optimum's mean 0. The information is the Hessian at the optimum.
  */
-export function fitBradleyTerry(obs: Observations, u: Float64Array, start?: Float64Array): GroupFit {
+export function fitBradleyTerry(obs: Observations, u: Float64Array, start?: Float64Array, tolerance = TOLERANCE): GroupFit {
   const pairs = pairsOf(obs);
   const A = sumByPair(pairs, (k) => u[k]!);
   const S = sumByPair(pairs, (k) => u[k]! * obs.s[k]!);
@@ -62,7 +62,7 @@ export function fitBradleyTerry(obs: Observations, u: Float64Array, start?: Floa
         break;
       }
     }
-    if (moved <= TOLERANCE) break;
+    if (moved <= tolerance) break;
   }
   refresh();
   return { logits: x, pairs, information: curvature, shift: BT_ALPHA, noise: null };

@@ -7,6 +7,7 @@ import type { Observations } from './observations.ts';
 const HUBER_K = 1.345;
 const MAD_SCALE = 0.6744897501960817;
 const MAX_ITERATIONS = 100;
+/** Replay's stop: no logit moves by more than this; the sampler, which needs the weights to a few digits, passes 1e-6. */
 const TOLERANCE = 1e-10;
 
 const median = (xs: Float64Array): number => {
@@ -35,7 +36,7 @@ export function huberDelta(c: Float64Array): number {
  * iteratively reweighted least squares: each step solves l2log with weights `u_k · min(1, δ / |r_k|)` from the last
  * residuals r, from the least-squares answer, until no logit moves by more than 1e-10 (at most 100 steps).
  */
-export function fitHuber(obs: Observations, u: Float64Array, start?: Float64Array): GroupFit {
+export function fitHuber(obs: Observations, u: Float64Array, start?: Float64Array, tolerance = TOLERANCE): GroupFit {
   const pairs = pairsOf(obs);
   const delta = huberDelta(obs.c);
   let fit = fitL2log(obs, u, start, pairs);
@@ -49,7 +50,7 @@ export function fitHuber(obs: Observations, u: Float64Array, start?: Float64Arra
     let moved = 0;
     for (let v = 0; v < obs.n; v++) moved = Math.max(moved, Math.abs(next.logits[v]! - fit.logits[v]!));
     fit = next;
-    if (moved <= TOLERANCE) break;
+    if (moved <= tolerance) break;
   }
   return fit;
 }

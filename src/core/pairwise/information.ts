@@ -38,7 +38,7 @@ export function answerInformation(ratios: readonly number[], noise: number, coun
   if (levels.length === 0 || !(noise > 0)) return () => 1 / Math.max(noise, 1e-9);
   // the scale whose even-pair variance is σ² (bisection; Var(c | 0) grows with s), within the answers' reach
   let [lo, hi] = [1e-3, 100];
-  for (let step = 0; step < 60; step++) {
+  for (let step = 0; step < 40; step++) {
     const mid = Math.sqrt(lo * hi);
     if (answerMoments(0, mid).variance < noise) lo = mid;
     else hi = mid;

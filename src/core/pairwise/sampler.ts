@@ -46,6 +46,9 @@ export interface SamplerState {
   answered: number;
 }
 
+/** The sampler ranks pairs by the fit's weights: logits to 1e-6 rank them as 1e-10 would, in a fraction of the steps. */
+const SAMPLER_TOLERANCE = 1e-6;
+
 const key = (g: number, x: number, y: number) => (x < y ? `${g}:${x}:${y}` : `${g}:${y}:${x}`);
 
 /**
@@ -64,7 +67,7 @@ export function samplerState(round: PairwiseRound, pending: readonly Pending[] =
   const obs = observe(round, tree, jurors, round.comparisons.keys());
   const loose = new Set(disconnectedGroups(obs).map((d) => d.group));
   const connected = obs.map((o, g) => (loose.has(g) ? emptyLike(o) : o));
-  const fits = fitGroups(round.config.aggregation, connected, null);
+  const fits = fitGroups(round.config.aggregation, connected, null, undefined, SAMPLER_TOLERANCE);
   const local = new Float64Array(round.projects.length);
   fits.forEach((f, g) => {
     const w = softmax(f.logits);
