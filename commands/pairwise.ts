@@ -32,6 +32,7 @@ import { renderTable } from '../src/format/table.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { formatUnits } from '../src/format/units.ts';
 import { PayoutError, payoutCsv, safeBatch } from '../src/results/payout.ts';
+import { weightsChart } from '../src/charts/pairwise.ts';
 import { pairwiseConfigSchema, parsePairwiseRound } from '../src/roundfile/pairwise.ts';
 import { ID_PATTERN, RoundFileError } from '../src/roundfile/schema.ts';
 
@@ -169,7 +170,7 @@ export async function closePairwise(db: Executor, row: PairwiseRoundRow, now: Da
       pre(renderLeaderboard(report)),
       ...link,
     ],
-    attachments: files,
+    attachments: [await weightsChart(report), ...files],
   };
 }
 

@@ -1,4 +1,5 @@
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { weightsChart } from '../src/charts/pairwise.ts';
 import { pre, privateReply, reply, text } from '../src/commands/reply.ts';
 import { pairwiseOption, pairwisePageUrl, pairwiseReportOf, renderFunding, renderWeights, resolvePairwise } from './pairwise.ts';
 
@@ -23,7 +24,8 @@ export default defineCommand({
         ...(report.pool > 0n ? [pre(renderFunding(report))] : []),
         ...(ctx.publicUrl ? [text(`All of it: ${pairwisePageUrl(ctx.publicUrl, row)}`)] : []),
       ];
-      return hidden ? privateReply(text('(Hidden from members until the round closes.)'), ...blocks) : reply(...blocks);
+      const shown = hidden ? privateReply(text('(Hidden from members until the round closes.)'), ...blocks) : reply(...blocks);
+      return { ...shown, attachments: [await weightsChart(report)] };
     },
   }),
 });

@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { rewardsSpec, tallySpec } from './specs.ts';
 
 /** Charts are drawn in a thread of their own (src/workers/charts.ts): a chart holds the CPU for hundreds of ms. */
-const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Uint8Array }>('charts');
+export const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Uint8Array }>('charts');
 
 /**
  * The charts drawn for a report, by name. A report stands for one version of its round (src/db/standings.ts caches

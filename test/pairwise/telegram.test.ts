@@ -54,6 +54,9 @@ describe('a Deep Funding round in a Telegram group', () => {
     expect(latencyP99).toBeLessThan(1000);
     // The questions went by direct message only: the group saw no pair.
     expect(fake.messagesIn(GROUP).some((m) => m.text.includes('Which mattered more'))).toBe(false);
+    // The close came with the weights' chart and the funding CSV.
+    expect(fake.messagesIn(GROUP).some((m) => m.photo?.file_name === 'df1-weights.png')).toBe(true);
+    expect(fake.messagesIn(GROUP).find((m) => m.document?.file_name === 'df1-funding.csv')?.document?.content).toMatch(/^member,handle,/);
     expect(t.errors).toEqual([]);
   });
 });
