@@ -67,9 +67,11 @@ export function optionJson(name: string, outer: z.ZodType, form: readonly string
     case 'number':
       return { ...base, type: s.isInt ? OptionType.Integer : OptionType.Number, ...(bounded(s.minValue) !== undefined && { min_value: s.minValue! }), ...(bounded(s.maxValue) !== undefined && { max_value: s.maxValue! }), ...(SUGGESTED_OPTIONS.has(name) && { autocomplete: true }) };
     case 'boolean':
+      return { ...base, type: OptionType.Boolean };
     case 'literal':
     case 'union':
-      return { ...base, type: OptionType.Boolean };
+      // a confirmation (`true`) is a yes/no; a union such as `latest | block number` or `auto | address` is typed text
+      return { ...base, type: isConfirmation(s) ? OptionType.Boolean : OptionType.String };
     case 'enum':
       return { ...base, type: OptionType.String, choices: (s.options as string[]).slice(0, LIMITS.choices).map((v) => ({ name: v, value: v })) };
     default: {
@@ -84,6 +86,15 @@ export function optionJson(name: string, outer: z.ZodType, form: readonly string
       };
     }
   }
+}
+
+/** A literal or union that only ever means yes (`true`, 'true'), or a boolean inside a union. */
+function isConfirmation(schema: z.ZodType): boolean {
+  const def = (schema as unknown as { _zod: { def: { type: string; values?: unknown[]; options?: z.ZodType[] } } })._zod.def;
+  if (def.type === 'boolean') return true;
+  if (def.type === 'literal') return (def.values ?? []).every((v) => v === true || v === 'true');
+  if (def.type === 'union') return (def.options ?? []).every(isConfirmation);
+  return false;
 }
 
 /** Discord wants required options first. */

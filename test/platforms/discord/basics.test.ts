@@ -34,6 +34,14 @@ describe('discord slash commands from the zod schemas', () => {
     expect(submit.find((o) => o.name === 'title')).toMatchObject({ required: false, min_length: 3, max_length: 300 });
   });
 
+  it('GIVEN an option that is a word or a number (block:latest, chain:cardano, payout:auto) THEN it is typed text, and a confirmation stays yes/no', () => {
+    const sub = (command: string, action: string) => find(command).options.find((o) => o.name === action)!.options!;
+    expect(sub('round', 'snapshot').find((o) => o.name === 'block')).toMatchObject({ type: 3 });
+    expect(sub('round', 'token').find((o) => o.name === 'chain')).toMatchObject({ type: 3 });
+    expect(find('wallets').options.find((o) => o.name === 'payout')).toMatchObject({ type: 3 });
+    expect(sub('wallet', 'add').find((o) => o.name === 'unverified')).toMatchObject({ type: 5 });
+  });
+
   it('GIVEN a command Discord would refuse THEN the check names what is wrong', () => {
     const shape = Object.fromEntries(Array.from({ length: 26 }, (_, i) => [`o${i}`, z.string().describe('x')]));
     const tooMany = defineCommand({ name: 'big', description: 'd', action: defineAction({ description: 'x', access: 'member', options: options(shape), run: async () => reply() }) });
