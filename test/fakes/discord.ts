@@ -855,6 +855,11 @@ export class FakeDiscord {
       this.roles.push(role);
       return { result: { ...role, color: 0, hoist: false, position: this.positionOf(role.id), permissions: '0', managed: false, mentionable: false, flags: 0 } };
     }
+    if ((m = /^\/guilds\/(\d+)\/members\/(\d+)$/.exec(path)) && method === 'GET') {
+      const user = this.users.get(m[2]!);
+      if (!user) throw new ApiError(404, 10007, 'Unknown Member');
+      return { result: this.memberJson(user) };
+    }
     if ((m = /^\/guilds\/(\d+)\/members\/(\d+)\/roles\/(\d+)$/.exec(path)) && (method === 'PUT' || method === 'DELETE')) {
       const [, guildId, userId, roleId] = m as unknown as [string, string, string, string];
       this.requireGuildPermission(guildId, 'ManageRoles');

@@ -21,6 +21,8 @@ export interface TierRoleOptions {
  */
 export class TierRoles {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Servers whose members' roles are read back from Discord at the next sync (after a restart). */
+  private readonly verifying = new Set<string>();
   private running: Promise<void> = Promise.resolve();
   private readonly debounceMs: number;
   private readonly gapMs: number;
@@ -36,20 +38,26 @@ export class TierRoles {
   }
 
   /** Something in the server may have moved reputation: it is synced once things have been quiet for a moment. */
-  touch(guildId: string): void {
+  touch(guildId: string, verify = false): void {
     clearTimeout(this.timers.get(guildId));
+    // A re-check asked for and not yet run stays asked for when an event touches the server meanwhile.
+    if (verify) this.verifying.add(guildId);
     const timer = setTimeout(() => {
       this.timers.delete(guildId);
-      this.running = this.running.then(() => this.sync(guildId)).catch((error: unknown) => this.log.error('tier roles sync failed', { guild: guildId, error: String(error) }));
+      const check = this.verifying.delete(guildId);
+      this.running = this.running.then(() => this.sync(guildId, check)).catch((error: unknown) => this.log.error('tier roles sync failed', { guild: guildId, error: String(error) }));
     }, this.debounceMs);
     timer.unref();
     this.timers.set(guildId, timer);
   }
 
-  /** Every server with tier roles, as after a restart: members' roles may have moved while the bot was down. */
+  /**
+   * Every server with tier roles, as after a restart: tiers may have moved while the bot was down, and roles been given
+   * or taken by hand, so each member's roles are read back from Discord this once.
+   */
   async recheckAll(): Promise<void> {
     const rows = await this.db.selectFrom('tier_roles').innerJoin('communities', 'communities.id', 'tier_roles.community_id').select('communities.platform_chat_id').where('communities.platform', '=', 'discord').distinct().execute();
-    for (const { platform_chat_id } of rows) this.touch(platform_chat_id);
+    for (const { platform_chat_id } of rows) this.touch(platform_chat_id, true);
   }
 
   /** Resolves when no sync is due or running (tests, stop). */
@@ -63,7 +71,7 @@ export class TierRoles {
     this.timers.clear();
   }
 
-  private async sync(guildId: string): Promise<void> {
+  private async sync(guildId: string, verify = false): Promise<void> {
     const db = this.db;
     const community = await db.selectFrom('communities').selectAll().where('platform', '=', 'discord').where('platform_chat_id', '=', guildId).executeTakeFirst();
     if (!community) return;
@@ -83,19 +91,33 @@ export class TierRoles {
         .where('member_accounts.platform', '=', 'discord')
         .execute();
       const given = new Map((await db.selectFrom('tier_role_grants').selectAll().where('community_id', '=', community.id).execute()).map((g) => [g.platform_user_id, g]));
+      const tierRoles = new Set(roleOf.values());
       for (const { user, key } of accounts) {
         const tier = tierOf.get(key);
         const role = tier === undefined ? undefined : roleOf.get(tier);
         const before = given.get(user);
-        if (before?.role_id === role) continue;
-        if (before) await this.change('DELETE', guildId, user, before.role_id);
-        if (role) await this.change('PUT', guildId, user, role);
+        // The tier roles the member holds: as the bot gave them, or as Discord says when re-checking.
+        const held = verify ? await this.heldRoles(guildId, user, tierRoles) : before ? [before.role_id] : [];
+        if (held.length === (role ? 1 : 0) && (role === undefined || held[0] === role) && before?.role_id === role) continue;
+        for (const other of held.filter((r) => r !== role)) await this.change('DELETE', guildId, user, other);
+        if (role && !held.includes(role)) await this.change('PUT', guildId, user, role);
         await db.deleteFrom('tier_role_grants').where('community_id', '=', community.id).where('platform_user_id', '=', user).execute();
         if (role && tier) await db.insertInto('tier_role_grants').values({ community_id: community.id, platform_user_id: user, tier, role_id: role }).execute();
       }
     } catch (error) {
       if (!(error instanceof DiscordAPIError && error.status === 403)) throw error;
       this.log.error('tier roles: Discord refused a role change; give the bot Manage Roles and move its role above the tier roles', { guild: guildId, error: `${error.status} ${error.message} (code ${error.code})` });
+    }
+  }
+
+  private async heldRoles(guildId: string, userId: string, tierRoles: Set<string>): Promise<string[]> {
+    try {
+      const member = (await this.client.rest.get(Routes.guildMember(guildId, userId))) as { roles: string[] };
+      return member.roles.filter((r) => tierRoles.has(r));
+    } catch (error) {
+      // A member who left the server holds nothing.
+      if (error instanceof DiscordAPIError && error.code === 10007) return [];
+      throw error;
     }
   }
 
@@ -111,8 +133,8 @@ export class TierRoles {
     try {
       await (method === 'PUT' ? this.client.rest.put(route, { reason }) : this.client.rest.delete(route, { reason }));
     } catch (error) {
-      // A member who left the server, or a role deleted by hand: nothing to take back.
-      if (!(error instanceof DiscordAPIError && (error.code === 10007 || error.code === 10011) && method === 'DELETE')) throw error;
+      // A member who left the server has nothing to give or take; a role deleted by hand, nothing to take back.
+      if (!(error instanceof DiscordAPIError && (error.code === 10007 || (error.code === 10011 && method === 'DELETE')))) throw error;
     }
     await sleep(this.gapMs);
   }

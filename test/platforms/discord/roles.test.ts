@@ -20,7 +20,7 @@ async function roundWithTierRoles(harness: NonNullable<typeof h>) {
 }
 
 describe('discord: a role per reputation tier', () => {
-  it('GIVEN tiers mapped to a role and a role to create THEN members get their tier\'s role, and lose it when their tier moves', async () => {
+  it('GIVEN tiers mapped to a role and a role to create THEN members get their tier\'s role, lose it when their tier moves, and a start puts right what was changed by hand', async () => {
     h = await discordHarness();
     const { alice, bob, mapped } = await roundWithTierRoles(h);
     expect(mapped.text).toContain(`Tier roles of this server: A → <@&${ROLE_A}>, B → a new role "Tier B".`);
@@ -37,6 +37,14 @@ describe('discord: a role per reputation tier', () => {
     expect(bob.roles).toEqual([]);
     // Only what moved was changed, once each: two given, then one taken.
     expect(h.fake.roleChanges.map((c) => `${c.method} ${c.userId}`)).toEqual(['PUT 201', 'PUT 202', 'DELETE 202']);
+
+    // Roles changed by hand while the bot was away are put right by the re-check a start runs.
+    alice.roles = [];
+    bob.roles = [ROLE_A];
+    await h.bot.discord!.tierRoles.recheckAll();
+    await h.bot.discord!.tierRoles.idle();
+    expect(alice.roles).toEqual([ROLE_A]);
+    expect(bob.roles).toEqual([]);
     expect(h.errors).toEqual([]);
   });
 
