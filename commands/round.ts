@@ -19,6 +19,9 @@ import { parseBalancesCsv } from '../src/format/balances.ts';
 import { chatProgress, formatDuration } from '../src/format/progress.ts';
 import { reputationSnapshotConfigured } from '../src/db/reputation-snapshot.ts';
 
+/** voting.weight in words, for /round show. */
+const WEIGHT_WORDS: Record<RoundConfig['voting']['weight'], string> = { sqrt: 'quadratic (√ of tokens)', linear: 'one token one vote', one: 'one member one vote' };
+
 /** Rules that are amounts of the round's token: typed in tokens, stored in base units. */
 const AMOUNT_KEYS = new Set(['rewards.pool']);
 
@@ -398,7 +401,7 @@ export default defineCommand({
         const { token, rewards, tiers, voting } = config;
         const rules = [
           `Token: ${token.symbol}, ${token.decimals} decimals${token.address ? ` at ${token.address} on chain ${token.chainId}` : ''}${round.snapshot_block !== null ? `; snapshot at block ${round.snapshot_block}` : ''}.`,
-          `Votes: ${voting.weight} per ${voting.quadraticUnit}, times the tier factor (${tiers.levels.map((l) => `${l.name} ×${l.factor}`).join(', ')}).`,
+          `Votes: ${WEIGHT_WORDS[voting.weight]}, per ${voting.quadraticUnit}, times the tier factor (${tiers.levels.map((l) => `${l.name} ×${l.factor}`).join(', ')}).`,
           `Rewards: a pool of ${formatTokens(rewards.pool, token.decimals)} ${token.symbol}, ${rewards.contributionPercent}% for contribution${rewards.capPercent ? `, at most ${rewards.capPercent}% each` : ''}.`,
           `Times in ${zone}.`,
         ];
