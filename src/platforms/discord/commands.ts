@@ -88,12 +88,12 @@ export function optionJson(name: string, outer: z.ZodType, form: readonly string
   }
 }
 
-/** A literal or union that only ever means yes (`true`, 'true'), or a boolean inside a union. */
+/** A literal that only ever means yes (`true`, 'true'), or a union with a boolean among its forms (a yes/no flag). */
 function isConfirmation(schema: z.ZodType): boolean {
   const def = (schema as unknown as { _zod: { def: { type: string; values?: unknown[]; options?: z.ZodType[] } } })._zod.def;
   if (def.type === 'boolean') return true;
   if (def.type === 'literal') return (def.values ?? []).every((v) => v === true || v === 'true');
-  if (def.type === 'union') return (def.options ?? []).every(isConfirmation);
+  if (def.type === 'union') return (def.options ?? []).some(isConfirmation);
   return false;
 }
 
