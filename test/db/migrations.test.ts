@@ -14,7 +14,7 @@ describe('migrations', () => {
     expect(up.error).toBeUndefined();
     expect(up.results?.map((r) => r.status)).toEqual(Object.keys(migrations).map(() => 'Success'));
     expect(await tables(db)).toEqual(
-      ['audit_log', 'balances', 'chat_choices', 'chat_links', 'chat_reactions', 'comments', 'communities', 'exclusions', 'frozen_standings', 'handled_events', 'jobs', 'member_accounts', 'member_standings', 'members', 'outbox', 'outbox_leases', 'payout_wallets', 'proposals', 'published_rewards', 'question_options', 'questions', 'ratings', 'reactions', 'reputation_snapshots', 'reward_publications', 'round_members', 'round_moderators', 'round_versions', 'rounds', 'standings_paused', 'vote_choices', 'votes', 'wallet_challenges', 'wallets'],
+      ['audit_log', 'balances', 'chat_choices', 'chat_links', 'chat_reactions', 'comments', 'communities', 'exclusions', 'frozen_standings', 'handled_events', 'jobs', 'member_accounts', 'member_standings', 'members', 'outbox', 'outbox_leases', 'pairwise_comparisons', 'pairwise_exclusions', 'pairwise_holdout', 'pairwise_jobs', 'pairwise_jurors', 'pairwise_pending', 'pairwise_projects', 'pairwise_rounds', 'pairwise_skips', 'pairwise_submissions', 'payout_wallets', 'proposals', 'published_rewards', 'question_options', 'questions', 'ratings', 'reactions', 'reputation_snapshots', 'reward_publications', 'round_members', 'round_moderators', 'round_versions', 'rounds', 'standings_paused', 'tier_role_grants', 'tier_roles', 'vote_choices', 'votes', 'wallet_challenges', 'wallets'],
     );
     for (const _ of Object.keys(migrations)) expect((await migrator(db).migrateDown()).error).toBeUndefined();
     expect(await tables(db)).toEqual([]);
