@@ -2,7 +2,8 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { privateReply, text, type Attachment } from '../src/commands/reply.ts';
 import { opt, resolveRound } from '../src/commands/support.ts';
 import { computeReport } from '../src/core/report.ts';
-import { loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
+import { countedSalts, loadRoundData, roundConfigOf } from '../src/db/repositories.ts';
+import { sealSecretPolls } from '../src/core/secret.ts';
 import { cardanoTxOuts, PayoutError, payoutCsv, payoutRows, safeBatch } from '../src/results/payout.ts';
 import { payoutChoices } from '../src/chain/wallets.ts';
 import { serializeRoundFile } from '../src/roundfile/schema.ts';
@@ -22,7 +23,8 @@ export default defineCommand({
       options: options({ round: opt.round }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        const content = serializeRoundFile(await loadRoundData(ctx.db, round));
+        // moderators see no member's choice in a secret poll either: its attested tally is in place of its votes
+        const content = serializeRoundFile(sealSecretPolls(await loadRoundData(ctx.db, round), await countedSalts(ctx.db, round.id)));
         // The full file ties chat handles to wallets and balances: only the moderator gets it (the public one is on the results page).
         return {
           ...privateReply(text(`Round file of ${round.key} (chat handles inside, so only you get it; the results page links the public one); check every number with: npx govbot replay ${round.key}.json`)),

@@ -11,6 +11,14 @@ import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 import type { Executor } from '../src/db/repositories.ts';
 import { reputationSnapshotFalls } from '../src/db/reputation-snapshot.ts';
+import { POLL_PRIVACIES, type PollPrivacy } from '../src/core/types.ts';
+
+/** What a poll's message says of its privacy. */
+const PRIVACY_NOTE: Record<PollPrivacy, string> = {
+  public: '',
+  hidden: ' Hidden poll: no standings are shown to anyone until it closes.',
+  secret: ' Secret ballot: no standings until it closes, and nobody\'s choice is ever published; your receipt holds the salt that lets you check your ballot was counted.',
+};
 
 /** Closes a poll and returns the tally to post; shared by /poll close and the scheduler. */
 export async function closePoll(db: Executor, round: RoundRow, questionId: string, now: Date): Promise<boolean> {
@@ -46,6 +54,7 @@ export default defineCommand({
           .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |'))
           .describe('The options, separated by |'),
         closes: opt.time.optional().describe(TIME_HELP('When the poll closes')),
+        privacy: z.enum(POLL_PRIVACIES).default('public').describe('public: choices published after close; hidden: no standings until close; secret: as hidden, and no choice ever published'),
         round: opt.round,
       }),
       async run(ctx, o) {
@@ -56,18 +65,18 @@ export default defineCommand({
         const key = await ctx.db.transaction().execute(async (trx) => {
           const { key, position } = await nextKey(trx, 'questions', round, 'q');
           const id = newId();
-          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position }).execute();
+          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position, privacy: o.privacy }).execute();
           await trx.insertInto('question_options').values(o.options.map((label, idx) => ({ question_id: id, idx, label }))).execute();
           await reputationSnapshotFalls(trx, { id: round.id, config: roundConfigOf(round) }, 'voting opens', ctx.now());
           if (closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: closes.toISOString(), done_at: null }).execute();
-          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null }, moderator.id);
+          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null, privacy: o.privacy }, moderator.id);
           return key;
         });
         return {
           blocks: [
             text(`Poll ${key}: ${o.question}${closes ? ` (closes ${formatInstant(closes, timeZoneOf(roundConfigOf(round)))})` : ''}`),
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
-            text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.`),
+            text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.${PRIVACY_NOTE[o.privacy]}`),
           ],
           choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1} round:${round.key}` })),
           about: { kind: 'poll', round: round.key, key },

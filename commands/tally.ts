@@ -3,7 +3,10 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
 import { opt, resolveRound, resultsUrl, roundReport } from '../src/commands/support.ts';
+import { timeZoneOf } from '../src/core/config.ts';
+import { roundConfigOf } from '../src/db/repositories.ts';
 import { renderTally } from '../src/format/report.ts';
+import { formatInstant } from '../src/format/time.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 
 export default defineCommand({
@@ -19,9 +22,26 @@ export default defineCommand({
       const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
-      const charts = await Promise.all(questions.map((q) => tallyChart(report, q)));
+      // A hidden or secret poll shows no standings to anyone, moderators included, until it closes: only its turnout.
+      const sealed = await ctx.db
+        .selectFrom('questions')
+        .select(['key', 'closes_at'])
+        .where('round_id', '=', round.id)
+        .where('status', '=', 'open')
+        .where('privacy', '!=', 'public')
+        .execute();
+      const sealedUntil = new Map(sealed.map((q) => [q.key, q.closes_at]));
+      const zone = timeZoneOf(roundConfigOf(round));
+      const shown = questions.filter((q) => !sealedUntil.has(q.id));
+      const charts = await Promise.all(shown.map((q) => tallyChart(report, q)));
       const page = ctx.publicUrl ? [text(`Every number, the voting event and the round file: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
-      return { ...reply(text(`Tally of round ${round.key}:`), ...questions.map((q) => pre(renderTally(q, report.token))), ...page), attachments: charts };
+      const blocks = questions.map((q) => {
+        if (!sealedUntil.has(q.id)) return pre(renderTally(q, report.token));
+        const closes = sealedUntil.get(q.id);
+        const voters = report.choicesOf(q.id).size;
+        return text(`${q.id}: ${q.text} — its standings stay hidden until it closes${closes ? ` (${formatInstant(new Date(closes), zone)})` : ' (a moderator closes it with /poll close)'}; ${voters} member${voters === 1 ? ' has' : 's have'} voted so far.`);
+      });
+      return { ...reply(text(`Tally of round ${round.key}:`), ...blocks, ...page), attachments: charts };
     },
   }),
 });

@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
-import { pre, privateReply, text } from '../src/commands/reply.ts';
+import { pre, privateReply, secretReply, text } from '../src/commands/reply.ts';
 import { enroll, opt, requirePhase, resolvePoll, resolveRound } from '../src/commands/support.ts';
 import { NO_TIER_FACTOR } from '../src/core/tiers.ts';
 import { votingPower } from '../src/core/voting.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
+import { ballotCommitment } from '../src/core/secret.ts';
 import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 
@@ -47,7 +49,9 @@ export default defineCommand({
       if (balances.every((b) => BigInt(b.balance) === 0n))
         throw new UserError('no_tokens', `Your wallets held no tokens at the snapshot of round ${round.key}, so there is no vote to count.`);
       await enroll(ctx.db, round, member, ctx.now());
-      await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString() });
+      // a secret ballot's salt is in this receipt only: with it the voter finds their commitment in the public file
+      const salt = poll.privacy === 'secret' ? randomBytes(32).toString('hex') : undefined;
+      await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString(), ...(salt && { salt }) });
       const standing = await memberStanding(ctx.db, round.id, member.key);
       const config = roundConfigOf(round);
       const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
@@ -55,7 +59,8 @@ export default defineCommand({
       const wallets = new Map((await ctx.db.selectFrom('wallets').select(['id', 'chain', 'address']).where('member_id', '=', member.id).execute()).map((w) => [w.id, w]));
       // Each wallet counted, with its chain (CAIP-2): a member's tokens on every chain add up before the square root.
       const counted = balances.map((b) => `  ${wallets.get(b.wallet_id)!.chain} ${shortAddress(wallets.get(b.wallet_id)!.address)}  ${formatUnits(BigInt(b.balance), config.token.decimals)}`);
-      return privateReply(
+      // a secret ballot's receipt names the choice beside its salt: it is never shown in the group, even as a fallback
+      return (salt ? secretReply : privateReply)(
         text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),
         pre(
           [
@@ -67,6 +72,12 @@ export default defineCommand({
           ].join('\n'),
         ),
         text('You can change it until the poll closes; the last vote counts.'),
+        ...(salt
+          ? [
+              text(`Secret ballot: keep these to check, in the round file after the close, that your ballot was counted as cast (the commitment is sha256 of your member key ${member.key}, your choice ${o.option - 1} and the salt, one after the other).`),
+              pre(`salt        ${salt}\ncommitment  ${ballotCommitment(member.key, o.option - 1, salt)}`),
+            ]
+          : []),
       );
     },
   }),

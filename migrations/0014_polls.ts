@@ -24,9 +24,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.alterTable('questions').addColumn('type', 'text', (c) => c.notNull().defaultTo('single')).execute();
   await db.schema.alterTable('questions').addColumn('privacy', 'text', (c) => c.notNull().defaultTo('public')).execute();
+  // a secret poll's ballot carries the salt of its commitment, shown only in the voter's receipt
+  await db.schema.alterTable('votes').addColumn('salt', 'text').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('votes').dropColumn('salt').execute();
   await db.schema.alterTable('questions').dropColumn('privacy').execute();
   await db.schema.alterTable('questions').dropColumn('type').execute();
   await db.schema.dropTable('frozen_standings').execute();

@@ -286,6 +286,21 @@ export function roundBalances(db: Executor, roundId: string) {
     .execute();
 }
 
+/** The salt of each counted ballot of a round's secret polls, by poll key and member key: what seals them. */
+export async function countedSalts(db: Executor, roundId: string): Promise<(question: string, member: string) => string | undefined> {
+  const rows = await db
+    .selectFrom('vote_choices as c')
+    .innerJoin('votes as v', (j) => j.onRef('v.question_id', '=', 'c.question_id').onRef('v.member_id', '=', 'c.member_id').onRef('v.seq', '=', 'c.seq'))
+    .innerJoin('questions as q', 'q.id', 'c.question_id')
+    .innerJoin('members as m', 'm.id', 'c.member_id')
+    .select(['q.key as question', 'm.key as member', 'v.salt'])
+    .where('q.round_id', '=', roundId)
+    .where('q.privacy', '=', 'secret')
+    .execute();
+  const salts = new Map(rows.map((r) => [`${r.question} ${r.member}`, r.salt ?? '']));
+  return (question, member) => salts.get(`${question} ${member}`);
+}
+
 /** Everything about a round that the rules need, read back in a stable order. */
 export async function loadRoundData(db: Executor, round: RoundRow): Promise<RoundData> {
   const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes, snapshotAt] = await Promise.all([

@@ -59,7 +59,7 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
       .orderBy('members.key')
       .execute(),
     roundBalances(db, round.id),
-    db.selectFrom('questions').select(['id', 'key', 'text']).where('round_id', '=', round.id).orderBy('position').execute(),
+    db.selectFrom('questions').select(['id', 'key', 'text', 'privacy']).where('round_id', '=', round.id).orderBy('position').execute(),
     roundOptions(db, round.id),
     db
       .selectFrom('vote_choices')
@@ -100,7 +100,8 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
   return {
     round: { id: round.key, name: round.name, config: roundConfigOf(round) },
     members: members.map((m, i) => ({ id: m.key, handle: m.handle, excluded: m.excluded !== null, wallets: walletsOf[i]! })),
-    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [] })),
+    // a secret poll's tally publishes no per-option counts, here as in replay
+    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [], ...(q.privacy === 'secret' && { privacy: 'secret' as const }) })),
     contributions,
     choices: chosen,
     rowIds: { members: members.map((m) => m.id), questions: questions.map((q) => q.id) },

@@ -8,6 +8,8 @@ export interface VoteToCast {
   memberId: string;
   option: number;
   castAt: string;
+  /** A secret poll's ballot: the salt of its commitment, which only the voter's receipt shows. */
+  salt?: string;
 }
 
 interface Pending {
@@ -100,7 +102,7 @@ export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<nu
     const key = `${v.questionId} ${v.memberId}`;
     const seq = next.get(key) ?? 0;
     next.set(key, seq + 1);
-    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, cast_at: v.castAt, seq };
+    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, cast_at: v.castAt, seq, salt: v.salt ?? null };
   });
   await trx.insertInto('votes').values(rows).execute();
   await trx

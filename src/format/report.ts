@@ -22,7 +22,9 @@ export function renderTally(q: QuestionTally, token: Token): string {
     qualifiedVotes: (i: number) => (total('qualifiedVotes') === 0 ? null : q.options[i]!.qualifiedVotes / total('qualifiedVotes')),
   };
   const cell = (view: (typeof VIEWS)[number], i: number) => percent(shares[view](i)) + (q.winners[view] === i ? '*' : ' ');
-  const options = q.options.map((o, i) => `${i + 1}. ${o.label} — ${o.voters} voter${o.voters === 1 ? '' : 's'}, ${formatTokens(o.tokenVotes, token.decimals)} ${token.symbol}`);
+  // a secret poll publishes its turnout, not how many chose each option
+  const voters = (n: number) => `${n} voter${n === 1 ? '' : 's'}`;
+  const options = q.options.map((o, i) => `${i + 1}. ${o.label} — ${q.secretVoters === undefined ? `${voters(o.voters)}, ` : ''}${formatTokens(o.tokenVotes, token.decimals)} ${token.symbol}`);
   const table = renderTable({
     head: ['#', 'tokens', 'quadratic', '+reputation'],
     align: ['right', 'decimal', 'decimal', 'decimal'],
@@ -32,6 +34,7 @@ export function renderTally(q: QuestionTally, token: Token): string {
   const verdict = winner === null ? 'No single winner.' : `Winner: ${winner + 1}. ${q.options[winner]!.label}`;
   return [
     `${q.id}: ${q.text}`,
+    ...(q.secretVoters === undefined ? [] : [`Secret ballot: ${voters(q.secretVoters)}; who chose what is never published.`]),
     ...options,
     '',
     table,

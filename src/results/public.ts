@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { computeReport, type RoundReport } from '../core/report.ts';
 import type { RoundData } from '../core/types.ts';
 import type { Executor } from '../db/repositories.ts';
-import { loadRoundData } from '../db/repositories.ts';
+import { countedSalts, loadRoundData } from '../db/repositories.ts';
+import { sealSecretPolls } from '../core/secret.ts';
 import type { RoundRow } from '../db/schema.ts';
 import { publishedRewards, type PublishedRewards } from '../db/rewards.ts';
 
@@ -80,7 +81,7 @@ export async function loadPublicRound(db: Executor, round: RoundRow): Promise<Pu
   const openPolls = open.map((q) => q.key);
   const full = await loadRoundData(db, round);
   const closed = { ...full, questions: full.questions.filter((q) => !openPolls.includes(q.id)), votes: full.votes.filter((v) => !openPolls.includes(v.question)) };
-  const data = publicRoundData(closed, identities);
+  const data = publicRoundData(sealSecretPolls(closed, await countedSalts(db, round.id)), identities);
   const published = await publishedRewards(db, round.id);
   const report = computeReport(data);
   const names = new Map(data.members.map((m) => [m.id, m.handle]));
