@@ -51,3 +51,17 @@ export async function walletPageUnderTest(now: Date) {
     },
   };
 }
+
+/**
+ * Run in a page: every element whose content is wider than its box, or whose box reaches past the screen, named by
+ * tag and class; and whether the page itself scrolls sideways. Empty when the page fits its screen.
+ */
+export const TOO_WIDE = `(() => {
+  const wide = [...document.querySelectorAll('body *')].filter((e) => {
+    const box = e.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) return false;
+    return box.right > window.innerWidth + 0.5 || box.left < -0.5 || (e instanceof HTMLElement && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1);
+  }).map((e) => e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') + ' ' + e.scrollWidth + '/' + e.clientWidth);
+  if (document.documentElement.scrollWidth > window.innerWidth) wide.push('the page ' + document.documentElement.scrollWidth);
+  return wide;
+})()`;

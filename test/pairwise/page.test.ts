@@ -6,22 +6,12 @@ import { exportPairwiseRound } from '../../src/db/pairwise.ts';
 import type { PairwiseRoundRow } from '../../src/db/schema.ts';
 import { parsePairwiseRoundBytes } from '../../src/roundfile/pairwise.ts';
 import { pairwiseRoutes } from '../../src/web/pairwise.ts';
-import { pagesUnderTest } from '../helpers/browser.ts';
+import { pagesUnderTest, TOO_WIDE } from '../helpers/browser.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { consoleSurface } from './console-surface.ts';
 import { deepFundingRound } from './scenario.ts';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
-/** Run in the page: every element reaching past the screen or wider than its box, and whether the page scrolls sideways. */
-const TOO_WIDE = `(() => {
-  const wide = [...document.querySelectorAll('body *')].filter((e) => {
-    const box = e.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) return false;
-    return box.right > window.innerWidth + 0.5 || box.left < -0.5 || (e instanceof HTMLElement && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1);
-  }).map((e) => e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') + ' ' + e.scrollWidth + '/' + e.clientWidth);
-  if (document.documentElement.scrollWidth > window.innerWidth) wide.push('the page ' + document.documentElement.scrollWidth);
-  return wide;
-})()`;
 
 let h: Awaited<ReturnType<typeof consoleHarness>>;
 let site: Awaited<ReturnType<typeof pagesUnderTest>>;

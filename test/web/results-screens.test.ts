@@ -10,26 +10,13 @@ import { resultsRoutes } from '../../src/web/results.ts';
 import { ensureMember } from '../../src/db/repositories.ts';
 import { verifyRoutes } from '../../src/web/verify.ts';
 import { WebServer } from '../../src/web/server.ts';
-import { pagesUnderTest } from '../helpers/browser.ts';
+import { pagesUnderTest, TOO_WIDE } from '../helpers/browser.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { freshDb } from '../helpers/db.ts';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 const WIDTHS = [390, 1366] as const;
 const ALL_DRAWN = `[...document.querySelectorAll('[data-spec]')].every((e) => e.getAttribute('data-drawn') === 'true')`;
-/**
- * Run in the page: every element whose content is wider than its box, or whose box reaches past the screen, named by
- * tag and class; and whether the page itself scrolls sideways.
- */
-const TOO_WIDE = `(() => {
-  const wide = [...document.querySelectorAll('body *')].filter((e) => {
-    const box = e.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) return false;
-    return box.right > window.innerWidth + 0.5 || box.left < -0.5 || (e instanceof HTMLElement && e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1);
-  }).map((e) => e.tagName.toLowerCase() + (e.getAttribute('class') ? '.' + e.getAttribute('class') : '') + ' ' + e.scrollWidth + '/' + e.clientWidth);
-  if (document.documentElement.scrollWidth > window.innerWidth) wide.push('the page ' + document.documentElement.scrollWidth);
-  return wide;
-})()`;
 
 const sample = JSON.parse(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
 const TOKEN = '0x5b7533812759b45c2b44c19e320ba2cd2681b542';
