@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.ts';
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import { migrator, openDatabase } from '../../src/db/database.ts';
@@ -8,14 +8,10 @@ import { ensureCommunity, importRound, loadRoundData, WalletTakenError } from '.
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { expectAppendOnlyAudit, freshDb } from '../helpers/db.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { member, round, tokens } from '../helpers/round.ts';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-});
-afterAll(() => server?.stop());
+const server = postgresForTheseTests();
 
 const sample = parseRoundFileText(readFileSync('examples/governance-round-1.json', 'utf8'));
 const where = { platform: 'console', chatId: 'default', name: 'console' };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import type { CommandContext } from '../../src/commands/context.ts';
 import { UserError } from '../../src/commands/errors.ts';
@@ -12,7 +12,7 @@ import { maintainedReport, memberStanding, recountThread, roundVersion, standing
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { arbitraryRoundFile } from '../helpers/round.ts';
 
 /** One thing a member does in the chat, by member, proposal, comment and poll number (taken modulo what exists). */
@@ -220,11 +220,7 @@ describe('maintained standings', () => {
 });
 
 describe('maintained standings on PostgreSQL', () => {
-  let server: PostgresServer;
-  beforeAll(async () => {
-    server = await startPostgres();
-  });
-  afterAll(() => server?.stop());
+  const server = postgresForTheseTests();
 
   it('GIVEN random rounds and random chat events THEN the maintained report is byte for byte the replay of the exported round file (PostgreSQL)', async () => {
     await maintainedMatchesReplay(async () => freshDb(await server.freshDatabase()), 12);

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -58,6 +59,21 @@ export async function startPostgres(): Promise<PostgresServer> {
     stop() {
       run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server of their own for the tests of one file (or describe block): started before them, stopped after. */
+export function postgresForTheseTests(): Pick<PostgresServer, 'freshDatabase'> {
+  let server: PostgresServer | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(() => server?.stop());
+  return {
+    freshDatabase() {
+      if (!server) throw new Error('PostgreSQL is not started yet: ask for a database inside a test');
+      return server.freshDatabase();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { commands } from '../../commands/index.ts';
 import type { Services } from '../../src/commands/context.ts';
 import { text } from '../../src/commands/reply.ts';
@@ -12,14 +12,10 @@ import { Outbox, type OwedMessage } from '../../src/platforms/outbox.ts';
 import { ChatRuntime } from '../../src/platforms/runtime.ts';
 import { runDueJobs } from '../../src/scheduler.ts';
 import { memoryLogger } from '../helpers/log.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
+const server = postgresForTheseTests();
 
 const cleanup = cleanupAfterEach();
 

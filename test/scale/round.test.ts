@@ -2,21 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
 import type { Db } from '../../src/db/database.ts';
 import { FakeDiscord, type FakeDiscordUser } from '../fakes/discord.ts';
 import { FakeTelegram, type FakeUser } from '../fakes/telegram.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { outboxDrained, startBotProcess } from '../helpers/process.ts';
 import { startBalancer, webOf } from './balancer.ts';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
+const server = postgresForTheseTests();
 
 const cleanup = cleanupAfterEach();
 

@@ -1,18 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeTelegram } from '../fakes/telegram.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { outboxDrained, startBotProcess } from '../helpers/process.ts';
 import { startBalancer, webOf } from './balancer.ts';
 import { cleanupAfterEach } from '../helpers/cleanup.ts';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
+const server = postgresForTheseTests();
 
 const cleanup = cleanupAfterEach();
 

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { ensureCommunity, importRound } from '../../src/db/repositories.ts';
 import { VoteWriter, writeVotes } from '../../src/db/votes.ts';
 import { freshDb } from '../helpers/db.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { member, round, tokens } from '../helpers/round.ts';
 
-let server: PostgresServer;
-beforeAll(async () => {
-  server = await startPostgres();
-}, 60_000);
-afterAll(() => server?.stop());
+const server = postgresForTheseTests();
 
 describe('votes written by several processes on one PostgreSQL', () => {
   it('GIVEN two processes writing the same member\'s votes at the same moment THEN none is lost or doubled, the history is numbered without gaps, and the last castAt counts', async () => {
