@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { UserError } from '../commands/errors.ts';
 import type { RoundConfig } from '../core/config.ts';
 import type { Contributions } from '../core/reputation.ts';
+import { emptyContributions, setCounts } from './counts.ts';
 import { newId, type Executor } from './repositories.ts';
 
 /**
@@ -63,18 +64,11 @@ export async function takeReputationSnapshot(db: Executor, roundId: string, at: 
 export async function frozenContributions(db: Executor, roundId: string, memberIds: readonly string[]): Promise<Contributions | undefined> {
   if (!(await snapshotTakenAt(db, roundId))) return undefined;
   const rows = await db.selectFrom('frozen_standings').selectAll().where('round_id', '=', roundId).execute();
-  const n = memberIds.length;
   const position = new Map(memberIds.map((id, i) => [id, i]));
-  const c: Contributions = { proposals: new Int32Array(n), stars: new Float64Array(n), comments: new Int32Array(n), received: new Int32Array(3 * n) };
+  const c = emptyContributions(memberIds.length);
   for (const row of rows) {
     const at = position.get(row.member_id);
-    if (at === undefined) continue;
-    c.proposals[at] = Number(row.proposals);
-    c.stars[at] = Number(row.stars);
-    c.comments[at] = Number(row.comments);
-    c.received[at] = Number(row.upvotes);
-    c.received[n + at] = Number(row.positives);
-    c.received[2 * n + at] = Number(row.negatives);
+    if (at !== undefined) setCounts(c, at, row);
   }
   return c;
 }

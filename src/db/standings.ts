@@ -6,6 +6,7 @@ import { packRound, unpackReport } from '../core/standings-transfer.ts';
 import type { Member, Question, RoundData } from '../core/types.ts';
 import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
+import { emptyContributions, setCounts } from './counts.ts';
 import type { Executor } from './repositories.ts';
 import { roundBalances, roundConfigOf, roundOptions } from './repositories.ts';
 import { frozenContributions } from './reputation-snapshot.ts';
@@ -71,18 +72,13 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
 
   const n = members.length;
   const position = new Map<string, number>();
-  const contributions: Contributions = { proposals: new Int32Array(n), stars: new Float64Array(n), comments: new Int32Array(n), received: new Int32Array(3 * n) };
+  const contributions = emptyContributions(n);
   const beforeSnapshot = await frozenContributions(db, round.id, members.map((m) => m.id));
   if (beforeSnapshot) contributions.beforeSnapshot = beforeSnapshot;
   const walletsOf = members.map((): Member['wallets'] => []);
   members.forEach((m, i) => {
     position.set(m.id, i);
-    contributions.proposals[i] = Number(m.proposals ?? 0);
-    contributions.stars[i] = Number(m.stars ?? 0);
-    contributions.comments[i] = Number(m.comments ?? 0);
-    contributions.received[i] = Number(m.upvotes ?? 0);
-    contributions.received[n + i] = Number(m.positives ?? 0);
-    contributions.received[2 * n + i] = Number(m.negatives ?? 0);
+    setCounts(contributions, i, m);
   });
   for (const w of wallets) {
     const at = position.get(w.member_id);
@@ -120,17 +116,9 @@ export async function applyChangesSince(db: Executor, roundId: string, state: Ma
     .where('round_id', '=', roundId)
     .where('changed', '>', seq)
     .execute();
-  const { contributions: c } = state;
-  const n = state.members.length;
   for (const row of counts) {
     const at = position.get(row.member_id);
-    if (at === undefined) continue;
-    c.proposals[at] = Number(row.proposals);
-    c.stars[at] = Number(row.stars);
-    c.comments[at] = Number(row.comments);
-    c.received[at] = Number(row.upvotes);
-    c.received[n + at] = Number(row.positives);
-    c.received[2 * n + at] = Number(row.negatives);
+    if (at !== undefined) setCounts(state.contributions, at, row);
   }
   if (state.rowIds.questions.length === 0) return;
   const questionAt = new Map(state.rowIds.questions.map((id, i) => [id, i]));
