@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.ts';
 import { findRound } from '../../db/repositories.ts';
 import { standingsReport } from '../../db/standings.ts';
 import type { Logger } from '../../log.ts';
+import { Debounced } from '../debounce.ts';
 
 export interface TierRoleOptions {
   /** Reputation moves in bursts (a thread of comments): a server is synced this long after its last event. */
@@ -20,11 +21,9 @@ export interface TierRoleOptions {
  * with one error line saying what to fix; the next event tries again.
  */
 export class TierRoles {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Servers whose members' roles are read back from Discord at the next sync (after a restart). */
   private readonly verifying = new Set<string>();
-  private running: Promise<void> = Promise.resolve();
-  private readonly debounceMs: number;
+  private readonly due: Debounced;
   private readonly gapMs: number;
 
   constructor(
@@ -33,22 +32,19 @@ export class TierRoles {
     private readonly log: Logger,
     options: TierRoleOptions = {},
   ) {
-    this.debounceMs = options.debounceMs ?? 2000;
+    this.due = new Debounced(options.debounceMs ?? 2000);
     this.gapMs = options.gapMs ?? 250;
   }
 
   /** Something in the server may have moved reputation: it is synced once things have been quiet for a moment. */
   touch(guildId: string, verify = false): void {
-    clearTimeout(this.timers.get(guildId));
     // A re-check asked for and not yet run stays asked for when an event touches the server meanwhile.
     if (verify) this.verifying.add(guildId);
-    const timer = setTimeout(() => {
-      this.timers.delete(guildId);
-      const check = this.verifying.delete(guildId);
-      this.running = this.running.then(() => this.sync(guildId, check)).catch((error: unknown) => this.log.error('tier roles sync failed', { guild: guildId, error: String(error) }));
-    }, this.debounceMs);
-    timer.unref();
-    this.timers.set(guildId, timer);
+    this.due.touch(
+      guildId,
+      () => this.sync(guildId, this.verifying.delete(guildId)),
+      (error) => this.log.error('tier roles sync failed', { guild: guildId, error: String(error) }),
+    );
   }
 
   /**
@@ -61,14 +57,12 @@ export class TierRoles {
   }
 
   /** Resolves when no sync is due or running (tests, stop). */
-  async idle(): Promise<void> {
-    while (this.timers.size > 0) await sleep(Math.max(10, this.debounceMs / 2));
-    await this.running;
+  idle(): Promise<void> {
+    return this.due.idle();
   }
 
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.due.stop();
   }
 
   private async sync(guildId: string, verify = false): Promise<void> {

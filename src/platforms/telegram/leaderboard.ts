@@ -1,9 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Actor } from '../../commands/context.ts';
 import { messagesOf } from '../../db/chat.ts';
 import { findRound } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import type { Logger } from '../../log.ts';
+import { Debounced } from '../debounce.ts';
 import type { ChatRuntime } from '../runtime.ts';
 import { renderForTelegram } from './render.ts';
 
@@ -15,37 +15,34 @@ const READER: Actor = { platform: 'telegram', userId: 'leaderboard', handle: 'le
  * group is pinned, and edited a moment after the group's last update whenever the standings it shows moved.
  */
 export class PinnedLeaderboards {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
   /** What each pinned message shows now, so that an edit is only asked for when it changed. */
   private readonly shown = new Map<string, string>();
-  private running: Promise<void> = Promise.resolve();
+  private readonly due: Debounced;
 
   constructor(
     private readonly runtime: ChatRuntime,
     private readonly edit: (chatId: number, messageId: number, html: string) => Promise<void>,
     private readonly log: Logger,
-    private readonly debounceMs = 3000,
-  ) {}
+    debounceMs = 3000,
+  ) {
+    this.due = new Debounced(debounceMs);
+  }
 
   touch(community: Community): void {
-    clearTimeout(this.timers.get(community.id));
-    const timer = setTimeout(() => {
-      this.timers.delete(community.id);
-      this.running = this.running.then(() => this.refresh(community)).catch((error: unknown) => this.log.warn('could not update the pinned leaderboard', { community: community.platform_chat_id, error: String(error) }));
-    }, this.debounceMs);
-    timer.unref();
-    this.timers.set(community.id, timer);
+    this.due.touch(
+      community.id,
+      () => this.refresh(community),
+      (error) => this.log.warn('could not update the pinned leaderboard', { community: community.platform_chat_id, error: String(error) }),
+    );
   }
 
   /** Resolves when no refresh is due or running (tests). */
-  async idle(): Promise<void> {
-    while (this.timers.size > 0) await sleep(Math.max(10, this.debounceMs / 2));
-    await this.running;
+  idle(): Promise<void> {
+    return this.due.idle();
   }
 
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.due.stop();
   }
 
   private async refresh(community: Community): Promise<void> {
