@@ -177,6 +177,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
           apiUrl: config.DISCORD_API_URL,
           moderatorRole: config.DISCORD_MODERATOR_ROLE,
           reactions: config.REACTION_EMOJI,
+          tierRoles: { debounceMs: config.DISCORD_TIER_ROLE_DEBOUNCE_MS, gapMs: config.DISCORD_TIER_ROLE_GAP_MS },
           ...(config.DISCORD_SHARDS !== undefined && { shards: config.DISCORD_SHARDS === 'auto' ? 'auto' : { count: config.DISCORD_SHARDS, ids: config.DISCORD_SHARD_IDS } }),
           ...(options.discordDeferAfterMs !== undefined && { deferAfterMs: options.discordDeferAfterMs }),
         })

@@ -24,6 +24,12 @@ const databaseUrl = z
     message: 'use file:PATH (or a path) for SQLite, or postgres://user:pass@host/db for PostgreSQL',
   });
 
+/** A whole number of milliseconds from 0 to `max`. */
+const milliseconds = (name: string, max: number) => {
+  const help = `${name} is a whole number of milliseconds from 0 to ${max}, such as 2000`;
+  return z.coerce.number({ error: help }).int(help).min(0, help).max(max, help);
+};
+
 const SHARDS_HELP = 'write auto, or the total number of shards (1 to 4096)';
 
 /** Every setting read from the environment; .env.example lists them all. */
@@ -73,6 +79,10 @@ export const envSchema = z.object({
     .optional(),
   /** Members with this role are moderators, besides those who may Manage Server. */
   DISCORD_MODERATOR_ROLE: snowflake('a role id (Server Settings → Roles → Copy Role ID)').optional(),
+  /** Tier roles are synced this long after a server's last event (reputation moves in bursts, such as a thread of comments). */
+  DISCORD_TIER_ROLE_DEBOUNCE_MS: milliseconds('DISCORD_TIER_ROLE_DEBOUNCE_MS', 600_000).default(2000),
+  /** Pause between two tier-role changes, to stay below Discord's rate limit on member edits. */
+  DISCORD_TIER_ROLE_GAP_MS: milliseconds('DISCORD_TIER_ROLE_GAP_MS', 60_000).default(250),
   /** An EVM JSON-RPC node: token metadata, balance snapshots, contract-wallet (EIP-1271) signatures. */
   ETH_RPC_URL: httpUrl.optional(),
   /** A Koios-compatible Cardano API (its /api/v1 root): Cardano balance snapshots. */

@@ -24,7 +24,8 @@ export class TierRoles {
   /** Servers whose members' roles are read back from Discord at the next sync (after a restart). */
   private readonly verifying = new Set<string>();
   private readonly due: Debounced;
-  private readonly gapMs: number;
+  /** How the syncs are paced (DISCORD_TIER_ROLE_DEBOUNCE_MS, DISCORD_TIER_ROLE_GAP_MS). */
+  readonly pacing: Required<TierRoleOptions>;
 
   constructor(
     private readonly client: Client,
@@ -32,8 +33,8 @@ export class TierRoles {
     private readonly log: Logger,
     options: TierRoleOptions = {},
   ) {
-    this.due = new Debounced(options.debounceMs ?? 2000);
-    this.gapMs = options.gapMs ?? 250;
+    this.pacing = { debounceMs: options.debounceMs ?? 2000, gapMs: options.gapMs ?? 250 };
+    this.due = new Debounced(this.pacing.debounceMs);
   }
 
   /** Something in the server may have moved reputation: it is synced once things have been quiet for a moment. */
@@ -130,6 +131,6 @@ export class TierRoles {
       // A member who left the server has nothing to give or take; a role deleted by hand, nothing to take back.
       if (!(error instanceof DiscordAPIError && (error.code === 10007 || (error.code === 10011 && method === 'DELETE')))) throw error;
     }
-    await sleep(this.gapMs);
+    await sleep(this.pacing.gapMs);
   }
 }
