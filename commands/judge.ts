@@ -130,7 +130,7 @@ export default defineCommand({
       const row = await resolvePairwise(ctx, o.round);
       if (row.phase !== 'open') throw new UserError('wrong_phase', row.phase === 'closed' ? `Pairwise round ${row.key} is closed; thank you for judging.` : `Pairwise round ${row.key} is not open for judging yet.`);
       const member = await ctx.member();
-      const refusal = await judgingRefusal(ctx.db, row, member);
+      const refusal = await judgingRefusal(ctx.db, row, member, ctx.actor);
       if (refusal) throw new UserError('not_juror', refusal);
       if (await isExcluded(ctx.db, row.id, member.id)) throw new UserError('not_juror', `A moderator took your comparisons out of round ${row.key}; ask them why.`);
       const j: Judging = { ctx, row, config: pairwiseConfigOf(row), member, projects: new Map((await projectsOf(ctx.db, row.id)).map((p) => [p.key, p])) };

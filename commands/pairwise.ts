@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../src/commands/errors.ts';
-import type { CommandContext } from '../src/commands/context.ts';
+import type { Actor, CommandContext } from '../src/commands/context.ts';
 import { chatErrorMap, defineAction, defineCommand, issueLines, options } from '../src/commands/framework.ts';
 import { pre, privateReply, reply, text, type Attachment, type Block, type Reply } from '../src/commands/reply.ts';
 import { opt, resolveMember, roundReport, TIME_HELP } from '../src/commands/support.ts';
@@ -178,11 +178,15 @@ export async function closePairwise(db: Executor, row: PairwiseRoundRow, now: Da
 export const wantedOf = (row: Pick<PairwiseRoundRow, 'wanted'>, projects: number) => row.wanted || 5 * projects;
 
 /** Whether a member may judge the round, and if not why, in words they can act on. */
-export async function judgingRefusal(db: Executor, row: PairwiseRoundRow, member: MemberRow): Promise<string | null> {
+export async function judgingRefusal(db: Executor, row: PairwiseRoundRow, member: MemberRow, actor: Actor): Promise<string | null> {
   const rule = eligibilityOf(row);
   switch (rule.kind) {
     case 'anyone':
       return null;
+    case 'role':
+      // The roles come with the event (a Discord interaction carries the member's role ids), so they are never stale.
+      if (actor.roles === undefined) return `Round ${row.key} is judged by members with a Discord role, and ${actor.platform} has no roles: role eligibility works on Discord only.`;
+      return actor.roles.includes(rule.role) ? null : `Round ${row.key} is judged by members with the role <@&${rule.role}>, which you do not have; ask a moderator for it.`;
     case 'named': {
       const named = await db.selectFrom('pairwise_jurors').select('member_id').where('round_id', '=', row.id).where('member_id', '=', member.id).executeTakeFirst();
       return named ? null : `Round ${row.key} is judged by the jurors the moderators named; ask them to add you.`;
@@ -323,8 +327,21 @@ function withFileKey(config: PairwiseConfig, key: (typeof FILE_KEYS)[number], va
   return parsed.data as PairwiseConfig;
 }
 
+/**
+ * The role of `/pairwise jurors who:role role:…`, as Discord's role picker gives it (`<@&id>`) or its id. Only Discord
+ * tells the bot a member's roles; @everyone is everyone (who:anyone).
+ */
+function jurorRole(ctx: CommandContext, given: string | undefined): string {
+  if (ctx.community.platform !== 'discord') throw new UserError('invalid_options', `who:role: ${ctx.community.platform} has no roles the bot can see: role eligibility works on Discord only. Choose who:named, who:tier or who:wallet here.`);
+  if (given === undefined) throw new UserError('invalid_options', 'who:role needs role: (pick the role, such as @Jurors).');
+  const id = /^(?:<@&)?(\d{17,20})>?$/.exec(given)?.[1];
+  if (!id) throw new UserError('invalid_options', `role: "${given}" is not a role; pick it from the list Discord offers (such as @Jurors).`);
+  if (id === ctx.community.platform_chat_id) throw new UserError('invalid_options', 'role: @everyone is every member; choose who:anyone for that.');
+  return id;
+}
+
 const describeEligibility = (rule: Eligibility) =>
-  rule.kind === 'anyone' ? 'anyone in the community' : rule.kind === 'named' ? 'the jurors named with /pairwise jurors member:…' : rule.kind === 'wallet' ? 'members with a verified wallet' : `members of tier ${rule.tier} or better in round ${rule.round}`;
+  rule.kind === 'role' ? `members with the role <@&${rule.role}>` : rule.kind === 'anyone' ? 'anyone in the community' : rule.kind === 'named' ? 'the jurors named with /pairwise jurors member:…' : rule.kind === 'wallet' ? 'members with a verified wallet' : `members of tier ${rule.tier} or better in round ${rule.round}`;
 
 async function showRound(db: Executor, row: PairwiseRoundRow): Promise<Block[]> {
   const config = pairwiseConfigOf(row);
@@ -426,10 +443,11 @@ export default defineCommand({
     }),
 
     jurors: defineAction({
-      description: 'Choose who judges: anyone, named members, a tier of a governance round, or members with a verified wallet',
+      description: 'Choose who judges: anyone, named members, a Discord role, a governance tier, or a verified wallet',
       access: 'moderator',
       options: options({
-        who: z.enum(['anyone', 'named', 'tier', 'wallet']).optional().describe('anyone, named (the members you add), tier (with tier: and of:), wallet (a verified wallet)'),
+        who: z.enum(['anyone', 'named', 'role', 'tier', 'wallet']).optional().describe('anyone, named (members you add), role (with role:), tier (with tier: and of:), wallet (verified)'),
+        role: z.string().trim().min(1).max(40).meta({ chat: 'role' }).optional().describe('With who:role, the Discord role whose members judge'),
         member: opt.member.optional().describe('Add this member to the named jurors, such as alice'),
         tier: z.string().trim().min(1).max(32).optional().describe('With who:tier, the lowest tier that judges, such as C'),
         of: z.string().regex(ID_PATTERN).optional().describe('With who:tier, the governance round whose tiers count, such as r1'),
@@ -439,7 +457,9 @@ export default defineCommand({
         const row = await resolvePairwise(ctx, o.round);
         const moderator = await ctx.member();
         let rule = eligibilityOf(row);
-        if (o.who === 'tier') {
+        if (o.role !== undefined && o.who !== 'role') throw new UserError('invalid_options', 'role: goes with who:role.');
+        if (o.who === 'role') rule = { kind: 'role', role: jurorRole(ctx, o.role) };
+        else if (o.who === 'tier') {
           if (!o.tier || !o.of) throw new UserError('invalid_options', 'who:tier needs tier: (such as C) and of: (the governance round, such as r1).');
           const governance = await findRound(ctx.db, ctx.community.id, o.of);
           if (!governance) throw new UserError('unknown_round', `There is no governance round "${o.of}" here.`);

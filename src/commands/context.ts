@@ -12,6 +12,8 @@ export interface Actor {
   handle: string;
   /** Decided by the adapter from the platform's own roles (group admin, Manage Server, console --moderator). */
   isModerator: boolean;
+  /** The platform roles the actor holds, by id (Discord's member roles); absent where the platform has none (Telegram, console). */
+  roles?: readonly string[] | undefined;
 }
 
 export interface Services {

@@ -198,13 +198,14 @@ export function innermost(schema: z.ZodType): { schema: z.ZodType; required: boo
 
 /**
  * Options a platform may fill in its own way, marked with zod's `.meta({ chat })`: `member` from the platform's user
- * picker or a mention (the value is then `<@platform user id>`), `file` from an attached file (the value is its text).
+ * picker or a mention (the value is then `<@platform user id>`), `file` from an attached file (the value is its text),
+ * `role` from the platform's role picker (Discord; the value is then `<@&role id>`).
  */
-export type OptionKind = 'member' | 'file';
+export type OptionKind = 'member' | 'file' | 'role';
 
 export function optionKind(schema: z.ZodType): OptionKind | undefined {
   const kind = (innermost(schema).schema.meta() as { chat?: unknown } | undefined)?.chat;
-  return kind === 'member' || kind === 'file' ? kind : undefined;
+  return kind === 'member' || kind === 'file' || kind === 'role' ? kind : undefined;
 }
 
 /** Strict objects, so that a misspelt option is named instead of ignored. */

@@ -12,7 +12,9 @@ export type Eligibility =
   /** Members whose tier in a governance round is `tier` or better. */
   | { kind: 'tier'; round: string; tier: string }
   /** Members with a verified wallet. */
-  | { kind: 'wallet' };
+  | { kind: 'wallet' }
+  /** Members holding this platform role (a Discord role id), as the platform says when they judge. */
+  | { kind: 'role'; role: string };
 
 export const eligibilityOf = (row: Pick<PairwiseRoundRow, 'eligibility'>): Eligibility => JSON.parse(row.eligibility) as Eligibility;
 export const pairwiseConfigOf = (row: Pick<PairwiseRoundRow, 'config'>): PairwiseConfig => pairwiseConfigSchema.parse(JSON.parse(row.config)) as PairwiseConfig;

@@ -321,8 +321,9 @@ export class FakeDiscord {
 
   /**
    * Option values as Discord's client sends them: typed by the registered command (a string option stays a string), a
-   * USER option as the picked member's id (given here by id or username), an ATTACHMENT option as the uploaded file's id,
-   * with the users and attachments in `resolved`.
+   * USER option as the picked member's id (given here by id or username), a ROLE option as the picked role's id (given
+   * here by id, name or `<@&id>`; the picker offers only the server's roles), an ATTACHMENT option as the uploaded file's
+   * id, with the users, roles and attachments in `resolved`.
    */
   private typedOptions(name: string, subcommand: string | undefined, options: Record<string, string>, files: Record<string, FakeFile> = {}) {
     type Def = { name: string; type: number; options?: Def[] };
@@ -337,6 +338,7 @@ export class FakeDiscord {
     const users: Record<string, unknown> = {};
     const members: Record<string, unknown> = {};
     const attachments: Record<string, unknown> = {};
+    const roles: Record<string, unknown> = {};
     const list: { name: string; type: number; value: string | number | boolean }[] = Object.entries(options).map(([n, raw]) => {
       const { type } = def(n);
       if (type === 6) {
@@ -345,6 +347,13 @@ export class FakeDiscord {
         users[user.id] = this.memberJson(user).user;
         members[user.id] = { ...this.memberJson(user), user: undefined };
         return { name: n, type, value: user.id };
+      }
+      if (type === 8) {
+        const wanted = raw.replace(/^<@&(\d+)>$/, '$1');
+        const role = [{ id: this.guildId, name: '@everyone' }, ...this.roles].find((r) => r.id === wanted || r.name === wanted || `@${r.name}` === wanted);
+        if (!role) throw new Error(`the role picker has no role "${raw}"`);
+        roles[role.id] = { id: role.id, name: role.name, color: 0, hoist: false, position: this.positionOf(role.id), permissions: '3072', managed: false, mentionable: false, flags: 0 };
+        return { name: n, type, value: role.id };
       }
       return { name: n, type, value: type === 4 || type === 10 ? Number(raw) : type === 5 ? raw === 'true' : raw };
     });
@@ -357,7 +366,7 @@ export class FakeDiscord {
       list.push({ name: n, type: 11, value: id });
     }
     const any = (o: object) => Object.keys(o).length > 0;
-    const resolved = any(users) || any(attachments) ? { ...(any(users) && { users, members }), ...(any(attachments) && { attachments }) } : undefined;
+    const resolved = any(users) || any(attachments) || any(roles) ? { ...(any(users) && { users, members }), ...(any(roles) && { roles }), ...(any(attachments) && { attachments }) } : undefined;
     return { list, resolved };
   }
 

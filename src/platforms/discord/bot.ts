@@ -141,13 +141,13 @@ interface AnswerTarget {
 /** A member's mistake about a file given to a command, said to them before anything runs. */
 class FileRefused extends Error {}
 
-/** The option values of a slash command, flattened, with its subcommand; a picked member reads `<@id>`. */
+/** The option values of a slash command, flattened, with its subcommand; a picked member reads `<@id>`, a picked role `<@&id>`. */
 function invocationOf(name: string, data: readonly CommandInteractionOption[]): { invocation: Invocation; files: Map<string, DiscordAttachment> } {
   const [first] = data;
   const sub = first?.type === ApplicationCommandOptionType.Subcommand ? first : undefined;
   const given = sub ? (sub.options ?? []) : data;
   const files = new Map(given.filter((o) => o.attachment).map((o) => [o.name, o.attachment!]));
-  const options = Object.fromEntries(given.filter((o) => !o.attachment).map((o) => [o.name, o.type === ApplicationCommandOptionType.User ? `<@${String(o.value)}>` : o.value]));
+  const options = Object.fromEntries(given.filter((o) => !o.attachment).map((o) => [o.name, o.type === ApplicationCommandOptionType.User ? `<@${String(o.value)}>` : o.type === ApplicationCommandOptionType.Role ? `<@&${String(o.value)}>` : o.value]));
   return { invocation: { name, subcommand: sub?.name, options }, files };
 }
 
@@ -692,7 +692,9 @@ export class DiscordChat {
       interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) === true ||
       hasRole ||
       (await isNamedModerator(this.runtime.services.db, community.id, 'discord', interaction.user.id));
-    return { platform: 'discord', userId: interaction.user.id, handle: interaction.user.username, isModerator };
+    // The member's role ids as the interaction carries them (an array of snowflakes in the raw payload).
+    const held = roles === undefined ? [] : Array.isArray(roles) ? roles : [...roles.cache.keys()];
+    return { platform: 'discord', userId: interaction.user.id, handle: interaction.user.username, isModerator, roles: held };
   }
 
   /**

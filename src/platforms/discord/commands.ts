@@ -4,7 +4,7 @@ import { SUGGESTED_OPTIONS } from '../../commands/suggest.ts';
 import { clip } from '../../format/cut.ts';
 
 /** Discord's application command option types (https://discord.com/developers/docs/interactions/application-commands). */
-export const OptionType = { Subcommand: 1, String: 3, Integer: 4, Boolean: 5, User: 6, Number: 10, Attachment: 11 } as const;
+export const OptionType = { Subcommand: 1, String: 3, Integer: 4, Boolean: 5, User: 6, Role: 8, Number: 10, Attachment: 11 } as const;
 
 /** A file option `csv` is also an ATTACHMENT option `csv_file`, whose file's text becomes the value of `csv`. */
 export const FILE_SUFFIX = '_file';
@@ -42,13 +42,15 @@ const NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
 const describe = (text: string | undefined, fallback: string) => clip(text || fallback, LIMITS.description, { ellipsis: '…' });
 
 /**
- * The Discord options of one zod option: a member is picked with Discord's user picker (USER); a file option is a
+ * The Discord options of one zod option: a member is picked with Discord's user picker (USER), a role with its role
+ * picker (ROLE); a file option is a
  * string beside an ATTACHMENT, either of which may be given.
  */
 export function optionsJson(name: string, outer: z.ZodType, form: readonly string[] = []): OptionJson[] {
   const kind = optionKind(outer);
   const description = describe(outer.description, name);
   if (kind === 'member') return [{ name, type: OptionType.User, description, required: innermost(outer).required && !form.includes(name) }];
+  if (kind === 'role') return [{ name, type: OptionType.Role, description, required: innermost(outer).required && !form.includes(name) }];
   if (kind === 'file')
     return [
       { ...optionJson(name, outer, form), required: false },
