@@ -215,7 +215,7 @@ async function recount(db: Executor, roundId: string, at: RoundVersion): Promise
 }
 
 /** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */
-async function sqliteFile(db: Executor): Promise<string | undefined> {
+export async function sqliteFile(db: Executor): Promise<string | undefined> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return undefined;
   const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);
   return rows.find((r) => r.name === 'main')?.file || undefined;

@@ -28,12 +28,13 @@ const BARE_NUMBER = /(?<![\p{L}\p{N}])\d{5,}(?![\p{L}\p{N}])/gu;
 
 /**
  * Text members wrote, as the public sees it: a mention of a member who did not allow their handle to be shown, and
- * any platform user id, become the member's key (which names them in the round file and nowhere else).
+ * any platform user id, become the member's key (which names them in the round file and nowhere else). The look-ups
+ * are built once for all the texts of a round: built per text, they made a round's page quadratic in its members.
  */
-export function publicText(text: string, identities: readonly ChatIdentity[]): string {
+export function publicTextOf(identities: readonly ChatIdentity[]): (text: string) => string {
   const byHandle = new Map(identities.filter((m) => !m.shown).map((m) => [m.handle.toLowerCase(), m.key]));
   const byId = new Map(identities.flatMap((m) => m.platformIds.map((id) => [id, m.shown ? m.handle : m.key] as const)));
-  return text
+  return (text) => text
     .replace(ID_MENTION, (mention, id: string) => (byId.has(id) ? `@${byId.get(id)}` : mention))
     .replace(HANDLE_MENTION, (mention, handle: string) => (byHandle.has(handle.toLowerCase()) ? `@${byHandle.get(handle.toLowerCase())}` : mention))
     .replace(BARE_NUMBER, (number) => byId.get(number) ?? number);
@@ -46,7 +47,7 @@ export function publicText(text: string, identities: readonly ChatIdentity[]): s
  */
 export function publicRoundData(data: RoundData, identities: readonly ChatIdentity[]): RoundData {
   const shown = new Set(identities.filter((m) => m.shown).map((m) => m.key));
-  const scrub = (text: string) => publicText(text, identities);
+  const scrub = publicTextOf(identities);
   return {
     ...data,
     round: { ...data.round, name: scrub(data.round.name) },

@@ -12,13 +12,16 @@ import { timeZoneOf } from '../core/config.ts';
 import { reportJson, type RoundReport } from '../core/report.ts';
 import { VIEWS } from '../core/voting.ts';
 import type { Db } from '../db/database.ts';
-import { roundVersion } from '../db/standings.ts';
+import type { Executor } from '../db/repositories.ts';
+import { roundVersion, sqliteFile } from '../db/standings.ts';
 import { formatInstant } from '../format/time.ts';
 import { formatNumber, formatUnits } from '../format/units.ts';
 import { loadPublicRound, type PublicRound } from '../results/public.ts';
 import { publishedTiers, rewardsStatus, withPublishedRewards } from '../results/published.ts';
 import { serializeRoundFile } from '../roundfile/schema.ts';
 import type { RoundRow } from '../db/schema.ts';
+import type { PageRequest } from '../workers/pages.ts';
+import { WorkerThread } from '../workers/thread.ts';
 import { html, pageDocument, trusted, type Html, type Page } from './html.ts';
 import { send, type WebServer } from './server.ts';
 import { loadVerifier, VERIFIER_PATH, verifierRoute, type Verifier } from './verifier.ts';
@@ -56,7 +59,7 @@ export interface ResultsOptions {
 }
 
 export function resultsRoutes(server: WebServer, db: Db, { publicUrl, verifier = loadVerifier() }: ResultsOptions = {}): void {
-  const site: Site = { db, publicUrl, verifier };
+  const site: Site = { db, publicUrl, verifier: verifier && { sha256: verifier.sha256, commit: verifier.commit, modified: verifier.modified } };
   if (verifier) verifierRoute(server, verifier);
   const vega = readFileSync(VEGA, 'utf8');
   const interpreter = interpreterScript();
@@ -94,20 +97,28 @@ export function resultsRoutes(server: WebServer, db: Db, { publicUrl, verifier =
   });
 }
 
-/** What the pages need besides a round: the database, the public address, verify.mjs. */
-interface Site {
-  db: Db;
+/**
+ * What a page shows of the server besides the round: its public address, and verify.mjs by its hash and commit (its
+ * bytes are served apart), plain data that a page thread is handed.
+ */
+export interface SiteFacts {
   publicUrl: string | undefined;
-  verifier: Verifier | undefined;
+  verifier: Omit<Verifier, 'bytes'> | undefined;
+}
+
+/** What the pages need besides a round: the database and the facts of the server. */
+interface Site extends SiteFacts {
+  db: Db;
 }
 
 type Built = { body: string | Uint8Array; headers: Record<string, string> } | undefined;
-type Builder = (round: RoundRow, pub: PublicRound & { openPolls: string[] }, site: Site) => Promise<Built>;
+type PublicRoundShown = PublicRound & { openPolls: string[] };
+type Builder = (round: RoundRow, pub: PublicRoundShown, db: Executor, site: SiteFacts) => Promise<Built>;
 
 /** What a round's address serves, by the name after `/rounds/ID/`. */
 const FILES: Record<string, Builder> = {
-  '': async (round, pub, site) => {
-    const { markup, csp } = pageDocument(await resultsPage(round, pub, { ...site, ...(await roundFacts(site.db, round)) }));
+  '': async (round, pub, db, site) => {
+    const { markup, csp } = pageDocument(await resultsPage(round, pub, { ...site, ...(await roundFacts(db, round)) }));
     return { body: markup, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp } };
   },
   'round.json': async (round, pub) => ({ body: serializeRoundFile(pub.data), headers: { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${round.key}.json"` } }),
@@ -127,13 +138,38 @@ function fileOf(name: string): Builder | undefined {
   };
 }
 
-interface Body {
-  raw: Buffer;
-  gzip: Buffer;
+/** A file of a round as built, and gzip-compressed once. */
+export interface BuiltFile {
+  raw: Uint8Array;
+  gzip: Uint8Array;
   headers: Record<string, string>;
+}
+
+interface Body extends BuiltFile {
   etag: string;
   lastModified: string;
 }
+
+/**
+ * A file of a round (see fileOf), or undefined when the round has no such file (a poll that is not closed). `pub`:
+ * the public round at the state the file is built for, when the caller has it already.
+ */
+export async function buildFile(db: Executor, round: RoundRow, name: string, site: SiteFacts, pub?: Promise<PublicRoundShown>): Promise<BuiltFile | undefined> {
+  const built = await fileOf(name)!(round, await (pub ?? loadPublicRound(db, round)), db, site);
+  if (!built) return undefined;
+  const { body, headers } = built;
+  const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  return { raw, gzip: await gzipAsync(raw), headers };
+}
+
+/**
+ * The files of a large round are built in a thread of their own (src/workers/pages.ts), which reads the SQLite file
+ * itself: reading every event of a round of 100,000 members and computing its public report holds a thread for
+ * seconds, which the bot's event loop must not spend (issue 13). Smaller rounds, PostgreSQL and databases in memory
+ * are built here: a few milliseconds, less than handing them over.
+ */
+export const pageThread = { minMembers: 100 };
+const pages = new WorkerThread<PageRequest, BuiltFile | undefined>('pages');
 
 /** Rounds whose built files are kept; the least recently asked for is dropped first. */
 const KEPT_ROUNDS = 16;
@@ -149,8 +185,8 @@ class BuiltPages {
 
   /** A file of the round (see fileOf), or undefined when the round has no such file (a poll that is not closed). */
   async get(site: Site, round: RoundRow, file: string): Promise<Body | undefined> {
-    const { db } = site;
-    const key = await stateOf(db, round);
+    const { db, publicUrl, verifier } = site;
+    const { key, members } = await stateOf(db, round);
     let entry = this.#rounds.get(round.id);
     if (entry?.key !== key) entry = { key, at: new Date().toUTCString(), files: new Map() };
     this.#rounds.delete(round.id);
@@ -160,11 +196,11 @@ class BuiltPages {
     if (!body) {
       const { at } = entry;
       body = (async () => {
-        const built = await fileOf(file)!(round, await loadPublicRound(db, round), site);
+        const sqlite = members >= pageThread.minMembers ? await sqliteFile(db) : undefined;
+        // the thread reads after the state was read here: what it builds is at least as new as the key it is kept under
+        const built = sqlite ? await pages.request({ file: sqlite, roundId: round.id, name: file, key, site: { publicUrl, verifier } }) : await buildFile(db, round, file, site);
         if (!built) return undefined;
-        const { body, headers } = built;
-        const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body);
-        return { raw, gzip: await gzipAsync(raw), headers, etag: `"${createHash('sha256').update(key).update(file).digest('base64url').slice(0, 27)}"`, lastModified: at };
+        return { ...built, etag: `"${createHash('sha256').update(key).update(file).digest('base64url').slice(0, 27)}"`, lastModified: at };
       })();
       entry.files.set(file, body);
       // A build that fails is not kept: the next request tries again.
@@ -174,7 +210,8 @@ class BuiltPages {
   }
 }
 
-async function stateOf(db: Db, round: RoundRow): Promise<string> {
+/** The state of a round its pages show, as a key, and the members of its community. */
+async function stateOf(db: Db, round: RoundRow): Promise<{ key: string; members: number }> {
   const [version, publication, members, schedule] = await Promise.all([
     roundVersion(db, round.id),
     db.selectFrom('reward_publications').select((eb) => eb.fn.max('version').as('version')).where('round_id', '=', round.id).executeTakeFirst(),
@@ -182,7 +219,8 @@ async function stateOf(db: Db, round: RoundRow): Promise<string> {
     // the page shows the schedule, which moves no version
     db.selectFrom('jobs').select((eb) => [eb.fn.countAll().as('count'), eb.fn.max('due_at').as('due'), eb.fn.max('done_at').as('done')]).where('round_id', '=', round.id).executeTakeFirst(),
   ]);
-  return [version?.version, round.phase, publication?.version ?? 0, members?.count ?? 0, schedule?.count ?? 0, schedule?.due ?? '', schedule?.done ?? ''].join(' ');
+  const key = [version?.version, round.phase, publication?.version ?? 0, members?.count ?? 0, schedule?.count ?? 0, schedule?.due ?? '', schedule?.done ?? ''].join(' ');
+  return { key, members: Number(members?.count ?? 0) };
 }
 
 /** The round's facts the public report does not carry: its schedule, open polls with their turnout. */
@@ -191,7 +229,7 @@ interface RoundFacts {
   open: { key: string; closesAt: string | null; voters: number }[];
 }
 
-async function roundFacts(db: Db, round: RoundRow): Promise<RoundFacts> {
+async function roundFacts(db: Executor, round: RoundRow): Promise<RoundFacts> {
   const [phases, open] = await Promise.all([
     db.selectFrom('jobs').select(['target', 'due_at', 'done_at']).where('round_id', '=', round.id).where('kind', '=', 'phase').orderBy('due_at').execute(),
     db
@@ -281,7 +319,7 @@ function factsList(round: RoundRow, data: PublicRound['data'], facts: RoundFacts
 }
 
 /** What a page shows besides the public round; a page built without it has no schedule, open polls or verify.mjs. */
-type PageContext = Omit<Site, 'db'> & RoundFacts;
+type PageContext = SiteFacts & RoundFacts;
 const NO_CONTEXT: PageContext = { publicUrl: undefined, verifier: undefined, phases: [], open: [] };
 
 /** The page itself: tables carry the exact report values (data-value), charts their vega specs. */
@@ -360,7 +398,7 @@ ${verifierBlock(site.verifier, round.key)}
 }
 
 /** verify.mjs: the download with its SHA-256 and commit, or how to build it when this server has not. */
-function verifierBlock(verifier: Verifier | undefined, key: string): Html {
+function verifierBlock(verifier: SiteFacts['verifier'], key: string): Html {
   const build = html`<code>git clone</code> the govbot repository${verifier?.commit ? html` at commit <code>${verifier.commit}</code>` : ''}, then <code>npm ci &amp;&amp; npm run build</code> writes <code>dist/verify.mjs</code>`;
   if (!verifier) return html`<p>This server has not built verify.mjs. Build it yourself: ${build}, and run</p><pre>node dist/verify.mjs ${key}.json</pre><p class="hint">It prints exactly the report JSON.</p>`;
   return html`<p><a class="verifier" href="${VERIFIER_PATH}" download>verify.mjs</a>, SHA-256 <code class="sha256">${verifier.sha256}</code>${verifier.commit ? html`, built from govbot commit <code class="commit">${verifier.commit}</code>${verifier.modified ? ' with local changes' : ''}` : ''}.</p>

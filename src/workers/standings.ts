@@ -3,12 +3,10 @@
 // file itself (read-only, one snapshot per read, beside the bot's writer thanks to WAL), so the bot reads nothing,
 // and keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts
 // the bot read (PostgreSQL, a database in memory).
-import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { reportOf } from '../core/report.ts';
 import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
-import type { Database } from '../db/schema.ts';
 import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
+import { readOnlyConnection } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
 export type StandingsRequest = { kind: 'read'; file: string; roundId: string } | { kind: 'compute'; round: PackedRound };
@@ -17,22 +15,6 @@ export interface StandingsAnswer {
   version?: string;
   report: PackedReport;
 }
-
-/** Read-only connections by file, the last few used (a bot has one file; a test run makes many). */
-const connections = new Map<string, Kysely<Database>>();
-const CONNECTIONS = 4;
-const connectionTo = (file: string) => {
-  const db = connections.get(file) ?? new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file, { readonly: true, fileMustExist: true }) }) });
-  // last used last
-  connections.delete(file);
-  connections.set(file, db);
-  if (connections.size > CONNECTIONS) {
-    const [oldest, stale] = connections.entries().next().value!;
-    connections.delete(oldest);
-    void stale.destroy();
-  }
-  return db;
-};
 
 /** The state of the rounds read last, by file and round, as of `seq` in `shape`. */
 const kept = new Map<string, { shape: string; seq: number; round: MaintainedRound }>();
@@ -46,7 +28,7 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   }
   // the version and the state in one read transaction: the state is the version's
   const key = `${request.file}\n${request.roundId}`;
-  const { version, round } = await connectionTo(request.file)
+  const { version, round } = await readOnlyConnection(request.file)
     .transaction()
     .execute(async (trx) => {
       const version = await roundVersion(trx, request.roundId);
