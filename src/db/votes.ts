@@ -1,28 +1,28 @@
 import { sql } from 'kysely';
 import { isPostgres, type Db } from './database.ts';
+import { GroupCommit, type Outcome } from './group-commit.ts';
+import { ballotOf, ballotText } from '../core/ballots.ts';
+import type { Vote } from '../core/types.ts';
 import { newId, type Executor } from './repositories.ts';
+
+/** A vote's option_idx and ballot columns: an approval or ranked ballot as text, with its first option as option_idx. */
+export function storedBallot(v: Pick<Vote, 'option' | 'options' | 'ranking'>): { option_idx: number; ballot: string | null } {
+  const ballot = ballotOf(v);
+  return { option_idx: v.option ?? ballot![0]!, ballot: ballot ? ballotText(ballot) : null };
+}
 
 export interface VoteToCast {
   roundId: string;
   questionId: string;
   memberId: string;
   option: number;
+  /** An approval or ranked poll's ballot (ticked options, or best first); `option` is then its first. */
+  ballot?: readonly number[];
   castAt: string;
   /** A secret poll's ballot: the salt of its commitment, which only the voter's receipt shows. */
   salt?: string;
 }
 
-interface Pending {
-  vote: VoteToCast;
-  resolve: (receipt: { seq: number }) => void;
-  reject: (error: unknown) => void;
-}
-
-/**
- * Writes votes with group commit: the votes that arrive while a transaction is being written go together in the
- * next one. Each `cast` resolves only once its vote is committed (and in the audit log), so a member is never told
- * a vote counted that a crash could lose; under load, one commit serves many members.
- */
 /** Where commands cast votes: the group-commit writer, or the transaction of the event being handled. */
 export interface VoteSink {
   cast(vote: VoteToCast): Promise<{ seq: number }>;
@@ -30,49 +30,31 @@ export interface VoteSink {
   idle(): Promise<void>;
 }
 
+/**
+ * Writes votes with group commit (group-commit.ts): the votes that arrive while a transaction is being written go
+ * together in the next one. Each `cast` resolves only once its vote is committed (and in the audit log), so a member
+ * is never told a vote counted that a crash could lose; under load, one commit serves many members. One bad vote
+ * fails its batch, which is then written one by one, so it cannot sink the others.
+ */
 export class VoteWriter implements VoteSink {
-  #queue: Pending[] = [];
-  #flushing: Promise<void> | null = null;
+  readonly #commits: GroupCommit<VoteToCast, { seq: number }>;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.#commits = new GroupCommit((votes) => this.#write(votes), 500);
+  }
 
   /** Records one choice, keeping earlier ones as history; `seq` numbers the member's choices on the question. */
   cast(vote: VoteToCast): Promise<{ seq: number }> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ vote, resolve, reject });
-      this.#flushing ??= this.#drain();
-    });
+    return this.#commits.submit(vote);
   }
 
-  /** Resolves once every vote handed in so far is written. */
-  async idle(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+  idle(): Promise<void> {
+    return this.#commits.idle();
   }
 
-  async #drain(): Promise<void> {
-    // Let the votes that arrive in the same turn of the event loop join the first batch.
-    await Promise.resolve();
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, 500);
-      try {
-        const seqs = await this.#write(batch.map((p) => p.vote));
-        batch.forEach((p, i) => p.resolve({ seq: seqs[i]! }));
-      } catch (error) {
-        // One bad vote must not sink the others: write the batch again one by one.
-        if (batch.length === 1) batch[0]!.reject(error);
-        else
-          for (const p of batch)
-            await this.#write([p.vote]).then(
-              ([seq]) => p.resolve({ seq: seq! }),
-              (e: unknown) => p.reject(e),
-            );
-      }
-    }
-    this.#flushing = null;
-  }
-
-  #write(votes: VoteToCast[]): Promise<number[]> {
-    return this.db.transaction().execute((trx) => writeVotes(trx, votes));
+  async #write(votes: VoteToCast[]): Promise<Outcome<{ seq: number }>[]> {
+    const seqs = await this.db.transaction().execute((trx) => writeVotes(trx, votes));
+    return seqs.map((seq) => ({ ok: true, value: { seq } }));
   }
 }
 
@@ -102,7 +84,7 @@ export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<nu
     const key = `${v.questionId} ${v.memberId}`;
     const seq = next.get(key) ?? 0;
     next.set(key, seq + 1);
-    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, cast_at: v.castAt, seq, salt: v.salt ?? null };
+    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, ballot: v.ballot ? ballotText(v.ballot) : null, cast_at: v.castAt, seq, salt: v.salt ?? null };
   });
   await trx.insertInto('votes').values(rows).execute();
   await trx
@@ -114,7 +96,7 @@ export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<nu
         round_id: v.roundId,
         actor_id: v.memberId,
         action: 'vote.cast',
-        detail: JSON.stringify({ question: v.questionId, option: v.option, seq: rows[i]!.seq }),
+        detail: JSON.stringify({ question: v.questionId, option: v.option, ...(v.ballot && { ballot: v.ballot }), seq: rows[i]!.seq }),
         at: v.castAt,
       })),
     )

@@ -9,6 +9,7 @@ import { choiceCommand, firstDelivery, storeChoice } from '../db/chat.ts';
 import { oweMessages } from '../db/outbox.ts';
 import { writeVotes, type VoteSink } from '../db/votes.ts';
 import { parseCommandLine } from '../commands/parse.ts';
+import { GroupCommit, type Outcome } from '../db/group-commit.ts';
 import { Outbox, type OwedTarget } from './outbox.ts';
 
 export { RefusedForGood, type OwedMessage, type OwedTarget, type Sender } from './outbox.ts';
@@ -56,6 +57,25 @@ function joinedTransaction(trx: ControlledTransaction<Database>): Db {
 /** Votes written straight into the event's transaction: the event's commit is their commit. */
 const votesIn = (trx: Executor): VoteSink => ({ cast: async (vote) => ({ seq: (await writeVotes(trx, [vote]))[0]! }), idle: async () => undefined });
 
+/** A platform event handed to the runtime, waiting for its batch's transaction. */
+interface PendingEvent {
+  platform: string;
+  eventId: string;
+  work: (scope: EventScope) => Promise<unknown>;
+  inOrderOf: string | undefined;
+}
+type Handled = { handled: true; value: unknown } | { handled: false };
+type Transaction = ControlledTransaction<Database>;
+
+/**
+ * The most events one transaction takes: a Telegram getUpdates batch. A batch is applied one event after another, so
+ * its last event's member waits for all of them; at a few ms an event, a hundred keep that well under a second.
+ */
+const EVENTS_PER_COMMIT = 100;
+
+/** PostgreSQL gave up on this statement to break a deadlock with another transaction (SQLSTATE 40P01). */
+const isDeadlock = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '40P01';
+
 /** What an adapter offers a command beyond the services: posting in the community, saying what is not working. */
 export interface ChatHooks {
   announce(reply: Reply): Promise<void>;
@@ -69,59 +89,102 @@ export interface ChatHooks {
  */
 export class ChatRuntime {
   readonly outbox: Outbox;
+  readonly #events: GroupCommit<PendingEvent, Handled>;
+  #eventCommits = 0;
 
   constructor(
     readonly services: Services,
     readonly commands: readonly Command[],
     readonly logger: Logger,
-    private readonly options: { adoptHandle?: boolean; outbox?: Outbox } = {},
+    private readonly options: { adoptHandle?: boolean; outbox?: Outbox; eventsPerCommit?: number } = {},
   ) {
     this.outbox = options.outbox ?? new Outbox(services.db, logger.child({ component: 'outbox' }));
+    this.#events = new GroupCommit((events) => this.#handleBatch(events), options.eventsPerCommit ?? EVENTS_PER_COMMIT);
   }
 
   /**
    * Handles one platform event exactly once: the handled mark, every state change the commands make and every message
    * they owe commit in one transaction, and only then does the outbox post. A redelivered event is not run again.
    * If `work` throws, nothing of it is kept (not even the mark), and the error goes to the caller to log.
+   * Events are committed in groups (group-commit.ts): those handed in while a transaction is written share the next,
+   * each in a savepoint of its own, in the order they were handed in, and each caller hears only after the commit. So
+   * an adapter that hands in one chat's events in order, without waiting for each, has them applied in that order.
    * Inside `work`, read and write through `scope.db` only: on SQLite the transaction holds the one connection, so a
    * query through `services.db` would wait for it forever. Make platform calls (admin lists, downloads) before.
    * `inOrderOf` names what the event belongs to (a chat, a server): with several processes on one PostgreSQL, the
    * events of one such thing are handled one at a time across all of them (a transaction-scoped advisory lock), so
    * each sees what the one before it changed, as in one process; events of different ones run side by side.
    */
-  async handle<T>(platform: string, eventId: string, work: (scope: EventScope) => Promise<T>, inOrderOf?: string): Promise<{ handled: true; value: T } | { handled: false }> {
+  handle<T>(platform: string, eventId: string, work: (scope: EventScope) => Promise<T>, inOrderOf?: string): Promise<{ handled: true; value: T } | { handled: false }> {
+    return this.#events.submit({ platform, eventId, work, inOrderOf }) as Promise<{ handled: true; value: T } | { handled: false }>;
+  }
+
+  /** How many transactions have committed platform events: fewer than the events when they were grouped. */
+  get eventCommits(): number {
+    return this.#eventCommits;
+  }
+
+  /**
+   * One transaction for a batch of events. An event that throws is rolled back to its savepoint alone; on PostgreSQL
+   * an event that meets another process's locks in a deadlock throws the whole batch back to the group commit, which
+   * handles its events again one per transaction (then each takes only its own locks, as before grouping).
+   */
+  async #handleBatch(events: readonly PendingEvent[]): Promise<Outcome<Handled>[]> {
     const trx = await this.services.db.startTransaction().execute();
-    const owed: { community: Community; target: OwedTarget; reply: Reply }[] = [];
     try {
-      // On SQLite the one process writes one transaction at a time already.
-      if (inOrderOf !== undefined && isPostgres(trx)) await sql`select pg_advisory_xact_lock(hashtextextended(${`${platform}:${inOrderOf}`}, 0))`.execute(trx);
-      // The time is read once the turn has come, so that events of one chat are timed in the order they are applied.
-      const now = this.services.now();
-      if (!(await firstDelivery(trx, platform, eventId, now))) {
-        await trx.rollback().execute();
-        return { handled: false };
+      // On SQLite the one process writes one transaction at a time already. The chats' locks are taken in one order,
+      // so that two processes' batches never wait for each other's.
+      if (isPostgres(trx)) {
+        const chats = [...new Set(events.flatMap((e) => (e.inOrderOf === undefined ? [] : [`${e.platform}:${e.inOrderOf}`])))].sort();
+        if (chats.length > 0) await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${chats}::text[]) with ordinality as t(k, i) order by i`.execute(trx);
       }
-      const services: Services = { ...this.services, db: joinedTransaction(trx), votes: votesIn(trx) };
-      const hooksFor = (community: Community, hooks: Partial<ChatHooks> = {}): ChatHooks => ({
-        announce: async (reply) => void owed.push({ community, target: { kind: 'announce' }, reply }),
-        chatProblems: hooks.chatProblems ?? (async () => []),
-        ...(hooks.status && { status: hooks.status }),
-      });
-      const scope: EventScope = {
-        db: trx,
-        run: (community, actor, invocation, hooks) => dispatch(this.commands, this.contextWith(services, community, actor, hooksFor(community, hooks)), invocation, this.logger),
-        react: (community, actor, comment, change) => this.reactWith(services, community, actor, comment, change, hooksFor(community)),
-        owe: (community, target, reply) => void owed.push({ community, target, reply }),
-      };
-      const value = await work(scope);
-      await oweMessages(trx, owed.map((o) => ({ communityId: o.community.id, platform: o.community.platform, target: JSON.stringify(o.target), reply: encodeReply(o.reply) })), now);
+      const outcomes: Outcome<Handled>[] = [];
+      let owes = false;
+      for (const [i, event] of events.entries()) {
+        const name = `event${i}`;
+        const inner = await trx.savepoint(name).execute();
+        try {
+          const handled = await this.#apply(trx, event);
+          await inner.releaseSavepoint(name).execute();
+          owes ||= handled.owed;
+          outcomes.push({ ok: true, value: handled.result });
+        } catch (error) {
+          if (isDeadlock(error)) throw error;
+          await inner.rollbackToSavepoint(name).execute();
+          outcomes.push({ ok: false, error });
+        }
+      }
       await trx.commit().execute();
-      if (owed.length > 0) this.outbox.kick();
-      return { handled: true, value };
+      this.#eventCommits++;
+      if (owes) this.outbox.kick();
+      return outcomes;
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** One event in its savepoint: the handled mark, the work, and the messages it owes. */
+  async #apply(trx: Transaction, event: PendingEvent): Promise<{ result: Handled; owed: boolean }> {
+    // The time is read once the turn has come, so that events of one chat are timed in the order they are applied.
+    const now = this.services.now();
+    if (!(await firstDelivery(trx, event.platform, event.eventId, now))) return { result: { handled: false }, owed: false };
+    const owed: { community: Community; target: OwedTarget; reply: Reply }[] = [];
+    const services: Services = { ...this.services, db: joinedTransaction(trx), votes: votesIn(trx) };
+    const hooksFor = (community: Community, hooks: Partial<ChatHooks> = {}): ChatHooks => ({
+      announce: async (reply) => void owed.push({ community, target: { kind: 'announce' }, reply }),
+      chatProblems: hooks.chatProblems ?? (async () => []),
+      ...(hooks.status && { status: hooks.status }),
+    });
+    const scope: EventScope = {
+      db: trx,
+      run: (community, actor, invocation, hooks) => dispatch(this.commands, this.contextWith(services, community, actor, hooksFor(community, hooks)), invocation, this.logger),
+      react: (community, actor, comment, change) => this.reactWith(services, community, actor, comment, change, hooksFor(community)),
+      owe: (community, target, reply) => void owed.push({ community, target, reply }),
+    };
+    const value = await event.work(scope);
+    await oweMessages(trx, owed.map((o) => ({ communityId: o.community.id, platform: o.community.platform, target: JSON.stringify(o.target), reply: encodeReply(o.reply) })), now);
+    return { result: { handled: true, value }, owed: owed.length > 0 };
   }
 
   private contextWith(services: Services, community: Community, actor: Actor, hooks: ChatHooks): CommandContext {
@@ -159,9 +222,9 @@ export class ChatRuntime {
     return ids;
   }
 
-  /** The invocation behind a button's id; undefined when the id is unknown here. */
-  async storedInvocation(community: Community, id: string): Promise<Invocation | undefined> {
-    const line = await choiceCommand(this.services.db, community.id, id);
+  /** The invocation behind a button's id; undefined when the id is unknown here. Inside an event, pass `scope.db`. */
+  async storedInvocation(community: Community, id: string, db: Executor = this.services.db): Promise<Invocation | undefined> {
+    const line = await choiceCommand(db, community.id, id);
     const parsed = line ? parseCommandLine(line) : undefined;
     return parsed?.ok ? parsed.invocation : undefined;
   }

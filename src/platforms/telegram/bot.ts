@@ -125,16 +125,23 @@ function retryDelay(error: unknown, attempt: number): number | undefined {
 }
 
 /**
- * Telegram through telegraf: updates become command calls, replies become HTML messages. Updates are handled one at
- * a time in the order Telegram numbered them, each exactly once (runtime.handle): what an update changes and the
- * messages it owes commit together, and the outbox posts them through `deliver`. One update that fails is logged and
- * apologised for, and the next is handled as if nothing happened.
+ * Telegram through telegraf: updates become command calls, replies become HTML messages. Updates are handed to the
+ * runtime in the order Telegram numbered them, each exactly once (runtime.handle): what an update changes and the
+ * messages it owes commit together, and the outbox posts them through `deliver`. The next update is prepared as soon
+ * as the one before is handed in, without waiting for its commit, so a burst is committed in a few transactions and
+ * the taps are answered side by side. One update that fails is logged and apologised for, and the next is handled as
+ * if nothing happened.
  */
 export class TelegramChat {
   readonly bot: Telegraf;
   private username = '';
   private botId = 0;
+  /** Resolves once the update taken last is handed to the runtime (or done with): the next one may then be prepared. */
   private queue: Promise<void> = Promise.resolve();
+  /** Updates taken and not yet done with (committed and answered). */
+  private readonly inHand = new Set<Promise<void>>();
+  /** For an update being prepared: lets the next one be prepared, once its event is in the runtime's hands. */
+  private readonly turns = new WeakMap<Update, () => void>();
   private polling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
@@ -200,14 +207,14 @@ export class TelegramChat {
     this.stopping.abort();
     this.connected = false;
     await this.polling;
-    await this.queue;
+    await this.inHandDone();
     await Promise.all([...this.statuses].map((status) => status.cancel()));
     this.leaderboards.stop();
   }
 
   /** Resolves once every update taken is handled and what they owe is posted (tests; shutdown waits the same way). */
   async idle(): Promise<void> {
-    await this.queue;
+    await this.inHandDone();
     await this.runtime.outbox.idle();
     await Promise.all([...this.statuses].map((status) => status.finish()));
   }
@@ -225,10 +232,9 @@ export class TelegramChat {
         const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, timeout: 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }));
         failures = 0;
         this.connected = true;
-        for (const update of updates) {
-          await this.bot.handleUpdate(update);
-          offset = update.update_id + 1;
-        }
+        // The whole batch is handed in at once (in order), and confirmed once every update of it is handled.
+        await Promise.all(updates.map((update) => this.bot.handleUpdate(update)));
+        if (updates.length > 0) offset = updates.at(-1)!.update_id + 1;
       } catch (error) {
         if (signal.aborted) return;
         this.connected = false;
@@ -241,11 +247,23 @@ export class TelegramChat {
 
   // ---- incoming
 
-  /** Handles updates one after another; `handleUpdate` never rejects, so one failure cannot stop the ones after it. */
+  /**
+   * Prepares updates one after another, each once the one before is in the runtime's hands, so they are applied in
+   * order; resolves once this one is done with. `handleUpdate` never rejects, so one failure cannot stop the others.
+   */
   private enqueue(update: Update): Promise<void> {
-    const handled = this.queue.then(() => this.handleUpdate(update));
-    this.queue = handled;
+    let passTurn = (): void => undefined;
+    const turn = new Promise<void>((resolve) => (passTurn = resolve));
+    this.turns.set(update, passTurn);
+    const handled = this.queue.then(() => this.handleUpdate(update)).finally(passTurn);
+    this.queue = turn;
+    this.inHand.add(handled);
+    void handled.finally(() => this.inHand.delete(handled));
     return handled;
+  }
+
+  private async inHandDone(): Promise<void> {
+    while (this.inHand.size > 0) await Promise.all([...this.inHand]);
   }
 
   private logFor(update: Update, community?: Community): Logger {
@@ -294,7 +312,9 @@ export class TelegramChat {
 
   /** Runs an update's work exactly once; undefined when Telegram delivered it again and it was handled already. */
   private async once<T>(update: Update, work: (scope: EventScope) => Promise<T>): Promise<T | undefined> {
-    const result = await this.runtime.handle('telegram', String(update.update_id), work, chatOf(update));
+    const handling = this.runtime.handle('telegram', String(update.update_id), work, chatOf(update));
+    this.turns.get(update)?.();
+    const result = await handling;
     return result.handled ? result.value : undefined;
   }
 
@@ -442,18 +462,25 @@ export class TelegramChat {
     });
   }
 
+  /**
+   * A tap runs the button's stored command. Its group is read inside the event's transaction, so that a burst of taps
+   * is prepared without waiting for the commits before it; only the admin list (cached) is asked of Telegram first.
+   */
   private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community }): Promise<void> {
     const chat = query.message?.chat;
     if (!('data' in query) || !chat) return this.answer(update, query, { text: 'This button does nothing here.' });
     // A button in a direct message (a juror's next pair) acts in the one group the member takes part in, as a command typed there does.
     const direct = !isGroup(chat) && chat.id === query.from.id;
-    const community = (seen.community = isGroup(chat) ? await this.communityOf(this.runtime.services.db, chat) : direct ? await this.homeOf(this.runtime.services.db, query.from) : undefined);
-    if (!community) return this.answer(update, query, { text: 'This button does nothing here.' });
-    const invocation = await this.runtime.storedInvocation(community, query.data);
-    if (!invocation) return this.answer(update, query, { text: 'This button no longer works.', show_alert: true });
-    const admins = await this.adminsOf(Number(community.platform_chat_id));
+    const home = direct ? await this.homeOf(this.runtime.services.db, query.from) : undefined;
+    const groupId = isGroup(chat) ? chat.id : home && Number(home.platform_chat_id);
+    if (groupId === undefined) return this.answer(update, query, { text: 'This button does nothing here.' });
+    const admins = await this.adminsOf(groupId);
     const speaker: Speaker = { kind: 'member', user: query.from };
+    const data = query.data;
     const answer = await this.once(update, async (scope): Promise<Answer> => {
+      const community = (seen.community = isGroup(chat) ? await this.communityOf(scope.db, chat) : home!);
+      const invocation = await this.runtime.storedInvocation(community, data, scope.db);
+      if (!invocation) return { text: 'This button no longer works.', show_alert: true };
       const reply = await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community));
       if (reply.refused) return { text: toast(reply), show_alert: true };
       if (!reply.private || direct) {
@@ -469,7 +496,7 @@ export class TelegramChat {
     if (!answer) return;
     await this.answer(update, query, answer, async () => {
       // The toast with the start link was refused (too late): the member still learns how to get their receipts.
-      if (answer.url) await this.post(community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
+      if (answer.url && seen.community) await this.post(seen.community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
     });
   }
 
