@@ -10,6 +10,7 @@ import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, importRound } from '../src/db/repositories.ts';
 import { VoteWriter } from '../src/db/votes.ts';
 import { chatFigures } from './chat.ts';
+import { judgeFigures, judgeLines } from './judge.ts';
 import { commandFigures, type LoopFigures } from './commands.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { FULL, writeBenchRound } from './generate.ts';
@@ -157,6 +158,7 @@ if (only === undefined || only === 'chat') {
   if (c.errors > 0) console.log(`  the bot logged ${c.errors} errors`);
   printLoop(c.eventLoopDelay);
 }
+if (only === undefined || only === 'judge') for (const line of judgeLines(await judgeFigures(OUT))) console.log(line);
 if (only === undefined || only === 'processes') for (const line of processLines(await processFigures())) console.log(line);
 if (only === undefined || only === 'pairwise') {
   const speed = speedFigures();

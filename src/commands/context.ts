@@ -3,6 +3,7 @@ import type { Community, MemberRow } from '../db/schema.ts';
 import type { VoteSink } from '../db/votes.ts';
 import type { ChainReader } from '../chain/erc20.ts';
 import type { CardanoReader } from '../chain/cardano/koios.ts';
+import type { SamplerCache } from '../core/pairwise/sampler.ts';
 import type { Reply } from './reply.ts';
 
 /** Who is talking, as the platform says; platform types stay in the adapter. */
@@ -28,6 +29,11 @@ export interface Services {
   chain?: ChainReader | undefined;
   /** Cardano reads (CARDANO_API_URL), when the operator set one. */
   cardano?: CardanoReader | undefined;
+  /**
+   * The pairwise sampler's last fit per round, kept between a juror's answers so that most next pairs need no refit
+   * (the pairs are the same as without it: the cache is checked against the round's comparisons). None: each is cold.
+   */
+  sampler?: SamplerCache | undefined;
 }
 
 /** The one object that flows from the adapter through the command to the reply. */
