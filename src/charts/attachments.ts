@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Attachment } from '../commands/reply.ts';
 import type { RoundReport } from '../core/report.ts';
 import type { QuestionTally } from '../core/voting.ts';
@@ -10,18 +11,39 @@ export const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Ui
 
 /**
  * The charts drawn for a report, by name. A report stands for one version of its round (src/db/standings.ts caches
- * one per version), so a chart is drawn once per change of the round, and forgotten with its report.
+ * one per version), so a chart is asked for once per change of the round, and forgotten with its report.
  */
 const drawn = new WeakMap<RoundReport, Map<string, Promise<Attachment>>>();
+
+/**
+ * The pictures drawn last, by their spec: a change of the round that leaves a chart as it was (a comment moves no
+ * tally) makes a new report but draws nothing again. The least recently asked for is dropped first.
+ */
+const pictures = new Map<string, Promise<Uint8Array>>();
+const KEPT_PICTURES = 64;
+
+function pictureOf(spec: TopLevelSpec): Promise<Uint8Array> {
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('base64url');
+  let png = pictures.get(key);
+  pictures.delete(key);
+  if (!png) {
+    const drawing = chartThread.request(spec).then(({ png }) => png);
+    // a failure is not kept: the next command draws again
+    drawing.catch(() => pictures.get(key) === drawing && pictures.delete(key));
+    png = drawing;
+  }
+  pictures.set(key, png);
+  if (pictures.size > KEPT_PICTURES) pictures.delete(pictures.keys().next().value!);
+  return png;
+}
 
 function chartOf(report: RoundReport, name: string, spec: () => TopLevelSpec): Promise<Attachment> {
   let charts = drawn.get(report);
   if (!charts) drawn.set(report, (charts = new Map()));
   let chart = charts.get(name);
   if (!chart) {
-    chart = chartThread.request(spec()).then(({ png }) => ({ name, contentType: 'image/png', content: png }));
+    chart = pictureOf(spec()).then((content) => ({ name, contentType: 'image/png', content }));
     charts.set(name, chart);
-    // a failure is not kept: the next command draws again
     chart.catch(() => charts.get(name) === chart && charts.delete(name));
   }
   return chart;

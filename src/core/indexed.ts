@@ -1,3 +1,4 @@
+import { ballotOf, voteProblem } from './ballots.ts';
 import { instantOf, type Instant } from './instant.ts';
 import { REACTION_KINDS, type Member, type Question, type RoundData, type SecretTally } from './types.ts';
 
@@ -16,8 +17,11 @@ export interface IndexedRound {
   comments: { author: Int32Array };
   /** `kind` indexes REACTION_KINDS. */
   reactions: { comment: Int32Array; reactor: Int32Array; kind: Uint8Array };
-  /** `at` is castAt in epoch milliseconds, `nanos` the nanoseconds past it. */
-  votes: { question: Int32Array; member: Int32Array; option: Int32Array; at: Float64Array; nanos: Int32Array };
+  /**
+   * `at` is castAt in epoch milliseconds, `nanos` the nanoseconds past it. `ballot` (only when some vote has one): the
+   * options of each approval or ranked vote, whose `option` is then the ballot's first.
+   */
+  votes: { question: Int32Array; member: Int32Array; option: Int32Array; at: Float64Array; nanos: Int32Array; ballot?: (readonly number[] | undefined)[] };
   /**
    * With a reputation snapshot: 1 for each proposal, rating, comment and reaction created at or after it, which then
    * counts for reward points but not for the tiers that weight votes.
@@ -134,12 +138,15 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
   }
 
   const n = data.votes.length;
-  const votes = { question: new Int32Array(n), member: new Int32Array(n), option: new Int32Array(n), at: new Float64Array(n), nanos: new Int32Array(n) };
+  const votes: IndexedRound['votes'] = { question: new Int32Array(n), member: new Int32Array(n), option: new Int32Array(n), at: new Float64Array(n), nanos: new Int32Array(n) };
   data.votes.forEach((v, i) => {
     votes.member[i] = positionOf(['votes', i, 'member'], v.member, members, 'member');
     const q = (votes.question[i] = positionOf(['votes', i, 'question'], v.question, questions, 'question'));
-    if (q >= 0 && v.option >= data.questions[q]!.options.length) problem(['votes', i, 'option'], `${v.option} is not an option of ${v.question}`);
-    votes.option[i] = v.option;
+    const wrong = q >= 0 ? voteProblem(data.questions[q]!, v) : undefined;
+    if (wrong) problem(['votes', i, wrong[0]], wrong[1]);
+    const ballot = ballotOf(v);
+    if (ballot) (votes.ballot ??= new Array(n))[i] = ballot;
+    votes.option[i] = v.option ?? ballot?.[0] ?? -1;
     const { ms, nanos } = instantOf(v.castAt);
     votes.at[i] = ms;
     votes.nanos[i] = nanos;

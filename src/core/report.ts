@@ -4,7 +4,7 @@ import { splitRewards, type RewardSplit } from './rewards.ts';
 import { assignTiers, NO_TIER_FACTOR } from './tiers.ts';
 import { indexRound, isIndexed, type IndexedRound } from './indexed.ts';
 import type { RoundData } from './types.ts';
-import { countedChoices, tally, votingPower, type QuestionTally, type VotingPower } from './voting.ts';
+import { countedBallots, countedChoices, tally, votingPower, type Ballots, type QuestionTally, type VotingPower } from './voting.ts';
 
 export interface MemberReport {
   id: string;
@@ -34,12 +34,16 @@ export interface ReportInput {
   members: readonly { id: string; handle: string; excluded: boolean; wallets: readonly { balance: bigint }[] }[];
   questions: IndexedRound['questions'];
   secretTallies?: IndexedRound['secretTallies'];
+  /** In a round with approval or ranked ballots, the counted ones (voting.ts countedBallots). */
+  ballots?: Ballots;
 }
 
 /** Every number of a round, from its data alone; round data is indexed first. */
 export function computeReport(data: RoundData | IndexedRound): RoundReport {
   const round = isIndexed(data) ? data : indexRound(data);
-  return reportOf(round, countContributions(round), countedChoices(round.votes, round.questions.length, round.members.length));
+  const choices = countedChoices(round.votes, round.questions.length, round.members.length);
+  const ballots = round.votes.ballot && countedBallots(round.votes, round.questions, round.members.length);
+  return reportOf(ballots ? { ...round, ballots } : round, countContributions(round), choices);
 }
 
 /**
@@ -59,7 +63,7 @@ export function reportOf(round: ReportInput, contributions: Contributions, choic
   round.members.forEach((m, i) => {
     if (m.wallets.length > 0) power[i] = votingPower(m.wallets.map((w) => w.balance), votingRules, tiers[i]?.factor ?? NO_TIER_FACTOR);
   });
-  const questions = tally(round.questions, choices, power, round.secretTallies);
+  const questions = tally(round.questions, choices, power, round.secretTallies, round.ballots);
   const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
   const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && (choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
 
@@ -131,6 +135,8 @@ export function reportJson(report: RoundReport): string {
       winners: q.winners,
       changes: q.changes,
       ...(q.secretVoters !== undefined && { secretVoters: q.secretVoters }),
+      ...(q.type && { type: q.type }),
+      ...(q.runoff && { runoff: q.runoff }),
     })),
     rewards: report.rewards.amounts.map((r) => ({ member: r.member, amount: r.amount.toString() })),
     rewardTotals: {

@@ -88,6 +88,11 @@ export interface SecretTally {
 export interface Vote {
   question: string;
   member: string;
-  option: number;
+  /** A single-choice poll's option index; an approval or ranked ballot carries `options` or `ranking` instead. */
+  option?: number | undefined;
+  /** An approval ballot: the ticked option indices. */
+  options?: number[] | undefined;
+  /** A ranked ballot: option indices, best first. */
+  ranking?: number[] | undefined;
   castAt: string;
 }

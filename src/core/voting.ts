@@ -1,9 +1,16 @@
 import type { RoundConfig } from './config.ts';
 import type { IndexedRound } from './indexed.ts';
-import type { Question, SecretTally } from './types.ts';
+import { instantRunoff, type WeightedRanking } from './irv.ts';
+import type { PollType, Question, SecretTally } from './types.ts';
 
 /** Votes are summed in whole micro-votes, so a tally is exact and independent of the order of the votes. */
 const MICRO = 1_000_000;
+/** A voter's weight in each view, tokens in base units, the others in micro-votes. */
+interface MicroVotes {
+  tokens: bigint;
+  quadratic: bigint;
+  qualified: bigint;
+}
 
 export interface VotingPower {
   /** Σ balances of the member's verified wallets at the snapshot, in base units. */
@@ -41,15 +48,33 @@ const TOKEN_SCALES = Array.from({ length: 37 }, (_, d) => Number(10n ** BigInt(d
  * last by castAt, later in the list on equal times.
  */
 export function countedChoices(votes: IndexedRound['votes'], questionCount: number, memberCount: number): Int32Array[] {
-  // the vote that counts, by question then member
+  return countedVotes(votes, questionCount, memberCount).map((votesOf) => votesOf.map((i) => (i < 0 ? -1 : votes.option[i]!)));
+}
+
+/** The position of the vote that counts for each member on each question, by question then member (-1: none). */
+function countedVotes(votes: IndexedRound['votes'], questionCount: number, memberCount: number): Int32Array[] {
   const latest = Array.from({ length: questionCount }, () => new Int32Array(memberCount).fill(-1));
-  const { question, member, option, at, nanos } = votes;
+  const { question, member, at, nanos } = votes;
   for (let i = 0; i < question.length; i++) {
     const seen = latest[question[i]!]!;
     const before = seen[member[i]!]!;
     if (before < 0 || at[i]! > at[before]! || (at[i] === at[before] && nanos[i]! >= nanos[before]!)) seen[member[i]!] = i;
   }
-  return latest.map((votesOf) => votesOf.map((i) => (i < 0 ? -1 : option[i]!)));
+  return latest;
+}
+
+/** A counted ballot of an approval poll (the ticked options) or of a ranked poll (best first): option indices from 0. */
+export type Ballot = readonly number[];
+/** By question then member position, the counted ballot on each approval or ranked poll; undefined for a single-choice poll or no vote. */
+export type Ballots = readonly (readonly (Ballot | undefined)[] | undefined)[];
+
+/** The ballots that count, as countedChoices picks the choices; none when no vote carries a ballot. */
+export function countedBallots(votes: IndexedRound['votes'], questions: readonly Question[], memberCount: number): Ballots {
+  const { ballot } = votes;
+  if (!ballot) return [];
+  return countedVotes(votes, questions.length, memberCount).map((votesOf, q) =>
+    (questions[q]!.type ?? 'single') === 'single' ? undefined : Array.from(votesOf, (i) => (i < 0 ? undefined : ballot[i])),
+  );
 }
 
 export interface OptionTally {
@@ -72,6 +97,10 @@ export interface QuestionTally {
   changes: string[];
   /** A secret poll: how many voted; its options' `voters` are 0, since per-option counts are not published. */
   secretVoters?: number;
+  /** Approval or ranked; not set for single choice. */
+  type?: Exclude<PollType, 'single'>;
+  /** A ranked poll: per view, the options in the order the instant runoff dropped them (its options' figures are first preferences). */
+  runoff?: Record<View, number[]>;
 }
 
 /**
@@ -83,6 +112,7 @@ export function tally(
   choices: readonly Int32Array[],
   power: readonly (VotingPower | undefined)[],
   secretTallies: readonly SecretTally[] = [],
+  ballots: Ballots = [],
 ): QuestionTally[] {
   // Each voter's views in whole micro-votes, computed once rather than once per question.
   const micro = power.map((p) => p && p.tokens > 0n && { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) });
@@ -92,21 +122,24 @@ export function tally(
       ? attested.options.map((o) => ({ voters: 0, tokens: o.tokenVotes, quadratic: BigInt(Math.round(o.quadraticVotes * MICRO)), qualified: BigInt(Math.round(o.qualifiedVotes * MICRO)) }))
       : q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
     const chosen = choices[qi]!;
+    const type = q.type ?? 'single';
+    const rankings: { ranking: Ballot; p: MicroVotes }[] = [];
     let voters = attested?.voters.length ?? 0;
     for (let m = 0; m < chosen.length && !attested; m++) {
       const p = chosen[m]! >= 0 && micro[m];
       if (!p) continue;
-      const s = sums[chosen[m]!]!;
+      const ballot = ballots[qi]?.[m];
+      if (type === 'ranked') rankings.push({ ranking: ballot ?? [chosen[m]!], p });
       voters++;
-      s.voters++;
-      s.tokens += p.tokens;
-      s.quadratic += p.quadratic;
-      s.qualified += p.qualified;
+      // a single choice adds to one option with no list made: a replay counts a million of them
+      if (!ballot || type === 'single') addTo(sums[chosen[m]!]!, p);
+      else for (const o of optionsCounted(type, ballot)) addTo(sums[o]!, p);
     }
     // a secret poll publishes its totals and its turnout, never how many chose each option
     const secret = attested !== undefined || q.privacy === 'secret';
     if (secret) for (const s of sums) s.voters = 0;
-    const winners: Record<View, number | null> = {
+    const runoff = type === 'ranked' && !attested ? runoffs(q.options.length, rankings) : undefined;
+    const winners: Record<View, number | null> = runoff?.winners ?? {
       tokenVotes: winner(sums.map((s) => s.tokens)),
       quadraticVotes: winner(sums.map((s) => s.quadratic)),
       qualifiedVotes: winner(sums.map((s) => s.qualified)),
@@ -127,8 +160,38 @@ export function tally(
       winners,
       changes: describeChanges(q, winners),
       ...(secret && { secretVoters: voters }),
+      ...(type !== 'single' && { type }),
+      ...(runoff && { runoff: runoff.dropped }),
     };
   });
+}
+
+function addTo(s: MicroVotes & { voters: number }, p: MicroVotes): void {
+  s.voters++;
+  s.tokens += p.tokens;
+  s.quadratic += p.quadratic;
+  s.qualified += p.qualified;
+}
+
+/**
+ * The options a ballot adds the voter's weight to: single, the choice; approval, each ticked option (the full weight
+ * to each); ranked, the first preference (the figures shown per option; the runoff decides the winner).
+ */
+function optionsCounted(type: PollType, ballot: Ballot): Ballot {
+  return type === 'ranked' ? ballot.slice(0, 1) : ballot;
+}
+
+/** The instant runoff of each view, each ballot carrying its voter's weight in that view. */
+function runoffs(optionCount: number, rankings: readonly { ranking: Ballot; p: MicroVotes }[]) {
+  const inView = (weight: (p: MicroVotes) => bigint) =>
+    instantRunoff(optionCount, rankings.map((r): WeightedRanking => ({ ranking: r.ranking, weight: weight(r.p) })));
+  const views: Record<View, ReturnType<typeof instantRunoff>> = {
+    tokenVotes: inView((p) => p.tokens),
+    quadraticVotes: inView((p) => p.quadratic),
+    qualifiedVotes: inView((p) => p.qualified),
+  };
+  const each = <T>(f: (r: ReturnType<typeof instantRunoff>) => T): Record<View, T> => ({ tokenVotes: f(views.tokenVotes), quadraticVotes: f(views.quadraticVotes), qualifiedVotes: f(views.qualifiedVotes) });
+  return { winners: each((r) => r.winner), dropped: each((r) => r.dropped) };
 }
 
 /** Index of the largest total; null when it is shared or nobody voted. */

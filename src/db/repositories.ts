@@ -3,6 +3,8 @@ import type { Insertable, Transaction } from 'kysely';
 import { takeReputationSnapshot } from './reputation-snapshot.ts';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { PollPrivacy, PollType, ReactionKind, RoundData } from '../core/types.ts';
+import { answerOf, ballotFromText } from '../core/ballots.ts';
+import { storedBallot } from './votes.ts';
 import { countStandings, pauseStandings } from '../../migrations/0009_standings.ts';
 import type { Db } from './database.ts';
 import { RoundExistsError, WalletTakenError } from './errors.ts';
@@ -241,7 +243,7 @@ export async function importRound(
           id: newId(),
           question_id: questionIds.get(v.question)!,
           member_id: member(v.member),
-          option_idx: v.option,
+          ...storedBallot(v),
           cast_at: new Date(v.castAt).toISOString(),
           seq,
         };
@@ -341,7 +343,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .selectFrom('votes')
       .innerJoin('questions', 'questions.id', 'votes.question_id')
       .innerJoin('members as voter', 'voter.id', 'votes.member_id')
-      .select(['questions.key as question', 'voter.key as member', 'votes.option_idx', 'votes.cast_at'])
+      .select(['questions.key as question', 'questions.type', 'voter.key as member', 'votes.option_idx', 'votes.ballot', 'votes.cast_at'])
       .where('questions.round_id', '=', round.id)
       .orderBy('questions.position')
       .orderBy('votes.cast_at')
@@ -390,7 +392,12 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       ...(q.type !== 'single' && { type: q.type as PollType }),
       ...(q.privacy !== 'public' && { privacy: q.privacy as PollPrivacy }),
     })),
-    votes: votes.map((v) => ({ question: v.question, member: v.member, option: v.option_idx, castAt: v.cast_at })),
+    votes: votes.map((v) => ({
+      question: v.question,
+      member: v.member,
+      ...answerOf(v.type as PollType, v.ballot === null ? [v.option_idx] : ballotFromText(v.ballot)),
+      castAt: v.cast_at,
+    })),
   };
 }
 

@@ -76,7 +76,17 @@ export interface Database {
     privacy: Generated<string>;
   };
   question_options: { question_id: string; idx: number; label: string };
-  votes: { id: string; question_id: string; member_id: string; option_idx: number; cast_at: string; seq: number; salt: string | null };
+  votes: {
+    id: string;
+    question_id: string;
+    member_id: string;
+    option_idx: number;
+    cast_at: string;
+    seq: number;
+    salt: string | null;
+    /** An approval or ranked ballot, its option indices joined by commas (migrations/0018_poll_types.ts); null for a single choice. */
+    ballot: string | null;
+  };
   balances: { round_id: string; wallet_id: string; balance: string };
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
   jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null; leased_by: string | null; leased_until: string | null };

@@ -26,7 +26,8 @@ export async function readColumns(bytes: Uint8Array, { parallel = bytes.byteLeng
     if (!own) return undefined;
     // the short parts are parsed and checked while the worker is still reading
     const checked = checkRoundFile({ ...parsedOrDecline(`{${own.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) });
-    if (!checked) return undefined;
+    // the columns hold one option per vote: the ballots of approval and ranked polls are read the ordinary way
+    if (!checked || checked.data.questions.some((q) => (q.type ?? 'single') !== 'single')) return undefined;
     const other = await worker?.scan;
     if (parallel && !other) return undefined;
     return resolve(shared, other ? [own, other] : [own], checked);

@@ -74,7 +74,12 @@ export function quickMember(m: unknown): Member | undefined {
 const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5), createdAt: isoTime.optional() });
 const commentSchema = z.strictObject({ id, author: id, proposal: id, createdAt: isoTime.optional() });
 const reactionSchema = z.strictObject({ comment: id, reactor: id, kind: z.enum(REACTION_KINDS), createdAt: isoTime.optional() });
-const voteSchema = z.strictObject({ question: id, member: id, option: z.number().int().min(0), castAt: isoTime });
+/** Option indices of an approval or ranked ballot; that they are options of the poll, once each, is checked with the poll (core/ballots.ts). */
+const optionIndices = z.array(z.number().int().min(0)).min(1, 'a ballot lists at least one option').max(25);
+// a single-choice vote gives `option`, an approval vote `options`, a ranked vote `ranking`: which one the poll's type says
+const voteSchema = z
+  .strictObject({ question: id, member: id, option: z.number().int().min(0).optional(), options: optionIndices.optional(), ranking: optionIndices.optional(), castAt: isoTime })
+  .refine((v) => [v.option, v.options, v.ranking].filter((a) => a !== undefined).length === 1, { message: 'a vote gives one of option, options (approval) or ranking (ranked)', path: ['option'] });
 
 /**
  * The long lists of a round (hundreds of thousands of items) hold no defaults or transforms, so each item is

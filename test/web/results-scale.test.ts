@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { chartThread, tallyChart } from '../../src/charts/attachments.ts';
+import { computeReport } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, importRound } from '../../src/db/repositories.ts';
 import { publicRoundData } from '../../src/results/public.ts';
@@ -81,4 +83,26 @@ describe('the results page of a large round', () => {
     const inPlace = await buildFile(db, round, '', { publicUrl: undefined, verifier: verifier && { sha256: verifier.sha256, commit: verifier.commit, modified: verifier.modified } });
     expect(sha256(page)).toBe(sha256(Buffer.from(inPlace!.raw).toString('utf8')));
   }, 60_000);
+});
+
+describe('charts after a change', () => {
+  it('GIVEN a comment after a poll closed THEN the tally chart of the new report is the picture drawn before, and a vote draws it again', async () => {
+    const draw = vi.spyOn(chartThread, 'request').mockImplementation(async () => ({ svg: '', png: new Uint8Array([draw.mock.calls.length]) }));
+    try {
+      const members = ['m1', 'm2', 'm3'].map((id) => member(id, tokens(4)));
+      const proposals = [{ id: 'p1', author: 'm1', title: 'P' }];
+      const questions = [{ id: 'q1', text: 'Chart test?', options: ['Yes', 'No'] }];
+      const votes = [{ question: 'q1', member: 'm1', option: 0, castAt: '2025-01-01T10:00:00Z' }];
+      const before = computeReport(roundFile({ members, proposals, questions, votes }));
+      const commented = computeReport(roundFile({ members, proposals, questions, votes, comments: [{ id: 'c1', author: 'm2', proposal: 'p1' }] }));
+      const voted = computeReport(roundFile({ members, proposals, questions, votes: [...votes, { question: 'q1', member: 'm3', option: 1, castAt: '2025-01-01T11:00:00Z' }] }));
+      const first = await tallyChart(before, before.questions[0]!);
+      expect((await tallyChart(commented, commented.questions[0]!)).content).toBe(first.content);
+      expect(draw).toHaveBeenCalledTimes(1);
+      expect((await tallyChart(voted, voted.questions[0]!)).content).not.toBe(first.content);
+      expect(draw).toHaveBeenCalledTimes(2);
+    } finally {
+      draw.mockRestore();
+    }
+  });
 });
