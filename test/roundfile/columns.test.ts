@@ -33,7 +33,8 @@ describe('reading round files straight into columns', () => {
   it('GIVEN the long lists of the schema THEN the byte reader knows the same lists with the same keys', () => {
     expect(Object.keys(FIELDS).sort()).toEqual(Object.keys(LONG_LISTS).sort());
     for (const [list, schema] of Object.entries(LONG_LISTS))
-      expect(FIELDS[list as keyof typeof FIELDS].map((f) => f.name).sort(), list).toEqual(Object.keys(schema.shape).sort());
+      // the ballots of approval and ranked polls are not columns: a file with such polls is read the ordinary way
+      expect(FIELDS[list as keyof typeof FIELDS].map((f) => f.name).sort(), list).toEqual(Object.keys(schema.shape).filter((k) => k !== 'options' && k !== 'ranking').sort());
   });
 
   it('PROPERTY a file, compact, indented, with its keys in any order or lists left out, gives the report the ordinary path gives', async () => {
