@@ -14,7 +14,7 @@ import { judgeFigures, judgeLines } from './judge.ts';
 import { commandFigures, type LoopFigures } from './commands.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { FULL, writeBenchRound } from './generate.ts';
-import { simulationFigures, speedFigures } from './pairwise.ts';
+import { simulationFigures, speedLines } from './pairwise.ts';
 import { processFigures, processLines } from './processes.ts';
 
 const OUT = new URL('./out/', import.meta.url).pathname;
@@ -161,9 +161,7 @@ if (only === undefined || only === 'chat') {
 if (only === undefined || only === 'judge') for (const line of judgeLines(await judgeFigures(OUT))) console.log(line);
 if (only === undefined || only === 'processes') for (const line of processLines(await processFigures())) console.log(line);
 if (only === undefined || only === 'pairwise') {
-  const speed = speedFigures();
-  console.log(`pairwise engine: aggregating 100,000 comparisons over 1,000 projects, best of 3: ${Object.entries(speed.aggregate).map(([a, t]) => `${a} ${ms(t)}`).join(', ')}   [target < 1 s]`);
-  console.log(`  next pair among 100 projects (fit, covariance, criterion), 200 calls over 1,000–3,000 comparisons: p50 ${ms(speed.next.p50)}, p99 ${ms(speed.next.p99)}, max ${ms(speed.next.max)}   [target p99 < 20 ms]`);
+  for (const line of speedLines()) console.log(line);
   const full = process.argv.includes('--full') || process.env.PAIRWISE_FULL === '1';
   console.log(`  simulation, 100 projects, 20 jurors, relative error ‖ŵ − w‖/‖w‖ (${full ? 'median of 5 seeds' : 'one seed; --full or PAIRWISE_FULL=1 for 5 seeds and every variant'}):`);
   for (const line of await simulationFigures(full)) console.log(line);

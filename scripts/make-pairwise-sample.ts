@@ -1,14 +1,15 @@
 // Writes examples/pairwise-ethereum.json: a Deep Funding round over 30 real open-source projects of the Ethereum
 // ecosystem, answered by 12 simulated jurors (two of them messy) on pairs the bot's sampler chose, with two
-// submissions to score. Deterministic: the same bytes on every run (`npm run sample:pairwise`; a test checks that the
-// shipped file is what this makes). The "true" weights are invented for the demo.
+// submissions to score. The jurors pick from the offered ratios (up to 100), as in chat. Deterministic: the same bytes
+// on every run (`npm run sample:pairwise`; a test checks that the shipped file is what this makes). The "true" weights
+// are invented for the demo.
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../src/core/pairwise/random.ts';
 import { nextPairs, samplerState } from '../src/core/pairwise/sampler.ts';
 import type { Comparison } from '../src/core/pairwise/types.ts';
 import { parsePairwiseRound, serializePairwiseRound } from '../src/roundfile/pairwise.ts';
-import { answer, makeJurors, normal, type World } from '../bench/pairwise-sim.ts';
+import { answer, CAPPED_NOISE, makeJurors, normal, type World } from '../bench/pairwise-sim.ts';
 
 const PROJECTS: [id: string, name: string, repo: string][] = [
   ['geth', 'go-ethereum', 'ethereum/go-ethereum'], ['reth', 'Reth', 'paradigmxyz/reth'], ['nethermind', 'Nethermind', 'NethermindEth/nethermind'],
@@ -52,7 +53,7 @@ export function pairwiseSample(): string {
     for (const juror of jurors)
       for (const pair of nextPairs(state, juror.id, 1)) {
         const at = new Date(Date.UTC(2025, 2, 3, 9) + comparisons.length * 97_000).toISOString().replace('.000', '');
-        comparisons.push({ juror: juror.id, a: pair.a, b: pair.b, ...answer(juror, world, index.get(pair.a)!, index.get(pair.b)!, random), at });
+        comparisons.push({ juror: juror.id, a: pair.a, b: pair.b, ...answer(juror, world, index.get(pair.a)!, index.get(pair.b)!, random, CAPPED_NOISE), at });
       }
   }
   const uniform = Object.fromEntries(world.ids.map((id) => [id, 1 / world.ids.length]));

@@ -6,7 +6,7 @@ import { covariance } from './laplacian.ts';
 import { jurorOrder, observe, type Observations } from './observations.ts';
 import { hash32, mulberry32, shuffled } from './random.ts';
 import { projectTree, type ProjectTree } from './tree.ts';
-import type { PairwiseRound } from './types.ts';
+import type { Comparison, PairwiseRound } from './types.ts';
 
 /** A pair to show a juror, in the (seeded random) order to show it: "which mattered more to X, a or b?" */
 export interface Pair {
@@ -41,15 +41,56 @@ export interface SamplerState {
   designs: (GroupDesign | null)[];
   /** Comparisons per project, answered and pending. */
   load: Int32Array;
-  /** Per juror id, the pairs they have answered or been handed, as `group:i:j`. */
-  asked: Map<string, Set<string>>;
+  /** Per juror id, the pairs they have answered or been handed (`pairKey`). */
+  asked: Map<string, Set<number>>;
   answered: number;
 }
 
 /** The sampler ranks pairs by the fit's weights: logits to 1e-6 rank them as 1e-10 would, in a fraction of the steps. */
 const SAMPLER_TOLERANCE = 1e-6;
 
-const key = (g: number, x: number, y: number) => (x < y ? `${g}:${x}:${y}` : `${g}:${y}:${x}`);
+/** A pair of slots x, y of group g as one number (numbers hash faster than strings): (g·P + min)·P + max, P projects. */
+const pairKey = (state: SamplerState, g: number, x: number, y: number) => {
+  const size = state.load.length;
+  return x < y ? (g * size + x) * size + y : (g * size + y) * size + x;
+};
+
+/** The root of v in a union–find forest, halving the path on the way. */
+function find(parent: Int32Array, v: number): number {
+  while (parent[v] !== v) v = parent[v] = parent[parent[v]!]!;
+  return v;
+}
+
+/**
+ * How many answers the sampler takes in between two fits: the fit (O(n³) for the covariance) is of the comparisons up
+ * to the last multiple of this, and each answer since is a rank-one update of it, exactly as a pending pair is. The
+ * answers' values only enter at a refit, so which pairs come next depends on the file alone (a cache changes no bit),
+ * while a juror's next pair costs O(n²) between refits. A fifth of the projects: the fit then moves little in between.
+ */
+export const refitEvery = (projects: number): number => Math.max(10, Math.round(projects / 5));
+
+/** The designs of one round as of its last refit, with the answers since taken in; kept by the caller between calls. */
+interface Epoch {
+  /** The projects, jurors and configuration the designs were made for. */
+  made: string;
+  /** The comparisons taken in, in file order: the first `fitted` fitted, the rest rank-one updates. */
+  taken: Comparison[];
+  fitted: number;
+  designs: (GroupDesign | null)[];
+}
+/**
+ * Keeps each round's last fit between calls (the chat asks for one pair per answer): `samplerState(round, pending,
+ * { cache })` then refits only every `refitEvery` answers and otherwise updates the kept designs, giving the very
+ * pairs a cold call gives. One cache per process; rounds by id.
+ */
+export interface SamplerCache {
+  rounds: Map<string, Epoch>;
+}
+export const samplerCache = (): SamplerCache => ({ rounds: new Map() });
+
+export interface SamplerOptions {
+  cache?: SamplerCache;
+}
 
 /**
  * The active sampler's view of a round: first a random connected design (a ring through each sibling group in an order
@@ -59,12 +100,51 @@ const key = (g: number, x: number, y: number) => (x < y ? `${g}:${x}:${y}` : `${
  * and λ the information one answer adds (answerInformation(d) for the log fits, which fades for pairs so far apart
  * that the answers saturate at the largest ratio; p(1−p) for bt), an answer on (a, b) lowers the weights' expected
  * squared error `tr(J Σ Jᵀ)` by `λ ‖JΣx‖² / (1 + λ xᵀΣx)` (a rank-one update of Σ); times the parent's squared final
- * weight.
+ * weight. Σ is of the fit at the last refit (`refitEvery`), updated by each answer since.
  */
-export function samplerState(round: PairwiseRound, pending: readonly Pending[] = []): SamplerState {
+export function samplerState(round: PairwiseRound, pending: readonly Pending[] = [], options: SamplerOptions = {}): SamplerState {
   const tree = projectTree(round.projects);
-  const jurors = jurorOrder(round);
-  const obs = observe(round, tree, jurors, round.comparisons.keys());
+  const state: SamplerState = {
+    round,
+    tree,
+    parent: tree.groups.map((g) => Int32Array.from(g.members, (_, k) => k)),
+    ring: tree.groups.map((g, k) => shuffled(g.members.map((_, slot) => slot), mulberry32(hash32(round.config.seed, `ring\u0000${g.parent ?? ''}\u0000${k}`)))),
+    // copies: the picks of this call update them, the kept ones stay as of the answers
+    designs: epochDesigns(round, tree, options.cache).map((d) => d && { ...d, sigma: Float64Array.from(d.sigma), gram: Float64Array.from(d.gram) }),
+    load: new Int32Array(round.projects.length),
+    asked: new Map(),
+    answered: round.comparisons.length,
+  };
+  for (const c of round.comparisons) note(state, c.juror, c.a, c.b, false);
+  for (const p of pending) note(state, p.juror, p.a, p.b, true);
+  return state;
+}
+
+const sameComparison = (x: Comparison, y: Comparison) => x.juror === y.juror && x.a === y.a && x.b === y.b && x.winner === y.winner && x.ratio === y.ratio;
+
+/** The designs as of the round's answers: the kept epoch when it is this round's, else a refit; then the answers since. */
+function epochDesigns(round: PairwiseRound, tree: ProjectTree, cache: SamplerCache | undefined): (GroupDesign | null)[] {
+  const m = round.comparisons.length;
+  const fitted = m - (m % refitEvery(round.projects.length));
+  const { aggregation, elicitation, ratios, typedRatios, seed } = round.config;
+  const made = JSON.stringify([round.projects.map((p) => [p.id, p.parent]), round.jurors.map((j) => j.id), aggregation, elicitation, ratios, typedRatios, seed]);
+  const kept = cache?.rounds.get(round.id);
+  const reusable = kept && kept.made === made && kept.fitted === fitted && kept.taken.length <= m && kept.taken.every((c, k) => sameComparison(c, round.comparisons[k]!));
+  const epoch: Epoch = reusable ? kept : { made, taken: round.comparisons.slice(0, fitted), fitted, designs: fittedDesigns(round, tree, fitted) };
+  for (let k = epoch.taken.length; k < m; k++) {
+    const c = round.comparisons[k]!;
+    const [pa, pb] = [tree.index.get(c.a)!, tree.index.get(c.b)!];
+    const d = epoch.designs[tree.groupOf[pa]!];
+    if (d) rankOneUpdate(d, tree.slotOf[pa]!, tree.slotOf[pb]!);
+    epoch.taken.push(c);
+  }
+  cache?.rounds.set(round.id, epoch);
+  return epoch.designs;
+}
+
+/** Per group, the criterion's matrices from the fit of the first `fitted` comparisons; null for a group they leave loose. */
+function fittedDesigns(round: PairwiseRound, tree: ProjectTree, fitted: number): (GroupDesign | null)[] {
+  const obs = observe(round, tree, jurorOrder(round), Array.from({ length: fitted }, (_, k) => k));
   const loose = new Set(disconnectedGroups(obs).map((d) => d.group));
   const connected = obs.map((o, g) => (loose.has(g) ? emptyLike(o) : o));
   const fits = fitGroups(round.config.aggregation, connected, null, undefined, SAMPLER_TOLERANCE);
@@ -74,20 +154,7 @@ export function samplerState(round: PairwiseRound, pending: readonly Pending[] =
     tree.groups[g]!.members.forEach((m, slot) => (local[m] = w[slot]!));
   });
   const finalOf = (id: string | null): number => (id === null ? 1 : local[tree.index.get(id)!]! * finalOf(round.projects[tree.index.get(id)!]!.parent));
-
-  const state: SamplerState = {
-    round,
-    tree,
-    parent: tree.groups.map((g) => Int32Array.from(g.members, (_, k) => k)),
-    ring: tree.groups.map((g, k) => shuffled(g.members.map((_, slot) => slot), mulberry32(hash32(round.config.seed, `ring\u0000${g.parent ?? ''}\u0000${k}`)))),
-    designs: fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2, round.config))),
-    load: new Int32Array(round.projects.length),
-    asked: new Map(),
-    answered: round.comparisons.length,
-  };
-  for (const c of round.comparisons) note(state, c.juror, c.a, c.b, false);
-  for (const p of pending) note(state, p.juror, p.a, p.b, true);
-  return state;
+  return fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2, round.config)));
 }
 
 const emptyLike = (o: Observations): Observations => ({ ...o, i: new Int32Array(0), j: new Int32Array(0), c: new Float64Array(0), s: new Float64Array(0), juror: new Int32Array(0), source: new Int32Array(0) });
@@ -98,21 +165,19 @@ function design(fit: GroupFit, importance: number, config: PairwiseRound['config
   // the weights the error is weighed by, E[w_k²]^½ under ℓ ~ N(ℓ̂, Σ): w̃ = softmax(ℓ̂_k + Σ_kk), so that a project the
   // first answers put low but that few answers support still looks as if it might matter, and is asked about again
   const w = softmax(fit.logits.map((l, k) => l + sigma[k * n + k]!));
-  // M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw; G = MᵀM
+  // M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw; G = MᵀM. Row b of Mᵀ is w ⊙ (Σ[b] − t_b) (Σ is symmetric), so each
+  // G[a][b] is a dot product of two contiguous rows, and G is symmetric: half of them
   const t = new Float64Array(n);
-  for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[k * n + b]! * w[k]!;
-  const M = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) for (let b = 0; b < n; b++) M[k * n + b] = w[k]! * (sigma[k * n + b]! - t[b]!);
+  for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[b * n + k]! * w[k]!;
+  const Mt = new Float64Array(n * n);
+  for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) Mt[b * n + k] = w[k]! * (sigma[b * n + k]! - t[b]!);
   const gram = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const row = k * n;
-    for (let a = 0; a < n; a++) {
-      const mka = M[row + a]!;
-      if (mka === 0) continue;
-      const out = a * n;
-      for (let b = 0; b < n; b++) gram[out + b]! += mka * M[row + b]!;
+  for (let a = 0; a < n; a++)
+    for (let b = a; b < n; b++) {
+      let dot = 0;
+      for (let k = 0; k < n; k++) dot += Mt[a * n + k]! * Mt[b * n + k]!;
+      gram[a * n + b] = gram[b * n + a] = dot;
     }
-  }
   const information = fit.noise === null ? null : answerInformation(config.typedRatios ? [] : config.ratios, fit.noise, fit.pairs.of.length);
   return { fit, sigma, gram, importance, information };
 }
@@ -132,17 +197,14 @@ function note(state: SamplerState, juror: string, a: string, b: string, update: 
   const g = tree.groupOf[pa]!;
   const x = tree.slotOf[pa]!;
   const y = tree.slotOf[pb]!;
-  const asked = state.asked.get(juror) ?? new Set<string>();
-  asked.add(key(g, x, y));
+  const asked = state.asked.get(juror) ?? new Set<number>();
+  asked.add(pairKey(state, g, x, y));
   state.asked.set(juror, asked);
   state.load[pa]!++;
   state.load[pb]!++;
   const parent = state.parent[g]!;
-  const find = (v: number): number => {
-    while (parent[v] !== v) v = parent[v] = parent[parent[v]!]!;
-    return v;
-  };
-  const [rx, ry] = [find(x), find(y)];
+  const rx = find(parent, x);
+  const ry = find(parent, y);
   if (rx !== ry) parent[Math.max(rx, ry)] = Math.min(rx, ry);
   const d = state.designs[g];
   if (update && d) rankOneUpdate(d, x, y);
@@ -159,44 +221,47 @@ function rankOneUpdate(d: GroupDesign, x: number, y: number): void {
   const s = new Float64Array(n);
   const q = new Float64Array(n);
   for (let k = 0; k < n; k++) {
-    s[k] = sigma[k * n + y]! - sigma[k * n + x]!;
-    q[k] = gram[k * n + y]! - gram[k * n + x]!;
+    s[k] = sigma[y * n + k]! - sigma[x * n + k]!;
+    q[k] = gram[y * n + k]! - gram[x * n + k]!;
   }
   const v = s[y]! - s[x]!;
   const xgx = q[y]! - q[x]!;
   const kappa = l / (1 + l * v);
-  for (let a = 0; a < n; a++)
-    for (let b = 0; b < n; b++) {
-      sigma[a * n + b]! -= kappa * s[a]! * s[b]!;
-      gram[a * n + b]! += -kappa * (s[a]! * q[b]! + q[a]! * s[b]!) + kappa * kappa * xgx * s[a]! * s[b]!;
+  const k2 = kappa * kappa * xgx;
+  // both stay symmetric: the upper triangle, mirrored
+  for (let a = 0; a < n; a++) {
+    const sa = s[a]!;
+    const qa = q[a]!;
+    for (let b = a; b < n; b++) {
+      const sigmaAB = sigma[a * n + b]! - kappa * sa * s[b]!;
+      const gramAB = gram[a * n + b]! - kappa * (sa * q[b]! + qa * s[b]!) + k2 * sa * s[b]!;
+      sigma[a * n + b] = sigma[b * n + a] = sigmaAB;
+      gram[a * n + b] = gram[b * n + a] = gramAB;
     }
+  }
 }
 
 /** The next pair for `juror` in one group of the connected design phase, or undefined when that group is connected. */
-function designPair(state: SamplerState, g: number, asked: Set<string>): [number, number] | undefined {
+function designPair(state: SamplerState, g: number, asked: Set<number>): [number, number] | undefined {
   const parent = state.parent[g]!;
-  const find = (v: number): number => {
-    while (parent[v] !== v) v = parent[v] = parent[parent[v]!]!;
-    return v;
-  };
   const ring = state.ring[g]!;
   const n = ring.length;
   let loose = false;
   for (let k = 0; k < n; k++) {
     const x = ring[k]!;
     const y = ring[(k + 1) % n]!;
-    if (find(x) === find(y)) continue;
+    if (find(parent, x) === find(parent, y)) continue;
     loose = true;
-    if (!asked.has(key(g, x, y))) return [x, y];
+    if (!asked.has(pairKey(state, g, x, y))) return [x, y];
   }
   if (!loose) return undefined;
   // every ring pair across the gap was asked to this juror already: any pair across it
-  for (let x = 0; x < n; x++) for (let y = x + 1; y < n; y++) if (find(x) !== find(y) && !asked.has(key(g, x, y))) return [x, y];
+  for (let x = 0; x < n; x++) for (let y = x + 1; y < n; y++) if (find(parent, x) !== find(parent, y) && !asked.has(pairKey(state, g, x, y))) return [x, y];
   return undefined;
 }
 
 /** The pair of largest expected gain this juror has not been asked, over the groups whose design is done. */
-function bestPair(state: SamplerState, asked: Set<string>): [number, number, number] | undefined {
+function bestPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
   let best: [number, number, number] | undefined;
   let top = -Infinity;
   state.designs.forEach((d, g) => {
@@ -209,21 +274,21 @@ function bestPair(state: SamplerState, asked: Set<string>): [number, number, num
         const e = gram[x * n + x]! + gram[y * n + y]! - 2 * gram[x * n + y]!;
         const l = lambda(d, x, y);
         const gain = (d.importance * l * e) / (1 + l * v);
-        if (gain > top && !asked.has(key(g, x, y))) [top, best] = [gain, [g, x, y]];
+        if (gain > top && !asked.has(pairKey(state, g, x, y))) [top, best] = [gain, [g, x, y]];
       }
   });
   return best;
 }
 
 /** The least-compared pair this juror has not been asked, for a group connected within this very batch. */
-function spreadPair(state: SamplerState, g: number, asked: Set<string>): [number, number] | undefined {
+function spreadPair(state: SamplerState, g: number, asked: Set<number>): [number, number] | undefined {
   const members = state.tree.groups[g]!.members;
   let best: [number, number] | undefined;
   let least = Infinity;
   for (let x = 0; x < members.length; x++)
     for (let y = x + 1; y < members.length; y++) {
       const load = state.load[members[x]!]! + state.load[members[y]!]!;
-      if (load < least && !asked.has(key(g, x, y))) [least, best] = [load, [x, y]];
+      if (load < least && !asked.has(pairKey(state, g, x, y))) [least, best] = [load, [x, y]];
     }
   return best;
 }
@@ -235,7 +300,7 @@ function spreadPair(state: SamplerState, g: number, asked: Set<string>): [number
 export function nextPairs(state: SamplerState, juror: string, count = 1): Pair[] {
   const out: Pair[] = [];
   // kept in the state, so that the picks noted below are seen by the next pick (a new juror has no set yet)
-  const asked = state.asked.get(juror) ?? new Set<string>();
+  const asked = state.asked.get(juror) ?? new Set<number>();
   state.asked.set(juror, asked);
   const groups = state.tree.groups;
   for (let pick = 0; pick < count; pick++) {

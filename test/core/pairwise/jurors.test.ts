@@ -4,7 +4,7 @@ import { mulberry32 } from '../../../src/core/pairwise/random.ts';
 import { computePairwiseReport } from '../../../src/core/pairwise/report.ts';
 import { projectTree } from '../../../src/core/pairwise/tree.ts';
 import type { Comparison } from '../../../src/core/pairwise/types.ts';
-import { answer, lognormalWorld, makeJurors, simulatedRound, type SimJuror } from '../../../bench/pairwise-sim.ts';
+import { answer, CAPPED_NOISE, lognormalWorld, makeJurors, simulatedRound, type SimJuror } from '../../../bench/pairwise-sim.ts';
 
 /** 30 projects, 10 jurors each answering 60 random pairs; j01 answers at random, j02 exaggerates threefold. */
 function plantedRound(aggregation: 'l2log' | 'huber' = 'l2log', jurorWeighting: 'none' | 'reliability' = 'none', holdoutPercent = 0) {
@@ -17,7 +17,7 @@ function plantedRound(aggregation: 'l2log' | 'huber' = 'l2log', jurorWeighting: 
   for (let k = 0; k < 600; k++) {
     const a = Math.floor(random() * 30);
     const b = (a + 1 + Math.floor(random() * 29)) % 30;
-    comparisons.push({ juror: jurors[k % 10]!.id, a: world.ids[a]!, b: world.ids[b]!, ...answer(jurors[k % 10]!, world, a, b, random), at: new Date(Date.UTC(2025, 0, 1, 0, k)).toISOString() });
+    comparisons.push({ juror: jurors[k % 10]!.id, a: world.ids[a]!, b: world.ids[b]!, ...answer(jurors[k % 10]!, world, a, b, random, CAPPED_NOISE), at: new Date(Date.UTC(2025, 0, 1, 0, k)).toISOString() });
   }
   return { world, round: simulatedRound(world, jurors, comparisons, { aggregation, jurorWeighting, seed: 11, holdoutPercent }) };
 }

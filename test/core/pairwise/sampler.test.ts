@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { nextPairs, samplerState } from '../../../src/core/pairwise/sampler.ts';
+import { nextPairs, refitEvery, samplerCache, samplerState } from '../../../src/core/pairwise/sampler.ts';
+import { answer, lognormalWorld, makeJurors } from '../../../bench/pairwise-sim.ts';
+import { mulberry32 } from '../../../src/core/pairwise/random.ts';
 import { simulate } from '../../../bench/pairwise.ts';
 import { pairwiseRound } from './build.ts';
 
@@ -26,6 +28,23 @@ describe('the active sampler', () => {
     const first = nextPairs(samplerState(round), 'j2', 1)[0]!;
     const other = nextPairs(samplerState(round, [{ juror: 'j2', ...first }]), 'j3', 1)[0]!;
     expect([other.a, other.b].sort()).not.toEqual([first.a, first.b].sort());
+  });
+
+  it('GIVEN answers one at a time THEN the pairs with the fit kept between calls are the pairs from the round alone, across refits and after an earlier answer changes', () => {
+    const random = mulberry32(8);
+    const world = lognormalWorld(12, random);
+    const jurors = makeJurors(3, 0, world, random);
+    const round = pairwiseRound(world.ids, []);
+    const cache = samplerCache();
+    for (let k = 0; k < 4 * refitEvery(12) + 3; k++) {
+      const juror = jurors[k % 3]!;
+      const kept = nextPairs(samplerState(round, [], { cache }), juror.id, 2);
+      expect(kept).toEqual(nextPairs(samplerState(round), juror.id, 2));
+      const [a, b] = [world.ids.indexOf(kept[0]!.a), world.ids.indexOf(kept[0]!.b)];
+      round.comparisons.push({ juror: juror.id, a: kept[0]!.a, b: kept[0]!.b, ...answer(juror, world, a, b, random), at: `2025-01-01T00:${String(k).padStart(2, '0')}:00Z` });
+    }
+    round.comparisons[2] = { ...round.comparisons[2]!, winner: round.comparisons[2]!.winner === 'a' ? 'b' : 'a', ratio: 30 };
+    expect(nextPairs(samplerState(round, [], { cache }), 'j01', 3)).toEqual(nextPairs(samplerState(round), 'j01', 3));
   });
 
   it('GIVEN a simulated round of 40 projects THEN the sampler reaches a lower error than random pairs on the same budget', () => {
