@@ -84,17 +84,17 @@ function ratioQuestion(j: Judging, pair: Pair, pick: 'a' | 'b'): Reply {
 
 /**
  * The juror's next pair, chosen by the engine's sampler on the round as its file replays (so `govbot pairwise next` on
- * the export gives the same pair; the round is read from its rows as the file is written, and the sampler's last fit
- * is reused between answers), with the pairs handed to other jurors counted as pending; pairs this juror skipped
+ * the export gives the same pair; the round is read from its rows as the file is written, only the new answers when
+ * the last read is kept, and the sampler's last fit is reused between answers), with the pairs handed to other jurors counted as pending; pairs this juror skipped
  * are passed over. Handed out as the juror's pending pair.
  */
 async function nextQuestion(j: Judging, before: string[]): Promise<Reply> {
   const { db } = j.ctx;
   const now = j.ctx.now();
-  const round = await samplerRound(db, j.row);
+  const round = await samplerRound(db, j.row, j.ctx.judging);
   const others = await othersPending(db, j.row.id, j.member.id, new Date(now.getTime() - PENDING_MS).toISOString());
   const skipped = await skipsOf(db, j.row.id, j.member.id);
-  const pair = nextPairs(samplerState(round, others, j.ctx.sampler && { cache: j.ctx.sampler }), j.member.key, skipped.size + 1).find((p) => !skipped.has(pairKey(p.a, p.b)));
+  const pair = nextPairs(samplerState(round, others, j.ctx.judging && { cache: j.ctx.judging.fits }), j.member.key, skipped.size + 1).find((p) => !skipped.has(pairKey(p.a, p.b)));
   if (!pair) {
     await setPending(db, j.row.id, j.member.id, null, now.toISOString());
     return privateReply(...before.map((line) => text(line)), text(`You have compared every pair of round ${j.row.key} you can; thank you! ${await progress(j)}`));

@@ -11,7 +11,7 @@ import { ChatRuntime } from './platforms/runtime.ts';
 import { forgetHandledEvents } from './db/chat.ts';
 import { TelegramChat } from './platforms/telegram/bot.ts';
 import { DiscordChat } from './platforms/discord/bot.ts';
-import { samplerCache } from './core/pairwise/sampler.ts';
+import { judgingMemory } from './db/pairwise.ts';
 import type { Reply } from './commands/reply.ts';
 import { healthRoute, WebServer, type HealthReport } from './web/server.ts';
 import { sql } from 'kysely';
@@ -65,7 +65,7 @@ async function startWeb(config: Config, db: Db, logger: Logger, platforms: Platf
 function servicesFor(config: Config, db: Db, now: () => Date, publicUrl: string | undefined): Services {
   const chain = config.ETH_RPC_URL ? new ChainReader(config.ETH_RPC_URL) : undefined;
   const cardano = config.CARDANO_API_URL ? new CardanoReader(config.CARDANO_API_URL) : undefined;
-  return { db, votes: new VoteWriter(db), now, exportDir: config.EXPORT_DIR, publicUrl, chain, cardano, sampler: samplerCache() };
+  return { db, votes: new VoteWriter(db), now, exportDir: config.EXPORT_DIR, publicUrl, chain, cardano, judging: judgingMemory() };
 }
 
 /** The composition root: config → database → migrations → services → scheduler → the console chat. */

@@ -3,7 +3,7 @@ import type { Community, MemberRow } from '../db/schema.ts';
 import type { VoteSink } from '../db/votes.ts';
 import type { ChainReader } from '../chain/erc20.ts';
 import type { CardanoReader } from '../chain/cardano/koios.ts';
-import type { SamplerCache } from '../core/pairwise/sampler.ts';
+import type { JudgingMemory } from '../db/pairwise.ts';
 import type { Reply } from './reply.ts';
 
 /** Who is talking, as the platform says; platform types stay in the adapter. */
@@ -30,10 +30,11 @@ export interface Services {
   /** Cardano reads (CARDANO_API_URL), when the operator set one. */
   cardano?: CardanoReader | undefined;
   /**
-   * The pairwise sampler's last fit per round, kept between a juror's answers so that most next pairs need no refit
-   * (the pairs are the same as without it: the cache is checked against the round's comparisons). None: each is cold.
+   * Pairwise rounds' comparisons and the sampler's last fit, kept between jurors' answers so that a next pair reads only
+   * the new answers and mostly needs no refit (the same pairs as without it: what is kept is checked against the rows).
+   * None: each pair is chosen from a full read.
    */
-  sampler?: SamplerCache | undefined;
+  judging?: JudgingMemory | undefined;
 }
 
 /** The one object that flows from the adapter through the command to the reply. */

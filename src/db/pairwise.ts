@@ -1,4 +1,5 @@
-import type { PairwiseConfig, PairwiseRound, Winner } from '../core/pairwise/types.ts';
+import { samplerCache, type SamplerCache } from '../core/pairwise/sampler.ts';
+import type { Comparison, PairwiseConfig, PairwiseRound, Winner } from '../core/pairwise/types.ts';
 import { pseudonym } from '../results/public.ts';
 import { pairwiseConfigSchema, parsePairwiseRound, serializePairwiseRound } from '../roundfile/pairwise.ts';
 import { newId, type Executor } from './repositories.ts';
@@ -60,60 +61,116 @@ const publicName = (m: { key: string; handle: string; public_handle: number }) =
  * their chat id) with a public handle or a pseudonym, so the file names nobody who did not choose it.
  */
 export async function exportPairwiseRound(db: Executor, row: PairwiseRoundRow): Promise<{ file: string; round: PairwiseRound; comparisonIds: string[] }> {
-  const { draft, comparisonIds } = await roundAsStored(db, row, { submissions: true });
+  const { draft, comparisonIds } = await roundAsStored(db, row);
   const file = serializePairwiseRound(draft);
   return { file, round: parsePairwiseRound(JSON.parse(file)), comparisonIds };
 }
 
+/** What the sampler's reads keep of each round between answers (one per process, rounds by id). */
+export interface JudgingMemory {
+  /** The sampler's last fit per round. */
+  fits: SamplerCache;
+  rounds: Map<string, KeptRound>;
+}
+/** A round's counted comparisons and jurors as of its rows' version and last row. */
+interface KeptRound {
+  version: string;
+  last: { position: number; id: string } | null;
+  comparisons: Comparison[];
+  jurors: { id: string; handle: string }[];
+}
+export const judgingMemory = (): JudgingMemory => ({ fits: samplerCache(), rounds: new Map() });
+
 /**
  * The round as the sampler reads it: the projects, the counted comparisons and their jurors, exactly as the export's
  * file gives them back (the same rows, in the same order, mapped the same way), without writing and re-reading the
- * file. A juror's every answer asks for the next pair, and the file's checks cost more than the pair (100 projects,
- * 3,000 comparisons: ~100 ms against a few), while nothing the sampler reads can differ: the rows were checked as the
- * answers were taken. Submissions and the holdout, which the sampler does not read, are left out.
+ * file: a juror's every answer asks for the next pair, and the file costs more than the pair (100 projects, 3,000
+ * comparisons: ~100 ms against a few), while nothing the sampler reads can differ (the rows were checked as the
+ * answers were taken). Submissions and the holdout, which the sampler does not read, are left out. With `memory`,
+ * the comparisons read last time are kept, and as long as answers were only added since (no answer superseded, no
+ * juror excluded, the rules unchanged, the last row kept still there, so nothing kept was rolled back) only the new
+ * rows are read.
  */
-export async function samplerRound(db: Executor, row: PairwiseRoundRow): Promise<PairwiseRound> {
-  return (await roundAsStored(db, row, { submissions: false })).draft;
+export async function samplerRound(db: Executor, row: PairwiseRoundRow, memory?: JudgingMemory): Promise<PairwiseRound> {
+  const config = pairwiseConfigOf(row);
+  const rowsNow = await db
+    .selectFrom('pairwise_comparisons')
+    .select((eb) => eb.fn.count<number>('superseded_at').as('superseded'))
+    .where('round_id', '=', row.id)
+    .executeTakeFirstOrThrow();
+  const excluded = await db.selectFrom('pairwise_exclusions').select((eb) => eb.fn.countAll<number>().as('n')).where('round_id', '=', row.id).executeTakeFirstOrThrow();
+  const version = JSON.stringify([row.config, Number(rowsNow.superseded), Number(excluded.n)]);
+  let kept = memory?.rounds.get(row.id);
+  const lastKeptStands = async (last: KeptRound['last']) =>
+    last === null || (await db.selectFrom('pairwise_comparisons').select('id').where('round_id', '=', row.id).where('position', '=', last.position).executeTakeFirst())?.id === last.id;
+  if (!kept || kept.version !== version || !(await lastKeptStands(kept.last))) kept = { version, last: null, comparisons: [], jurors: [] };
+  const added = await countedComparisons(db, row.id, kept.last?.position ?? -1);
+  const fresh = { ...kept, comparisons: [...kept.comparisons, ...added.map((c) => asComparison(c, config))], last: added.length ? { position: added.at(-1)!.position, id: added.at(-1)!.id } : kept.last };
+  const known = new Set(kept.jurors.map((j) => j.id));
+  if (added.some((c) => !known.has(c.juror)) || kept.last === null) fresh.jurors = (await jurorsOf(db, row.id)).map((j) => ({ id: j.key, handle: publicName(j) }));
+  memory?.rounds.set(row.id, fresh);
+  const projects = await projectsOf(db, row.id);
+  return { id: row.key, name: row.name, root: row.root, config, projects: projects.map(asProject), jurors: fresh.jurors, comparisons: fresh.comparisons, holdout: null, submissions: [] };
 }
 
-/** The round from its rows, as the file is written from it; `submissions: false` leaves submissions and holdout out. */
-async function roundAsStored(db: Executor, row: PairwiseRoundRow, read: { submissions: boolean }): Promise<{ draft: PairwiseRound; comparisonIds: string[] }> {
-  const projects = await projectsOf(db, row.id);
-  const comparisons = await db
+/** The counted comparisons after a position: each juror's latest answer per pair, excluded jurors' left out, in order. */
+function countedComparisons(db: Executor, roundId: string, after: number) {
+  return db
     .selectFrom('pairwise_comparisons as c')
     .innerJoin('members as m', 'm.id', 'c.juror_id')
-    .select(['c.id', 'm.key as juror', 'c.a', 'c.b', 'c.winner', 'c.ratio', 'c.at'])
-    .where('c.round_id', '=', row.id)
+    .select(['c.id', 'c.position', 'm.key as juror', 'c.a', 'c.b', 'c.winner', 'c.ratio', 'c.at'])
+    .where('c.round_id', '=', roundId)
+    .where('c.position', '>', after)
     .where('c.superseded_at', 'is', null)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('pairwise_exclusions as x').select('x.member_id').where('x.round_id', '=', row.id).whereRef('x.member_id', '=', 'c.juror_id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('pairwise_exclusions as x').select('x.member_id').where('x.round_id', '=', roundId).whereRef('x.member_id', '=', 'c.juror_id'))))
     .orderBy('c.position')
     .execute();
-  const jurors = await db
+}
+
+/** The jurors of a round's file: who answered, excluded jurors left out, by key. */
+function jurorsOf(db: Executor, roundId: string) {
+  return db
     .selectFrom('members')
     .select(['key', 'handle', 'public_handle'])
-    .where('id', 'in', db.selectFrom('pairwise_comparisons').select('juror_id').where('round_id', '=', row.id))
-    .where('id', 'not in', db.selectFrom('pairwise_exclusions').select('member_id').where('round_id', '=', row.id))
+    .where('id', 'in', db.selectFrom('pairwise_comparisons').select('juror_id').where('round_id', '=', roundId))
+    .where('id', 'not in', db.selectFrom('pairwise_exclusions').select('member_id').where('round_id', '=', roundId))
     .orderBy('key')
     .execute();
-  const frozen = read.submissions ? new Set((await db.selectFrom('pairwise_holdout').select('comparison_id').where('round_id', '=', row.id).execute()).map((h) => h.comparison_id)) : new Set<string>();
-  const submissions = read.submissions
-    ? await db
-        .selectFrom('pairwise_submissions as s')
-        .innerJoin('members as m', 'm.id', 's.author_id')
-        .select(['s.key', 's.weights', 'm.key as author', 'm.handle', 'm.public_handle'])
-        .where('s.round_id', '=', row.id)
-        .orderBy('s.position')
-        .execute()
-    : [];
+}
+
+const asProject = (p: ProjectRow) => ({ id: p.key, name: p.name, url: p.url ?? undefined, parent: p.parent_key });
+/** A stored answer as the file gives it back: ratio 1 for equal, none in a binary round. */
+const asComparison = (c: { juror: string; a: string; b: string; winner: string; ratio: number | null; at: string }, config: PairwiseConfig): Comparison => ({
+  juror: c.juror,
+  a: c.a,
+  b: c.b,
+  winner: c.winner as Winner,
+  ratio: config.elicitation === 'binary' ? null : c.winner === 'equal' ? 1 : c.ratio,
+  at: c.at,
+});
+
+/** The round from its rows, as the file is written from it. */
+async function roundAsStored(db: Executor, row: PairwiseRoundRow): Promise<{ draft: PairwiseRound; comparisonIds: string[] }> {
+  const projects = await projectsOf(db, row.id);
+  const comparisons = await countedComparisons(db, row.id, -1);
+  const jurors = await jurorsOf(db, row.id);
+  const frozen = new Set((await db.selectFrom('pairwise_holdout').select('comparison_id').where('round_id', '=', row.id).execute()).map((h) => h.comparison_id));
+  const submissions = await db
+    .selectFrom('pairwise_submissions as s')
+    .innerJoin('members as m', 'm.id', 's.author_id')
+    .select(['s.key', 's.weights', 'm.key as author', 'm.handle', 'm.public_handle'])
+    .where('s.round_id', '=', row.id)
+    .orderBy('s.position')
+    .execute();
   const config = pairwiseConfigOf(row);
   const draft: PairwiseRound = {
     id: row.key,
     name: row.name,
     root: row.root,
     config,
-    projects: projects.map((p) => ({ id: p.key, name: p.name, url: p.url ?? undefined, parent: p.parent_key })),
+    projects: projects.map(asProject),
     jurors: jurors.map((j) => ({ id: j.key, handle: publicName(j) })),
-    comparisons: comparisons.map((c) => ({ juror: c.juror, a: c.a, b: c.b, winner: c.winner as Winner, ratio: config.elicitation === 'binary' ? null : c.winner === 'equal' ? 1 : c.ratio, at: c.at })),
+    comparisons: comparisons.map((c) => asComparison(c, config)),
     holdout: frozen.size > 0 ? comparisons.flatMap((c, k) => (frozen.has(c.id) ? [k] : [])) : null,
     submissions: submissions.map((s) => ({ id: s.key, author: publicName({ key: s.author, handle: s.handle, public_handle: s.public_handle }), weights: JSON.parse(s.weights) as Record<string, number> })),
   };
