@@ -1,4 +1,5 @@
 import { ballotOf, voteProblem } from './ballots.ts';
+import { indexDelegations, type IndexedDelegation } from './delegation.ts';
 import { instantOf, type Instant } from './instant.ts';
 import { REACTION_KINDS, type Member, type Question, type RoundData, type SecretTally } from './types.ts';
 
@@ -29,6 +30,8 @@ export interface IndexedRound {
   afterSnapshot?: Record<'proposals' | 'ratings' | 'comments' | 'reactions', Uint8Array>;
   /** The attested tallies of secret polls, whose votes the file does not hold. */
   secretTallies?: readonly SecretTally[];
+  /** The round's delegations, when its file lists them. */
+  delegations?: readonly IndexedDelegation[];
 }
 
 export const isIndexed = (round: RoundData | IndexedRound): round is IndexedRound => !Array.isArray(round.votes);
@@ -156,6 +159,7 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
     round: data.round,
     ...(data.round.reputationSnapshotAt !== undefined && { afterSnapshot: afterSnapshot(data, instantOf(data.round.reputationSnapshotAt)) }),
     ...(data.secretTallies !== undefined && { secretTallies: checkedSecretTallies(data, members, questions, problem) }),
+    ...(data.delegations !== undefined && { delegations: indexDelegations(data.delegations, members, problem) }),
     members: data.members,
     questions: data.questions,
     proposals: { author: proposalAuthor },

@@ -5,6 +5,7 @@ import { assignTiers, NO_TIER_FACTOR } from './tiers.ts';
 import { indexRound, isIndexed, type IndexedRound } from './indexed.ts';
 import type { RoundData } from './types.ts';
 import { countedBallots, countedChoices, tally, votingPower, type Ballots, type QuestionTally, type VotingPower } from './voting.ts';
+import { carriers, pollTimes } from './delegation.ts';
 
 export interface MemberReport {
   id: string;
@@ -36,14 +37,17 @@ export interface ReportInput {
   secretTallies?: IndexedRound['secretTallies'];
   /** In a round with approval or ranked ballots, the counted ones (voting.ts countedBallots). */
   ballots?: Ballots;
+  /** In a round with delegations, who carries whom (delegation.ts carriers), by question then member position. */
+  carried?: readonly Int32Array[];
 }
 
 /** Every number of a round, from its data alone; round data is indexed first. */
 export function computeReport(data: RoundData | IndexedRound): RoundReport {
   const round = isIndexed(data) ? data : indexRound(data);
   const choices = countedChoices(round.votes, round.questions.length, round.members.length);
+  const carried = round.delegations && carriers(round.delegations, choices, pollTimes(round.votes, round.questions.length));
   const ballots = round.votes.ballot && countedBallots(round.votes, round.questions, round.members.length);
-  return reportOf(ballots ? { ...round, ballots } : round, countContributions(round), choices);
+  return reportOf({ ...round, ...(carried && { carried }), ...(ballots && { ballots }) }, countContributions(round), choices);
 }
 
 /**
@@ -63,7 +67,7 @@ export function reportOf(round: ReportInput, contributions: Contributions, choic
   round.members.forEach((m, i) => {
     if (m.wallets.length > 0) power[i] = votingPower(m.wallets.map((w) => w.balance), votingRules, tiers[i]?.factor ?? NO_TIER_FACTOR);
   });
-  const questions = tally(round.questions, choices, power, round.secretTallies, round.ballots);
+  const questions = tally(round.questions, choices, power, round.secretTallies, round.ballots ?? [], round.carried);
   const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
   const voted = (m: number) => (power[m]?.tokens ?? 0n) > 0n && (choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
 
@@ -131,7 +135,7 @@ export function reportJson(report: RoundReport): string {
     questions: report.questions.map((q) => ({
       id: q.id,
       text: q.text,
-      options: q.options.map((o) => ({ ...o, tokenVotes: o.tokenVotes.toString() })),
+      options: q.options.map((o) => ({ ...o, tokenVotes: o.tokenVotes.toString(), ...(o.delegated && { delegated: { ...o.delegated, tokenVotes: o.delegated.tokenVotes.toString() } }) })),
       winners: q.winners,
       changes: q.changes,
       ...(q.secretVoters !== undefined && { secretVoters: q.secretVoters }),

@@ -1,4 +1,5 @@
 import type { RoundConfig } from './config.ts';
+import type { Delegation } from './delegation.ts';
 
 /** Everything the rules need about one round, already validated; ids are the round file's ids. */
 export interface RoundData {
@@ -18,6 +19,8 @@ export interface RoundData {
   votes: Vote[];
   /** For secret polls, in place of their votes: the totals the bot attests, who voted, one commitment per ballot. */
   secretTallies?: SecretTally[] | undefined;
+  /** Who lent their weight to whom, and when (DESIGN.md "Delegation"); absent in files from before delegation. */
+  delegations?: Delegation[] | undefined;
 }
 
 export interface Wallet {

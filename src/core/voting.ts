@@ -83,6 +83,8 @@ export interface OptionTally {
   tokenVotes: bigint;
   quadraticVotes: number;
   qualifiedVotes: number;
+  /** In a round with delegations: the part of the totals above that delegates carried for members who did not vote. */
+  delegated?: { voters: number; tokenVotes: bigint; quadraticVotes: number; qualifiedVotes: number };
 }
 export type View = 'tokenVotes' | 'quadraticVotes' | 'qualifiedVotes';
 export const VIEWS: readonly View[] = ['tokenVotes', 'quadraticVotes', 'qualifiedVotes'];
@@ -113,6 +115,7 @@ export function tally(
   power: readonly (VotingPower | undefined)[],
   secretTallies: readonly SecretTally[] = [],
   ballots: Ballots = [],
+  carried?: readonly Int32Array[],
 ): QuestionTally[] {
   // Each voter's views in whole micro-votes, computed once rather than once per question.
   const micro = power.map((p) => p && p.tokens > 0n && { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) });
@@ -124,20 +127,30 @@ export function tally(
     const chosen = choices[qi]!;
     const type = q.type ?? 'single';
     const rankings: { ranking: Ballot; p: MicroVotes }[] = [];
+    const carriedBy = carried?.[qi];
+    const delegated = carried && q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
     let voters = attested?.voters.length ?? 0;
     for (let m = 0; m < chosen.length && !attested; m++) {
-      const p = chosen[m]! >= 0 && micro[m];
+      // a member who did not vote counts, with their own weight, for the ballot of the delegate carrying them
+      const delegate = chosen[m]! < 0 && carriedBy ? carriedBy[m]! : -1;
+      const voter = delegate >= 0 ? delegate : m;
+      const p = chosen[voter]! >= 0 && micro[m];
       if (!p) continue;
-      const ballot = ballots[qi]?.[m];
-      if (type === 'ranked') rankings.push({ ranking: ballot ?? [chosen[m]!], p });
-      voters++;
+      const ballot = ballots[qi]?.[voter];
+      if (type === 'ranked') rankings.push({ ranking: ballot ?? [chosen[voter]!], p });
+      if (delegate < 0) voters++;
+      const into = delegate >= 0 ? delegated! : sums;
       // a single choice adds to one option with no list made: a replay counts a million of them
-      if (!ballot || type === 'single') addTo(sums[chosen[m]!]!, p);
-      else for (const o of optionsCounted(type, ballot)) addTo(sums[o]!, p);
+      if (!ballot || type === 'single') addTo(into[chosen[voter]!]!, p);
+      else for (const o of optionsCounted(type, ballot)) addTo(into[o]!, p);
     }
+    // the totals hold the delegated weight; its voters are the delegators, not ballots cast
+    delegated?.forEach((d, i) => addTo(sums[i]!, d, 0));
     // a secret poll publishes its totals and its turnout, never how many chose each option
     const secret = attested !== undefined || q.privacy === 'secret';
     if (secret) for (const s of sums) s.voters = 0;
+    // a secret poll's delegated part per option would tell whose choice a delegate followed
+    const delegatedShown = secret ? undefined : delegated;
     const runoff = type === 'ranked' && !attested ? runoffs(q.options.length, rankings) : undefined;
     const winners: Record<View, number | null> = runoff?.winners ?? {
       tokenVotes: winner(sums.map((s) => s.tokens)),
@@ -155,6 +168,7 @@ export function tally(
           tokenVotes: s.tokens,
           quadraticVotes: Number(s.quadratic) / MICRO,
           qualifiedVotes: Number(s.qualified) / MICRO,
+          ...(delegatedShown && { delegated: { voters: delegatedShown[i]!.voters, tokenVotes: delegatedShown[i]!.tokens, quadraticVotes: Number(delegatedShown[i]!.quadratic) / MICRO, qualifiedVotes: Number(delegatedShown[i]!.qualified) / MICRO } }),
         };
       }),
       winners,
@@ -166,8 +180,8 @@ export function tally(
   });
 }
 
-function addTo(s: MicroVotes & { voters: number }, p: MicroVotes): void {
-  s.voters++;
+function addTo(s: MicroVotes & { voters: number }, p: MicroVotes, voters = 1): void {
+  s.voters += voters;
   s.tokens += p.tokens;
   s.quadratic += p.quadratic;
   s.qualified += p.qualified;

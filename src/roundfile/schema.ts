@@ -165,6 +165,7 @@ const roundFileShape = z.strictObject({
       }),
     )
     .optional(),
+  delegations: z.array(z.strictObject({ from: id, to: id, since: isoTime, until: isoTime.nullable() })).optional(),
   ...(Object.fromEntries(Object.keys(LONG_LISTS).map((k) => [k, z.array(z.unknown()).default([])])) as {
     [K in keyof typeof LONG_LISTS]: z.ZodDefault<z.ZodArray<z.ZodUnknown>>;
   }),
@@ -286,6 +287,7 @@ export function serializeRoundFile(data: RoundData): string {
     questions: data.questions,
     votes: data.votes,
     ...(data.secretTallies && { secretTallies: data.secretTallies.map((t) => ({ ...t, options: t.options.map((o) => ({ ...o, tokenVotes: o.tokenVotes.toString() })) })) }),
+    ...(data.delegations && { delegations: data.delegations.map((d) => ({ from: d.from, to: d.to, since: d.since, until: d.until })) }),
   };
   return JSON.stringify(file, null, 2) + '\n';
 }
