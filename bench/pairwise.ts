@@ -204,35 +204,48 @@ async function runTasks(tasks: readonly SimulationTask[], threads: number): Prom
 
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 const thousands = (x: number) => x.toLocaleString('en-US');
-const DEFAULT = { strategy: 'sampler', aggregation: 'huber', weighting: 'reliability' } as const;
-const label = (v: Omit<Variant, 'world' | 'projects' | 'messyShare'>) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
+type Method = Pick<Variant, 'strategy' | 'aggregation' | 'weighting'>;
+const DEFAULT: Method = { strategy: 'sampler', aggregation: 'huber', weighting: 'reliability' };
+const RANDOM: Method = { strategy: 'random', aggregation: 'l2log', weighting: 'none' };
+const label = (v: Method) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
+/** Where a variant's round ends: random pairs with reliability refit every juror against the others, so they stop sooner. */
+const budgetOf = (v: Method) => (v.strategy === 'sampler' ? 8000 : v.weighting === 'reliability' ? 10_000 : 40_000);
 
 /**
- * The simulation figures, every run on worker threads across the cores: per world, juror panel and variant the
- * comparisons to reach 10 % relative error (median over seeds, each seed's in brackets), the error and Kendall τ at
- * 1,500 and 3,000 comparisons; the default's need against random pairs' with l2log in the same worlds; and, in full,
- * how the default's error grows with the number of projects at 15 comparisons per project.
+ * The simulation figures, every run on worker threads across the cores: per juror model, world, juror panel and
+ * variant the comparisons to reach 10 % relative error (median over seeds, each seed's in brackets), the error and
+ * Kendall τ at 1,500 and 3,000 comparisons; the default's need against random pairs' with l2log in the same worlds;
+ * and, in full, how the default's error grows with the number of projects at 15 comparisons per project. In full the
+ * calibrated jurors (CALIBRATED_NOISE) get every variant, session 5's capped ones the default and random pairs.
  */
 export async function simulationFigures(full: boolean): Promise<string[]> {
   const seeds = full ? [1, 2, 3, 4, 5] : [1];
   const worlds: Variant['world'][] = full ? ['lognormal', 'zipf'] : ['lognormal'];
-  const variants: Omit<Variant, 'world' | 'projects' | 'messyShare'>[] = full
-    ? (['sampler', 'random'] as const).flatMap((strategy) => (['huber', 'l2log', 'bt'] as const).flatMap((aggregation) => (['reliability', 'none'] as const).map((weighting) => ({ strategy, aggregation, weighting }))))
-    : [DEFAULT, { strategy: 'random', aggregation: 'l2log', weighting: 'none' }];
+  const every: Method[] = (['sampler', 'random'] as const).flatMap((strategy) => (['huber', 'l2log', 'bt'] as const).flatMap((aggregation) => (['reliability', 'none'] as const).map((weighting) => ({ strategy, aggregation, weighting }))));
+  const models: { noise: JurorNoise; variants: Method[] }[] = full
+    ? [
+        { noise: CALIBRATED_NOISE, variants: every },
+        { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
+      ]
+    : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }];
   const samplerChecks = [...Array.from({ length: 12 }, (_, k) => 250 * (k + 1)), 3500, 4000, 5000, 6000, 8000];
   const randomChecks = [1500, 3000, 6000, 10_000, 15_000, 20_000, 30_000, 40_000];
   const tasks: SimulationTask[] = [];
-  const rows: { world: Variant['world']; messyShare: number; variant: (typeof variants)[number]; from: number }[] = [];
-  for (const world of worlds)
-    for (const messyShare of [0, 0.2])
-      for (const variant of variants) {
-        const sampler = variant.strategy === 'sampler';
-        // reliability refits every juror against the others: random pairs with it stop at 20,000 to stay runnable
-        const budget = sampler ? 8000 : variant.weighting === 'reliability' ? 20_000 : 40_000;
-        rows.push({ world, messyShare, variant, from: tasks.length });
-        for (const seed of seeds)
-          tasks.push({ variant: { ...variant, world, projects: 100, messyShare }, seed, budget, checkpoints: sampler ? samplerChecks : randomChecks, stopBelow: { error: 0.1, after: 3000 } });
-      }
+  const rows: { noise: JurorNoise; world: Variant['world']; messyShare: number; variant: Method; from: number }[] = [];
+  for (const { noise, variants } of models)
+    for (const world of worlds)
+      for (const messyShare of [0, 0.2])
+        for (const variant of variants) {
+          rows.push({ noise, world, messyShare, variant, from: tasks.length });
+          for (const seed of seeds)
+            tasks.push({
+              variant: { ...variant, world, projects: 100, messyShare, noise },
+              seed,
+              budget: budgetOf(variant),
+              checkpoints: variant.strategy === 'sampler' ? samplerChecks : randomChecks,
+              stopBelow: { error: 0.1, after: 3000 },
+            });
+        }
   const growthFrom = tasks.length;
   const sizes = full ? [50, 100, 200, 500] : [];
   for (const projects of sizes)
@@ -241,29 +254,32 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
 
   const lines: string[] = [];
   const needs = new Map<string, number>();
-  for (const { world, messyShare, variant, from } of rows) {
+  const cell = (noise: JurorNoise, world: string, messyShare: number, v: Method) => `${noise.name}\u0000${world}\u0000${messyShare}\u0000${label(v)}`;
+  const panel = (messyShare: number) => (messyShare ? '20 % messy' : 'honest');
+  for (const { noise, world, messyShare, variant, from } of rows) {
     const runs = traces.slice(from, from + seeds.length);
-    const budget = variant.strategy === 'sampler' ? 8000 : variant.weighting === 'reliability' ? 20_000 : 40_000;
+    const budget = budgetOf(variant);
     const reach = runs.map((t) => comparisonsToReach(t, 0.1));
     const middle = median(reach.map((r) => r ?? Infinity));
-    needs.set(`${world}\u0000${messyShare}\u0000${label(variant)}`, middle);
+    needs.set(cell(noise, world, messyShare, variant), middle);
     const at = (count: number) => {
       const points = runs.map((t) => t.find((c) => c.comparisons === count)).filter((c): c is Checkpoint => c !== undefined);
       return points.length === runs.length ? `at ${thousands(count)}: ${percent(median(points.map((c) => c.error)))}, τ ${median(points.map((c) => c.tau)).toFixed(3)}` : '';
     };
     const each = reach.map((r) => (r === null ? `> ${thousands(budget)}` : thousands(r))).join(', ');
     lines.push(
-      `  ${world}, ${messyShare ? '20 % messy' : 'honest'} jurors, ${label(variant)}: 10 % after ${Number.isFinite(middle) ? thousands(middle) : `> ${thousands(budget)}`}` +
+      `  ${noise.name} jurors, ${world}, ${panel(messyShare)}, ${label(variant)}: 10 % after ${Number.isFinite(middle) ? thousands(middle) : `> ${thousands(budget)}`}` +
         `${seeds.length > 1 ? ` [${each}]` : ''}; ${[at(1500), at(3000)].filter(Boolean).join('; ')}`,
     );
   }
-  for (const world of worlds)
-    for (const messyShare of [0, 0.2]) {
-      const mine = needs.get(`${world}\u0000${messyShare}\u0000${label(DEFAULT)}`)!;
-      const random = needs.get(`${world}\u0000${messyShare}\u0000${label({ strategy: 'random', aggregation: 'l2log', weighting: 'none' })}`)!;
-      const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / 40_000).toFixed(2)}` : 'n/a';
-      lines.push(`  ${world}, ${messyShare ? '20 % messy' : 'honest'} jurors: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
-    }
+  for (const { noise } of models)
+    for (const world of worlds)
+      for (const messyShare of [0, 0.2]) {
+        const mine = needs.get(cell(noise, world, messyShare, DEFAULT))!;
+        const random = needs.get(cell(noise, world, messyShare, RANDOM))!;
+        const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / budgetOf(RANDOM)).toFixed(2)}` : 'n/a';
+        lines.push(`  ${noise.name} jurors, ${world}, ${panel(messyShare)}: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
+      }
   sizes.forEach((projects, k) => {
     const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
     lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
