@@ -7,7 +7,7 @@ import { commands } from './index.ts';
 /** Commands by what a member comes for; a command in no group is listed under "Other", so none is ever hidden. */
 export const HELP_GROUPS: readonly { name: string; commands: readonly string[] }[] = [
   { name: 'Round', commands: ['round', 'demo', 'exclude', 'include'] },
-  { name: 'Polls', commands: ['poll', 'vote', 'tally'] },
+  { name: 'Polls', commands: ['poll', 'vote', 'delegate', 'notify', 'tally'] },
   { name: 'Proposals', commands: ['proposal', 'comment', 'rate', 'react', 'retract'] },
   { name: 'Wallets', commands: ['verify', 'wallet', 'wallets', 'privacy'] },
   { name: 'Results', commands: ['reputation', 'leaderboard', 'rewards', 'export'] },

@@ -1,5 +1,6 @@
 import type { Command } from '../src/commands/framework.ts';
 import comment from './comment.ts';
+import delegate from './delegate.ts';
 import demo from './demo.ts';
 import exclude from './exclude.ts';
 import exportRound from './export.ts';
@@ -8,6 +9,7 @@ import include from './include.ts';
 import judge from './judge.ts';
 import jurors from './jurors.ts';
 import leaderboard from './leaderboard.ts';
+import notify from './notify.ts';
 import pairwise from './pairwise.ts';
 import poll from './poll.ts';
 import privacy from './privacy.ts';
@@ -27,4 +29,4 @@ import wallets from './wallets.ts';
 import weights from './weights.ts';
 
 /** Every chat command; each platform registers this same list. Adding a command is adding a file and a line here. */
-export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, reputation, leaderboard, tally, rewards, exclude, include, wallet, verify, wallets, exportRound, privacy, pairwise, judge, weights, jurors, submit];
+export const commands: readonly Command[] = [help, demo, round, poll, proposal, comment, react, retract, rate, vote, delegate, notify, reputation, leaderboard, tally, rewards, exclude, include, wallet, verify, wallets, exportRound, privacy, pairwise, judge, weights, jurors, submit];

@@ -8,6 +8,15 @@ import { roundConfigOf } from '../src/db/repositories.ts';
 import { renderTally } from '../src/format/report.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
+import { formatNumber } from '../src/format/units.ts';
+import type { QuestionTally } from '../src/core/voting.ts';
+
+/** The weight delegates carried, said apart from the tally that includes it (quadratic with reputation, the deciding view). */
+function delegatedNote(q: QuestionTally) {
+  const carried = q.options.filter((o) => (o.delegated?.voters ?? 0) > 0);
+  if (carried.length === 0) return [];
+  return [text(`${q.id}, included above, carried by delegates for members who did not vote: ${carried.map((o) => `${o.label} ${formatNumber(o.delegated!.qualifiedVotes, 2)} (${o.delegated!.voters} member${o.delegated!.voters === 1 ? '' : 's'})`).join('; ')}.`)];
+}
 
 export default defineCommand({
   name: 'tally',
@@ -35,8 +44,8 @@ export default defineCommand({
       const shown = questions.filter((q) => !sealedUntil.has(q.id));
       const charts = await Promise.all(shown.map((q) => tallyChart(report, q)));
       const page = ctx.publicUrl ? [text(`Every number, the voting event and the round file: ${resultsUrl(ctx.publicUrl, round)}`)] : [];
-      const blocks = questions.map((q) => {
-        if (!sealedUntil.has(q.id)) return pre(renderTally(q, report.token));
+      const blocks = questions.flatMap((q) => {
+        if (!sealedUntil.has(q.id)) return [pre(renderTally(q, report.token)), ...delegatedNote(q)];
         const closes = sealedUntil.get(q.id);
         const voters = report.choicesOf(q.id).size;
         return text(`${q.id}: ${q.text} — its standings stay hidden until it closes${closes ? ` (${formatInstant(new Date(closes), zone)})` : ' (a moderator closes it with /poll close)'}; ${voters} member${voters === 1 ? ' has' : 's have'} voted so far.`);

@@ -10,6 +10,7 @@ import { roundConfigOf } from '../src/db/repositories.ts';
 import { ballotCommitment } from '../src/core/secret.ts';
 import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
+import { carriedWeightLines } from './delegate.ts';
 
 /** An address as a receipt names it: enough of both ends to recognise it. */
 const shortAddress = (address: string) => (address.length > 20 ? `${address.slice(0, 10)}…${address.slice(-6)}` : address);
@@ -71,6 +72,7 @@ export default defineCommand({
             `weight              ${formatNumber(power.weight, 4)}`,
           ].join('\n'),
         ),
+        ...(await carriedWeightLines(ctx.db, round, member, poll.key)),
         text('You can change it until the poll closes; the last vote counts.'),
         ...(salt
           ? [

@@ -13,6 +13,7 @@ import * as m0013 from './0013_pairwise.ts';
 import * as m0014 from './0014_polls.ts';
 import * as m0015 from './0015_tier_roles.ts';
 import * as m0016 from './0016_payout_wallet.ts';
+import * as m0017 from './0017_delegation_reminders.ts';
 import * as m0018 from './0018_poll_types.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
@@ -31,5 +32,6 @@ export const migrations: Record<string, Migration> = {
   '0014_polls': m0014,
   '0015_tier_roles': m0015,
   '0016_payout_wallet': m0016,
+  '0017_delegation_reminders': m0017,
   '0018_poll_types': m0018,
 };

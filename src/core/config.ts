@@ -114,6 +114,11 @@ export const roundConfigSchema = z.strictObject({
           error: (issue) => `${JSON.stringify(issue.input)} is not "voting", "close" or an ISO 8601 time such as 2025-03-01T18:00Z`,
         })
         .optional(),
+      /**
+       * How many hours before a poll closes the members who have not voted are reminded privately, and the channel once;
+       * 0: no reminders. Not set, it is 24 and is not written, so the files of older rounds keep their bytes.
+       */
+      reminderHours: z.number({ error: 'reminderHours is a number of hours, such as 24' }).min(0).max(720).optional(),
     })
     .prefault({}),
   rewards: z

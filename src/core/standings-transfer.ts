@@ -41,6 +41,7 @@ export interface PackedRound {
   balances: PackedStrings;
   contributions: Contributions;
   choices: Int32Array[];
+  carried?: Int32Array[];
 }
 
 export function packRound(r: ReportInput & { contributions: Contributions; choices: Int32Array[] }): { packed: PackedRound; transfer: ArrayBuffer[] } {
@@ -57,6 +58,7 @@ export function packRound(r: ReportInput & { contributions: Contributions; choic
     balances: packStrings(r.members.flatMap((m) => m.wallets.map((w) => w.balance.toString()))),
     contributions: r.contributions,
     choices: r.choices,
+    ...(r.carried && { carried: [...r.carried] }),
   };
   const { proposals, stars, comments, received } = r.contributions;
   return { packed, transfer: buffers(packed.ids.ends, packed.handles.ends, packed.excluded, walletEnds, packed.balances.ends, proposals, stars, comments, received, ...r.choices) };
@@ -77,6 +79,7 @@ export function unpackRound(p: PackedRound): ReportInput & { contributions: Cont
     })),
     contributions: p.contributions,
     choices: p.choices,
+    ...(p.carried && { carried: p.carried }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHmac, randomFillSync } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import { takeReputationSnapshot } from './reputation-snapshot.ts';
+import { roundDelegations } from './delegations.ts';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { PollPrivacy, PollType, ReactionKind, RoundData } from '../core/types.ts';
 import { answerOf, ballotFromText } from '../core/ballots.ts';
@@ -305,7 +306,7 @@ export async function countedSalts(db: Executor, roundId: string): Promise<(ques
 
 /** Everything about a round that the rules need, read back in a stable order. */
 export async function loadRoundData(db: Executor, round: RoundRow): Promise<RoundData> {
-  const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes, snapshotAt] = await Promise.all([
+  const [members, wallets, exclusions, proposals, ratings, comments, reactions, questions, options, votes, snapshotAt, delegations] = await Promise.all([
     db
       .selectFrom('round_members')
       .innerJoin('members', 'members.id', 'round_members.member_id')
@@ -351,6 +352,7 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       .orderBy('votes.seq')
       .execute(),
     db.selectFrom('reputation_snapshots').select('taken_at').where('round_id', '=', round.id).executeTakeFirst(),
+    roundDelegations(db, round),
   ]);
 
   const keyOf = new Map(members.map((m) => [m.id, m.key]));
@@ -398,6 +400,8 @@ export async function loadRoundData(db: Executor, round: RoundRow): Promise<Roun
       ...answerOf(v.type as PollType, v.ballot === null ? [v.option_idx] : ballotFromText(v.ballot)),
       castAt: v.cast_at,
     })),
+    // written only when there are some, so older rounds keep their bytes
+    ...(delegations.length > 0 && { delegations }),
   };
 }
 

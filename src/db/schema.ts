@@ -89,6 +89,12 @@ export interface Database {
   };
   balances: { round_id: string; wallet_id: string; balance: string };
   exclusions: { round_id: string; member_id: string; reason: string | null; created_at: string };
+  /** A member lending their weight to another (migrations/0017): for one round, or (round_id null) the community; until null: in force. */
+  delegations: { id: string; community_id: string; from_member_id: string; to_member_id: string; round_id: string | null; since: string; until: string | null };
+  /** A poll whose reminders were owed. */
+  poll_reminders: { question_id: string; sent_at: string };
+  /** Members who said /notify off. */
+  reminder_opt_outs: { member_id: string; at: string };
   jobs: { id: string; round_id: string; kind: string; target: string; due_at: string; done_at: string | null; leased_by: string | null; leased_until: string | null };
   /** Kept by triggers (migrations/0009_standings.ts): a fresh token at every write a round's report depends on (bigint: a string on PostgreSQL). */
   round_versions: { round_id: string; version: number | string; standings_version: number | string; shape_version: number | string; seq: number | string };

@@ -10,6 +10,7 @@ import { emptyContributions, setCounts } from './counts.ts';
 import type { Executor } from './repositories.ts';
 import { roundBalances, roundConfigOf, roundOptions } from './repositories.ts';
 import { frozenContributions } from './reputation-snapshot.ts';
+import { roundCarriers } from './delegations.ts';
 
 /**
  * Where a round's report stands: `version` is a new token at every write the report depends on, `standings` at
@@ -40,6 +41,8 @@ export interface MaintainedRound {
   choices: Int32Array[];
   /** The database ids of the members and questions, by position. */
   rowIds: { members: string[]; questions: string[] };
+  /** In a round with delegations, who carries whom (src/core/delegation.ts), by question then member position. */
+  carried?: Int32Array[];
 }
 
 /**
@@ -93,6 +96,8 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
     // a choice of someone who is not (or no longer) a member of the round does not count, as in a full recount
     if (at !== undefined) chosen[questionAt.get(c.question_id)!]![at] = c.option_idx;
   }
+  const rowIds = { members: members.map((m) => m.id), questions: questions.map((q) => q.id) };
+  const carried = await roundCarriers(db, round.id, rowIds, chosen);
   return {
     round: { id: round.key, name: round.name, config: roundConfigOf(round) },
     members: members.map((m, i) => ({ id: m.key, handle: m.handle, excluded: m.excluded !== null, wallets: walletsOf[i]! })),
@@ -100,7 +105,8 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
     questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [], ...(q.privacy === 'secret' && { privacy: 'secret' as const }) })),
     contributions,
     choices: chosen,
-    rowIds: { members: members.map((m) => m.id), questions: questions.map((q) => q.id) },
+    rowIds,
+    ...(carried && { carried }),
   };
 }
 
@@ -132,6 +138,8 @@ export async function applyChangesSince(db: Executor, roundId: string, state: Ma
     const at = position.get(row.member_id);
     if (at !== undefined) state.choices[questionAt.get(row.question_id)!]![at] = row.option_idx;
   }
+  // a vote changes who carries whom; a delegation's own change moves the shape, and the state is read whole
+  if (choices.length > 0 && state.carried) state.carried = await roundCarriers(db, roundId, state.rowIds, state.choices);
 }
 
 interface Cached {

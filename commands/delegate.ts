@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
+import { UserError } from '../src/commands/errors.ts';
+import { pre, privateReply, text, type Block } from '../src/commands/reply.ts';
+import type { CommandContext } from '../src/commands/context.ts';
+import { audit, enroll, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
+import { findRound, type Executor } from '../src/db/repositories.ts';
+import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
+import { maintainedReport } from '../src/db/standings.ts';
+import { formatNumber } from '../src/format/units.ts';
+import type { MemberRow, RoundRow } from '../src/db/schema.ts';
+
+/** `/delegate revoke` typed as text reads the word as the member option, which no member can be called. */
+const REVOKE = 'revoke';
+
+const handleOf = async (db: Executor, memberId: string) => (await db.selectFrom('members').select('handle').where('id', '=', memberId).executeTakeFirstOrThrow()).handle;
+
+export default defineCommand({
+  name: 'delegate',
+  description: 'Let another member vote with your weight in the polls you do not vote in; /delegate revoke ends it',
+  action: defineAction({
+    description: 'Delegate your vote, revoke it, or see your delegations',
+    access: 'member',
+    positional: 'member',
+    options: options({
+      member: opt.member.optional().describe('The member who votes for you (or the word revoke); none: show your delegations'),
+      scope: z.enum(['community', 'round'], { error: 'scope is community or round' }).default('community').describe('community (until you revoke it, the default) or round (this round only)'),
+      revoke: opt.flag.describe('End your delegation'),
+      round: opt.round,
+    }),
+    async run(ctx, o) {
+      const me = await ctx.member();
+      if (o.revoke || o.member === REVOKE) return revoke(ctx, me);
+      if (o.member === undefined) return show(ctx, me);
+      const to = await resolveMember(ctx, o.member);
+      if (to.id === me.id) throw new UserError('invalid_options', 'You cannot delegate to yourself: your own vote already counts with your weight.');
+      const round = o.scope === 'round' || o.round !== undefined ? await resolveRound(ctx, o.round) : await findRound(ctx.db, ctx.community.id);
+      const theirs = await delegationOf(ctx.db, to.id);
+      const mine = await delegationsTo(ctx.db, me.id);
+      await ctx.db.transaction().execute(async (trx) => {
+        await startDelegation(trx, { communityId: ctx.community.id, from: me.id, to: to.id, roundId: o.scope === 'round' ? round!.id : null }, ctx.now());
+        // a delegator counts in a round only as its member, as a voter does
+        if (round && round.phase !== 'closed') await enroll(trx, round, me, ctx.now());
+        await audit(trx, ctx, round ?? null, 'member.delegated', { from: me.key, to: to.key, scope: o.scope }, me.id);
+      });
+      const scope = o.scope === 'round' ? `for round ${round!.key}` : 'in every round here until you revoke it';
+      return privateReply(
+        text(`You delegate to ${to.handle} ${scope}. In each poll you do not vote in, ${to.handle}'s vote carries your own weight (your tokens and tier, counted separately from theirs); voting yourself overrides it for that poll. /delegate revoke ends it.`),
+        // no chains: the bot says where a delegation stops
+        ...(theirs ? [text(`${to.handle} has delegated to ${await handleOf(ctx.db, theirs.to_member_id)} themselves. Delegations are not passed on: your weight counts only in the polls ${to.handle} votes in.`)] : []),
+        ...(mine.length > 0 ? [text(`${mine.length} member${mine.length === 1 ? ' delegates' : 's delegate'} to you. Delegations are not passed on: in a poll you do not vote in, their weight is not cast, not even through ${to.handle}.`)] : []),
+      );
+    },
+  }),
+});
+
+async function revoke(ctx: CommandContext, me: MemberRow) {
+  const ended = await ctx.db.transaction().execute(async (trx) => {
+    const ended = await endDelegation(trx, ctx.community.id, me.id, ctx.now());
+    if (ended) await audit(trx, ctx, null, 'member.delegation_revoked', { from: me.key }, me.id);
+    return ended;
+  });
+  return privateReply(text(ended ? 'Your delegation has ended: from now on only your own votes count for you.' : 'You have no delegation to revoke.'));
+}
+
+async function show(ctx: CommandContext, me: MemberRow) {
+  const [mine, toMe] = await Promise.all([delegationOf(ctx.db, me.id), delegationsTo(ctx.db, me.id)]);
+  const names = await Promise.all(toMe.map((d) => handleOf(ctx.db, d.from_member_id)));
+  return privateReply(
+    text(mine ? `You delegate to ${await handleOf(ctx.db, mine.to_member_id)}${mine.round_id ? ' for one round' : ' in every round here'}, since ${mine.since.slice(0, 16).replace('T', ' ')} UTC. /delegate revoke ends it.` : 'You do not delegate your vote. /delegate member:NAME lets another member vote with your weight.'),
+    text(names.length > 0 ? `Delegating to you: ${names.join(', ')}.` : 'Nobody delegates to you.'),
+  );
+}
+
+/**
+ * For a delegate's receipt: the weight their vote carries for others on this poll, beside their own. Read from the
+ * round's report, so it is the weight the tally counts (a delegator who voted is not carried).
+ */
+export async function carriedWeightLines(db: Executor, round: RoundRow, member: MemberRow, pollKey: string): Promise<Block[]> {
+  const delegators = (await delegationsTo(db, member.id)).filter((d) => d.round_id === null || d.round_id === round.id);
+  if (delegators.length === 0) return [];
+  const report = await maintainedReport(db, round.id);
+  const keys = await db.selectFrom('members').select('key').where('id', 'in', delegators.map((d) => d.from_member_id)).execute();
+  const voted = report.choicesOf(pollKey);
+  const carried = keys.filter((k) => !voted.has(k.key)).map((k) => report.powerOf(k.key)?.weight ?? 0);
+  const weight = carried.reduce((s, w) => s + w, 0);
+  return [pre(`delegated weight    ${formatNumber(weight, 4)} (${carried.length} delegator${carried.length === 1 ? '' : 's'} who did not vote)`)];
+}

@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FakeDiscordUser } from '../fakes/discord.ts';
+import type { FakeUser } from '../fakes/telegram.ts';
+import { consoleHarness } from '../helpers/console.ts';
+import { tempDatabaseUrl } from '../helpers/db.ts';
+import { discordHarness } from '../helpers/discord.ts';
+import { GROUP, telegramHarness } from '../helpers/telegram.ts';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { delegationWithOverride } from './delegation-scenario.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('delegation with override, on every surface', () => {
+  it('GIVEN the console THEN the delegate carries the delegators who did not vote, a chain stops, and the posted final tally is govbot replay of the exported file', async () => {
+    const h = await consoleHarness('2025-01-01T00:00:00Z', tempDatabaseUrl());
+    cleanups.push(() => h.close());
+    await delegationWithOverride({
+      db: () => h.db,
+      mod: (line) => h.say('/as mod --moderator', line),
+      member: async (handle) => void (await h.say(`/as ${handle}`, '/reputation')),
+      say: (handle, line) => h.say(`/as ${handle}`, line),
+      ref: (handle) => handle,
+      advanceTo: (iso) => h.advanceTo(iso),
+    });
+    expect(h.errors).toEqual([]);
+  });
+
+  it('GIVEN a Telegram group THEN the same, the confirmations and receipts in private messages only', async () => {
+    const t = await telegramHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => t.close());
+    let db: Db | undefined;
+    cleanups.push(async () => db?.destroy());
+    const users = new Map<string, FakeUser>();
+    const texts = (messages: { text: string }[]) => messages.map((m) => m.text).join('\n');
+    await delegationWithOverride({
+      db: () => db!,
+      mod: (line) => t.say(t.moderator, line),
+      member: async (handle) => {
+        users.set(handle, t.fake.user(200 + users.size, handle));
+        await t.say(users.get(handle)!, '/reputation');
+        db ??= await openDatabase(t.databaseUrl);
+      },
+      say: async (handle, line) => texts(await t.after(() => t.fake.say(GROUP, users.get(handle)!, line))),
+      ref: (handle) => `@${handle}`,
+      advanceTo: (iso) => t.advanceTo(iso),
+    });
+    // nothing about a delegation or a receipt reached the group
+    expect(t.fake.messagesIn(GROUP).some((m) => /You delegate|delegated weight|Delegating to you/.test(m.text))).toBe(false);
+    expect(t.errors).toEqual([]);
+  });
+
+  it('GIVEN a Discord server THEN the same, members picked with the user picker and answers ephemeral', async () => {
+    const d = await discordHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => d.close());
+    let db: Db | undefined;
+    cleanups.push(async () => db?.destroy());
+    const users = new Map<string, FakeDiscordUser>();
+    await delegationWithOverride({
+      db: () => db!,
+      mod: async (line) => (await d.run(d.moderator, line)).text,
+      member: async (handle) => {
+        users.set(handle, d.fake.member(String(300 + users.size), handle));
+        await d.run(users.get(handle)!, '/reputation');
+        db ??= await openDatabase(d.databaseUrl);
+      },
+      say: async (handle, line) => (await d.run(users.get(handle)!, line)).text,
+      ref: (handle) => users.get(handle)!.id,
+      advanceTo: (iso) => d.advanceTo(iso),
+    });
+    expect(d.errors).toEqual([]);
+  });
+});
