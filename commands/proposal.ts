@@ -6,6 +6,7 @@ import { audit, enroll, newId, nextKey, opt, requirePhase, resolveRound } from '
 import type { Executor } from '../src/db/repositories.ts';
 import type { RoundRow } from '../src/db/schema.ts';
 import { clip } from '../src/format/cut.ts';
+import { proposalUrl } from '../src/web/proposal.ts';
 
 /** How much of a proposal's text its post shows; a phone screen or two. */
 const POST_TEXT_LIMIT = 700;
@@ -58,7 +59,7 @@ export default defineCommand({
           ...reply(
             text(`by ${member.handle}, in round ${round.key}`),
             text(shown),
-            ...(shown === o.text ? [] : [text(`The whole text: /proposal show proposal:${key}`)]),
+            ...(shown === o.text ? [] : [text(`The whole text: /proposal show proposal:${key}${ctx.publicUrl ? `, or ${proposalUrl(ctx.publicUrl, round, key)}` : ''}`)]),
             text((HOW_TO_TAKE_PART[ctx.actor.platform] ?? HOW_TO_TAKE_PART['console']!)(key)),
           ),
           title: `Proposal ${key}: ${o.title}`,

@@ -19,6 +19,7 @@ import { encodeReply } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
 import { resultsRoutes } from './web/results.ts';
 import { pairwiseRoutes } from './web/pairwise.ts';
+import { proposalRoutes } from './web/proposal.ts';
 import { verifyRoutes } from './web/verify.ts';
 import { ChainReader } from './chain/erc20.ts';
 import { CardanoReader } from './chain/cardano/koios.ts';
@@ -57,6 +58,7 @@ async function startWeb(config: Config, db: Db, logger: Logger, platforms: Platf
   healthRoute(web, () => healthOf(db, platforms));
   resultsRoutes(web, db, { publicUrl: config.PUBLIC_URL });
   pairwiseRoutes(web, db);
+  proposalRoutes(web, db, { publicUrl: config.PUBLIC_URL });
   const { port } = await web.listen(config.PORT);
   return { web, publicUrl: config.PUBLIC_URL ?? `http://localhost:${port}` };
 }
