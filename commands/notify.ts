@@ -90,11 +90,11 @@ export async function oweReminders(db: Executor, questionId: string, now: Date):
     .execute();
   const voted = await db.selectFrom('vote_choices').select((eb) => eb.fn.countAll<number | string>().as('n')).where('question_id', '=', questionId).executeTakeFirstOrThrow();
   const closes = new Date(poll.closes_at!);
-  const when = `in ${timeLeft(closes.getTime() - now.getTime())} (${formatInstant(closes, timeZoneOf(roundConfigOf(poll)))})`;
+  const when = `in ${timeLeft(closes.getTime() - now.getTime())}, at ${formatInstant(closes, timeZoneOf(roundConfigOf(poll)))},`;
   const about: Reply['about'] = { kind: 'round', round: poll.round_key, key: poll.round_key };
   const voters = Number(voted.n);
   const channel: Reply = {
-    blocks: [text(`Poll ${poll.key} closes ${when}: ${poll.text}\n${voters} member${voters === 1 ? ' has' : 's have'} voted so far. Vote with /vote poll:${poll.key} option:N.`)],
+    blocks: [text(`Poll ${poll.key} closes ${when} and ${voters} member${voters === 1 ? ' has' : 's have'} voted so far: ${poll.text}\nVote with /vote poll:${poll.key} option:N.`)],
     about,
   };
   const reminder = privateReply(text(`Reminder: poll ${poll.key} of round ${poll.round_key} closes ${when} and you have not voted: ${poll.text}\nVote with /vote poll:${poll.key} option:N. /notify off stops these reminders.`));

@@ -9,6 +9,7 @@ import { appendAudit, roundConfigOf } from './db/repositories.ts';
 import { reputationSnapshotFalls } from './db/reputation-snapshot.ts';
 import { closePoll, tallyReply } from '../commands/poll.ts';
 import { closePairwise, openPairwise } from '../commands/pairwise.ts';
+import { oweReminders, pollsToRemind } from '../commands/notify.ts';
 import type { Reply } from './commands/reply.ts';
 import { encodeReply, text } from './commands/reply.ts';
 import { oweMessages } from './db/outbox.ts';
@@ -93,6 +94,15 @@ export async function runDueJobs(deps: SchedulerDeps): Promise<number> {
       } catch (error) {
         deps.logger.error('scheduled job failed', { job: job.id, kind: job.kind, target: job.target, error });
       }
+    }
+  // reminders need no job row: the poll's closing time says when, and poll_reminders that they were owed
+  for (const poll of await pollsToRemind(deps.db, now))
+    try {
+      if ((await deps.db.transaction().execute((trx) => oweReminders(trx, poll, now))) === 0) continue;
+      fired++;
+      deps.owed();
+    } catch (error) {
+      deps.logger.error('poll reminders failed', { poll, error });
     }
   return fired;
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../log.ts';
  * Where an owed message goes, in the adapter's own terms; `announce` (the community's channel or group) and `tell`
  * (one member, privately) are understood by every adapter, since the scheduler and the web pages owe them too.
  */
-export type OwedTarget = { kind: 'announce' } | { kind: 'tell'; userId: string } | ({ kind: string } & Record<string, unknown>);
+export type OwedTarget = { kind: 'announce' } | { kind: 'tell'; userId: string; privateOnly?: boolean } | ({ kind: string } & Record<string, unknown>);
 
 export interface OwedMessage {
   id: string;

@@ -70,7 +70,7 @@ type Origin = {
  */
 type Target =
   | { kind: 'announce' }
-  | { kind: 'tell'; userId: string }
+  | { kind: 'tell'; userId: string; privateOnly?: boolean }
   | ({ kind: 'reply' } & Origin)
   | ({ kind: 'private'; userId: number; name: string; otherwise: 'answer' | 'note' | 'nothing' } & Origin);
 
@@ -649,6 +649,11 @@ export class TelegramChat {
       case 'reply':
         return this.publish(community, reply, target, done);
       case 'tell':
+        // a reminder is for the member alone: when they never pressed Start it is given up (and logged), not shown in the group
+        if (target.privateOnly) {
+          if (!(await this.sendPrivately(community, Number(target.userId), reply, done))) throw new RefusedForGood('403 the member never started a private chat with the bot');
+          return;
+        }
         return this.sendPrivate(community, reply, { userId: Number(target.userId), name: await this.nameOfMember(community, target.userId), otherwise: 'answer', chatId: group }, done);
       case 'private':
         return this.sendPrivate(community, reply, target, done);
