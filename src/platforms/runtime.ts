@@ -1,3 +1,4 @@
+import { setImmediate as pause } from 'node:timers/promises';
 import { sql, type ControlledTransaction } from 'kysely';
 import type { Actor, CommandContext, Services } from '../commands/context.ts';
 import { actionFor, dispatch, type Command, type Invocation, type Logger } from '../commands/framework.ts';
@@ -72,6 +73,8 @@ type Transaction = ControlledTransaction<Database>;
  * its last event's member waits for all of them; at a few ms an event, a hundred keep that well under a second.
  */
 const EVENTS_PER_COMMIT = 100;
+/** How long a batch holds the event loop at most before it lets the rest of the bot run (issue 13: under 50 ms). */
+const YIELD_EVERY_MS = 10;
 
 /** PostgreSQL gave up on this statement to break a deadlock with another transaction (SQLSTATE 40P01). */
 const isDeadlock = (error: unknown): boolean => (error as { code?: unknown } | null)?.code === '40P01';
@@ -140,7 +143,14 @@ export class ChatRuntime {
       }
       const outcomes: Outcome<Handled>[] = [];
       let owes = false;
+      let ranSince = performance.now();
       for (const [i, event] of events.entries()) {
+        // SQLite answers at once, so a batch would never give the event loop back: let timers and sockets (the
+        // answers of the batch before) in between events, every few milliseconds.
+        if (performance.now() - ranSince > YIELD_EVERY_MS) {
+          await pause();
+          ranSince = performance.now();
+        }
         const name = `event${i}`;
         const inner = await trx.savepoint(name).execute();
         try {
