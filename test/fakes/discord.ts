@@ -930,8 +930,10 @@ export class FakeDiscord {
     if (allowed.parse?.includes('roles') && allowed.roles?.length) throw invalid({ allowed_mentions: 'parse:["roles"] and roles are mutually exclusive.' });
   }
 
-  private check(body: Record<string, unknown>): void {
+  /** What Discord refuses of a message (400, 50035): too long, too many embeds or files (10 each), bad components. */
+  private check(body: Record<string, unknown>, files: readonly unknown[]): void {
     lengthWithin(body['content'], 0, 2000, 'content');
+    if (files.length > 10) throw invalid({ attachments: 'Must be 10 or fewer in length.' });
     this.checkAllowedMentions(body);
     const embeds = (body['embeds'] as { description?: string; title?: string }[] | undefined) ?? [];
     if (embeds.length > 10) throw invalid({ embeds: 'Must be 10 or fewer in length.' });
@@ -1008,7 +1010,7 @@ export class FakeDiscord {
   /** A message by the bot; a deferred answer starts empty, to be edited. */
   private create(channelId: string, body: Record<string, unknown>, files: { filename: string; content: string }[], interaction?: string, pending = false, extra: Pick<FakeMessage, 'nonce' | 'replyTo'> = {}): FakeMessage {
     if (!this.channels.has(channelId)) throw new ApiError(404, 10003, 'Unknown Channel');
-    if (!pending) this.check(body);
+    if (!pending) this.check(body, files);
     if (!pending && !body['content'] && !((body['embeds'] as unknown[]) ?? []).length && files.length === 0) throw new ApiError(400, 50006, 'Cannot send an empty message');
     const message = this.store({
       channel_id: channelId,
@@ -1027,7 +1029,7 @@ export class FakeDiscord {
   }
 
   private update(message: FakeMessage, body: Record<string, unknown>, files: { filename: string; content: string }[]): void {
-    this.check(body);
+    this.check(body, files);
     if ('content' in body) message.content = String(body['content'] ?? '');
     if ('embeds' in body) message.embeds = (body['embeds'] as FakeMessage['embeds']) ?? [];
     if ('components' in body) message.components = (body['components'] as FakeMessage['components']) ?? [];

@@ -86,7 +86,7 @@ function shardOptions(shards: DiscordOptions['shards']): { shards?: 'auto' | num
   return { shards: [...(shards.ids ?? Array.from({ length: shards.count }, (_, i) => i))], shardCount: shards.count };
 }
 
-type Payload = MessagePayload & { files?: { attachment: Buffer; name: string }[] };
+type Payload = Omit<MessagePayload, 'fileNames'> & { files?: { attachment: Buffer; name: string }[] };
 
 const FORM_PREFIX = 'form:';
 /** A rate limit longer than this is handed back (to the outbox's backoff) instead of holding the event queue. */
@@ -584,13 +584,13 @@ export class DiscordChat {
     for (const problem of problems) await ack.followUp({ content: problem }, true).catch((error: unknown) => log.warn('could not tell the member', { error: failureOf(error) }));
   }
 
-  /** The messages of a reply: files go with the first, buttons (each the short id of its stored command) with the last. */
+  /** The messages of a reply: files go with the message render gave them to, buttons (each the short id of its stored command) with the last. */
   private async payloads(community: Community, reply: Reply): Promise<Payload[]> {
-    const files = (reply.attachments ?? []).map((a) => ({ attachment: Buffer.from(a.content), name: a.name }));
+    const files = new Map((reply.attachments ?? []).map((a) => [a.name, { attachment: Buffer.from(a.content), name: a.name }]));
     const choices = reply.choices?.length ? reply.choices : undefined;
     const components = choices && choiceComponents(choices, await this.runtime.storeChoices(community, choices.map((c) => c.command)));
     const parts = renderForDiscord(reply);
-    return parts.map((p, i) => ({ ...p, ...(i === 0 && files.length && { files }), ...(i === parts.length - 1 && components && { components }) }));
+    return parts.map(({ fileNames, ...p }, i) => ({ ...p, ...(fileNames && { files: fileNames.map((name) => files.get(name)!) }), ...(i === parts.length - 1 && components && { components }) }));
   }
 
   // ---- messages and reactions

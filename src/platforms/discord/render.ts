@@ -6,7 +6,7 @@ import { clip, cut } from '../../format/cut.ts';
 /**
  * Discord's limits, in one place (https://discord.com/developers/docs/resources/message#embed-object-embed-limits,
  * https://discord.com/developers/docs/interactions/message-components): a message's content, embeds (each
- * description and title, and all of a message's embeds together), components, forms and thread names.
+ * description and title, and all of a message's embeds together), attached files, components, forms and thread names.
  */
 export const DISCORD_LIMITS = {
   content: 2000,
@@ -14,6 +14,7 @@ export const DISCORD_LIMITS = {
   embedTitle: 256,
   embedsPerMessage: 10,
   embedCharsPerMessage: 6000,
+  attachmentsPerMessage: 10,
   buttonsPerRow: 5,
   buttonLabel: 80,
   selectLabel: 100,
@@ -38,6 +39,8 @@ export interface MessagePayload {
   content?: string;
   embeds?: Embed[];
   components?: unknown[];
+  /** The names of the reply's attachments that go with this message. */
+  fileNames?: string[];
 }
 
 /** An embed's colour says what it is about: a refusal, a poll, a proposal, or the round's figures. */
@@ -74,12 +77,29 @@ const HEADING = /^[^\n]{1,200}:$/;
 /**
  * A reply as Discord messages. Text only: content, markdown escaped. With a title, a table, a tally or a chart: embeds
  * with the title, a colour and the chart inside (`attachment://`), tables and tallies as code blocks, which keep their
- * width. Split on grapheme boundaries so that no message passes Discord's limits.
+ * width. Split on grapheme boundaries so that no message passes Discord's limits, and every attachment goes with a
+ * message, at most ten to one.
  */
 export function renderForDiscord(reply: Reply): MessagePayload[] {
+  const names = (reply.attachments ?? []).map((a) => a.name);
   const images = (reply.attachments ?? []).filter((a) => a.contentType.startsWith('image/')).map((a) => a.name);
   const card = reply.title !== undefined || images.length > 0 || reply.blocks.some((b) => b.kind !== 'text');
-  return card ? embedMessages(reply, images) : textMessages(reply);
+  return withFiles(card ? embedMessages(reply, images) : textMessages(reply), names);
+}
+
+/**
+ * Gives each attachment not yet placed (a chart goes with the message whose embed shows it) to the first message with
+ * room for it, and to messages of files alone once each has ten: Discord refuses an eleventh, so more charts than a
+ * message can carry never fail a reply.
+ */
+function withFiles(messages: MessagePayload[], names: readonly string[]): MessagePayload[] {
+  const placed = new Set(messages.flatMap((m) => m.fileNames ?? []));
+  for (const name of names.filter((n) => !placed.has(n))) {
+    let room = messages.find((m) => (m.fileNames?.length ?? 0) < DISCORD_LIMITS.attachmentsPerMessage);
+    if (!room) messages.push((room = {}));
+    (room.fileNames ??= []).push(name);
+  }
+  return messages;
 }
 
 function textMessages(reply: Reply): MessagePayload[] {
@@ -135,9 +155,20 @@ function embedMessages(reply: Reply, images: string[]): MessagePayload[] {
     messages.at(-1)!.push(embed);
     used += size;
   }
-  // The charts go inside the first message's embeds, one each; any left over show as attachments below them.
-  messages[0]!.forEach((embed, i) => images[i] !== undefined && (embed.image = { url: `attachment://${images[i]}` }));
-  return messages.map((embeds) => ({ embeds }));
+  // The charts go inside the embeds, one each in order, with the message that shows them (an image shows only from a
+  // file of its own message); any left over show as attachments.
+  let next = 0;
+  return messages.map((embeds) => {
+    const shown: string[] = [];
+    for (const embed of embeds) {
+      const image = images[next];
+      if (image === undefined) break;
+      embed.image = { url: `attachment://${image}` };
+      shown.push(image);
+      next++;
+    }
+    return shown.length ? { embeds, fileNames: shown } : { embeds };
+  });
 }
 
 /** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). Labels are cut whole. */
