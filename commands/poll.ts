@@ -11,13 +11,20 @@ import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 import type { Executor } from '../src/db/repositories.ts';
 import { reputationSnapshotFalls } from '../src/db/reputation-snapshot.ts';
-import { POLL_PRIVACIES, type PollPrivacy } from '../src/core/types.ts';
+import { POLL_PRIVACIES, POLL_TYPES, type PollPrivacy, type PollType } from '../src/core/types.ts';
 
 /** What a poll's message says of its privacy. */
 const PRIVACY_NOTE: Record<PollPrivacy, string> = {
   public: '',
   hidden: ' Hidden poll: no standings are shown to anyone until it closes.',
   secret: ' Secret ballot: no standings until it closes, and nobody\'s choice is ever published; your receipt holds the salt that lets you check your ballot was counted.',
+};
+
+/** What a poll's message says of how to vote on it. */
+const HOW_TO_VOTE: Record<PollType, (key: string) => string> = {
+  single: (key) => `Vote with /vote poll:${key} option:N`,
+  approval: (key) => `Approval poll: tick every option you approve, each gets your full weight (/vote poll:${key} option:1,3)`,
+  ranked: (key) => `Ranked poll: put the options in your order, best first; decided by instant runoff (/vote poll:${key} option:2,1,3)`,
 };
 
 /** Closes a poll and returns the tally to post; shared by /poll close and the scheduler. */
@@ -54,31 +61,36 @@ export default defineCommand({
           .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |'))
           .describe('The options, separated by |'),
         closes: opt.time.optional().describe(TIME_HELP('When the poll closes')),
+        type: z.enum(POLL_TYPES).default('single').describe('single: one option; approval: any number of options, each getting your full weight; ranked: an order, decided by instant runoff'),
         privacy: z.enum(POLL_PRIVACIES).default('public').describe('public: choices published after close; hidden: no standings until close; secret: as hidden, and no choice ever published'),
         round: opt.round,
       }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
         requirePhase(round, ['draft', 'proposals', 'voting'], 'opening a poll');
+        // a secret poll publishes option totals only, from which nobody could recompute a runoff
+        if (o.type === 'ranked' && o.privacy === 'secret')
+          throw new UserError('invalid_options', 'A ranked poll cannot be secret: its runoff could not be checked from the option totals a secret poll publishes. Choose privacy:hidden, or another type.');
         const closes = o.closes === undefined ? undefined : resolveTime(round, 'closes', o.closes, ctx.now());
         const moderator = await ctx.member();
         const key = await ctx.db.transaction().execute(async (trx) => {
           const { key, position } = await nextKey(trx, 'questions', round, 'q');
           const id = newId();
-          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position, privacy: o.privacy }).execute();
+          await trx.insertInto('questions').values({ id, round_id: round.id, key, text: o.question, status: 'open', closes_at: closes?.toISOString() ?? null, position, type: o.type, privacy: o.privacy }).execute();
           await trx.insertInto('question_options').values(o.options.map((label, idx) => ({ question_id: id, idx, label }))).execute();
           await reputationSnapshotFalls(trx, { id: round.id, config: roundConfigOf(round) }, 'voting opens', ctx.now());
           if (closes) await trx.insertInto('jobs').values({ id: newId(), round_id: round.id, kind: 'poll_close', target: id, due_at: closes.toISOString(), done_at: null }).execute();
-          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null, privacy: o.privacy }, moderator.id);
+          await audit(trx, ctx, round, 'poll.opened', { key, question: o.question, options: o.options, closes: closes?.toISOString() ?? null, type: o.type, privacy: o.privacy }, moderator.id);
           return key;
         });
         return {
           blocks: [
             text(`Poll ${key}: ${o.question}${closes ? ` (closes ${formatInstant(closes, timeZoneOf(roundConfigOf(round)))})` : ''}`),
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
-            text(`Vote with /vote poll:${key} option:N — you can change your vote until the poll closes.${PRIVACY_NOTE[o.privacy]}`),
+            text(`${HOW_TO_VOTE[o.type](key)} — you can change your vote until the poll closes.${PRIVACY_NOTE[o.privacy]}`),
           ],
-          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1} round:${round.key}` })),
+          // an approval or ranked ballot is built privately, a tap at a time (/vote draft:), then submitted
+          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} ${o.type === 'single' ? 'option' : 'draft'}:${i + 1} round:${round.key}` })),
           about: { kind: 'poll', round: round.key, key },
         };
       },

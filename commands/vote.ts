@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
-import { pre, privateReply, secretReply, text } from '../src/commands/reply.ts';
+import { pre, privateReply, secretReply, text, type Reply } from '../src/commands/reply.ts';
+import { ballotText } from '../src/core/ballots.ts';
+import type { PollType } from '../src/core/types.ts';
 import { enroll, opt, requirePhase, resolvePoll, resolveRound } from '../src/commands/support.ts';
 import { NO_TIER_FACTOR } from '../src/core/tiers.ts';
 import { votingPower } from '../src/core/voting.ts';
@@ -11,6 +13,53 @@ import { ballotCommitment } from '../src/core/secret.ts';
 import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 import { carriedWeightLines } from './delegate.ts';
+
+/** Option numbers from 1, as typed (`2`, `1,3`, `1 3`) or built by the buttons; `none` is no option yet. */
+const optionNumbers = (error: string) =>
+  z
+    .union([z.number(), z.string()], { error })
+    .transform((v) => String(v).trim())
+    .pipe(z.string().regex(/^(none|\d+(\s*[,\s]\s*\d+)*)$/, error))
+    .transform((v) => (v === 'none' ? [] : v.split(/[,\s]+/).map(Number)));
+
+/** The options a member picked are options of the poll, each once, as many as its type takes. */
+function checkPicked(poll: { key: string; options: string[] }, type: PollType, picked: readonly number[], casting: boolean): void {
+  const outside = picked.find((n) => n < 1 || n > poll.options.length);
+  if (outside !== undefined) throw new UserError('unknown_option', `Poll ${poll.key} has options 1 to ${poll.options.length}; ${outside} is not one of them.`);
+  if (new Set(picked).size !== picked.length) throw new UserError('unknown_option', `Each option counts once: ${picked.join(',')} lists one twice.`);
+  if (type === 'single' && picked.length !== 1) throw new UserError('unknown_option', `Poll ${poll.key} takes one option; give option:N.`);
+  if (casting && picked.length === 0) throw new UserError('unknown_option', `Pick at least one option of ${poll.key}.`);
+}
+
+const ORDINAL = (n: number) => `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
+
+/** A ballot in words: `2. No`; approval `1. A, 3. C`; ranked `1st: 2. B, 2nd: 1. A`. */
+function ballotWords(labels: readonly string[], type: PollType, ballot: readonly number[]): string {
+  const option = (i: number) => `${i + 1}. ${labels[i]}`;
+  return type === 'ranked' ? ballot.map((o, rank) => `${ORDINAL(rank + 1)}: ${option(o)}`).join(', ') : ballot.map(option).join(', ');
+}
+
+/**
+ * The ballot built so far by the buttons of an approval or ranked poll, privately, with a button per option (approval:
+ * tick or untick it; ranked: put it next, or take it out of the order) and Submit. The draft lives in the buttons'
+ * commands, so nothing is stored until Submit casts it.
+ */
+function draftReply(poll: { key: string; options: string[] }, type: PollType, roundKey: string, draft: readonly number[]): Reply {
+  const command = (field: 'draft' | 'option', numbers: readonly number[]) => `/vote poll:${poll.key} ${field}:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}`;
+  const toggled = (n: number) => (draft.includes(n) ? draft.filter((x) => x !== n) : [...draft, n]);
+  const mark = (n: number) => (type === 'ranked' ? (draft.includes(n) ? ` (${ORDINAL(draft.indexOf(n) + 1)})` : '') : draft.includes(n) ? ' ✓' : '');
+  const sofar = draft.length === 0 ? 'nothing yet' : ballotWords(poll.options, type, draft.map((n) => n - 1));
+  return {
+    ...privateReply(
+      text(`Your ballot on ${poll.key} so far: ${sofar}.`),
+      text(type === 'ranked' ? 'Tap the options in your order, best first (tap a ranked one to take it out), then Submit.' : 'Tap the options you approve (tap again to untick), then Submit.'),
+    ),
+    choices: [
+      ...poll.options.map((label, i) => ({ label: `${label}${mark(i + 1)}`, command: command('draft', toggled(i + 1)) })),
+      ...(draft.length > 0 ? [{ label: 'Submit', command: command('option', draft) }] : []),
+    ],
+  };
+}
 
 /** An address as a receipt names it: enough of both ends to recognise it. */
 const shortAddress = (address: string) => (address.length > 20 ? `${address.slice(0, 10)}…${address.slice(-6)}` : address);
@@ -23,7 +72,12 @@ export default defineCommand({
     access: 'member',
     options: options({
       poll: opt.poll,
-      option: z.coerce.number({ error: 'option is the number of an answer, such as 1' }).int().min(1).describe('Number of the option (1, 2, …)'),
+      option: optionNumbers('option is the number of an answer, such as 1; on an approval or ranked poll several, such as 1,3')
+        .optional()
+        .describe('Number of the option (1, 2, …); approval: the options you approve (1,3); ranked: your order, best first (2,1,3)'),
+      draft: optionNumbers('draft is the options picked so far, such as 1,3, or none')
+        .optional()
+        .describe('The ballot the buttons build on an approval or ranked poll (the options picked so far, or none); Submit casts it'),
       round: opt.round,
     }),
     async run(ctx, o) {
@@ -31,8 +85,12 @@ export default defineCommand({
       requirePhase(round, ['draft', 'proposals', 'voting'], 'voting');
       const poll = await resolvePoll(ctx.db, round, o.poll);
       if (poll.status !== 'open') throw new UserError('poll_closed', `Poll ${poll.key} is closed; votes are no longer accepted.`);
-      if (o.option > poll.options.length)
-        throw new UserError('unknown_option', `Poll ${poll.key} has options 1 to ${poll.options.length}; ${o.option} is not one of them.`);
+      const type = poll.type as PollType;
+      const picked = o.option ?? o.draft;
+      if (picked === undefined) throw new UserError('invalid_options', `Give option:N${type === 'single' ? '' : ' (several, such as option:1,3)'} to vote on ${poll.key}.`);
+      checkPicked(poll, type, picked, o.option !== undefined);
+      if (o.option === undefined) return draftReply(poll, type, round.key, picked);
+      const ballot = o.option.map((n) => n - 1);
       const member = await ctx.member();
       // the member's wallets first, then their balances in the round: joined, SQLite's planner walks every balance of the round
       const balances = await ctx.db
@@ -52,7 +110,7 @@ export default defineCommand({
       await enroll(ctx.db, round, member, ctx.now());
       // a secret ballot's salt is in this receipt only: with it the voter finds their commitment in the public file
       const salt = poll.privacy === 'secret' ? randomBytes(32).toString('hex') : undefined;
-      await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: o.option - 1, castAt: ctx.now().toISOString(), ...(salt && { salt }) });
+      await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: ballot[0]!, ...(type !== 'single' && { ballot }), castAt: ctx.now().toISOString(), ...(salt && { salt }) });
       const standing = await memberStanding(ctx.db, round.id, member.key);
       const config = roundConfigOf(round);
       const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
@@ -62,7 +120,7 @@ export default defineCommand({
       const counted = balances.map((b) => `  ${wallets.get(b.wallet_id)!.chain} ${shortAddress(wallets.get(b.wallet_id)!.address)}  ${formatUnits(BigInt(b.balance), config.token.decimals)}`);
       // a secret ballot's receipt names the choice beside its salt: it is never shown in the group, even as a fallback
       return (salt ? secretReply : privateReply)(
-        text(`Your vote on ${poll.key} is recorded: ${o.option}. ${poll.options[o.option - 1]}`),
+        text(`Your vote on ${poll.key} is recorded: ${ballotWords(poll.options, type, ballot)}`),
         pre(
           [
             `tokens at snapshot  ${formatUnits(power.tokens, config.token.decimals)} ${config.token.symbol}`,
@@ -76,8 +134,8 @@ export default defineCommand({
         text('You can change it until the poll closes; the last vote counts.'),
         ...(salt
           ? [
-              text(`Secret ballot: keep these to check, in the round file after the close, that your ballot was counted as cast (the commitment is sha256 of your member key ${member.key}, your choice ${o.option - 1} and the salt, one after the other).`),
-              pre(`salt        ${salt}\ncommitment  ${ballotCommitment(member.key, o.option - 1, salt)}`),
+              text(`Secret ballot: keep these to check, in the round file after the close, that your ballot was counted as cast (the commitment is sha256 of your member key ${member.key}, your choice ${ballotText(ballot)} and the salt, one after the other).`),
+              pre(`salt        ${salt}\ncommitment  ${ballotCommitment(member.key, ballot, salt)}`),
             ]
           : []),
       );

@@ -2,6 +2,7 @@ import { createHmac, randomFillSync } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import { takeReputationSnapshot } from './reputation-snapshot.ts';
 import { roundDelegations } from './delegations.ts';
+import { roundDelegations } from './delegations.ts';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { PollPrivacy, PollType, ReactionKind, RoundData } from '../core/types.ts';
 import { answerOf, ballotFromText } from '../core/ballots.ts';
@@ -250,6 +251,12 @@ export async function importRound(
         };
       }),
       written,
+    );
+    // a file's delegations belong to its round
+    await insertChunked(
+      trx,
+      'delegations',
+      (data.delegations ?? []).map((d) => ({ id: newId(), community_id: communityId, from_member_id: member(d.from), to_member_id: member(d.to), round_id: round.id, since: d.since, until: d.until })),
     );
     await countStandings(trx, round.id);
     if (data.round.reputationSnapshotAt !== undefined) await takeReputationSnapshot(trx, round.id, data.round.reputationSnapshotAt);

@@ -7,6 +7,12 @@ import { discordHarness } from '../helpers/discord.ts';
 import { GROUP, telegramHarness } from '../helpers/telegram.ts';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { delegationWithOverride } from './delegation-scenario.ts';
+import { computeReport, reportJson } from '../../src/core/report.ts';
+import { ensureCommunity, importRound, loadRoundData } from '../../src/db/repositories.ts';
+import { maintainedReport } from '../../src/db/standings.ts';
+import { parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import { freshDb } from '../helpers/db.ts';
+import { member, round, tokens } from '../helpers/round.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -71,5 +77,28 @@ describe('delegation with override, on every surface', () => {
       advanceTo: (iso) => d.advanceTo(iso),
     });
     expect(d.errors).toEqual([]);
+  });
+});
+
+describe('delegations imported from a round file', () => {
+  it('GIVEN a file with delegations imported THEN the export lists them again and the bot\'s own tally is the replay of the file', async () => {
+    const data = round({
+      members: [member('alice', tokens(100)), member('bob', tokens(400)), member('carol', tokens(900))],
+      questions: [{ id: 'q1', text: 'Fund it?', options: ['Yes', 'No'] }],
+      votes: [{ question: 'q1', member: 'alice', option: 0, castAt: '2024-01-02T00:00:00Z' }, { question: 'q1', member: 'carol', option: 1, castAt: '2024-01-03T00:00:00Z' }],
+      delegations: [
+        { from: 'bob', to: 'alice', since: '2024-01-01T00:00:00Z', until: null },
+        { from: 'carol', to: 'alice', since: '2024-01-01T00:00:00Z', until: '2024-01-02T12:00:00Z' },
+      ],
+    });
+    const db = await freshDb();
+    cleanups.push(() => db.destroy());
+    const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+    const row = await importRound(db, community.id, data);
+    const exported = serializeRoundFile(await loadRoundData(db, row));
+    expect(parseRoundFileText(exported).delegations).toEqual(data.delegations);
+    const replay = computeReport(parseRoundFileText(exported));
+    expect(replay.questions[0]!.options[0]!.delegated).toMatchObject({ voters: 1, quadraticVotes: 20 });
+    expect(reportJson(await maintainedReport(db, row.id))).toBe(reportJson(replay));
   });
 });
