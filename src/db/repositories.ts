@@ -2,7 +2,6 @@ import { createHmac, randomFillSync } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import { takeReputationSnapshot } from './reputation-snapshot.ts';
 import { roundDelegations } from './delegations.ts';
-import { roundDelegations } from './delegations.ts';
 import { roundConfigSchema, serializeRoundConfig, type RoundConfig } from '../core/config.ts';
 import type { PollPrivacy, PollType, ReactionKind, RoundData } from '../core/types.ts';
 import { answerOf, ballotFromText } from '../core/ballots.ts';
