@@ -41,6 +41,8 @@ export interface PackedRound {
   balances: PackedStrings;
   contributions: Contributions;
   choices: Int32Array[];
+  /** The counted ballots of approval and ranked polls (report.ts ReportInput), copied: a few polls' worth. */
+  ballots?: ReportInput['ballots'];
   carried?: Int32Array[];
 }
 
@@ -58,6 +60,7 @@ export function packRound(r: ReportInput & { contributions: Contributions; choic
     balances: packStrings(r.members.flatMap((m) => m.wallets.map((w) => w.balance.toString()))),
     contributions: r.contributions,
     choices: r.choices,
+    ...(r.ballots && { ballots: r.ballots }),
     ...(r.carried && { carried: [...r.carried] }),
   };
   const { proposals, stars, comments, received } = r.contributions;
@@ -79,6 +82,7 @@ export function unpackRound(p: PackedRound): ReportInput & { contributions: Cont
     })),
     contributions: p.contributions,
     choices: p.choices,
+    ...(p.ballots && { ballots: p.ballots }),
     ...(p.carried && { carried: p.carried }),
   };
 }

@@ -3,7 +3,8 @@ import { SqliteAdapter, sql } from 'kysely';
 import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
 import type { Contributions } from '../core/reputation.ts';
 import { packRound, unpackReport } from '../core/standings-transfer.ts';
-import type { Member, Question, RoundData } from '../core/types.ts';
+import { ballotFromText } from '../core/ballots.ts';
+import type { Member, PollType, Question, RoundData } from '../core/types.ts';
 import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import { emptyContributions, setCounts } from './counts.ts';
@@ -41,6 +42,8 @@ export interface MaintainedRound {
   choices: Int32Array[];
   /** The database ids of the members and questions, by position. */
   rowIds: { members: string[]; questions: string[] };
+  /** In a round with approval or ranked polls, their counted ballots, by question then member position. */
+  ballots?: (readonly number[] | undefined)[][];
   /** In a round with delegations, who carries whom (src/core/delegation.ts), by question then member position. */
   carried?: Int32Array[];
 }
@@ -63,7 +66,7 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
       .orderBy('members.key')
       .execute(),
     roundBalances(db, round.id),
-    db.selectFrom('questions').select(['id', 'key', 'text', 'privacy']).where('round_id', '=', round.id).orderBy('position').execute(),
+    db.selectFrom('questions').select(['id', 'key', 'text', 'type', 'privacy']).where('round_id', '=', round.id).orderBy('position').execute(),
     roundOptions(db, round.id),
     db
       .selectFrom('vote_choices')
@@ -74,6 +77,7 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
   ]);
 
   const n = members.length;
+  const typed = questions.filter((q) => q.type !== 'single').map((q) => q.id);
   const position = new Map<string, number>();
   const contributions = emptyContributions(n);
   const beforeSnapshot = await frozenContributions(db, round.id, members.map((m) => m.id));
@@ -102,9 +106,16 @@ export async function readMaintainedRound(db: Executor, roundId: string): Promis
     round: { id: round.key, name: round.name, config: roundConfigOf(round) },
     members: members.map((m, i) => ({ id: m.key, handle: m.handle, excluded: m.excluded !== null, wallets: walletsOf[i]! })),
     // a secret poll's tally publishes no per-option counts, here as in replay
-    questions: questions.map((q) => ({ id: q.key, text: q.text, options: optionsOf.get(q.id) ?? [], ...(q.privacy === 'secret' && { privacy: 'secret' as const }) })),
+    questions: questions.map((q) => ({
+      id: q.key,
+      text: q.text,
+      options: optionsOf.get(q.id) ?? [],
+      ...(q.type !== 'single' && { type: q.type as PollType }),
+      ...(q.privacy === 'secret' && { privacy: 'secret' as const }),
+    })),
     contributions,
     choices: chosen,
+    ...(typed.length > 0 && { ballots: await readBallots(db, typed, questionAt, position, n) }),
     rowIds,
     ...(carried && { carried }),
   };
@@ -138,8 +149,40 @@ export async function applyChangesSince(db: Executor, roundId: string, state: Ma
     const at = position.get(row.member_id);
     if (at !== undefined) state.choices[questionAt.get(row.question_id)!]![at] = row.option_idx;
   }
+  const typed = state.questions.flatMap((q, i) => ((q.type ?? 'single') !== 'single' ? [state.rowIds.questions[i]!] : []));
+  if (choices.length > 0 && state.ballots && typed.length > 0)
+    await readBallots(db, typed, questionAt, position, state.rowIds.members.length, { changedAfter: seq, into: state.ballots });
   // a vote changes who carries whom; a delegation's own change moves the shape, and the state is read whole
   if (choices.length > 0 && state.carried) state.carried = await roundCarriers(db, roundId, state.rowIds, state.choices);
+}
+
+/**
+ * The ballot of each counted vote on the approval and ranked polls `typed` (database ids), as a list per question
+ * position (undefined for the other polls), by member position; with `changedAfter`, only the choices written since,
+ * into `into`. A ranked poll is tallied from these when its report is read, so they are not summed by triggers.
+ */
+async function readBallots(
+  db: Executor,
+  typed: readonly string[],
+  questionAt: ReadonlyMap<string, number>,
+  position: ReadonlyMap<string, number>,
+  memberCount: number,
+  { changedAfter, into }: { changedAfter?: number; into?: (readonly number[] | undefined)[][] } = {},
+): Promise<(readonly number[] | undefined)[][]> {
+  const ballots = into ?? [];
+  for (const id of typed) ballots[questionAt.get(id)!] ??= new Array(memberCount);
+  let query = db
+    .selectFrom('vote_choices as c')
+    .innerJoin('votes as v', (j) => j.onRef('v.question_id', '=', 'c.question_id').onRef('v.member_id', '=', 'c.member_id').onRef('v.seq', '=', 'c.seq'))
+    .select(['c.question_id', 'c.member_id', 'v.option_idx', 'v.ballot'])
+    .where('c.question_id', 'in', [...typed]);
+  if (changedAfter !== undefined) query = query.where('c.changed', '>', changedAfter);
+  for (const row of await query.execute()) {
+    const at = position.get(row.member_id);
+    // a vote cast before the poll had a type (none are) would count as its one option
+    if (at !== undefined) ballots[questionAt.get(row.question_id)!]![at] = row.ballot === null ? [row.option_idx] : ballotFromText(row.ballot);
+  }
+  return ballots;
 }
 
 interface Cached {

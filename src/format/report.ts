@@ -35,6 +35,8 @@ export function renderTally(q: QuestionTally, token: Token): string {
   return [
     `${q.id}: ${q.text}`,
     ...(q.secretVoters === undefined ? [] : [`Secret ballot: ${voters(q.secretVoters)}; who chose what is never published.`]),
+    ...(q.type === 'approval' ? ['Approval poll: each ticked option counts the voter\'s full weight.'] : []),
+    ...(q.runoff ? [`Ranked poll: shares of first preferences; the instant runoff (+reputation) dropped ${q.runoff.qualifiedVotes.map((o) => `${o + 1}`).join(', ')}.`] : []),
     ...options,
     '',
     table,
