@@ -63,6 +63,7 @@ export async function delegationWithOverride(s: PollSurface): Promise<void> {
   const receipt = await s.say('alice', '/vote poll:q1 option:1');
   expect(receipt).toMatch(/weight +10\n/);
   expect(receipt).toContain('delegated weight    20 (1 delegator who did not vote)');
+  expect(await s.mod('/tally poll:q1')).toContain('q1, included above, carried by delegates for members who did not vote: Yes 20 (1 member).');
 
   const closed = await s.advanceTo('2025-01-03T00:00:00Z');
   const { file, text, replay } = await exportAndReplay(s.db());

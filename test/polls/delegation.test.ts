@@ -76,6 +76,9 @@ describe('delegation with override, on every surface', () => {
       ref: (handle) => users.get(handle)!.id,
       advanceTo: (iso) => d.advanceTo(iso),
     });
+    const EPHEMERAL = 64;
+    const inChannels = [...d.fake.messages.values()].filter((m) => (m.flags & EPHEMERAL) === 0 && d.fake.channels.get(m.channel_id)?.recipient === undefined);
+    expect(inChannels.some((m) => /You delegate|delegated weight|Delegating to you/.test(d.fake.textOf(m)))).toBe(false);
     expect(d.errors).toEqual([]);
   });
 });
