@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { loadRoundData } from '../../src/db/repositories.ts';
+import { serializeRoundFile } from '../../src/roundfile/schema.ts';
+import type { FakeDiscordUser, FakeMessage } from '../fakes/discord.ts';
+import type { FakeUser, SentMessage } from '../fakes/telegram.ts';
+import { discordHarness } from '../helpers/discord.ts';
+import { GROUP, telegramHarness } from '../helpers/telegram.ts';
+import { approvalAndRankedScenario, type PollSurface } from './types-scenario.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** The round file of r1 as the bot's database holds it, written as /export round writes it. */
+async function exportedFrom(databaseUrl: string): Promise<string> {
+  const db: Db = await openDatabase(databaseUrl);
+  try {
+    const round = await db.selectFrom('rounds').selectAll().where('key', '=', 'r1').executeTakeFirstOrThrow();
+    return serializeRoundFile(await loadRoundData(db, round));
+  } finally {
+    await db.destroy();
+  }
+}
+
+const pick = (labels: string[], label: string | RegExp) => {
+  const index = labels.findIndex((l) => (typeof label === 'string' ? l === label : label.test(l)));
+  if (index < 0) throw new Error(`no button ${label} among ${labels.join(' | ')}`);
+  return index;
+};
+
+describe('approval and ranked polls on Telegram and Discord', () => {
+  it('GIVEN an approval and a ranked poll on Telegram, ballots built with the inline keyboard of a direct message THEN the posted final tallies are replay\'s of the export', async () => {
+    const t = await telegramHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => t.close());
+    const users = new Map<string, FakeUser>();
+    const asked = new Map<string, SentMessage>();
+    /** What the bot sent because of an action, remembering the member's last direct message with buttons. */
+    const seen = (handle: string, messages: SentMessage[]) => {
+      const withButtons = messages.findLast((m) => m.chat_id === users.get(handle)!.id && m.buttons.length > 0);
+      if (withButtons) asked.set(handle, withButtons);
+      // callback data is at most 64 bytes, as Telegram requires
+      for (const m of messages) for (const b of m.buttons) expect(Buffer.byteLength(b.callback_data ?? '')).toBeLessThanOrEqual(64);
+      return messages.map((m) => m.text).join('\n');
+    };
+    const surface: PollSurface = {
+      mod: (line) => t.say(t.moderator, line),
+      join: async (handle) => {
+        users.set(handle, t.fake.user(200 + users.size, handle));
+        await t.say(users.get(handle)!, '/reputation');
+      },
+      say: async (handle, line) => seen(handle, await t.after(() => t.fake.say(GROUP, users.get(handle)!, line))),
+      tap: async (handle, label) => {
+        const message = asked.get(handle)!;
+        return seen(handle, await t.after(() => t.fake.tap(users.get(handle)!, message, pick(message.buttons.map((b) => b.text), label))));
+      },
+      advanceTo: (iso) => t.advanceTo(iso),
+      exported: () => exportedFrom(t.databaseUrl),
+    };
+    await approvalAndRankedScenario(surface);
+    // the drafts were private: the group saw no ballot being built
+    expect(t.fake.messagesIn(GROUP).some((m) => m.text.includes('so far'))).toBe(false);
+    expect(t.errors).toEqual([]);
+  });
+
+  it('GIVEN an approval and a ranked poll on Discord, ballots built with the buttons of ephemeral messages THEN the posted final tallies are replay\'s of the export', async () => {
+    const d = await discordHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => d.close());
+    const users = new Map<string, FakeDiscordUser>();
+    const asked = new Map<string, FakeMessage>();
+    const seen = (handle: string, messages: FakeMessage[]) => {
+      const withButtons = messages.findLast((m) => m.components.length > 0);
+      if (withButtons) asked.set(handle, withButtons);
+      return d.texts(messages);
+    };
+    const surface: PollSurface = {
+      mod: async (line) => (await d.run(d.moderator, line)).text,
+      join: async (handle) => {
+        users.set(handle, d.fake.member(String(300 + users.size), handle));
+        await d.run(users.get(handle)!, '/reputation');
+      },
+      say: async (handle, line) => seen(handle, (await d.run(users.get(handle)!, line)).messages),
+      tap: async (handle, label) => {
+        const message = asked.get(handle)!;
+        const labels = message.components.flatMap((r) => r.components.map((c) => c.label ?? ''));
+        const clicked = await d.fake.click(users.get(handle)!, message, pick(labels, label));
+        await d.idle();
+        return seen(handle, d.fake.answerOf(clicked));
+      },
+      advanceTo: (iso) => d.advanceTo(iso),
+      exported: () => exportedFrom(d.databaseUrl),
+    };
+    await approvalAndRankedScenario(surface);
+    expect(d.errors).toEqual([]);
+  });
+});
