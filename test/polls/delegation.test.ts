@@ -9,7 +9,7 @@ import { openDatabase, type Db } from '../../src/db/database.ts';
 import { delegationWithOverride } from './delegation-scenario.ts';
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import { ensureCommunity, importRound, loadRoundData } from '../../src/db/repositories.ts';
-import { maintainedReport } from '../../src/db/standings.ts';
+import { maintainedReport, recountThread } from '../../src/db/standings.ts';
 import { parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb } from '../helpers/db.ts';
 import { member, round, tokens } from '../helpers/round.ts';
@@ -84,7 +84,14 @@ describe('delegation with override, on every surface', () => {
 });
 
 describe('delegations imported from a round file', () => {
-  it('GIVEN a file with delegations imported THEN the export lists them again and the bot\'s own tally is the replay of the file', async () => {
+  const where = [
+    ['in place', ':memory:', 1000],
+    ['in the standings thread, fed the counts', ':memory:', 0],
+    ['in the standings thread, reading the file', 'file', 0],
+  ] as const;
+  it.each(where)('GIVEN a file with delegations imported THEN the export lists them again and the bot\'s own tally, counted %s, is the replay of the file', async (_, url, minMembers) => {
+    recountThread.minMembers = minMembers;
+    cleanups.push(async () => void (recountThread.minMembers = 1000));
     const data = round({
       members: [member('alice', tokens(100)), member('bob', tokens(400)), member('carol', tokens(900))],
       questions: [{ id: 'q1', text: 'Fund it?', options: ['Yes', 'No'] }],
@@ -94,7 +101,7 @@ describe('delegations imported from a round file', () => {
         { from: 'carol', to: 'alice', since: '2024-01-01T00:00:00Z', until: '2024-01-02T12:00:00Z' },
       ],
     });
-    const db = await freshDb();
+    const db = await freshDb(url === 'file' ? tempDatabaseUrl() : url);
     cleanups.push(() => db.destroy());
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
     const row = await importRound(db, community.id, data);
