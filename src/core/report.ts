@@ -87,17 +87,25 @@ export function reportOf(round: ReportInput, contributions: Contributions, choic
       breakdown: reputation[i]!.breakdown,
     };
   });
-  const rewards = splitRewards(
-    order.map((i) => ({ id: ids[i]!, excluded: round.members[i]!.excluded, points: reputation[i]!.points, voted: voted(i) })),
-    config.rewards,
-  );
+  // The split is computed when first asked for: /reputation, /leaderboard and receipts read a report for its members
+  // only, and at 100,000 members the split (bigint shares, largest remainders) is a large part of a recount.
+  let rewards: RoundReport['rewards'] | undefined;
+  const split = () => ({
+    pool: config.rewards.pool,
+    ...splitRewards(
+      order.map((i) => ({ id: ids[i]!, excluded: round.members[i]!.excluded, points: reputation[i]!.points, voted: voted(i) })),
+      config.rewards,
+    ),
+  });
   return {
     round: round.round.id,
     name: round.round.name,
     token: config.token,
     members,
     questions,
-    rewards: { pool: config.rewards.pool, ...rewards },
+    get rewards() {
+      return (rewards ??= split());
+    },
     ...lookups(ids, round.questions, (at) => power[at], choices),
   };
 }

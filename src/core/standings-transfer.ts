@@ -93,7 +93,8 @@ export interface PackedReport {
   name: string;
   token: RoundReport['token'];
   questions: QuestionTally[];
-  rewards: Omit<RoundReport['rewards'], 'amounts'>;
+  /** Undefined in a report of standings only (packReport's `rewards: false`), which then has no reward split. */
+  rewards: Omit<RoundReport['rewards'], 'amounts'> | undefined;
   ids: PackedStrings;
   handles: PackedStrings;
   excluded: Uint8Array;
@@ -116,7 +117,8 @@ export interface PackedReport {
 
 const POINT_FIELDS = 5;
 
-export function packReport(report: RoundReport, input: ReportInput, choices: Int32Array[]): { packed: PackedReport; transfer: ArrayBuffer[] } {
+/** `rewards: false` leaves the reward split out (and uncomputed: reportOf splits on first use), for standings only. */
+export function packReport(report: RoundReport, input: ReportInput, choices: Int32Array[], { rewards: withRewards = true } = {}): { packed: PackedReport; transfer: ArrayBuffer[] } {
   const n = input.members.length;
   const ids = input.members.map((m) => m.id);
   const position = new Map(ids.map((id, i) => [id, i]));
@@ -145,14 +147,15 @@ export function packReport(report: RoundReport, input: ReportInput, choices: Int
       return power.tokens.toString();
     }),
   );
-  const { amounts, ...rewards } = report.rewards;
+  const split = withRewards ? report.rewards : undefined;
+  const amounts = split?.amounts ?? [];
   const paid = Int32Array.from(amounts, (a) => position.get(a.member)!);
   const packed: PackedReport = {
     round: report.round,
     name: report.name,
     token: report.token,
     questions: report.questions,
-    rewards,
+    rewards: split && { pool: split.pool, contribution: split.contribution, participation: split.participation, undistributed: split.undistributed },
     ids: packStrings(ids),
     handles: packStrings(input.members.map((m) => m.handle)),
     excluded: Uint8Array.from(input.members, (m) => (m.excluded ? 1 : 0)),
@@ -212,13 +215,17 @@ export async function unpackReport(p: PackedReport, pause: () => Promise<void>):
     const tokens = stringAt(p.tokens, at);
     return tokens === '' ? undefined : { tokens: BigInt(tokens), quadratic: p.quadratic[at]!, factor: p.levels[p.tierOf[at]!]?.factor ?? NO_TIER_FACTOR, weight: p.weight[at]! };
   };
+  const split = p.rewards && { ...p.rewards, amounts };
   return {
     round: p.round,
     name: p.name,
     token: p.token,
     members,
     questions: p.questions,
-    rewards: { ...p.rewards, amounts },
+    get rewards() {
+      if (!split) throw new Error('a report of standings only has no reward split: ask maintainedReport for one');
+      return split;
+    },
     ...lookups(ids, p.questions, powerAt, p.choices),
   };
 }

@@ -188,6 +188,8 @@ async function readBallots(
 interface Cached {
   at: RoundVersion;
   report: Promise<RoundReport>;
+  /** Whether the report has its reward split: a report of standings only is not computed with one. */
+  rewards: boolean;
   byKey?: Map<string, MemberReport>;
 }
 
@@ -200,33 +202,34 @@ const CACHED_ROUNDS = 8;
 
 /** The report of a round from its maintained state, computed once per version. */
 export async function maintainedReport(db: Executor, roundId: string): Promise<RoundReport> {
-  return (await cached(db, roundId, (hit, at) => hit.at.version === at.version)).report;
+  return (await cached(db, roundId, (hit, at) => hit.at.version === at.version && hit.rewards, { rewards: true })).report;
 }
 
 /**
  * A report whose members (points, breakdowns, tiers, handles, exclusions) are current, for /reputation and
  * /leaderboard: votes and balances do not change them, so the report of an earlier version with the same standings
- * serves, and a burst of votes causes no recount. Its tallies and rewards may be older by those votes.
+ * serves, and a burst of votes causes no recount. Its tallies may be older by those votes, and it may have no reward
+ * split (reading its rewards then throws): a recount for standings leaves the split out.
  */
 export async function standingsReport(db: Executor, roundId: string): Promise<RoundReport> {
-  return (await cached(db, roundId, (hit, at) => hit.at.standings === at.standings)).report;
+  return (await cached(db, roundId, (hit, at) => hit.at.standings === at.standings, { rewards: false })).report;
 }
 
 /** A member's tier and factor, as the current report has them; a vote's receipt never waits for a recount. */
 export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<MemberReport | undefined> {
-  const entry = await cached(db, roundId, (hit, at) => hit.at.standings === at.standings);
+  const entry = await cached(db, roundId, (hit, at) => hit.at.standings === at.standings, { rewards: false });
   const report = await entry.report;
   entry.byKey ??= new Map(report.members.map((m) => [m.id, m]));
   return entry.byKey.get(memberKey);
 }
 
-async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: RoundVersion) => boolean): Promise<Cached> {
+async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: RoundVersion) => boolean, { rewards }: { rewards: boolean }): Promise<Cached> {
   // the version first, then the state: what is read is then at least as new as the version it is cached under
   const at = await roundVersion(db, roundId);
   if (!at) throw new Error(`round ${roundId} has no version: it does not exist`);
   const hit = cache.get(roundId);
   if (hit && fresh(hit, at)) return hit;
-  const entry: Cached = { at, report: recount(db, roundId, at) };
+  const entry: Cached = { at, rewards, report: recount(db, roundId, at, rewards) };
   cache.delete(roundId);
   cache.set(roundId, entry);
   if (cache.size > CACHED_ROUNDS) cache.delete(cache.keys().next().value!);
@@ -250,7 +253,7 @@ export const recountThread = { minMembers: 1000 };
  * caller's own writes are not committed yet, or a write committed in between; PostgreSQL; a database in memory) the
  * counts are read here, through the caller's connection, and the thread computes.
  */
-async function recount(db: Executor, roundId: string, at: RoundVersion): Promise<RoundReport> {
+async function recount(db: Executor, roundId: string, at: RoundVersion, rewards: boolean): Promise<RoundReport> {
   const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
   if (Number(members) < recountThread.minMembers) {
     const round = await readMaintainedRound(db, roundId);
@@ -258,11 +261,11 @@ async function recount(db: Executor, roundId: string, at: RoundVersion): Promise
   }
   const file = await sqliteFile(db);
   if (file) {
-    const answer = await standingsThread.request({ kind: 'read', file, roundId });
+    const answer = await standingsThread.request({ kind: 'read', file, roundId, rewards });
     if (answer.version === at.version) return unpackReport(answer.report, () => pause());
   }
   const { packed, transfer } = packRound(await readMaintainedRound(db, roundId));
-  return unpackReport((await standingsThread.request({ kind: 'compute', round: packed }, transfer)).report, () => pause());
+  return unpackReport((await standingsThread.request({ kind: 'compute', round: packed, rewards }, transfer)).report, () => pause());
 }
 
 /** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */

@@ -9,7 +9,8 @@ import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRo
 import { readOnlyConnection } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
-export type StandingsRequest = { kind: 'read'; file: string; roundId: string } | { kind: 'compute'; round: PackedRound };
+/** `rewards: false`: the report of standings only, without the reward split (packReport). */
+export type StandingsRequest = ({ kind: 'read'; file: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { rewards: boolean };
 /** The report, and for a read the version of the snapshot it was computed from. */
 export interface StandingsAnswer {
   version?: string;
@@ -23,7 +24,7 @@ const KEPT_ROUNDS = 8;
 serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   if (request.kind === 'compute') {
     const round = unpackRound(request.round);
-    const { packed, transfer } = packReport(reportOf(round, round.contributions, round.choices), round, round.choices);
+    const { packed, transfer } = packReport(reportOf(round, round.contributions, round.choices), round, round.choices, request);
     return { value: { report: packed }, transfer };
   }
   // the version and the state in one read transaction: the state is the version's
@@ -45,6 +46,6 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
     });
   // the choices move to the bot thread with the report: a copy, since the state keeps its own
   const choices = round.choices.map((c) => c.slice());
-  const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices);
+  const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices, request);
   return { value: { version: version.version, report: packed }, transfer };
 });

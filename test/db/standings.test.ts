@@ -226,3 +226,37 @@ describe('maintained standings on PostgreSQL', () => {
     await maintainedMatchesReplay(async () => freshDb(await server.freshDatabase()), 12);
   }, 180_000);
 });
+
+describe('a recount for standings only', () => {
+  it('GIVEN a comment THEN the recount for /reputation (in the standings thread) leaves the reward split out (not computed, not moved between threads), and the full report at that version has the split of the replay', async () => {
+    const db = await freshDb(tempDatabaseUrl());
+    try {
+      const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+      const wallet = (i: number) => [{ chain: 'eip155:1', address: `0x${String(i).padStart(40, '0')}`, balance: `${i + 1}000000000000000000` }];
+      const data = parseRoundFile({
+        version: 1,
+        round: { id: 'r1', name: 'R', config: { rewards: { pool: '1000000000000000000000' } } },
+        members: Array.from({ length: 30 }, (_, i) => ({ id: `m${i}`, handle: `member${i}`, wallets: wallet(i) })),
+        proposals: [{ id: 'p1', author: 'm0', title: 'P' }],
+        comments: Array.from({ length: 30 }, (_, i) => ({ id: `c${i}`, author: `m${i}`, proposal: 'p1' })),
+        questions: [{ id: 'q1', text: 'Q', options: ['a', 'b'] }],
+        votes: Array.from({ length: 10 }, (_, i) => ({ question: 'q1', member: `m${i}`, option: i % 2, castAt: '2025-01-01T00:00:00Z' })),
+      });
+      const round = await importRound(db, community.id, data);
+      await db.updateTable('rounds').set({ phase: 'proposals' }).execute();
+      await run(db, community, 'member3', { now: new Date('2025-01-02T00:00:00Z') }, 'comment', { proposal: 'p1', text: 'Agreed.' });
+      await inThread(async () => {
+        const standings = await standingsReport(db, round.id);
+        expect(() => standings.rewards).toThrow(/no reward split/);
+        const full = await maintainedReport(db, round.id);
+        const replay = computeReport(parseRoundFileText(serializeRoundFile(await loadRoundData(db, (await db.selectFrom('rounds').selectAll().executeTakeFirstOrThrow()) as RoundRow))));
+        expect(full.rewards.amounts.length).toBeGreaterThan(0);
+        expect(reportJson(full)).toBe(reportJson(replay));
+        // the full report serves standings too, with no recount
+        expect(await standingsReport(db, round.id)).toBe(full);
+      });
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
+});
