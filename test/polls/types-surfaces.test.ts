@@ -94,4 +94,27 @@ describe('approval and ranked polls on Telegram and Discord', () => {
     await approvalAndRankedScenario(surface);
     expect(d.errors).toEqual([]);
   });
+
+  it('GIVEN an approval poll of 25 options on Discord THEN a ballot being built is a select menu of the 25 and a Submit button below it, as Discord allows', async () => {
+    const d = await discordHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => d.close());
+    const bob = d.fake.member('300', 'bob');
+    await d.run(d.moderator, '/round create id:r1 name:R');
+    await d.run(bob, '/reputation');
+    await d.run(d.moderator, `/wallet add member:bob address:0x${'1'.padStart(40, '0')} tokens:100 unverified:true`);
+    const options = Array.from({ length: 25 }, (_, i) => `O${i + 1}`);
+    await d.run(d.moderator, `/poll open question:"Which?" options:"${options.join('|')}" type:approval`);
+    const draft = (await d.run(bob, '/vote poll:q1 draft:1')).messages.findLast((m) => m.components.length > 0)!;
+    const [menu, below] = draft.components;
+    expect(menu!.components[0]!.options!.map((o) => o.label)).toEqual(options.map((o, i) => `${i + 1}. ${o}${i === 0 ? ' ✓' : ''}`));
+    expect(below!.components.map((c) => c.label)).toEqual(['26. Submit']);
+    const ticked = d.fake.answerOf(await d.fake.click(bob, draft, 2)).findLast((m) => m.components.length > 0)!;
+    expect(d.texts([ticked])).toContain('so far: 1. O1, 3. O3.');
+    // the button below the menu (the fake's click picks from the menu)
+    const submitted = d.fake.clickNow(bob, ticked, 1);
+    await submitted.finished;
+    await d.idle();
+    expect(d.texts(d.fake.answerOf(submitted))).toContain('Your vote on q1 is recorded: 1. O1, 3. O3');
+    expect(d.errors).toEqual([]);
+  });
 });

@@ -18,6 +18,7 @@ export const DISCORD_LIMITS = {
   buttonsPerRow: 5,
   buttonLabel: 80,
   selectLabel: 100,
+  selectOptions: 25,
   textInput: 4000,
   modalTitle: 45,
   modalLabel: 45,
@@ -171,10 +172,16 @@ function embedMessages(reply: Reply, images: string[]): MessagePayload[] {
   });
 }
 
-/** Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options). Labels are cut whole. */
+/**
+ * Up to five choices are buttons in a row; more are a select menu (Discord allows 25 options), and those past 25 (a
+ * 25-option ballot's Submit) buttons in the rows below it. Labels are cut whole.
+ */
 export function choiceComponents(choices: readonly Choice[], ids: readonly string[], disabled = false): unknown[] {
   const label = (c: Choice, i: number, limit: number) => clip(`${i + 1}. ${c.label}`, limit, { ellipsis: '…' });
-  if (choices.length <= DISCORD_LIMITS.buttonsPerRow)
-    return [{ type: 1, components: choices.map((c, i) => ({ type: 2, style: 1, label: label(c, i, DISCORD_LIMITS.buttonLabel), custom_id: ids[i], disabled })) }];
-  return [{ type: 1, components: [{ type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.map((c, i) => ({ label: label(c, i, DISCORD_LIMITS.selectLabel), value: ids[i] })) }] }];
+  const buttons = (from: number, to: number) => ({ type: 1, components: choices.slice(from, to).map((c, i) => ({ type: 2, style: 1, label: label(c, from + i, DISCORD_LIMITS.buttonLabel), custom_id: ids[from + i], disabled })) });
+  if (choices.length <= DISCORD_LIMITS.buttonsPerRow) return [buttons(0, choices.length)];
+  const inMenu = Math.min(choices.length, DISCORD_LIMITS.selectOptions);
+  const rest = Array.from({ length: Math.ceil((choices.length - inMenu) / DISCORD_LIMITS.buttonsPerRow) }, (_, r) => buttons(inMenu + r * DISCORD_LIMITS.buttonsPerRow, inMenu + (r + 1) * DISCORD_LIMITS.buttonsPerRow));
+  const menu = { type: 3, custom_id: 'choice', placeholder: 'Choose…', disabled, options: choices.slice(0, inMenu).map((c, i) => ({ label: label(c, i, DISCORD_LIMITS.selectLabel), value: ids[i] })) };
+  return [{ type: 1, components: [menu] }, ...rest];
 }
