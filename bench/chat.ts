@@ -20,6 +20,7 @@ const GROUP = -1009999999999;
 const VOTERS = 500;
 const TAPS_EACH = 4;
 const PAGE_REQUESTS = 50;
+const COLD_READS = 5;
 
 /** One GET through the HTTP server: status, the bytes on the wire (gzip asked for) and how long until the last. */
 function fetchPage(url: string): Promise<{ status: number; bytes: number; ms: number; encoding: string | undefined }> {
@@ -107,9 +108,20 @@ export async function chatFigures(out: string) {
     watch.label = 'results page';
     const page = `http://127.0.0.1:${bot.web.address()!.port}/rounds/${round.id}`;
     const first = await fetchPage(page);
-    if (first.status !== 200) throw new Error(`the results page answered ${first.status}`);
+    if (first.status !== 200) throw new Error(`the results page answered ${first.status}: ${log.errors.join('\n')}`);
     const warmPage: number[] = [];
     for (let i = 0; i < PAGE_REQUESTS; i++) warmPage.push((await fetchPage(page)).ms);
+    // /reputation just after a write that moves points (a comment): the recount it waits for
+    watch.label = 'cold reads';
+    const cold: number[] = [];
+    for (let i = 1; i <= COLD_READS; i++) {
+      fake.say(GROUP, users[i]!, `/comment proposal:p${i} text:Agreed.`);
+      await idle();
+      started = performance.now();
+      fake.say(GROUP, users[i]!, '/reputation');
+      await idle();
+      cold.push(performance.now() - started);
+    }
     await new Promise((resolve) => setTimeout(resolve, 5));
     const delay = loopFigures(loop, watch);
     const summary = (xs: number[]) => ({ p50: p(xs, 50), p99: p(xs, 99), max: Math.max(...xs) });
@@ -119,6 +131,7 @@ export async function chatFigures(out: string) {
       firstTap,
       taps: { count: taps.length, answered: latencies.length, members: users.length, seconds: burstSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...summary(latencies) },
       page: { bytes: first.bytes, encoding: first.encoding, first: first.ms, warm: summary(warmPage) },
+      cold: summary(cold),
       errors: log.errors.length,
       eventLoopDelay: delay,
     };

@@ -156,6 +156,7 @@ if (only === undefined || only === 'chat') {
   console.log(`  ${fmt(c.taps.count)} taps from ${fmt(c.taps.members)} members in one burst: ${fmt(c.taps.answered)} acknowledged in ${fmt(c.taps.seconds, 1)} s (${fmt(c.taps.count / c.taps.seconds)} taps/s); tap to acknowledgement ${line(c.taps)}   [target all, p99 < 1 s]`);
   console.log(`  CPU time of the process over the burst (bot and fake Bot API): ${fmt(c.taps.cpuSeconds, 1)} s, ${ms((c.taps.cpuSeconds * 1000) / c.taps.count)} a tap`);
   console.log(`  results page of the round through the HTTP server: ${fmt(c.page.bytes / 1024)} KiB ${c.page.encoding ?? 'uncompressed'}, first ${ms(c.page.first)}, warm ${line(c.page.warm)}   [target < 300 KB compressed, < 100 ms warm]`);
+  console.log(`  /reputation just after a comment (the recount it waits for), through the adapter: ${line(c.cold)}   [target < 1 s]`);
   if (c.errors > 0) console.log(`  the bot logged ${c.errors} errors`);
   printLoop(c.eventLoopDelay);
 }
