@@ -6,6 +6,7 @@ import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, re
 import { timeZoneOf } from '../src/core/config.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { formatInstant } from '../src/format/time.ts';
+import { timeLeft } from './notify.ts';
 import type { RoundRow } from '../src/db/schema.ts';
 import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
@@ -85,7 +86,7 @@ export default defineCommand({
         });
         return {
           blocks: [
-            text(`Poll ${key}: ${o.question}${closes ? ` (closes ${formatInstant(closes, timeZoneOf(roundConfigOf(round)))})` : ''}`),
+            text(`Poll ${key}: ${o.question}${closes ? ` (closes ${formatInstant(closes, timeZoneOf(roundConfigOf(round)))}) — ${timeLeft(closes.getTime() - ctx.now().getTime())} left` : ''}`),
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
             text(`${HOW_TO_VOTE[o.type](key)} — you can change your vote until the poll closes.${PRIVACY_NOTE[o.privacy]}`),
           ],

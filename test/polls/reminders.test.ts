@@ -66,10 +66,11 @@ describe('reminders before a poll closes', () => {
     expect(privately('alice')).toHaveLength(1);
   });
 
-  it('GIVEN the console and reminderHours 6 THEN the reminders come 6 h before the close, once; a negative value is refused', async () => {
+  it('GIVEN the console and reminderHours 6 THEN the poll message says the time left, the reminders come 6 h before the close, once; a negative value is refused', async () => {
     const h = await consoleHarness('2025-01-01T00:00:00Z');
     cleanups.push(() => h.close());
-    await roundWithPoll({ db: () => h.db as Db, mod: (line) => h.say('/as mod --moderator', line), member: async (m) => void (await h.say(`/as ${m}`, '/reputation')), say: (m, line) => h.say(`/as ${m}`, line), ref: (m) => m, advanceTo: (iso) => h.advanceTo(iso) }, CLOSES);
+    const opened = await roundWithPoll({ db: () => h.db as Db, mod: (line) => h.say('/as mod --moderator', line), member: async (m) => void (await h.say(`/as ${m}`, '/reputation')), say: (m, line) => h.say(`/as ${m}`, line), ref: (m) => m, advanceTo: (iso) => h.advanceTo(iso) }, CLOSES);
+    expect(opened).toMatch(/Poll q1: Fund it\? \(closes .*\) — 2 days left/);
     expect(await h.say('/as mod --moderator', '/round config key:voting.reminderHours value:-1')).toMatch(/reminderHours|greater|>=/);
     await h.say('/as mod --moderator', '/round config key:voting.reminderHours value:6');
     expect(await h.advanceTo('2025-01-02T00:00:00Z')).not.toContain('closes in');
