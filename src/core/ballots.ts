@@ -13,10 +13,11 @@ export const ballotOf = (v: Pick<Vote, 'options' | 'ranking'>): readonly number[
 export function voteProblem(q: Question, v: Vote): [keyof Vote, string] | undefined {
   const type = q.type ?? 'single';
   const field = BALLOT_FIELD[type];
+  const poll = `${q.id} is ${type === 'approval' ? 'an' : 'a'} ${type} poll`;
   for (const other of ['option', 'options', 'ranking'] as const)
-    if (other !== field && v[other] !== undefined) return [other, `${q.id} is a ${type} poll: a vote on it gives ${field}, not ${other}`];
+    if (other !== field && v[other] !== undefined) return [other, `${poll}: a vote on it gives ${field}, not ${other}`];
   const given = v[field];
-  if (given === undefined) return [field, `${q.id} is a ${type} poll: a vote on it gives ${field}`];
+  if (given === undefined) return [field, `${poll}: a vote on it gives ${field}`];
   const indices = typeof given === 'number' ? [given] : given;
   const outside = indices.find((o) => o >= q.options.length);
   if (outside !== undefined) return [field, `${outside} is not an option of ${q.id}`];

@@ -177,6 +177,8 @@ function checkedSecretTallies(data: RoundData, members: Map<string, number>, que
     const q = questions.get(t.question);
     if (q === undefined) problem(['secretTallies', i, 'question'], `"${t.question}" is not the id of any question`);
     else if (t.options.length !== data.questions[q]!.options.length) problem(['secretTallies', i, 'options'], `${t.question} has ${data.questions[q]!.options.length} options, not ${t.options.length}`);
+    // option totals cannot be run off: a ranked poll's winners need its rankings
+    else if (data.questions[q]!.type === 'ranked') problem(['secretTallies', i, 'question'], `${t.question} is a ranked poll: its runoff cannot be recomputed from option totals, so it cannot be secret`);
     const first = firstSeen(seen, t.question, i);
     if (first !== undefined) problem(['secretTallies', i, 'question'], `${t.question} already has a tally in secretTallies[${first}]`);
     if (data.votes.some((v) => v.question === t.question)) problem(['secretTallies', i, 'question'], `${t.question} has votes too: a secret poll carries its tally in place of its votes`);
