@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Delegation } from '../../src/core/delegation.ts';
+import { sealSecretPolls } from '../../src/core/secret.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { arbitraryRoundFile, member, round, tokens } from '../helpers/round.ts';
 
@@ -63,6 +64,16 @@ describe('delegation in the tally', () => {
     expect(JSON.parse(text).delegations).toEqual([{ from: 'bob', to: 'alice', since: T0, until: T2 }]);
     expect(reportJson(computeReport(parseRoundFileText(text)))).toBe(reportJson(computeReport(data)));
     expect(JSON.parse(reportJson(computeReport(data))).questions[0].options[0].delegated).toEqual({ voters: 1, tokenVotes: tokens(400), quadraticVotes: 20, qualifiedVotes: 20 });
+  });
+
+  it('GIVEN a secret poll with a delegation THEN its totals carry the delegated weight, no delegated part is published, and the public file replays to the same', () => {
+    const data = round({ members, questions: [{ ...question, privacy: 'secret' }], votes: [vote('alice', 0), vote('carol', 1)], delegations: [delegation('bob', 'alice')] });
+    const full = computeReport(data);
+    expect(full.questions[0]!.options.map((o) => o.quadraticVotes)).toEqual([30, 30]);
+    expect(full.questions[0]!.options.some((o) => o.delegated)).toBe(false);
+    const sealed = parseRoundFileText(serializeRoundFile(sealSecretPolls(data, () => '0'.repeat(64))));
+    expect(sealed.votes).toEqual([]);
+    expect(reportJson(computeReport(sealed))).toBe(reportJson(full));
   });
 
   it('GIVEN a bad delegation THEN the file is refused with the path of the field and why', () => {
