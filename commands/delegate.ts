@@ -8,6 +8,7 @@ import { findRound, type Executor } from '../src/db/repositories.ts';
 import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
 import { maintainedReport } from '../src/db/standings.ts';
 import { formatNumber } from '../src/format/units.ts';
+import { formatInstant } from '../src/format/time.ts';
 import type { MemberRow, RoundRow } from '../src/db/schema.ts';
 
 /** `/delegate revoke` typed as text reads the word as the member option, which no member can be called. */
@@ -67,7 +68,7 @@ async function show(ctx: CommandContext, me: MemberRow) {
   const [mine, toMe] = await Promise.all([delegationOf(ctx.db, me.id), delegationsTo(ctx.db, me.id)]);
   const names = await Promise.all(toMe.map((d) => handleOf(ctx.db, d.from_member_id)));
   return privateReply(
-    text(mine ? `You delegate to ${await handleOf(ctx.db, mine.to_member_id)}${mine.round_id ? ' for one round' : ' in every round here'}, since ${mine.since.slice(0, 16).replace('T', ' ')} UTC. /delegate revoke ends it.` : 'You do not delegate your vote. /delegate member:NAME lets another member vote with your weight.'),
+    text(mine ? `You delegate to ${await handleOf(ctx.db, mine.to_member_id)}${mine.round_id ? ' for one round' : ' in every round here'}, since ${formatInstant(new Date(mine.since), 'UTC')}. /delegate revoke ends it.` : 'You do not delegate your vote. /delegate member:NAME lets another member vote with your weight.'),
     text(names.length > 0 ? `Delegating to you: ${names.join(', ')}.` : 'Nobody delegates to you.'),
   );
 }
