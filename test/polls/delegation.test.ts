@@ -31,6 +31,9 @@ describe('delegation with override, on every surface', () => {
       ref: (handle) => handle,
       advanceTo: (iso) => h.advanceTo(iso),
     });
+    // typed as text, the bare word works too
+    expect(await h.say('/as carol', '/delegate revoke')).toContain('Your delegation has ended');
+    expect(await h.say('/as carol', '/delegate member:carol')).toContain('You cannot delegate to yourself');
     expect(h.errors).toEqual([]);
   });
 
