@@ -62,7 +62,7 @@ export default defineCommand({
           .pipe(z.array(z.string().max(200)).min(2, 'give 2 to 25 options separated by |').max(25, 'give 2 to 25 options separated by |'))
           .describe('The options, separated by |'),
         closes: opt.time.optional().describe(TIME_HELP('When the poll closes')),
-        type: z.enum(POLL_TYPES).default('single').describe('single: one option; approval: any number of options, each getting your full weight; ranked: an order, decided by instant runoff'),
+        type: z.enum(POLL_TYPES).default('single').describe('single: one option; approval: any number, each with full weight; ranked: an order (instant runoff)'),
         privacy: z.enum(POLL_PRIVACIES).default('public').describe('public: choices published after close; hidden: no standings until close; secret: as hidden, and no choice ever published'),
         round: opt.round,
       }),

@@ -74,10 +74,10 @@ export default defineCommand({
       poll: opt.poll,
       option: optionNumbers('option is the number of an answer, such as 1; on an approval or ranked poll several, such as 1,3')
         .optional()
-        .describe('Number of the option (1, 2, …); approval: the options you approve (1,3); ranked: your order, best first (2,1,3)'),
+        .describe('Number of the option (1, 2, …); approval: those you approve (1,3); ranked: your order (2,1,3)'),
       draft: optionNumbers('draft is the options picked so far, such as 1,3, or none')
         .optional()
-        .describe('The ballot the buttons build on an approval or ranked poll (the options picked so far, or none); Submit casts it'),
+        .describe('The ballot being built by the buttons (options picked so far, or none); Submit casts it'),
       round: opt.round,
     }),
     async run(ctx, o) {

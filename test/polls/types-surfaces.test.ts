@@ -117,4 +117,25 @@ describe('approval and ranked polls on Telegram and Discord', () => {
     expect(d.texts(d.fake.answerOf(submitted))).toContain('Your vote on q1 is recorded: 1. O1, 3. O3');
     expect(d.errors).toEqual([]);
   });
+
+  it('GIVEN an approval poll posted in a Telegram group THEN tapping an option of its message opens the ballot in a direct message, and the group sees no ballot', async () => {
+    const t = await telegramHarness({ start: '2025-01-01T00:00:00Z' });
+    cleanups.push(() => t.close());
+    await t.say(t.moderator, '/round create id:r1 name:R');
+    const bob = t.fake.user(200, 'bob');
+    await t.say(bob, '/reputation');
+    await t.say(t.moderator, `/wallet add member:bob address:0x${'1'.padStart(40, '0')} tokens:100 unverified:true`);
+    await t.say(t.moderator, '/poll open question:"Which?" options:"A|B|C" type:approval');
+    const poll = t.fake.messagesIn(GROUP).findLast((m) => m.buttons.length > 0)!;
+    expect(poll.buttons.map((b) => b.text)).toEqual(['1. A', '2. B', '3. C']);
+    const inGroup = t.fake.messagesIn(GROUP).length;
+    const sent = await t.after(() => t.fake.tap(bob, poll, 1));
+    const draft = sent.find((m) => m.chat_id === bob.id && m.buttons.length > 0)!;
+    expect(draft.text).toContain('Your ballot on q1 so far: 2. B.');
+    expect(draft.buttons.map((b) => b.text)).toEqual(['1. A', '2. B ✓', '3. C', '4. Submit']);
+    const receipt = await t.after(() => t.fake.tap(bob, draft, 3));
+    expect(receipt.map((m) => m.text).join('\n')).toContain('Your vote on q1 is recorded: 2. B');
+    expect(t.fake.messagesIn(GROUP).slice(inGroup).map((m) => m.text).join('\n')).not.toMatch(/so far|recorded/);
+    expect(t.errors).toEqual([]);
+  });
 });
