@@ -90,8 +90,8 @@ export default defineCommand({
             pre(o.options.map((label, i) => `${i + 1}. ${label}`).join('\n')),
             text(`${HOW_TO_VOTE[o.type](key)} — you can change your vote until the poll closes.${PRIVACY_NOTE[o.privacy]}`),
           ],
-          // an approval or ranked ballot is built privately, a tap at a time (/vote draft:), then submitted
-          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} ${o.type === 'single' ? 'option' : 'draft'}:${i + 1} round:${round.key}` })),
+          // an approval or ranked ballot is built privately, a tap at a time (/vote draft:true), then submitted
+          choices: o.options.map((label, i) => ({ label, command: `/vote poll:${key} option:${i + 1} round:${round.key}${o.type === 'single' ? '' : ' draft:true'}` })),
           about: { kind: 'poll', round: round.key, key },
         };
       },

@@ -14,7 +14,7 @@ import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 import { carriedWeightLines } from './delegate.ts';
 
-/** Option numbers from 1, as typed (`2`, `1,3`, `1 3`) or built by the buttons; `none` is no option yet. */
+/** Option numbers from 1, as typed (`2`, `1,3`, `1 3`) or built by the buttons; `none` (no option yet) only in a draft. */
 const optionNumbers = (error: string) =>
   z
     .union([z.number(), z.string()], { error })
@@ -45,7 +45,7 @@ function ballotWords(labels: readonly string[], type: PollType, ballot: readonly
  * commands, so nothing is stored until Submit casts it.
  */
 function draftReply(poll: { key: string; options: string[] }, type: PollType, roundKey: string, draft: readonly number[]): Reply {
-  const command = (field: 'draft' | 'option', numbers: readonly number[]) => `/vote poll:${poll.key} ${field}:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}`;
+  const command = (numbers: readonly number[], draft = true) => `/vote poll:${poll.key} option:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}${draft ? ' draft:true' : ''}`;
   const toggled = (n: number) => (draft.includes(n) ? draft.filter((x) => x !== n) : [...draft, n]);
   const mark = (n: number) => (type === 'ranked' ? (draft.includes(n) ? ` (${ORDINAL(draft.indexOf(n) + 1)})` : '') : draft.includes(n) ? ' ✓' : '');
   const sofar = draft.length === 0 ? 'nothing yet' : ballotWords(poll.options, type, draft.map((n) => n - 1));
@@ -55,8 +55,8 @@ function draftReply(poll: { key: string; options: string[] }, type: PollType, ro
       text(type === 'ranked' ? 'Tap the options in your order, best first (tap a ranked one to take it out), then Submit.' : 'Tap the options you approve (tap again to untick), then Submit.'),
     ),
     choices: [
-      ...poll.options.map((label, i) => ({ label: `${label}${mark(i + 1)}`, command: command('draft', toggled(i + 1)) })),
-      ...(draft.length > 0 ? [{ label: 'Submit', command: command('option', draft) }] : []),
+      ...poll.options.map((label, i) => ({ label: `${label}${mark(i + 1)}`, command: command(toggled(i + 1)) })),
+      ...(draft.length > 0 ? [{ label: 'Submit', command: command(draft, false) }] : []),
     ],
   };
 }
@@ -72,13 +72,10 @@ export default defineCommand({
     access: 'member',
     options: options({
       poll: opt.poll,
-      option: optionNumbers('option is the number of an answer, such as 1; on an approval or ranked poll several, such as 1,3')
-        .optional()
-        .describe('Number of the option (1, 2, …); approval: those you approve (1,3); ranked: your order (2,1,3)'),
-      draft: optionNumbers('draft is the options picked so far, such as 1,3, or none')
-        .optional()
-        .describe('The ballot being built by the buttons (options picked so far, or none); Submit casts it'),
+      option: optionNumbers('option is the number of an answer, such as 1').describe('Number of the option (1, 2, …); approval: those you approve (1,3); ranked: your order (2,1,3)'),
       round: opt.round,
+      // the ballot buttons of an approval or ranked poll build the ballot a tap at a time; Submit casts it
+      draft: opt.flag.describe('Show this ballot with its buttons to build it on, without casting it'),
     }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
@@ -86,10 +83,9 @@ export default defineCommand({
       const poll = await resolvePoll(ctx.db, round, o.poll);
       if (poll.status !== 'open') throw new UserError('poll_closed', `Poll ${poll.key} is closed; votes are no longer accepted.`);
       const type = poll.type as PollType;
-      const picked = o.option ?? o.draft;
-      if (picked === undefined) throw new UserError('invalid_options', `Give option:N${type === 'single' ? '' : ' (several, such as option:1,3)'} to vote on ${poll.key}.`);
-      checkPicked(poll, type, picked, o.option !== undefined);
-      if (o.option === undefined) return draftReply(poll, type, round.key, picked);
+      const drafting = o.draft === true && type !== 'single';
+      checkPicked(poll, type, o.option, !drafting);
+      if (drafting) return draftReply(poll, type, round.key, o.option);
       const ballot = o.option.map((n) => n - 1);
       const member = await ctx.member();
       // the member's wallets first, then their balances in the round: joined, SQLite's planner walks every balance of the round

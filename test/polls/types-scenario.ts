@@ -39,7 +39,7 @@ export async function approvalAndRankedScenario(s: PollSurface): Promise<void> {
 
   expect(await s.say('alice', '/vote poll:q1 option:1,3')).toContain('Your vote on q1 is recorded: 1. A, 3. C');
   // bob builds his ballot with the buttons: the draft is private, nothing counts until Submit
-  expect(await s.say('bob', '/vote poll:q1 draft:2')).toContain('Your ballot on q1 so far: 2. B.');
+  expect(await s.say('bob', '/vote poll:q1 option:2 draft:true')).toContain('Your ballot on q1 so far: 2. B.');
   expect(await s.tap('bob', /C$/)).toContain('so far: 2. B, 3. C.');
   expect(await s.tap('bob', /Submit$/)).toContain('Your vote on q1 is recorded: 2. B, 3. C');
   await s.say('carol', '/vote poll:q1 option:1');
@@ -49,7 +49,7 @@ export async function approvalAndRankedScenario(s: PollSurface): Promise<void> {
 
   await s.say('alice', '/vote poll:q2 option:1,2');
   expect(await s.say('bob', '/vote poll:q2 option:2,3')).toContain('Your vote on q2 is recorded: 1st: 2. B, 2nd: 3. C');
-  expect(await s.say('carol', '/vote poll:q2 draft:3')).toContain('so far: 1st: 3. C.');
+  expect(await s.say('carol', '/vote poll:q2 option:3 draft:true')).toContain('so far: 1st: 3. C.');
   expect(await s.tap('carol', /^B$|\bB$/)).toContain('so far: 1st: 3. C, 2nd: 2. B.');
   expect(await s.tap('carol', /Submit$/)).toContain('1st: 3. C, 2nd: 2. B');
   await s.say('dave', '/vote poll:q2 option:1');

@@ -104,7 +104,7 @@ describe('approval and ranked polls on Telegram and Discord', () => {
     await d.run(d.moderator, `/wallet add member:bob address:0x${'1'.padStart(40, '0')} tokens:100 unverified:true`);
     const options = Array.from({ length: 25 }, (_, i) => `O${i + 1}`);
     await d.run(d.moderator, `/poll open question:"Which?" options:"${options.join('|')}" type:approval`);
-    const draft = (await d.run(bob, '/vote poll:q1 draft:1')).messages.findLast((m) => m.components.length > 0)!;
+    const draft = (await d.run(bob, '/vote poll:q1 option:1 draft:true')).messages.findLast((m) => m.components.length > 0)!;
     const [menu, below] = draft.components;
     expect(menu!.components[0]!.options!.map((o) => o.label)).toEqual(options.map((o, i) => `${i + 1}. ${o}${i === 0 ? ' ✓' : ''}`));
     expect(below!.components.map((c) => c.label)).toEqual(['26. Submit']);
