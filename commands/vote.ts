@@ -44,13 +44,14 @@ function ballotWords(labels: readonly string[], type: PollType, ballot: readonly
  * tick or untick it; ranked: put it next, or take it out of the order) and Submit. The draft lives in the buttons'
  * commands, so nothing is stored until Submit casts it.
  */
-function draftReply(poll: { key: string; options: string[] }, type: PollType, roundKey: string, draft: readonly number[]): Reply {
+function draftReply(poll: { key: string; options: string[]; privacy: string }, type: PollType, roundKey: string, draft: readonly number[]): Reply {
   const command = (numbers: readonly number[], draft = true) => `/vote poll:${poll.key} option:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}${draft ? ' draft:true' : ''}`;
   const toggled = (n: number) => (draft.includes(n) ? draft.filter((x) => x !== n) : [...draft, n]);
   const mark = (n: number) => (type === 'ranked' ? (draft.includes(n) ? ` (${ORDINAL(draft.indexOf(n) + 1)})` : '') : draft.includes(n) ? ' ✓' : '');
   const sofar = draft.length === 0 ? 'nothing yet' : ballotWords(poll.options, type, draft.map((n) => n - 1));
+  // a secret ballot being built is never shown in the group, even as a fallback, as its receipt is not
   return {
-    ...privateReply(
+    ...(poll.privacy === 'secret' ? secretReply : privateReply)(
       text(`Your ballot on ${poll.key} so far: ${sofar}.`),
       text(type === 'ranked' ? 'Tap the options in your order, best first (tap a ranked one to take it out), then Submit.' : 'Tap the options you approve (tap again to untick), then Submit.'),
     ),
