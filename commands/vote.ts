@@ -45,7 +45,7 @@ function ballotWords(labels: readonly string[], type: PollType, ballot: readonly
  * commands, so nothing is stored until Submit casts it.
  */
 function draftReply(poll: { key: string; options: string[]; privacy: string }, type: PollType, roundKey: string, draft: readonly number[]): Reply {
-  const command = (numbers: readonly number[], draft = true) => `/vote poll:${poll.key} option:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}${draft ? ' draft:true' : ''}`;
+  const command = (numbers: readonly number[], { submit = false } = {}) => `/vote poll:${poll.key} option:${numbers.length > 0 ? numbers.join(',') : 'none'} round:${roundKey}${submit ? '' : ' draft:true'}`;
   const toggled = (n: number) => (draft.includes(n) ? draft.filter((x) => x !== n) : [...draft, n]);
   const mark = (n: number) => (type === 'ranked' ? (draft.includes(n) ? ` (${ORDINAL(draft.indexOf(n) + 1)})` : '') : draft.includes(n) ? ' ✓' : '');
   const sofar = draft.length === 0 ? 'nothing yet' : ballotWords(poll.options, type, draft.map((n) => n - 1));
@@ -57,7 +57,7 @@ function draftReply(poll: { key: string; options: string[]; privacy: string }, t
     ),
     choices: [
       ...poll.options.map((label, i) => ({ label: `${label}${mark(i + 1)}`, command: command(toggled(i + 1)) })),
-      ...(draft.length > 0 ? [{ label: 'Submit', command: command(draft, false) }] : []),
+      ...(draft.length > 0 ? [{ label: 'Submit', command: command(draft, { submit: true }) }] : []),
     ],
   };
 }
