@@ -13,6 +13,7 @@ import { ballotCommitment } from '../src/core/secret.ts';
 import { memberStanding } from '../src/db/standings.ts';
 import { formatNumber, formatUnits } from '../src/format/units.ts';
 import { carriedWeightLines } from './delegate.ts';
+import { enrollDelegators } from '../src/db/delegations.ts';
 
 /** Option numbers from 1, as typed (`2`, `1,3`, `1 3`) or built by the buttons; `none` (no option yet) only in a draft. */
 const optionNumbers = (error: string) =>
@@ -105,6 +106,7 @@ export default defineCommand({
       if (balances.every((b) => BigInt(b.balance) === 0n))
         throw new UserError('no_tokens', `Your wallets held no tokens at the snapshot of round ${round.key}, so there is no vote to count.`);
       await enroll(ctx.db, round, member, ctx.now());
+      await enrollDelegators(ctx.db, round, member.id, ctx.now());
       // a secret ballot's salt is in this receipt only: with it the voter finds their commitment in the public file
       const salt = poll.privacy === 'secret' ? randomBytes(32).toString('hex') : undefined;
       await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: ballot[0]!, ...(type !== 'single' && { ballot }), castAt: ctx.now().toISOString(), ...(salt && { salt }) });

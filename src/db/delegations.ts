@@ -88,3 +88,21 @@ export async function roundCarriers(db: Executor, roundId: string, rowIds: { mem
   const times = rowIds.questions.map((q) => (at.has(q) ? instantOf(at.get(q)!) : undefined));
   return carriers(delegations, choices, times);
 }
+
+/**
+ * Enrolls in a round the members whose delegation to `delegateId` covers it: a community delegation made before the
+ * round began would otherwise leave its delegator out of the round, and out of the tally, until they act in it.
+ */
+export async function enrollDelegators(db: Executor, round: { id: string; community_id: string }, delegateId: string, now: Date): Promise<void> {
+  await db
+    .insertInto('round_members')
+    .columns(['round_id', 'member_id', 'joined_at'])
+    .expression(
+      ofRound(db, round)
+        .select((eb) => [eb.val(round.id).as('round_id'), 'delegations.from_member_id', eb.val(now.toISOString()).as('joined_at')])
+        .where('delegations.to_member_id', '=', delegateId)
+        .where('delegations.until', 'is', null),
+    )
+    .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
+    .execute();
+}

@@ -86,6 +86,24 @@ describe('delegation with override, on every surface', () => {
   });
 });
 
+describe('a delegator the round does not know yet', () => {
+  it('GIVEN a community delegation from a member not enrolled in the round THEN the delegate\'s vote enrolls them and carries their weight', async () => {
+    const h = await consoleHarness('2025-01-01T00:00:00Z');
+    cleanups.push(() => h.close());
+    await h.say('/as mod --moderator', '/round create id:r1 name:R');
+    for (const m of ['alice', 'bob']) await h.say(`/as ${m}`, '/reputation');
+    await h.say('/as mod --moderator', `/wallet add member:alice address:0x${'1'.padStart(40, '0')} tokens:100 unverified:true`, `/wallet add member:bob address:0x${'2'.padStart(40, '0')} tokens:400 unverified:true`);
+    await h.say('/as bob', '/delegate member:alice');
+    // as a snapshot of the next round would find bob: a balance, and no part taken in the round yet
+    const bob = await h.db.selectFrom('members').select('id').where('handle', '=', 'bob').executeTakeFirstOrThrow();
+    await h.db.deleteFrom('round_members').where('member_id', '=', bob.id).execute();
+    await h.say('/as mod --moderator', '/poll open question:"Fund it?" options:"Yes|No"');
+    expect(await h.say('/as alice', '/vote poll:q1 option:1')).toContain('delegated weight    20 (1 delegator who did not vote)');
+    expect(await h.say('/as mod --moderator', '/tally poll:q1')).toContain('carried by delegates for members who did not vote: Yes 20 (1 member)');
+    expect(h.errors).toEqual([]);
+  });
+});
+
 describe('delegations imported from a round file', () => {
   const where = [
     ['in place', ':memory:', 1000],
