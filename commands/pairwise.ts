@@ -356,7 +356,8 @@ async function showRound(db: Executor, row: PairwiseRoundRow): Promise<Block[]> 
     text(`Pairwise round ${row.key} "${row.name}" (${row.phase}): what mattered to ${row.root}?`),
     pre(
       [
-        `judged by    ${describeEligibility(rule)}${rule.kind === 'named' ? ` (${Number(named.n)} named)` : ''}`,
+        // a role is named outside the block, where Discord shows <@&id> as the role's name
+        `judged by    ${rule.kind === 'role' ? 'members with a Discord role (below)' : describeEligibility(rule)}${rule.kind === 'named' ? ` (${Number(named.n)} named)` : ''}`,
         `asks         ${config.elicitation === 'ratio' ? `which mattered more, and how many times (${config.ratios.join(', ')})` : 'which mattered more'}`,
         `aggregation  ${config.aggregation}, juror weighting ${config.jurorWeighting}, holdout ${config.holdoutPercent}%, seed ${config.seed}`,
         `pool         ${formatUnits(config.pool, config.token.decimals)} ${config.token.symbol}${config.minWeight > 0 ? `, none below weight ${config.minWeight}` : ''}`,
@@ -365,6 +366,7 @@ async function showRound(db: Executor, row: PairwiseRoundRow): Promise<Block[]> 
         ...jobs.map((j) => `scheduled    ${j.target === 'open' ? 'opens' : 'closes'} ${formatInstant(new Date(j.due_at), 'UTC')}`),
       ].join('\n'),
     ),
+    ...(rule.kind === 'role' ? [text(`Judged by ${describeEligibility(rule)}.`)] : []),
     projects.length ? pre(children(null, 0).join('\n')) : text('No projects yet: /pairwise project, or /pairwise projects with a CSV or JSON file.'),
   ];
 }

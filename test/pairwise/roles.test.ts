@@ -23,6 +23,9 @@ describe('pairwise jurors chosen by a Discord role', () => {
     expect((await h.run(h.moderator, '/pairwise jurors who:role role:@everyone')).text).toContain('role: @everyone is every member; choose who:anyone for that.');
     expect((await h.run(h.moderator, '/pairwise jurors who:role')).text).toContain('who:role needs role:');
     expect((await h.run(h.moderator, '/pairwise jurors who:role role:Jurors')).text).toContain(`Round df1 is judged by members with the role <@&${JURORS}>.`);
+    const shown = (await h.run(h.moderator, '/pairwise show')).messages.flatMap((m) => m.embeds.map((e) => e.description ?? ''));
+    // outside a code block, where Discord shows the role by its name
+    expect(shown.join('\n')).toMatch(new RegExp(`(^|\n)Judged by members with the role <@&${JURORS}>\\.`));
     const opened = (await h.run(h.moderator, '/pairwise open')).messages.find((m) => m.components.length > 0)!;
 
     const refused = `Round df1 is judged by members with the role <@&${JURORS}>, which you do not have; ask a moderator for it.`;
