@@ -74,7 +74,7 @@ export default defineCommand({
     access: 'member',
     options: options({
       poll: opt.poll,
-      option: optionNumbers('option is the number of an answer, such as 1').describe('Number of the option (1, 2, …); approval: those you approve (1,3); ranked: your order (2,1,3)'),
+      option: optionNumbers('option is the number of an answer, such as 1').describe('Number of the option, such as 1; approval: those you approve (1,3); ranked: your order (2,1,3)'),
       round: opt.round,
       // the ballot buttons of an approval or ranked poll build the ballot a tap at a time; Submit casts it
       draft: opt.flag.describe('Show this ballot with its buttons to build it on, without casting it'),
