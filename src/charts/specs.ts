@@ -200,26 +200,33 @@ export function rewardsSpec(report: RoundReport, nameOf: NameOf, limit = 40): To
 /** The voting event shows at most this many voters, the heaviest: beyond that a chart is a smear, and a page megabytes. */
 export const EVENT_VOTERS = 300;
 
-/** The voters of a question with the answer each chose, ordered by weight, heaviest first. */
+/**
+ * The voters of a question with the answers each chose, ordered by weight, heaviest first: a row per answer, so an
+ * approval ballot has a row for every option it ticks (each gets the voter's full weight); a ranked ballot's row is
+ * its first preference, which the poll's option figures count.
+ */
 export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf, limit = EVENT_VOTERS) {
   const choices = report.choicesOf(questionId);
+  const ticked = report.questions.find((x) => x.id === questionId)?.type === 'approval' ? report.ballotsOf(questionId) : undefined;
   const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const q = report.questions.find((x) => x.id === questionId)!;
   return [...choices]
-    .map(([member, option]) => ({ member, option, power: report.powerOf(member) }))
+    .map(([member, option]) => ({ member, options: ticked?.get(member) ?? [option], power: report.powerOf(member) }))
     .filter((r) => r.power && r.power.tokens > 0n)
     .sort((a, b) => b.power!.weight - a.power!.weight || (a.member < b.member ? -1 : 1))
     .slice(0, limit)
-    .map((r, rank) => ({
-      voter: nameOf(r.member),
-      rank,
-      option: r.option,
-      tier: tierOf.get(r.member) ?? NO_TIER,
-      tokens: formatUnits(r.power!.tokens, report.token.decimals, 2),
-      weight: formatNumber(r.power!.weight, 4),
-      size: r.power!.weight,
-      answer: `${r.option + 1}. ${q.options[r.option]!.label}`,
-    }));
+    .flatMap((r, rank) =>
+      r.options.map((option) => ({
+        voter: nameOf(r.member),
+        rank,
+        option,
+        tier: tierOf.get(r.member) ?? NO_TIER,
+        tokens: formatUnits(r.power!.tokens, report.token.decimals, 2),
+        weight: formatNumber(r.power!.weight, 4),
+        size: r.power!.weight,
+        answer: `${option + 1}. ${q.options[option]!.label}`,
+      })),
+    );
 }
 
 /** Where the voting event puts its voters (a column on the left) and its answers (wrapped, from ANSWER_X). */
@@ -233,10 +240,12 @@ const ANSWER_X = 150;
 export function votingEventSpec(report: RoundReport, questionId: string, nameOf: NameOf): TopLevelSpec {
   const q = report.questions.find((x) => x.id === questionId)!;
   const voters = voterRows(report, questionId, nameOf);
-  const everyone = q.options.reduce((n, o) => n + o.voters, 0);
-  const shown = everyone > voters.length ? ` The ${voters.length} heaviest of ${everyone} voters.` : '';
-  const height = Math.max(160, Math.min(900, voters.length * 9));
-  const voterY = (rank: number) => 8 + (rank / Math.max(1, voters.length - 1)) * (height - 16);
+  // an approval ballot has a row per ticked option and counts in the voters of each: voters are counted once here
+  const drawn = voters.length === 0 ? 0 : voters[voters.length - 1]!.rank + 1;
+  const everyone = q.type === 'approval' ? [...report.choicesOf(questionId).keys()].filter((m) => (report.powerOf(m)?.tokens ?? 0n) > 0n).length : q.options.reduce((n, o) => n + o.voters, 0);
+  const shown = everyone > drawn ? ` The ${drawn} heaviest of ${everyone} voters.` : '';
+  const height = Math.max(160, Math.min(900, drawn * 9));
+  const voterY = (rank: number) => 8 + (rank / Math.max(1, drawn - 1)) * (height - 16);
   const answerY = (option: number) => ((option + 0.5) / q.options.length) * height;
   const rows = voters.map((v) => ({ ...v, x: VOTER_X, y: voterY(v.rank), x2: ANSWER_X - 4, y2: answerY(v.option) }));
   const answers = q.options.map((o, i) => {

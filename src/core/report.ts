@@ -4,7 +4,7 @@ import { splitRewards, type RewardSplit } from './rewards.ts';
 import { assignTiers, NO_TIER_FACTOR } from './tiers.ts';
 import { indexRound, isIndexed, type IndexedRound } from './indexed.ts';
 import type { RoundData } from './types.ts';
-import { countedBallots, countedChoices, tally, votingPower, type Ballots, type QuestionTally, type VotingPower } from './voting.ts';
+import { countedBallots, countedChoices, tally, votingPower, type Ballot, type Ballots, type QuestionTally, type VotingPower } from './voting.ts';
 import { carriers, pollTimes } from './delegation.ts';
 
 export interface MemberReport {
@@ -27,6 +27,8 @@ export interface RoundReport {
   powerOf(memberId: string): VotingPower | undefined;
   /** The option that counts for each member who voted on a question, for charts. */
   choicesOf(questionId: string): Map<string, number>;
+  /** The counted ballot of each member who voted on an approval or ranked poll (empty for a single-choice poll). */
+  ballotsOf(questionId: string): Map<string, Ballot>;
 }
 
 /** What a report needs of a round besides its counts: of a member's wallets, only the balances. */
@@ -106,7 +108,7 @@ export function reportOf(round: ReportInput, contributions: Contributions, choic
     get rewards() {
       return (rewards ??= split());
     },
-    ...lookups(ids, round.questions, (at) => power[at], choices),
+    ...lookups(ids, round.questions, (at) => power[at], choices, round.ballots),
   };
 }
 
@@ -119,7 +121,8 @@ export function lookups(
   questions: readonly { id: string }[],
   powerAt: (position: number) => VotingPower | undefined,
   choices: readonly Int32Array[],
-): Pick<RoundReport, 'powerOf' | 'choicesOf'> {
+  ballots: Ballots = [],
+): Pick<RoundReport, 'powerOf' | 'choicesOf' | 'ballotsOf'> {
   let positions: Map<string, number> | undefined;
   return {
     powerOf: (memberId) => {
@@ -130,6 +133,10 @@ export function lookups(
     choicesOf: (questionId) => {
       const chosen = choices[questions.findIndex((q) => q.id === questionId)];
       return new Map(chosen ? ids.flatMap((id, i) => (chosen[i]! >= 0 ? [[id, chosen[i]!] as const] : [])) : []);
+    },
+    ballotsOf: (questionId) => {
+      const cast = ballots[questions.findIndex((q) => q.id === questionId)];
+      return new Map(cast ? ids.flatMap((id, i) => (cast[i] ? [[id, cast[i]] as const] : [])) : []);
     },
   };
 }

@@ -110,6 +110,8 @@ export interface PackedReport {
   quadratic: Float64Array;
   weight: Float64Array;
   choices: Int32Array[];
+  /** The counted ballots of approval and ranked polls, for the voting event: a few polls' worth, copied. */
+  ballots?: ReportInput['ballots'];
   /** The reward amounts in their order: whose (position) and how much. */
   paid: Int32Array;
   amounts: PackedStrings;
@@ -167,6 +169,7 @@ export function packReport(report: RoundReport, input: ReportInput, choices: Int
     quadratic,
     weight,
     choices,
+    ...(input.ballots && { ballots: input.ballots }),
     paid,
     amounts: packStrings(amounts.map((a) => a.amount.toString())),
   };
@@ -226,6 +229,6 @@ export async function unpackReport(p: PackedReport, pause: () => Promise<void>):
       if (!split) throw new Error('a report of standings only has no reward split: ask maintainedReport for one');
       return split;
     },
-    ...lookups(ids, p.questions, powerAt, p.choices),
+    ...lookups(ids, p.questions, powerAt, p.choices, p.ballots),
   };
 }

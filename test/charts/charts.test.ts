@@ -3,9 +3,10 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { tallyChart } from '../../src/charts/attachments.ts';
 import { CHART_ZOOM, renderChart } from '../../src/charts/render.ts';
-import { rewardsSpec, tallyRows, tallySpec, tierColour, votingEventSpec } from '../../src/charts/specs.ts';
+import { rewardsSpec, tallyRows, tallySpec, tierColour, voterRows, votingEventSpec } from '../../src/charts/specs.ts';
 import { computeReport } from '../../src/core/report.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
+import { member, round, tokens } from '../helpers/round.ts';
 
 const data = parseRoundFileText(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
 const report = computeReport(data);
@@ -140,5 +141,23 @@ describe('charts', () => {
     const redrawn = await tallyChart(next, next.questions[1]!);
     expect(redrawn).not.toBe(first);
     expect(Buffer.from(redrawn.content as Uint8Array).equals(Buffer.from((await renderChart(tallySpec(next.questions[1]!))).png))).toBe(true);
+  });
+
+  it('GIVEN an approval poll THEN its voting event draws a line from each voter to every option they ticked, and counts each voter once', async () => {
+    const approval = computeReport(
+      round({
+        members: [member('a', tokens(100)), member('b', tokens(25)), member('c', tokens(36))],
+        questions: [{ id: 'q1', text: 'Which?', options: ['A', 'B', 'C'], type: 'approval' }],
+        votes: [
+          { question: 'q1', member: 'a', options: [0], castAt: '2024-01-01T00:00:00Z' },
+          { question: 'q1', member: 'b', options: [1, 2], castAt: '2024-01-01T00:00:00Z' },
+          { question: 'q1', member: 'c', options: [1, 0], castAt: '2024-01-01T00:00:00Z' },
+        ],
+      }),
+    );
+    const rows = voterRows(approval, 'q1', (m) => m);
+    expect(rows.map((r) => [r.voter, r.rank, r.option])).toEqual([['a', 0, 0], ['c', 1, 1], ['c', 1, 0], ['b', 2, 1], ['b', 2, 2]]);
+    const spec = JSON.stringify(votingEventSpec(approval, 'q1', (m) => m));
+    expect(spec).not.toContain('heaviest of');
   });
 });
