@@ -16,9 +16,16 @@ export { DEFAULT_DATABASE_URL };
  * `postgres://…` for PostgreSQL (several bot processes sharing one state).
  */
 export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<Db> {
-  if (/^postgres(ql)?:\/\//.test(url)) {
+  if (isPostgresUrl(url)) {
     const [{ PostgresDialect }, pg] = await Promise.all([import('kysely'), import('pg')]);
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.default.Pool({ connectionString: url, max: 10 }) }) });
+    const pool = new pg.default.Pool({ connectionString: url, max: 10 });
+    // an idle connection the server closed (a restart, a failover) is an error event of the pool, which unhandled would
+    // end the process; the pool drops that connection and the next query opens another (or fails, and says why)
+    pool.on('error', () => undefined);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // the adapter is the one object a database shares with its transactions: by it, a worker thread is told where to read
+    postgresUrls.set(db.getExecutor().adapter, url);
+    return db;
   }
   const path = url.replace(/^file:/, '');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -33,6 +40,13 @@ export async function openDatabase(url: string = DEFAULT_DATABASE_URL): Promise<
   sqlite.pragma('wal_autocheckpoint = 8192');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
+
+export const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+
+const postgresUrls = new WeakMap<object, string>();
+
+/** The URL a PostgreSQL database (or a transaction of it) was opened with, for a thread to open its own connection. */
+export const postgresUrl = (db: { getExecutor(): { adapter: object } }): string | undefined => postgresUrls.get(db.getExecutor().adapter);
 
 /** Statements kept prepared on an SQLite connection; the bot runs a few dozen distinct ones over and over. */
 const CACHED_STATEMENTS = 500;

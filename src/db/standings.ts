@@ -9,6 +9,7 @@ import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts'
 import { WorkerThread } from '../workers/thread.ts';
 import { emptyContributions, setCounts } from './counts.ts';
 import type { Executor } from './repositories.ts';
+import { postgresUrl } from './database.ts';
 import { roundBalances, roundConfigOf, roundOptions } from './repositories.ts';
 import { frozenContributions } from './reputation-snapshot.ts';
 import { roundCarriers } from './delegations.ts';
@@ -248,10 +249,11 @@ const standingsThread = new WorkerThread<StandingsRequest, StandingsAnswer>('sta
 export const recountThread = { minMembers: 1000 };
 
 /**
- * The report of a round as the caller sees it at version `at`. On an SQLite file the thread reads it itself, and its
- * answer serves when its snapshot has the caller's version: the same token means the same state. Otherwise (the
- * caller's own writes are not committed yet, or a write committed in between; PostgreSQL; a database in memory) the
- * counts are read here, through the caller's connection, and the thread computes.
+ * The report of a round as the caller sees it at version `at`. On an SQLite file or PostgreSQL the thread reads it
+ * itself (a read on the bot's thread held its event loop for seconds on a large round), and its answer serves when
+ * its snapshot has the caller's version: the same token means the same state. Otherwise (the caller's own writes are
+ * not committed yet, or a write committed in between; a database in memory) the counts are read here, through the
+ * caller's connection, and the thread computes.
  */
 async function recount(db: Executor, roundId: string, at: RoundVersion, rewards: boolean): Promise<RoundReport> {
   const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
@@ -259,9 +261,9 @@ async function recount(db: Executor, roundId: string, at: RoundVersion, rewards:
     const round = await readMaintainedRound(db, roundId);
     return reportOf(round, round.contributions, round.choices);
   }
-  const file = await sqliteFile(db);
-  if (file) {
-    const answer = await standingsThread.request({ kind: 'read', file, roundId, rewards });
+  const source = (await sqliteFile(db)) ?? postgresUrl(db);
+  if (source) {
+    const answer = await standingsThread.request({ kind: 'read', source, roundId, rewards });
     if (answer.version === at.version) return unpackReport(answer.report, () => pause());
   }
   const { packed, transfer } = packRound(await readMaintainedRound(db, roundId));

@@ -1,18 +1,32 @@
-// Read-only connections a worker thread opens to the bot's SQLite file: each read sees one snapshot, beside the bot's
-// writer thanks to WAL, so the bot's own thread reads nothing for the work handed to the worker.
+// Read-only connections a worker thread opens to the bot's database: each read sees one snapshot (SQLite beside the
+// bot's writer thanks to WAL; PostgreSQL in a repeatable-read transaction), so the bot's own thread reads nothing for
+// the work handed to the worker.
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { isPostgresUrl } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
-/** Connections by file, the last few used (a bot has one file; a test run makes many). */
+/** Connections by source, the last few used (a bot has one database; a test run makes many). */
 const connections = new Map<string, Kysely<Database>>();
 const CONNECTIONS = 4;
 
-export function readOnlyConnection(file: string): Kysely<Database> {
-  const db = connections.get(file) ?? new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(file, { readonly: true, fileMustExist: true }) }) });
+/** A connection to an SQLite file or a PostgreSQL URL that only reads. */
+function open(source: string): Kysely<Database> {
+  if (!isPostgresUrl(source)) return new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(source, { readonly: true, fileMustExist: true }) }) });
+  // one connection: the thread reads one round at a time; the server refuses any write on it
+  const pool = new pg.Pool({ connectionString: source, max: 1, options: '-c default_transaction_read_only=on' });
+  // an idle connection the server closed (a restart) is an error event of the pool, which would end the thread;
+  // the pool drops that connection and the next read opens another
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export function readOnlyConnection(source: string): Kysely<Database> {
+  const db = connections.get(source) ?? open(source);
   // last used last
-  connections.delete(file);
-  connections.set(file, db);
+  connections.delete(source);
+  connections.set(source, db);
   if (connections.size > CONNECTIONS) {
     const [oldest, stale] = connections.entries().next().value!;
     connections.delete(oldest);

@@ -1,8 +1,8 @@
 // The standings thread: the cold recount of a round (issue 13) holds the CPU for up to seconds on a large round, so
-// it runs here, and the bot's event loop only rebuilds the answer, in chunks. Two requests: `read` opens the SQLite
-// file itself (read-only, one snapshot per read, beside the bot's writer thanks to WAL), so the bot reads nothing,
-// and keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts
-// the bot read (PostgreSQL, a database in memory).
+// it runs here, and the bot's event loop only rebuilds the answer, in chunks. Two requests: `read` opens the database
+// itself (the SQLite file or the PostgreSQL URL; read-only, one snapshot per read), so the bot reads nothing, and
+// keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts the
+// bot read (a database in memory, or a read whose snapshot was not the caller's version).
 import { reportOf } from '../core/report.ts';
 import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
 import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
@@ -10,7 +10,7 @@ import { readOnlyConnection } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
 /** `rewards: false`: the report of standings only, without the reward split (packReport). */
-export type StandingsRequest = ({ kind: 'read'; file: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { rewards: boolean };
+export type StandingsRequest = ({ kind: 'read'; source: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { rewards: boolean };
 /** The report, and for a read the version of the snapshot it was computed from. */
 export interface StandingsAnswer {
   version?: string;
@@ -28,9 +28,11 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
     return { value: { report: packed }, transfer };
   }
   // the version and the state in one read transaction: the state is the version's
-  const key = `${request.file}\n${request.roundId}`;
-  const { version, round } = await readOnlyConnection(request.file)
+  const key = `${request.source}\n${request.roundId}`;
+  const { version, round } = await readOnlyConnection(request.source)
     .transaction()
+    // PostgreSQL: one snapshot for the whole read, as an SQLite read transaction has (SQLite ignores the level)
+    .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const version = await roundVersion(trx, request.roundId);
       if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);

@@ -225,6 +225,34 @@ describe('maintained standings on PostgreSQL', () => {
   it('GIVEN random rounds and random chat events THEN the maintained report is byte for byte the replay of the exported round file (PostgreSQL)', async () => {
     await maintainedMatchesReplay(async () => freshDb(await server.freshDatabase()), 12);
   }, 180_000);
+
+  it('GIVEN a recount on PostgreSQL THEN the standings thread reads the round through its own connection: the bot\'s connection reads no counted choice, and the report is the replay', async () => {
+    const db = await freshDb(await server.freshDatabase());
+    try {
+      const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
+      const data = parseRoundFile({
+        version: 1,
+        round: { id: 'r1', name: 'R' },
+        members: Array.from({ length: 12 }, (_, i) => ({ id: `m${i}`, handle: `member${i}`, wallets: [{ chain: 'eip155:1', address: `0x${String(i).padStart(40, '0')}`, balance: `${i + 1}000000000000000000` }] })),
+        proposals: [{ id: 'p1', author: 'm0', title: 'P' }],
+        questions: [{ id: 'q1', text: 'Q', options: ['a', 'b'] }],
+        votes: [{ question: 'q1', member: 'm1', option: 1, castAt: '2025-01-01T00:00:00Z' }],
+      });
+      const round = await importRound(db, community.id, data);
+      // every query the bot's own connection runs, as kysely hands it to the driver
+      const queriesRun: string[] = [];
+      const watched = db.withPlugin({
+        transformQuery: ({ node }) => (queriesRun.push(JSON.stringify(node)), node),
+        transformResult: async ({ result }) => result,
+      });
+      const report = await inThread(() => maintainedReport(watched, round.id));
+      expect(reportJson(report)).toBe(await replayOfExport(db, round));
+      expect(queriesRun.length).toBeGreaterThan(0);
+      expect(queriesRun.filter((q) => q.includes('"vote_choices"'))).toEqual([]);
+    } finally {
+      await db.destroy();
+    }
+  }, 60_000);
 });
 
 describe('a recount for standings only', () => {
