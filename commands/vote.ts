@@ -90,13 +90,14 @@ export default defineCommand({
       if (drafting) return draftReply(poll, type, round.key, o.option);
       const ballot = o.option.map((n) => n - 1);
       const member = await ctx.member();
-      // the member's wallets first, then their balances in the round: joined, SQLite's planner walks every balance of the round
-      const balances = await ctx.db
-        .selectFrom('balances')
-        .select(['balances.balance', 'balances.wallet_id'])
-        .where('balances.round_id', '=', round.id)
-        .where('balances.wallet_id', 'in', ctx.db.selectFrom('wallets').select('wallets.id').where('wallets.member_id', '=', member.id))
-        .execute();
+      // The member's wallets, then their balances in the round by the primary key (round, wallet). As one query, joined
+      // or through a subquery, SQLite's or PostgreSQL's planner walks every balance of the round (up to 250 ms a vote
+      // on PostgreSQL at 100,000 members).
+      const wallets = new Map((await ctx.db.selectFrom('wallets').select(['id', 'chain', 'address']).where('member_id', '=', member.id).execute()).map((w) => [w.id, w]));
+      const balances =
+        wallets.size === 0
+          ? []
+          : await ctx.db.selectFrom('balances').select(['balances.balance', 'balances.wallet_id']).where('balances.round_id', '=', round.id).where('balances.wallet_id', 'in', [...wallets.keys()]).execute();
       if (balances.length === 0)
         throw new UserError(
           'no_wallet',
@@ -114,7 +115,6 @@ export default defineCommand({
       const config = roundConfigOf(round);
       const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
       const tier = standing?.tier ?? null;
-      const wallets = new Map((await ctx.db.selectFrom('wallets').select(['id', 'chain', 'address']).where('member_id', '=', member.id).execute()).map((w) => [w.id, w]));
       // Each wallet counted, with its chain (CAIP-2): a member's tokens on every chain add up before the square root.
       const counted = balances.map((b) => `  ${wallets.get(b.wallet_id)!.chain} ${shortAddress(wallets.get(b.wallet_id)!.address)}  ${formatUnits(BigInt(b.balance), config.token.decimals)}`);
       // a secret ballot's receipt names the choice beside its salt: it is never shown in the group, even as a fallback
