@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text } from '../src/commands/reply.ts';
-import { opt, resolveRound, resultsUrl, roundReport } from '../src/commands/support.ts';
+import { opt, resolveRound, resultsUrl } from '../src/commands/support.ts';
 import { timeZoneOf } from '../src/core/config.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
+import { tallyReport } from '../src/db/standings.ts';
 import { renderTally } from '../src/format/report.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
@@ -27,7 +28,7 @@ export default defineCommand({
     options: options({ poll: z.string().max(64).optional().describe('One poll (default: all)'), round: opt.round }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
-      const report = await roundReport(ctx.db, round);
+      const report = await tallyReport(ctx.db, round.id);
       const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));

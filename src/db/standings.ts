@@ -207,6 +207,14 @@ export async function maintainedReport(db: Executor, roundId: string): Promise<R
 }
 
 /**
+ * A report whose tallies are current, for /tally: of the current version, with or without the reward split (reading
+ * its rewards may throw), so that a tally just after a write waits for no split of the pool.
+ */
+export async function tallyReport(db: Executor, roundId: string): Promise<RoundReport> {
+  return (await cached(db, roundId, (hit, at) => hit.at.version === at.version, { rewards: false })).report;
+}
+
+/**
  * A report whose members (points, breakdowns, tiers, handles, exclusions) are current, for /reputation and
  * /leaderboard: votes and balances do not change them, so the report of an earlier version with the same standings
  * serves, and a burst of votes causes no recount. Its tallies may be older by those votes, and it may have no reward

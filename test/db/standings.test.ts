@@ -8,7 +8,7 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { Community, RoundRow } from '../../src/db/schema.ts';
-import { maintainedReport, memberStanding, recountThread, roundVersion, standingsReport } from '../../src/db/standings.ts';
+import { maintainedReport, memberStanding, recountThread, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
@@ -256,7 +256,7 @@ describe('maintained standings on PostgreSQL', () => {
 });
 
 describe('a recount for standings only', () => {
-  it('GIVEN a comment THEN the recount for /reputation (in the standings thread) leaves the reward split out (not computed, not moved between threads), and the full report at that version has the split of the replay', async () => {
+  it('GIVEN a comment THEN the recount for /reputation (in the standings thread) leaves the reward split out (not computed, not moved between threads), and the full report at that version has the split of the replay; GIVEN a vote THEN /tally\'s recount leaves it out too, with the tallies of the replay', async () => {
     const db = await freshDb(tempDatabaseUrl());
     try {
       const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
@@ -282,6 +282,15 @@ describe('a recount for standings only', () => {
         expect(reportJson(full)).toBe(reportJson(replay));
         // the full report serves standings too, with no recount
         expect(await standingsReport(db, round.id)).toBe(full);
+        // a vote: /tally recounts without the split, and its tallies are the replay's
+        await db.updateTable('questions').set({ status: 'open' }).execute();
+        const before = (await roundVersion(db, round.id))!.version;
+        await run(db, community, 'member0', { now: new Date('2025-01-02T00:00:00Z') }, 'vote', { poll: 'q1', option: 2 });
+        expect((await roundVersion(db, round.id))!.version).not.toBe(before);
+        const tallies = await tallyReport(db, round.id);
+        expect(() => tallies.rewards).toThrow(/no reward split/);
+        const replayed = computeReport(parseRoundFileText(serializeRoundFile(await loadRoundData(db, (await db.selectFrom('rounds').selectAll().executeTakeFirstOrThrow()) as RoundRow))));
+        expect(JSON.stringify(tallies.questions, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(replayed.questions, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
       });
     } finally {
       await db.destroy();
