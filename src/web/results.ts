@@ -11,7 +11,7 @@ import { rewardsSpec, tallySpec, VIEW_NAMES, votingEventSpec } from '../charts/s
 import { timeZoneOf } from '../core/config.ts';
 import { reportJson, type RoundReport } from '../core/report.ts';
 import { VIEWS } from '../core/voting.ts';
-import type { Db } from '../db/database.ts';
+import { postgresUrl, type Db } from '../db/database.ts';
 import type { Executor } from '../db/repositories.ts';
 import { roundVersion, sqliteFile } from '../db/standings.ts';
 import { formatInstant } from '../format/time.ts';
@@ -164,8 +164,8 @@ export async function buildFile(db: Executor, round: RoundRow, name: string, sit
 
 /**
  * The files of a large round are built in a thread of their own (src/workers/pages.ts), which reads the SQLite file
- * itself: reading every event of a round of 100,000 members and computing its public report holds a thread for
- * seconds, which the bot's event loop must not spend (issue 13). Smaller rounds, PostgreSQL and databases in memory
+ * or PostgreSQL itself: reading every event of a round of 100,000 members and computing its public report holds a
+ * thread for seconds, which the bot's event loop must not spend (issue 13). Smaller rounds and databases in memory
  * are built here: a few milliseconds, less than handing them over.
  */
 export const pageThread = { minMembers: 100 };
@@ -196,9 +196,9 @@ class BuiltPages {
     if (!body) {
       const { at } = entry;
       body = (async () => {
-        const sqlite = members >= pageThread.minMembers ? await sqliteFile(db) : undefined;
+        const source = members >= pageThread.minMembers ? ((await sqliteFile(db)) ?? postgresUrl(db)) : undefined;
         // the thread reads after the state was read here: what it builds is at least as new as the key it is kept under
-        const built = sqlite ? await pages.request({ file: sqlite, roundId: round.id, name: file, key, site: { publicUrl, verifier } }) : await buildFile(db, round, file, site);
+        const built = source ? await pages.request({ source, roundId: round.id, name: file, key, site: { publicUrl, verifier } }) : await buildFile(db, round, file, site);
         if (!built) return undefined;
         return { ...built, etag: `"${createHash('sha256').update(key).update(file).digest('base64url').slice(0, 27)}"`, lastModified: at };
       })();

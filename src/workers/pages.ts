@@ -1,6 +1,7 @@
 // The page thread: builds the files of a large round's results page (issue 13). Reading every event of a round of
 // 100,000 members, computing its public report and laying out its page hold a thread for seconds; here that thread is
-// not the bot's. It reads the SQLite file itself (read-only, one snapshot per file built), so the bot reads nothing,
+// not the bot's. It reads the database itself (the SQLite file or the PostgreSQL URL; read-only, one snapshot per file
+// built), so the bot reads nothing,
 // and hands back the bytes, raw and gzip-compressed, moved rather than copied.
 import { loadPublicRound } from '../results/public.ts';
 import { buildFile, type BuiltFile, type SiteFacts } from '../web/results.ts';
@@ -8,7 +9,8 @@ import { readOnlyConnection } from './readonly.ts';
 import { serve } from './thread.ts';
 
 export interface PageRequest {
-  file: string;
+  /** The database: an SQLite file or a PostgreSQL URL. */
+  source: string;
   roundId: string;
   /** The file of the round: '' for the page, 'report.json', … (see fileOf in src/web/results.ts). */
   name: string;
@@ -27,12 +29,14 @@ const KEEP_MS = 60_000;
 /** A buffer of its own: a small Buffer is a view of a shared pool, which must not be moved to another thread. */
 const own = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
 
-serve(async ({ file, roundId, name, key, site }: PageRequest) => {
-  const built: BuiltFile | undefined = await readOnlyConnection(file)
+serve(async ({ source, roundId, name, key, site }: PageRequest) => {
+  const built: BuiltFile | undefined = await readOnlyConnection(source)
     .transaction()
+    // PostgreSQL: one snapshot for the whole build, as an SQLite read transaction has (SQLite ignores the level)
+    .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
       const round = await trx.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
-      const id = `${file}\n${roundId}\n${key}`;
+      const id = `${source}\n${roundId}\n${key}`;
       if (last?.id !== id) {
         if (last) clearTimeout(last.forget);
         const pub = loadPublicRound(trx, round);

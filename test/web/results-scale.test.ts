@@ -13,6 +13,7 @@ import { buildFile, pageThread, resultsRoutes } from '../../src/web/results.ts';
 import { WebServer } from '../../src/web/server.ts';
 import { loadVerifier } from '../../src/web/verifier.ts';
 import { freshDb } from '../helpers/db.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { member, round as roundFile, tokens } from '../helpers/round.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -56,9 +57,12 @@ describe('the results page of a large round', () => {
     expect(shown.proposals[0]!.title).toBe('Proposal by @m1 and member0');
   }, 30_000);
 
-  it('GIVEN a round of 2,000 members in an SQLite file WHEN its page is first asked THEN a thread of its own builds it: the bot thread is nearly idle meanwhile, and the page is the one built in place', async () => {
-    const file = `file:${join(mkdtempSync(join(tmpdir(), 'govbot-')), 'govbot.sqlite')}`;
-    db = await freshDb(file);
+  const server = postgresForTheseTests();
+  it.each([
+    ['an SQLite file', async () => `file:${join(mkdtempSync(join(tmpdir(), 'govbot-')), 'govbot.sqlite')}`],
+    ['PostgreSQL', () => server.freshDatabase()],
+  ])('GIVEN a round of 2,000 members in %s WHEN its page is first asked THEN a thread of its own builds it: the bot thread is nearly idle meanwhile, and the page is the one built in place', async (_, database) => {
+    db = await freshDb(await database());
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'Console' });
     const round = await importRound(db, community.id, largeRound(2_000));
     expect(2_000).toBeGreaterThanOrEqual(pageThread.minMembers);
