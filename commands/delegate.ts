@@ -6,7 +6,7 @@ import type { CommandContext } from '../src/commands/context.ts';
 import { audit, enroll, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
 import { findRound, type Executor } from '../src/db/repositories.ts';
 import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
-import { maintainedReport } from '../src/db/standings.ts';
+import { standingsReport } from '../src/db/standings.ts';
 import { formatNumber } from '../src/format/units.ts';
 import { formatInstant } from '../src/format/time.ts';
 import type { MemberRow, RoundRow } from '../src/db/schema.ts';
@@ -74,16 +74,21 @@ async function show(ctx: CommandContext, me: MemberRow) {
 }
 
 /**
- * For a delegate's receipt: the weight their vote carries for others on this poll, beside their own. Read from the
- * round's report, so it is the weight the tally counts (a delegator who voted is not carried).
+ * For a delegate's receipt: the weight their vote carries for others on this poll, beside their own: each delegator's
+ * weight as the report computes it (the tally's), a delegator who voted not carried.
  */
-export async function carriedWeightLines(db: Executor, round: RoundRow, member: MemberRow, pollKey: string): Promise<Block[]> {
-  const delegators = (await delegationsTo(db, member.id)).filter((d) => d.round_id === null || d.round_id === round.id);
+export async function carriedWeightLines(db: Executor, round: RoundRow, member: MemberRow, poll: { id: string }): Promise<Block[]> {
+  const delegators = (await delegationsTo(db, member.id)).filter((d) => d.round_id === null || d.round_id === round.id).map((d) => d.from_member_id);
   if (delegators.length === 0) return [];
-  const report = await maintainedReport(db, round.id);
-  const keys = await db.selectFrom('members').select('key').where('id', 'in', delegators.map((d) => d.from_member_id)).execute();
-  const voted = report.choicesOf(pollKey);
-  const carried = keys.filter((k) => !voted.has(k.key)).map((k) => report.powerOf(k.key)?.weight ?? 0);
+  // Weights as the voter's own on this receipt (the standings report: a vote recounts nothing), and who of the
+  // delegators voted from the choices the database keeps: a full report here would recount the round on every vote.
+  const report = await standingsReport(db, round.id);
+  const [keys, voted] = await Promise.all([
+    db.selectFrom('members').select(['id', 'key']).where('id', 'in', delegators).execute(),
+    db.selectFrom('vote_choices').select('member_id').where('question_id', '=', poll.id).where('member_id', 'in', delegators).execute(),
+  ]);
+  const votedIds = new Set(voted.map((v) => v.member_id));
+  const carried = keys.filter((k) => !votedIds.has(k.id)).map((k) => report.powerOf(k.key)?.weight ?? 0);
   const weight = carried.reduce((s, w) => s + w, 0);
   return [pre(`delegated weight    ${formatNumber(weight, 4)} (${carried.length} delegator${carried.length === 1 ? '' : 's'} who did not vote)`)];
 }

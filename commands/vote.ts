@@ -129,7 +129,7 @@ export default defineCommand({
             `weight              ${formatNumber(power.weight, 4)}`,
           ].join('\n'),
         ),
-        ...(await carriedWeightLines(ctx.db, round, member, poll.key)),
+        ...(await carriedWeightLines(ctx.db, round, member, poll)),
         text('You can change it until the poll closes; the last vote counts.'),
         ...(salt
           ? [
