@@ -206,10 +206,10 @@ export const EVENT_VOTERS = 300;
  * its first preference, which the poll's option figures count.
  */
 export function voterRows(report: RoundReport, questionId: string, nameOf: NameOf, limit = EVENT_VOTERS) {
-  const choices = report.choicesOf(questionId);
-  const ticked = report.questions.find((x) => x.id === questionId)?.type === 'approval' ? report.ballotsOf(questionId) : undefined;
-  const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   const q = report.questions.find((x) => x.id === questionId)!;
+  const choices = report.choicesOf(questionId);
+  const ticked = q.type === 'approval' ? report.ballotsOf(questionId) : undefined;
+  const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
   return [...choices]
     .map(([member, option]) => ({ member, options: ticked?.get(member) ?? [option], power: report.powerOf(member) }))
     .filter((r) => r.power && r.power.tokens > 0n)

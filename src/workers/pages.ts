@@ -5,7 +5,7 @@
 // and hands back the bytes, raw and gzip-compressed, moved rather than copied.
 import { loadPublicRound } from '../results/public.ts';
 import { buildFile, type BuiltFile, type SiteFacts } from '../web/results.ts';
-import { readOnlyConnection } from './readonly.ts';
+import { inSnapshot } from './readonly.ts';
 import { serve } from './thread.ts';
 
 export interface PageRequest {
@@ -30,23 +30,19 @@ const KEEP_MS = 60_000;
 const own = (bytes: Uint8Array) => (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice());
 
 serve(async ({ source, roundId, name, key, site }: PageRequest) => {
-  const built: BuiltFile | undefined = await readOnlyConnection(source)
-    .transaction()
-    // PostgreSQL: one snapshot for the whole build, as an SQLite read transaction has (SQLite ignores the level)
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const round = await trx.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
-      const id = `${source}\n${roundId}\n${key}`;
-      if (last?.id !== id) {
-        if (last) clearTimeout(last.forget);
-        const pub = loadPublicRound(trx, round);
-        const entry = { id, pub, forget: setTimeout(() => last === entry && (last = undefined), KEEP_MS).unref() };
-        last = entry;
-        // a read that fails is not kept: the next request reads again
-        pub.catch(() => last === entry && (last = undefined));
-      }
-      return buildFile(trx, round, name, site, last.pub);
-    });
+  const built: BuiltFile | undefined = await inSnapshot(source, async (trx) => {
+    const round = await trx.selectFrom('rounds').selectAll().where('id', '=', roundId).executeTakeFirstOrThrow();
+    const id = `${source}\n${roundId}\n${key}`;
+    if (last?.id !== id) {
+      if (last) clearTimeout(last.forget);
+      const pub = loadPublicRound(trx, round);
+      const entry = { id, pub, forget: setTimeout(() => last === entry && (last = undefined), KEEP_MS).unref() };
+      last = entry;
+      // a read that fails is not kept: the next request reads again
+      pub.catch(() => last === entry && (last = undefined));
+    }
+    return buildFile(trx, round, name, site, last.pub);
+  });
   if (!built) return { value: undefined };
   const raw = own(built.raw);
   const gzip = own(built.gzip);

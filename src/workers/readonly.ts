@@ -2,7 +2,7 @@
 // bot's writer thanks to WAL; PostgreSQL in a repeatable-read transaction), so the bot's own thread reads nothing for
 // the work handed to the worker.
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { isPostgresUrl } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
@@ -22,7 +22,14 @@ function open(source: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
-export function readOnlyConnection(source: string): Kysely<Database> {
+/**
+ * `work` in one read transaction over the source: one snapshot for the whole of it (PostgreSQL at repeatable read, as
+ * an SQLite read transaction is; SQLite ignores the level).
+ */
+export const inSnapshot = <T>(source: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+  readOnlyConnection(source).transaction().setIsolationLevel('repeatable read').execute(work);
+
+function readOnlyConnection(source: string): Kysely<Database> {
   const db = connections.get(source) ?? open(source);
   // last used last
   connections.delete(source);

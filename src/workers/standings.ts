@@ -6,7 +6,7 @@
 import { reportOf } from '../core/report.ts';
 import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
 import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
-import { readOnlyConnection } from './readonly.ts';
+import { inSnapshot } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
 /** `rewards: false`: the report of standings only, without the reward split (packReport). */
@@ -29,23 +29,19 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   }
   // the version and the state in one read transaction: the state is the version's
   const key = `${request.source}\n${request.roundId}`;
-  const { version, round } = await readOnlyConnection(request.source)
-    .transaction()
-    // PostgreSQL: one snapshot for the whole read, as an SQLite read transaction has (SQLite ignores the level)
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const version = await roundVersion(trx, request.roundId);
-      if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
-      let state = kept.get(key);
-      kept.delete(key);
-      if (state?.shape === version.shape) {
-        if (state.seq !== version.seq) await applyChangesSince(trx, request.roundId, state.round, state.seq);
-        state.seq = version.seq;
-      } else state = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
-      kept.set(key, state);
-      if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
-      return { version, round: state.round };
-    });
+  const { version, round } = await inSnapshot(request.source, async (trx) => {
+    const version = await roundVersion(trx, request.roundId);
+    if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
+    let state = kept.get(key);
+    kept.delete(key);
+    if (state?.shape === version.shape) {
+      if (state.seq !== version.seq) await applyChangesSince(trx, request.roundId, state.round, state.seq);
+      state.seq = version.seq;
+    } else state = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
+    kept.set(key, state);
+    if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
+    return { version, round: state.round };
+  });
   // the choices move to the bot thread with the report: a copy, since the state keeps its own
   const choices = round.choices.map((c) => c.slice());
   const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices, request);
