@@ -3,36 +3,10 @@ import { UserError } from '../src/commands/errors.ts';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { pre, privateReply, reply, text } from '../src/commands/reply.ts';
 import { opt, resolveMember } from '../src/commands/support.ts';
-import type { PairwiseReport } from '../src/core/pairwise/report.ts';
+import { flaggedJurors } from '../src/core/pairwise/flags.ts';
 import { excludeJuror } from '../src/db/pairwise.ts';
 import { renderTable } from '../src/format/table.ts';
 import { auditPairwise, pairwiseOption, pairwiseReportOf, resolvePairwise } from './pairwise.ts';
-
-type JurorFigures = PairwiseReport['jurors'][number];
-
-/** A mean squared log-ratio error of 0.5 is answers off by a factor of e^√0.5 ≈ 2 on average: honest disagreement stays under it. */
-const RESIDUAL_FLOOR = 0.5;
-
-/**
- * A juror is flagged when their residual is over twice the median and over RESIDUAL_FLOOR (among consistent jurors
- * twice a tiny median is still nothing), their scale is under ½ (they hardly follow the differences everyone else
- * sees) or negative, or a quarter of their answers lie on cycles.
- */
-export function flagsOf(juror: JurorFigures, medianResidual: number | null): string[] {
-  const why: string[] = [];
-  if (juror.residual !== null && medianResidual !== null && juror.residual > Math.max(2 * medianResidual, RESIDUAL_FLOOR))
-    why.push(`residual ${juror.residual.toFixed(2)}${medianResidual > 0 ? `, ${(juror.residual / medianResidual).toFixed(1)}× the median` : ''}`);
-  if (juror.scale !== null && juror.scale < 0.5) why.push(juror.scale < 0 ? 'answers against the others' : `scale ${juror.scale.toFixed(2)}, hardly following the others`);
-  if (juror.comparisons > 0 && juror.cycles * 4 >= juror.comparisons && juror.cycles > 0) why.push(`${juror.cycles} answers on cycles`);
-  return why;
-}
-
-export function medianResidual(report: PairwiseReport): number | null {
-  const rs = report.jurors.flatMap((j) => (j.residual === null ? [] : [j.residual])).sort((a, b) => a - b);
-  if (rs.length === 0) return null;
-  const mid = rs.length >> 1;
-  return rs.length % 2 ? rs[mid]! : (rs[mid - 1]! + rs[mid]!) / 2;
-}
 
 export default defineCommand({
   name: 'jurors',
@@ -48,13 +22,10 @@ export default defineCommand({
         if ('problem' in result) return privateReply(text(`No juror figures yet: ${result.problem}`));
         const { report } = result;
         const handles = new Map((await ctx.db.selectFrom('members').select(['key', 'handle']).where('community_id', '=', ctx.community.id).where('key', 'in', report.jurors.length ? report.jurors.map((j) => j.id) : ['']).execute()).map((m) => [m.key, m.handle]));
-        const median = medianResidual(report);
         const fig = (x: number | null, d: number) => (x === null ? '–' : x.toFixed(d));
         const rows = report.jurors.map((j) => [handles.get(j.id) ?? j.handle, String(j.comparisons), fig(j.residual, 3), fig(j.scale, 2), String(j.cycles), j.bestFit ?? '–']);
-        const flagged = report.jurors.flatMap((j) => {
-          const why = flagsOf(j, median);
-          return why.length ? [`${handles.get(j.id) ?? j.handle}: ${why.join('; ')}`] : [];
-        });
+        const handleOf = new Map(report.jurors.map((j) => [j.id, handles.get(j.id) ?? j.handle]));
+        const flagged = flaggedJurors(result.round, report).map((f) => `${handleOf.get(f.id)}: ${f.why.join('; ')}`);
         return privateReply(
           text(`Jurors of round ${row.key} (residual: against the fit of everyone else; scale above 1 exaggerates):`),
           pre(renderTable({ head: ['juror', 'compared', 'residual', 'scale', 'cycles', 'best fit'], rows, align: ['left', 'right', 'right', 'right', 'right', 'left'] })),
