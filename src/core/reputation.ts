@@ -77,8 +77,26 @@ export function reputationPoints(input: ReputationInput, rules: RoundConfig['rep
   return pointsOf(countContributions(input), rules);
 }
 
+/** Numbers per member in pointColumns: points, then the breakdown's proposalCreation, proposalRating, comments, feedback. */
+export const POINT_FIELDS = 5;
+
 /** The points of every member from the counts of their contributions. */
 export function pointsOf(counts: Contributions, rules: RoundConfig['reputation']): MemberPoints[] {
+  const columns = pointColumns(counts, rules);
+  return Array.from({ length: counts.proposals.length }, (_, m) => {
+    const f = POINT_FIELDS * m;
+    return {
+      points: columns[f]!,
+      breakdown: { proposalCreation: columns[f + 1]!, proposalRating: columns[f + 2]!, comments: columns[f + 3]!, feedback: columns[f + 4]! },
+    };
+  });
+}
+
+/**
+ * pointsOf as columns, POINT_FIELDS numbers per member: no object per member, so that the standings kept between
+ * reads (standings-state.ts) recompute every member's points in milliseconds, with the same arithmetic as a replay.
+ */
+export function pointColumns(counts: Contributions, rules: RoundConfig['reputation']): Float64Array {
   const memberCount = counts.proposals.length;
   const { proposals: proposalsBy, stars: rawReceived, comments: commentsBy, received } = counts;
   let proposalCount = 0;
@@ -108,22 +126,19 @@ export function pointsOf(counts: Contributions, rules: RoundConfig['reputation']
   // creation: equal per proposal; rating: base_p = raw_p / Σraw × N, so a proposal's rating points are ratingTotal × raw_p / Σraw.
   const creationPerProposal = proposalCount > 0 ? creationTotal / proposalCount : 0;
 
-  const result = new Array<MemberPoints>(memberCount);
+  const result = new Float64Array(POINT_FIELDS * memberCount);
   for (let m = 0; m < memberCount; m++) {
     const proposalCreation = proposalsBy[m]! * creationPerProposal;
     const proposalRating = rawTotal > 0 ? (ratingTotal * rawReceived[m]!) / rawTotal : 0;
     const comments = commentsBy[m]! * rules.commentPoints;
     const feedback =
       received[m]! * kindPoints[0]! + received[memberCount + m]! * kindPoints[1]! + received[2 * memberCount + m]! * kindPoints[2]!;
-    result[m] = {
-      points: roundPoints(proposalCreation + proposalRating + comments + feedback),
-      breakdown: {
-        proposalCreation: roundPoints(proposalCreation),
-        proposalRating: roundPoints(proposalRating),
-        comments: roundPoints(comments),
-        feedback: roundPoints(feedback),
-      },
-    };
+    const f = POINT_FIELDS * m;
+    result[f] = roundPoints(proposalCreation + proposalRating + comments + feedback);
+    result[f + 1] = roundPoints(proposalCreation);
+    result[f + 2] = roundPoints(proposalRating);
+    result[f + 3] = roundPoints(comments);
+    result[f + 4] = roundPoints(feedback);
   }
   return result;
 }

@@ -6,10 +6,18 @@ import type { PollType, Question, SecretTally } from './types.ts';
 /** Votes are summed in whole micro-votes, so a tally is exact and independent of the order of the votes. */
 const MICRO = 1_000_000;
 /** A voter's weight in each view, tokens in base units, the others in micro-votes. */
-interface MicroVotes {
+export interface MicroVotes {
   tokens: bigint;
   quadratic: bigint;
   qualified: bigint;
+}
+/** An option's totals so far: its voters, and each view as MicroVotes. */
+export type OptionSums = MicroVotes & { voters: number };
+export const noSums = (): OptionSums => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n });
+
+/** A voter's weight in each view in whole micro-votes; none without tokens at the snapshot (no vote counts). */
+export function microVotes(p: VotingPower | undefined): MicroVotes | undefined {
+  return p && p.tokens > 0n ? { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) } : undefined;
 }
 
 export interface VotingPower {
@@ -118,17 +126,17 @@ export function tally(
   carried?: readonly Int32Array[],
 ): QuestionTally[] {
   // Each voter's views in whole micro-votes, computed once rather than once per question.
-  const micro = power.map((p) => p && p.tokens > 0n && { tokens: p.tokens, quadratic: BigInt(Math.round(p.quadratic * MICRO)), qualified: BigInt(Math.round(p.weight * MICRO)) });
+  const micro = power.map(microVotes);
   return questions.map((q, qi) => {
     const attested = secretTallies.find((t) => t.question === q.id);
     const sums = attested
       ? attested.options.map((o) => ({ voters: 0, tokens: o.tokenVotes, quadratic: BigInt(Math.round(o.quadraticVotes * MICRO)), qualified: BigInt(Math.round(o.qualifiedVotes * MICRO)) }))
-      : q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
+      : q.options.map(noSums);
     const chosen = choices[qi]!;
     const type = q.type ?? 'single';
     const rankings: { ranking: Ballot; p: MicroVotes }[] = [];
     const carriedBy = carried?.[qi];
-    const delegated = carried && q.options.map(() => ({ voters: 0, tokens: 0n, quadratic: 0n, qualified: 0n }));
+    const delegated = carried && q.options.map(noSums);
     let voters = attested?.voters.length ?? 0;
     for (let m = 0; m < chosen.length && !attested; m++) {
       // a member who did not vote counts, with their own weight, for the ballot of the delegate carrying them
@@ -139,52 +147,77 @@ export function tally(
       const ballot = ballots[qi]?.[voter];
       if (type === 'ranked') rankings.push({ ranking: ballot ?? [chosen[voter]!], p });
       if (delegate < 0) voters++;
-      const into = delegate >= 0 ? delegated! : sums;
-      // a single choice adds to one option with no list made: a replay counts a million of them
-      if (!ballot || type === 'single') addTo(into[chosen[voter]!]!, p);
-      else for (const o of optionsCounted(type, ballot)) addTo(into[o]!, p);
+      countBallot(delegate >= 0 ? delegated! : sums, type, chosen[voter]!, ballot, p);
     }
     // the totals hold the delegated weight; its voters are the delegators, not ballots cast
     delegated?.forEach((d, i) => addTo(sums[i]!, d, 0));
-    // a secret poll publishes its totals and its turnout, never how many chose each option
-    const secret = attested !== undefined || q.privacy === 'secret';
-    if (secret) for (const s of sums) s.voters = 0;
-    // a secret poll's delegated part per option would tell whose choice a delegate followed
-    const delegatedShown = secret ? undefined : delegated;
     const runoff = type === 'ranked' && !attested ? runoffs(q.options.length, rankings) : undefined;
-    const winners: Record<View, number | null> = runoff?.winners ?? {
-      tokenVotes: winner(sums.map((s) => s.tokens)),
-      quadraticVotes: winner(sums.map((s) => s.quadratic)),
-      qualifiedVotes: winner(sums.map((s) => s.qualified)),
-    };
-    return {
-      id: q.id,
-      text: q.text,
-      options: q.options.map((label, i) => {
-        const s = sums[i]!;
-        return {
-          label,
-          voters: s.voters,
-          tokenVotes: s.tokens,
-          quadraticVotes: Number(s.quadratic) / MICRO,
-          qualifiedVotes: Number(s.qualified) / MICRO,
-          ...(delegatedShown && { delegated: { voters: delegatedShown[i]!.voters, tokenVotes: delegatedShown[i]!.tokens, quadraticVotes: Number(delegatedShown[i]!.quadratic) / MICRO, qualifiedVotes: Number(delegatedShown[i]!.qualified) / MICRO } }),
-        };
-      }),
-      winners,
-      changes: describeChanges(q, winners),
-      ...(secret && { secretVoters: voters }),
-      ...(type !== 'single' && { type }),
-      ...(runoff && { runoff: runoff.dropped }),
-    };
+    return questionTally(q, sums, voters, { attested: attested !== undefined, ...(delegated && { delegated }), ...(runoff && { runoff }) });
   });
 }
 
-function addTo(s: MicroVotes & { voters: number }, p: MicroVotes, voters = 1): void {
+/**
+ * Adds one voter's counted ballot to the sums of the options it counts for (`sign` -1 takes it back, for sums kept up
+ * to date between reads: standings-state.ts): a single choice, each ticked option, or a ranking's first preference.
+ */
+export function countBallot(sums: OptionSums[], type: PollType, choice: number, ballot: Ballot | undefined, p: MicroVotes, sign: 1 | -1 = 1): void {
+  const count = sign > 0 ? addTo : takeFrom;
+  // a single choice adds to one option with no list made: a replay counts a million of them
+  if (!ballot || type === 'single') count(sums[choice]!, p);
+  else for (const o of optionsCounted(type, ballot)) count(sums[o]!, p);
+}
+
+/** A question's tally from the sums of its options and how many voted (DESIGN.md "Votes": the three views side by side). */
+export function questionTally(
+  q: Question,
+  sums: readonly OptionSums[],
+  voters: number,
+  { attested = false, delegated, runoff }: { attested?: boolean; delegated?: readonly OptionSums[]; runoff?: ReturnType<typeof runoffs> } = {},
+): QuestionTally {
+  const type = q.type ?? 'single';
+  // a secret poll publishes its totals and its turnout, never how many chose each option
+  const secret = attested || q.privacy === 'secret';
+  // a secret poll's delegated part per option would tell whose choice a delegate followed
+  const delegatedShown = secret ? undefined : delegated;
+  const winners: Record<View, number | null> = runoff?.winners ?? {
+    tokenVotes: winner(sums.map((s) => s.tokens)),
+    quadraticVotes: winner(sums.map((s) => s.quadratic)),
+    qualifiedVotes: winner(sums.map((s) => s.qualified)),
+  };
+  return {
+    id: q.id,
+    text: q.text,
+    options: q.options.map((label, i) => {
+      const s = sums[i]!;
+      return {
+        label,
+        voters: secret ? 0 : s.voters,
+        tokenVotes: s.tokens,
+        quadraticVotes: Number(s.quadratic) / MICRO,
+        qualifiedVotes: Number(s.qualified) / MICRO,
+        ...(delegatedShown && { delegated: { voters: delegatedShown[i]!.voters, tokenVotes: delegatedShown[i]!.tokens, quadraticVotes: Number(delegatedShown[i]!.quadratic) / MICRO, qualifiedVotes: Number(delegatedShown[i]!.qualified) / MICRO } }),
+      };
+    }),
+    winners,
+    changes: describeChanges(q, winners),
+    ...(secret && { secretVoters: voters }),
+    ...(type !== 'single' && { type }),
+    ...(runoff && { runoff: runoff.dropped }),
+  };
+}
+
+function addTo(s: OptionSums, p: MicroVotes, voters = 1): void {
   s.voters += voters;
   s.tokens += p.tokens;
   s.quadratic += p.quadratic;
   s.qualified += p.qualified;
+}
+
+function takeFrom(s: OptionSums, p: MicroVotes): void {
+  s.voters -= 1;
+  s.tokens -= p.tokens;
+  s.quadratic -= p.quadratic;
+  s.qualified -= p.qualified;
 }
 
 /**
