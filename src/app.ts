@@ -168,6 +168,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
         token: config.TELEGRAM_TOKEN,
         apiRoot: config.TELEGRAM_API_ROOT,
         reactions: config.REACTION_EMOJI,
+        answerDeadlineMs: config.TELEGRAM_ANSWER_DEADLINE_MS,
         ...(config.TELEGRAM_WEBHOOK_URL && { webhook: { url: config.TELEGRAM_WEBHOOK_URL, server: web } }),
       })
     : undefined;

@@ -44,6 +44,12 @@ export const envSchema = z.object({
   TELEGRAM_API_ROOT: httpUrl.default('https://api.telegram.org'),
   /** The public URL Telegram posts updates to; without it, the bot long-polls. */
   TELEGRAM_WEBHOOK_URL: httpUrl.optional(),
+  /**
+   * How long after a tap arrives its answer may wait for the tap's commit (and carry its receipt's first line); past it
+   * the tap is answered at once with a short "counting" text, and the receipt follows by message. Telegram shows a
+   * spinner on the button until the answer, and takes none some seconds after the tap.
+   */
+  TELEGRAM_ANSWER_DEADLINE_MS: milliseconds('TELEGRAM_ANSWER_DEADLINE_MS', 10_000).default(600),
   /** Where people reach the bot's web server (results pages); default http://localhost:PORT. */
   PUBLIC_URL: httpUrl.transform((u) => u.replace(/\/+$/, '')).optional(),
   /** The port of the bot's web server (results pages, webhook). */

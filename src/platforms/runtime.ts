@@ -23,6 +23,12 @@ export interface EventScope {
   react(community: Community, actor: Actor, comment: Subject, change: { added: readonly string[]; removed: readonly string[] }): Promise<void>;
   /** A message to post once the event is committed; retried until the platform takes it or refuses it for good. */
   owe(community: Community, target: OwedTarget, reply: Reply): void;
+  /**
+   * Runs `settle` synchronously just before the event's batch commits, once every event of it has run: what it owes
+   * then is owed with the rest. For what depends on the moment of the commit, such as whether a tap's answer waited
+   * for it or went out before (telegram/bot.ts). Not run for an event that failed.
+   */
+  beforeCommit(settle: () => void): void;
 }
 
 /**
@@ -66,6 +72,9 @@ interface PendingEvent {
   inOrderOf: string | undefined;
 }
 type Handled = { handled: true; value: unknown } | { handled: false };
+type Owed = { community: Community; target: OwedTarget; reply: Reply };
+/** An event that ran in its savepoint: what it came to, the messages it owes, and what runs just before the commit. */
+type Applied = { result: Handled; owed: Owed[]; settles: (() => void)[] };
 type Transaction = ControlledTransaction<Database>;
 
 /**
@@ -142,7 +151,7 @@ export class ChatRuntime {
         if (chats.length > 0) await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${chats}::text[]) with ordinality as t(k, i) order by i`.execute(trx);
       }
       const outcomes: Outcome<Handled>[] = [];
-      let owes = false;
+      const applied: Applied[] = [];
       let ranSince = performance.now();
       for (const [i, event] of events.entries()) {
         // SQLite answers at once, so a batch would never give the event loop back: let timers and sockets (the
@@ -156,7 +165,7 @@ export class ChatRuntime {
         try {
           const handled = await this.#apply(trx, event);
           await inner.releaseSavepoint(name).execute();
-          owes ||= handled.owed;
+          applied.push(handled);
           outcomes.push({ ok: true, value: handled.result });
         } catch (error) {
           if (isDeadlock(error)) throw error;
@@ -164,9 +173,14 @@ export class ChatRuntime {
           outcomes.push({ ok: false, error });
         }
       }
+      for (const { settles } of applied) for (const settle of settles) settle();
+      // What the batch owes in one statement, in the order the events were applied, outside their savepoints (an
+      // event that failed added nothing to `applied`).
+      const owed = applied.flatMap((a) => a.owed);
+      await oweMessages(trx, owed.map((o) => ({ communityId: o.community.id, platform: o.community.platform, target: JSON.stringify(o.target), reply: encodeReply(o.reply) })), this.services.now());
       await trx.commit().execute();
       this.#eventCommits++;
-      if (owes) this.outbox.kick();
+      if (owed.length > 0) this.outbox.kick();
       return outcomes;
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);
@@ -174,12 +188,13 @@ export class ChatRuntime {
     }
   }
 
-  /** One event in its savepoint: the handled mark, the work, and the messages it owes. */
-  async #apply(trx: Transaction, event: PendingEvent): Promise<{ result: Handled; owed: boolean }> {
+  /** One event in its savepoint: the handled mark and the work; what it owes is written with the batch's. */
+  async #apply(trx: Transaction, event: PendingEvent): Promise<Applied> {
     // The time is read once the turn has come, so that events of one chat are timed in the order they are applied.
     const now = this.services.now();
-    if (!(await firstDelivery(trx, event.platform, event.eventId, now))) return { result: { handled: false }, owed: false };
-    const owed: { community: Community; target: OwedTarget; reply: Reply }[] = [];
+    const owed: Owed[] = [];
+    const settles: (() => void)[] = [];
+    if (!(await firstDelivery(trx, event.platform, event.eventId, now))) return { result: { handled: false }, owed, settles };
     const services: Services = { ...this.services, db: joinedTransaction(trx), votes: votesIn(trx) };
     const hooksFor = (community: Community, hooks: Partial<ChatHooks> = {}): ChatHooks => ({
       announce: async (reply) => void owed.push({ community, target: { kind: 'announce' }, reply }),
@@ -191,10 +206,10 @@ export class ChatRuntime {
       run: (community, actor, invocation, hooks) => dispatch(this.commands, this.contextWith(services, community, actor, hooksFor(community, hooks)), invocation, this.logger),
       react: (community, actor, comment, change) => this.reactWith(services, community, actor, comment, change, hooksFor(community)),
       owe: (community, target, reply) => void owed.push({ community, target, reply }),
+      beforeCommit: (settle) => void settles.push(settle),
     };
     const value = await event.work(scope);
-    await oweMessages(trx, owed.map((o) => ({ communityId: o.community.id, platform: o.community.platform, target: JSON.stringify(o.target), reply: encodeReply(o.reply) })), now);
-    return { result: { handled: true, value }, owed: owed.length > 0 };
+    return { result: { handled: true, value }, owed, settles };
   }
 
   private contextWith(services: Services, community: Community, actor: Actor, hooks: ChatHooks): CommandContext {

@@ -28,6 +28,8 @@ export interface TelegramOptions {
   /** Serve a webhook at this public URL on the bot's web server instead of long polling. */
   webhook?: { url: string; server: WebServer };
   reactions: ReactionEmoji;
+  /** How long after a tap arrives its answer may wait for the tap's commit (TELEGRAM_ANSWER_DEADLINE_MS). */
+  answerDeadlineMs?: number;
 }
 
 /** The updates the bot asks for; reactions are only sent when asked for by name. */
@@ -80,6 +82,74 @@ interface Answer {
   show_alert?: boolean;
   /** The start link, for a member the bot cannot write to. */
   url?: string;
+}
+
+/** The default of TELEGRAM_ANSWER_DEADLINE_MS: the spinner on a tapped button for at most about half a second. */
+const ANSWER_DEADLINE_MS = 600;
+/** Stored buttons' commands kept in memory (they never change): a burst of taps on one poll reads its buttons once. */
+const BUTTONS_KEPT = 10_000;
+
+/**
+ * The one answer a tap gets (Telegram takes one, within some seconds). It waits for the tap's commit and carries the
+ * first line of its receipt, unless the commit comes later than the deadline: then the tap is answered at once with
+ * a text that promises only what follows, and what the answer would have carried is owed by message instead. Which
+ * of the two it is, is settled just before the commit (`waitsForCommit`), so that exactly one of them happens.
+ */
+class TapAnswer {
+  #state: 'waiting' | 'early' | 'awaitsCommit' | 'answered' = 'waiting';
+  #timer: NodeJS.Timeout | undefined;
+  /** The early answer's call, for the update to be done with only once it is answered. */
+  sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly send: (answer: Answer) => Promise<void>,
+    private readonly deadlineAt: number,
+    private readonly early: () => Answer,
+  ) {
+    this.#timer = setTimeout(() => this.#answerEarly(), Math.max(0, deadlineAt - performance.now()));
+    this.#timer.unref();
+  }
+
+  /** Whether the answer went out before the commit: what it would have carried must then follow by message. */
+  get answeredEarly(): boolean {
+    return this.#state === 'early';
+  }
+
+  /**
+   * Called just before the commit. True: the answer waits for it (the deadline has not passed; a commit retried after
+   * a failure keeps it so). False: the early answer went out, or goes now, since the deadline has passed while the
+   * event loop was busy and the timer had no turn yet.
+   */
+  waitsForCommit(): boolean {
+    if (this.#state === 'waiting' && performance.now() >= this.deadlineAt) this.#answerEarly();
+    if (this.#state === 'early') return false;
+    this.#state = 'awaitsCommit';
+    clearTimeout(this.#timer);
+    return true;
+  }
+
+  /** After the commit: the answer that waited for it. Anything else (nothing committed, answered early) sends nothing. */
+  committed(answer: Answer): Promise<void> {
+    return this.#state === 'awaitsCommit' ? this.#answer(answer) : Promise.resolve();
+  }
+
+  /** When the update failed or came to nothing: the answer, unless one went out already; false if it did. */
+  instead(answer: Answer | undefined): Promise<void> | false {
+    clearTimeout(this.#timer);
+    if (this.#state === 'early' || this.#state === 'answered') return false;
+    return answer ? this.#answer(answer) : Promise.resolve();
+  }
+
+  #answerEarly(): void {
+    if (this.#state !== 'waiting') return;
+    this.#state = 'early';
+    this.sending = this.send(this.early());
+  }
+
+  #answer(answer: Answer): Promise<void> {
+    this.#state = 'answered';
+    return this.send(answer);
+  }
 }
 
 const messageRef = (chatId: number | string, messageId: number) => `message:${chatId}:${messageId}`;
@@ -154,6 +224,10 @@ export class TelegramChat {
   private readonly progress = new Map<string, Map<string, number>>();
   /** Status messages of long commands, until their last text is shown (idle and stop wait for them). */
   private readonly statuses = new Set<StatusMessage>();
+  /** The answer of each tap being handled, by callback query id: a copy of the update delivered again shares it. */
+  private readonly taps = new Map<string, TapAnswer>();
+  /** The invocations behind buttons already read, by community and button id. */
+  private readonly buttons = new Map<string, Invocation>();
 
   constructor(
     private readonly runtime: ChatRuntime,
@@ -255,7 +329,8 @@ export class TelegramChat {
     let passTurn = (): void => undefined;
     const turn = new Promise<void>((resolve) => (passTurn = resolve));
     this.turns.set(update, passTurn);
-    const handled = this.queue.then(() => this.handleUpdate(update)).finally(passTurn);
+    const arrived = performance.now();
+    const handled = this.queue.then(() => this.handleUpdate(update, arrived)).finally(passTurn);
     this.queue = turn;
     this.inHand.add(handled);
     void handled.finally(() => this.inHand.delete(handled));
@@ -270,11 +345,11 @@ export class TelegramChat {
     return this.runtime.logger.child({ platform: 'telegram', update: update.update_id, ...(community && { community: community.platform_chat_id }) });
   }
 
-  private async handleUpdate(update: Update): Promise<void> {
-    const seen: { community?: Community } = {};
+  private async handleUpdate(update: Update, arrived: number): Promise<void> {
+    const seen: { community?: Community; tap?: TapAnswer } = {};
     try {
       if ('message' in update) await this.onMessage(update, update.message, seen);
-      else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen);
+      else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen, arrived);
       else if ('message_reaction' in update) await this.onReaction(update, update.message_reaction, seen);
       else if ('my_chat_member' in update) await this.onMembership(update, update.my_chat_member, seen);
       // Any update of a group may move its standings: its pinned leaderboard is refreshed once the group is quiet.
@@ -283,7 +358,7 @@ export class TelegramChat {
     } catch (error) {
       const log = this.logFor(update, seen.community);
       log.error('telegram update failed', { error: errorDetail(error) });
-      await this.apologise(update).catch((failure: unknown) => log.warn('could not tell the member that their update failed', { error: errorDetail(failure) }));
+      await this.apologise(update, seen.tap).catch((failure: unknown) => log.warn('could not tell the member that their update failed', { error: errorDetail(failure) }));
     }
   }
 
@@ -465,8 +540,10 @@ export class TelegramChat {
   /**
    * A tap runs the button's stored command. Its group is read inside the event's transaction, so that a burst of taps
    * is prepared without waiting for the commits before it; only the admin list (cached) is asked of Telegram first.
+   * The tap is answered once (TapAnswer): after its commit, with the first line of its receipt, or, when the commit
+   * comes later than the deadline after the tap arrived, at once with a short text, and the rest follows by message.
    */
-  private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community }): Promise<void> {
+  private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community; tap?: TapAnswer }, arrived: number): Promise<void> {
     const chat = query.message?.chat;
     if (!('data' in query) || !chat) return this.answer(update, query, { text: 'This button does nothing here.' });
     // A button in a direct message (a juror's next pair) acts in the one group the member takes part in, as a command typed there does.
@@ -477,27 +554,81 @@ export class TelegramChat {
     const admins = await this.adminsOf(groupId);
     const speaker: Speaker = { kind: 'member', user: query.from };
     const data = query.data;
-    const answer = await this.once(update, async (scope): Promise<Answer> => {
-      const community = (seen.community = isGroup(chat) ? await this.communityOf(scope.db, chat) : home!);
-      const invocation = await this.runtime.storedInvocation(community, data, scope.db);
-      if (!invocation) return { text: 'This button no longer works.', show_alert: true };
-      const reply = await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community));
-      if (reply.refused) return { text: toast(reply), show_alert: true };
-      if (!reply.private || direct) {
-        scope.owe(community, { kind: 'reply', chatId: chat.id }, reply);
-        return { text: toast(reply) };
-      }
-      // Receipts go to a direct message. A member known not to have started the bot gets the start link in the toast;
-      // anyone else whose direct message Telegram refuses gets it in a note in the group, without the receipt.
-      const known = this.unreachable.has(query.from.id);
-      scope.owe(community, { kind: 'private', userId: query.from.id, name: nameOf(query.from), otherwise: known ? 'nothing' : 'note', chatId: chat.id }, reply);
-      return known ? { text: toast(reply, 'Start a chat with me to get your receipts.'), url: this.startLink('receipts') } : { text: toast(reply) };
-    });
-    if (!answer) return;
-    await this.answer(update, query, answer, async () => {
-      // The toast with the start link was refused (too late): the member still learns how to get their receipts.
+    const button = `${groupId} ${data}`;
+    // A copy of an update being handled (delivered again) shares its answer, so that the tap is answered once.
+    const shared = this.taps.get(query.id);
+    // The toast with the start link was refused (too late): the member still learns how to get their receipts.
+    const startLinkInstead = (answer: Answer) => async () => {
       if (answer.url && seen.community) await this.post(seen.community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
-    });
+    };
+    const send = (answer: Answer) => this.answer(update, query, answer, startLinkInstead(answer)).catch((error: unknown) => this.logFor(update).warn('could not answer a tap', { error: errorDetail(error) }));
+    const tap = shared ?? new TapAnswer(send, arrived + (this.options.answerDeadlineMs ?? ANSWER_DEADLINE_MS), () => this.earlyAnswer(query, direct, this.buttons.get(button)));
+    if (!shared) this.taps.set(query.id, tap);
+    seen.tap = tap;
+    try {
+      const answer = await this.once(update, async (scope): Promise<Answer> => {
+        const community = (seen.community = isGroup(chat) ? await this.communityOf(scope.db, chat) : home!);
+        const invocation = await this.buttonInvocation(scope.db, community, button, data);
+        const reply = invocation ? await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community)) : undefined;
+        const outcome = this.tapOutcome(query, chat.id, direct, reply);
+        // Settled at the commit: the receipt the answer will carry, or, answered early, everything by message.
+        scope.beforeCommit(() => {
+          const message = tap.waitsForCommit() ? outcome.withAnswer : outcome.instead;
+          if (message) scope.owe(community, message.target, message.reply);
+        });
+        return outcome.answer;
+      });
+      if (!answer) {
+        // Handled already (a redelivery): this copy answers nothing.
+        await tap.instead(undefined);
+        return;
+      }
+      await tap.committed(answer);
+    } finally {
+      await tap.sending;
+      if (!shared) this.taps.delete(query.id);
+    }
+  }
+
+  /** A button's stored command, read once per process (stored buttons never change); `key` names the group and the button. */
+  private async buttonInvocation(db: Executor, community: Community, key: string, data: string): Promise<Invocation | undefined> {
+    const known = this.buttons.get(key);
+    if (known) return known;
+    const invocation = await this.runtime.storedInvocation(community, data, db);
+    if (!invocation) return undefined;
+    if (this.buttons.size >= BUTTONS_KEPT) this.buttons.clear();
+    this.buttons.set(key, invocation);
+    return invocation;
+  }
+
+  /**
+   * What a tap comes to: its answer after the commit and the message owed beside it (`withAnswer`), or, when it was
+   * answered early, the one message owed instead, which carries what the answer would have said (a refusal included).
+   * After a tap in a group, that message is private, with a note in the group if the member cannot be written to.
+   */
+  private tapOutcome(query: CallbackQuery, chatId: number, direct: boolean, reply: Reply | undefined): { answer: Answer; withAnswer?: { target: Target; reply: Reply }; instead: { target: Target; reply: Reply } } {
+    const shown = reply ?? privateReply(text('This button no longer works.'));
+    const late = direct || (!shown.private && !shown.refused) ? 'answer' : 'note';
+    const instead = { target: direct ? ({ kind: 'reply', chatId } as const) : ({ kind: 'private', userId: query.from.id, name: nameOf(query.from), otherwise: late, chatId } as const), reply: shown };
+    if (!reply) return { answer: { text: 'This button no longer works.', show_alert: true }, instead };
+    if (reply.refused) return { answer: { text: toast(reply), show_alert: true }, instead };
+    if (!reply.private || direct) return { answer: { text: toast(reply) }, withAnswer: { target: { kind: 'reply', chatId }, reply }, instead };
+    // Receipts go to a direct message. A member known not to have started the bot gets the start link in the toast;
+    // anyone else whose direct message Telegram refuses gets it in a note in the group, without the receipt.
+    const known = this.unreachable.has(query.from.id);
+    return {
+      answer: known ? { text: toast(reply, 'Start a chat with me to get your receipts.'), url: this.startLink('receipts') } : { text: toast(reply) },
+      withAnswer: { target: { kind: 'private', userId: query.from.id, name: nameOf(query.from), otherwise: known ? 'nothing' : 'note', chatId }, reply },
+      instead,
+    };
+  }
+
+  /** The answer at the deadline: it says what follows, and where, and nothing of what the tap came to. */
+  private earlyAnswer(query: CallbackQuery, direct: boolean, invocation: Invocation | undefined): Answer {
+    if (direct) return { text: 'Working on it… the answer follows in this chat.' };
+    const what = invocation?.name === 'vote' && invocation.options['draft'] !== true ? 'Counting your vote… your receipt' : 'Working on it… the answer';
+    if (this.unreachable.has(query.from.id)) return { text: `${what} follows in a private message: start a chat with me to get it.`, url: this.startLink('receipts') };
+    return { text: `${what} follows in a private message.` };
   }
 
   /**
@@ -528,8 +659,15 @@ export class TelegramChat {
   }
 
   /** When an update failed, the member who sent a command or tapped a button is told, where the bot can reach them. */
-  private async apologise(update: Update): Promise<void> {
-    if ('callback_query' in update) return void (await this.call(() => this.bot.telegram.answerCbQuery(update.callback_query.id, SORRY, { show_alert: true })));
+  private async apologise(update: Update, tap: TapAnswer | undefined): Promise<void> {
+    if ('callback_query' in update) {
+      const query = update.callback_query;
+      const answering = tap ? tap.instead({ text: SORRY, show_alert: true }) : this.call(() => this.bot.telegram.answerCbQuery(query.id, SORRY, { show_alert: true })).then(() => undefined);
+      // Answered already with "counting…": nothing of the tap was kept, so the member is told by message, if possible.
+      if (answering === false) await this.sendPrivately(undefined, query.from.id, { blocks: [text(SORRY)] }, new Map());
+      else await answering;
+      return;
+    }
     if (!('message' in update)) return;
     const message = update.message;
     const body = 'text' in message ? message.text : 'caption' in message ? message.caption : '';
