@@ -11,7 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * once; webhooks for follow-ups for 15 minutes; messages, threads, command registration with Discord's own checks.
  * It refuses what Discord refuses: the message, component, modal and autocomplete limits, half a surrogate pair, posts
  * where the bot lacks a permission (50013), direct messages to members who closed them (50007); it fails on request
- * (5xx, 429 with the rate-limit headers discord.js reads), honours `nonce` + `enforce_nonce`, and records
+ * (5xx, 429 with the rate-limit headers discord.js reads), honours `nonce` + `enforce_nonce` within `nonceWindowMs`, and records
  * `allowed_mentions` to say who a message pinged. Members act through the methods below. Its state outlives the bot.
  */
 
@@ -51,6 +51,8 @@ export interface FakeMessage {
   /** The message this one replies to. */
   replyTo?: string;
   nonce?: string;
+  /** When Discord created it (Date.now()): a nonce is enforced against recent messages only. */
+  createdAt: number;
 }
 
 /** An attached file a member gives a slash command's ATTACHMENT option. */
@@ -191,6 +193,11 @@ export class FakeDiscord {
   interactionDeadlineMs: number;
   /** How long an interaction's token works for follow-ups and edits (Discord: 15 minutes). */
   tokenLifetimeMs = 15 * 60_000;
+  /**
+   * How long a nonce sent with `enforce_nonce` finds the message created with it: Discord says "the past few minutes"
+   * (not more precisely), so the fake takes the short end; a test sets 0 for a redo after the window.
+   */
+  nonceWindowMs = 2 * 60_000;
   /** Members whose privacy settings refuse direct messages from the server's members. */
   readonly closedDms = new Set<string>();
 
@@ -379,6 +386,14 @@ export class FakeDiscord {
     }
     const button = message.components.flatMap((r) => r.components)[index]!;
     return this.interact(user, 3, { custom_id: button.custom_id, component_type: 2 }, message.channel_id, message);
+  }
+
+  /**
+   * A slash command Discord delivered to another process of the bot (the one running the server's shard), not to the
+   * one this fake's gateway serves: it exists, with its token, but no bot here receives it.
+   */
+  commandElsewhere(user: FakeDiscordUser, name: string, channelId = this.channelId): FakeInteraction {
+    return this.sendInteraction(user, 2, { id: this.snowflake(), name, type: 1, guild_id: this.guildOf(channelId), options: [] }, channelId, undefined, false);
   }
 
   /** Clicks without waiting for the bot's answer: the interaction, and a promise that resolves once it is answered. */
@@ -617,13 +632,14 @@ export class FakeDiscord {
     return interaction;
   }
 
-  private sendInteraction(user: FakeDiscordUser, type: number, data: Record<string, unknown>, channelId: string, message?: FakeMessage): FakeInteraction {
+  private sendInteraction(user: FakeDiscordUser, type: number, data: Record<string, unknown>, channelId: string, message?: FakeMessage, dispatched = true): FakeInteraction {
     const id = this.snowflake();
     const token = `interaction-token-${id}`;
     let done = () => {};
     const finished = new Promise<void>((resolve) => (done = resolve));
     const interaction: FakeInteraction = { id, token, channelId, userId: user.id, createdAt: Date.now(), responses: [], refused: [], done, finished };
     this.interactions.set(id, interaction);
+    if (!dispatched) return interaction;
     const channel = this.channels.get(channelId)!;
     const guildId = this.guildOf(channelId);
     const appPermissions = [...(this.denied.get(channelId) ?? [])].reduce((bits, p) => bits & ~PERMISSION_BITS[p], ALL_PERMISSIONS);
@@ -999,7 +1015,7 @@ export class FakeDiscord {
     // With enforce_nonce, the same nonce from the same author in the same channel gives back the first message.
     const nonce = body['nonce'] === undefined ? undefined : String(body['nonce']);
     if (nonce !== undefined && body['enforce_nonce'] === true) {
-      const earlier = [...this.messages.values()].find((m) => m.channel_id === channelId && m.author.id === this.bot.id && m.nonce === nonce);
+      const earlier = [...this.messages.values()].find((m) => m.channel_id === channelId && m.author.id === this.bot.id && m.nonce === nonce && Date.now() - m.createdAt < this.nonceWindowMs);
       if (earlier) return earlier;
     }
     const reference = body['message_reference'] as { message_id?: string } | undefined;
@@ -1039,8 +1055,8 @@ export class FakeDiscord {
     this.edits.push({ id: message.id, content: message.content, at: Date.now() });
   }
 
-  private store(message: Omit<FakeMessage, 'id'>): FakeMessage {
-    const stored = { ...message, id: this.snowflake() };
+  private store(message: Omit<FakeMessage, 'id' | 'createdAt'>): FakeMessage {
+    const stored = { ...message, id: this.snowflake(), createdAt: Date.now() };
     this.messages.set(stored.id, stored);
     return stored;
   }

@@ -6,6 +6,8 @@ import {
   Events,
   GatewayIntentBits,
   HTTPError,
+  InteractionResponseType,
+  InteractionWebhook,
   MessageFlags,
   Partials,
   PermissionFlagsBits,
@@ -93,6 +95,10 @@ const FORM_PREFIX = 'form:';
 const LONGEST_RATE_LIMIT_WAIT_MS = 5000;
 /** Discord's JSON error codes this adapter acts on (https://discord.com/developers/docs/topics/opcodes-and-status-codes). */
 const DMS_CLOSED = 50007;
+const UNKNOWN_MESSAGE = 10008;
+const UNKNOWN_WEBHOOK = 10015;
+const UNKNOWN_INTERACTION = 10062;
+const ALREADY_ACKNOWLEDGED = 40060;
 /** Member text in Discord messages pings nobody; a reply to a member's message pings that member, as a reply should. */
 const NO_PINGS = { parse: [], repliedUser: false } as const;
 const PING_REPLIED = { parse: [], repliedUser: true } as const;
@@ -123,6 +129,8 @@ function failureOf(error: unknown): string {
 
 /** A refusal a retry will not change: a 4xx other than 429 (a bad body, a missing permission, closed DMs). */
 const refusedForGood = (error: unknown) => error instanceof DiscordAPIError && error.status >= 400 && error.status < 500 && error.status !== 429;
+
+const isDiscordCode = (error: unknown, ...codes: number[]) => error instanceof DiscordAPIError && codes.includes(Number(error.code));
 
 /** Discord's nonce for the n-th message of an owed message (at most 25 characters): posted again, it is not doubled. */
 const nonceOf = (owedId: string, part: number) => `${Buffer.from(owedId.replace(/-/g, ''), 'hex').toString('base64url')}${part}`;
@@ -408,8 +416,9 @@ export class DiscordChat {
 
   /**
    * An interaction's answer, owed in its transaction: usually the interaction carried it already. When it could not
-   * (too late, refused, or the bot restarted in between), a private answer goes by direct message and a public one is
-   * posted in the channel.
+   * (too late, refused), a private answer goes by direct message and a public one is posted in the channel. An
+   * interaction this process does not hold (another process received it and may be answering it right now, or this
+   * one did before a restart) is answered through Discord's own arbitration: see answerHeldElsewhere.
    */
   private async answerMissed(message: OwedMessage): Promise<void> {
     const { community, reply } = message;
@@ -417,7 +426,7 @@ export class DiscordChat {
     const id = target.interaction;
     const ack = this.live.get(id);
     if (ack && (await ack.outcome) === 'answered') return void this.live.delete(id);
-    if (!ack && (await this.answeredBefore(target))) return;
+    if (!ack && (await this.answerHeldElsewhere(message)) === 'given') return;
     const channelId = target.channel;
     if (!reply.private) return this.post(community, await this.channel(community, channelId), reply, message.id);
     const userId = target.user;
@@ -435,10 +444,57 @@ export class DiscordChat {
     this.live.delete(id);
   }
 
-  /** Whether the interaction shows an answer already: given by this bot before it was restarted (a deferral is none). */
-  private async answeredBefore(target: AnswerTarget): Promise<boolean> {
-    const original = (await this.client.rest.get(Routes.webhookMessage(this.options.appId, target.token, '@original')).catch(() => undefined)) as APIMessage | undefined;
-    return original !== undefined && (original.content !== '' || original.embeds.length > 0 || (original.components?.length ?? 0) > 0 || original.attachments.length > 0);
+  /**
+   * The answer to an interaction this process does not hold. Discord takes one first response per interaction, so this
+   * process claims it with a deferral: accepted, this process answers in it; refused as acknowledged (40060, the
+   * holder answered or deferred first) or as too late (10062), what the interaction shows says whether the answer is
+   * there. 'missed': the interaction was never answered in its 3 s, so no one can answer through it any more.
+   */
+  private async answerHeldElsewhere(message: OwedMessage): Promise<'given' | 'missed'> {
+    const target = message.target as AnswerTarget;
+    const webhook = new InteractionWebhook(this.client as Client<true>, this.options.appId, target.token);
+    try {
+      await this.client.rest.post(Routes.interactionCallback(target.interaction, target.token), { body: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } }, auth: false });
+      await this.replaceDeferral(webhook, message);
+      return 'given';
+    } catch (error) {
+      if (!isDiscordCode(error, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION)) throw error;
+    }
+    let original: APIMessage;
+    try {
+      original = (await this.client.rest.get(Routes.webhookMessage(this.options.appId, target.token, '@original'), { auth: false })) as APIMessage;
+    } catch (error) {
+      // Never responded to (and now too late); a deleted response is a deferral whose public answer followed it.
+      if (isDiscordCode(error, UNKNOWN_WEBHOOK)) return 'missed';
+      if (isDiscordCode(error, UNKNOWN_MESSAGE)) return 'given';
+      throw error;
+    }
+    const shown = original.content !== '' || original.embeds.length > 0 || (original.components?.length ?? 0) > 0 || original.attachments.length > 0;
+    if (shown) return 'given';
+    // A deferral alone: its holder answers it a moment after the commit, unless it died; the next try takes it over.
+    if (message.attempt === 1) throw new Error(`interaction ${target.interaction} is deferred by another process, which may be answering it`);
+    await this.replaceDeferral(webhook, message);
+    return 'given';
+  }
+
+  /**
+   * An interaction's deferral (ephemeral, "thinking…") replaced by the owed answer: edited into it when the answer is
+   * private (a second edit by the holder changes nothing), else posted in the channel — with its nonce, so a redo is
+   * not doubled — and the deferral deleted.
+   */
+  private async replaceDeferral(webhook: InteractionWebhook, message: OwedMessage): Promise<void> {
+    const { community, reply } = message;
+    if (reply.private || reply.secret) {
+      const [first, ...rest] = await this.payloads(community, reply);
+      await webhook.editMessage('@original', { content: '', ...first } as never);
+      for (const part of rest) await webhook.send({ ...part, flags: MessageFlags.Ephemeral } as never);
+      await this.remember(community, reply, []);
+      return;
+    }
+    await this.post(community, await this.channel(community, (message.target as AnswerTarget).channel), reply, message.id);
+    await webhook.deleteMessage('@original').catch((error: unknown) => {
+      if (!isDiscordCode(error, UNKNOWN_MESSAGE)) throw error;
+    });
   }
 
   private async tellPrivately(community: Community, userId: string, reply: Reply, owedId?: string): Promise<void> {
@@ -574,7 +630,12 @@ export class DiscordChat {
       for (const part of rest) sent.push(await ack.followUp(part, ephemeral));
     } catch (error) {
       if (answered) log.error('interaction answer cut short after its first message', { error: failureOf(error) });
-      else {
+      else if (isDiscordCode(error, ALREADY_ACKNOWLEDGED)) {
+        // Another process draining this server's outbox claimed the interaction first (answerHeldElsewhere): it answers.
+        ack.done('answered');
+        log.info('interaction answered by the process that drains its outbox', { error: failureOf(error) });
+        return;
+      } else {
         ack.done('missed');
         log.warn(`interaction answer refused; the answer goes ${ephemeral ? 'by direct message' : 'to the channel'} instead`, { error: failureOf(error) });
         return;

@@ -107,7 +107,7 @@ describe('discord interactions', () => {
   it('GIVEN a button whose stored command is unknown THEN the member is told privately, and nothing is logged', async () => {
     h = await discordHarness();
     await h.run(h.moderator, '/round create id:r1 name:R');
-    const ghost = { id: '1', channel_id: h.fake.channelId, author: { id: h.fake.bot.id, username: 'govbot', bot: true }, content: '', embeds: [], components: [{ type: 1, components: [{ type: 2, custom_id: 'nope', label: 'x' }] }], attachments: [], flags: 0 };
+    const ghost = { id: '1', channel_id: h.fake.channelId, author: { id: h.fake.bot.id, username: 'govbot', bot: true }, content: '', embeds: [], components: [{ type: 1, components: [{ type: 2, custom_id: 'nope', label: 'x' }] }], attachments: [], flags: 0, createdAt: 0 };
     const click = await h.fake.click(h.moderator, ghost, 0);
     expect(h.texts(h.fake.answerOf(click))).toBe('This button no longer works.');
     expect(h.errors).toEqual([]);
