@@ -2,7 +2,7 @@ import { defineAction, defineCommand, options } from '../src/commands/framework.
 import { UserError } from '../src/commands/errors.ts';
 import { privateReply, text, pre } from '../src/commands/reply.ts';
 import { opt, resolveMember, resolveRound } from '../src/commands/support.ts';
-import { standingsReport } from '../src/db/standings.ts';
+import { memberStandingOf } from '../src/db/standings.ts';
 import { formatNumber } from '../src/format/units.ts';
 
 export default defineCommand({
@@ -16,15 +16,13 @@ export default defineCommand({
       if (o.member && !ctx.actor.isModerator) throw new UserError('not_moderator', 'Only moderators may look at the reputation of others; /leaderboard is public.');
       const round = await resolveRound(ctx, o.round);
       const who = o.member ? await resolveMember(ctx, o.member) : await ctx.member();
-      const report = await standingsReport(ctx.db, round.id);
-      const m = report.members.find((x) => x.id === who.key);
-      if (!m || m.points === 0) return privateReply(text(`${who.handle} has no points in round ${round.key} yet: proposals, ratings received, comments and reactions to comments earn them.`));
+      const standing = await memberStandingOf(ctx.db, round.id, who.key);
+      if (!standing || standing.member.points === 0) return privateReply(text(`${who.handle} has no points in round ${round.key} yet: proposals, ratings received, comments and reactions to comments earn them.`));
+      const { member: m, rank, ranked } = standing;
       const b = m.breakdown;
-      const ranked = report.members.filter((x) => x.points > 0);
-      const rank = ranked.findIndex((x) => x.id === m.id) + 1;
       return privateReply(
         text(`${who.handle} in round ${round.key}: ${formatNumber(m.points)} points, tier ${m.tier ?? 'none'}, voting factor ${m.factor}.`),
-        ...(rank > 0 ? [text(`Rank ${rank} of ${ranked.length} members with points.`)] : []),
+        ...(rank > 0 ? [text(`Rank ${rank} of ${ranked} members with points.`)] : []),
         pre(
           [
             `proposals created   ${formatNumber(b.proposalCreation)}`,

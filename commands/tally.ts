@@ -5,7 +5,7 @@ import { pre, reply, text } from '../src/commands/reply.ts';
 import { opt, resolveRound, resultsUrl } from '../src/commands/support.ts';
 import { timeZoneOf } from '../src/core/config.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
-import { tallyReport } from '../src/db/standings.ts';
+import { roundTallies } from '../src/db/standings.ts';
 import { renderTally } from '../src/format/report.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
@@ -28,7 +28,7 @@ export default defineCommand({
     options: options({ poll: z.string().max(64).optional().describe('One poll (default: all)'), round: opt.round }),
     async run(ctx, o) {
       const round = await resolveRound(ctx, o.round);
-      const report = await tallyReport(ctx.db, round.id);
+      const report = await roundTallies(ctx.db, round.id);
       const questions = o.poll ? report.questions.filter((q) => q.id === o.poll) : report.questions;
       if (o.poll && questions.length === 0) throw new UserError('unknown_poll', `There is no poll "${o.poll}" in round ${round.key}.`);
       if (questions.length === 0) return reply(text(`Round ${round.key} has no polls yet.`));
@@ -48,7 +48,7 @@ export default defineCommand({
       const blocks = questions.flatMap((q) => {
         if (!sealedUntil.has(q.id)) return [pre(renderTally(q, report.token)), ...delegatedNote(q)];
         const closes = sealedUntil.get(q.id);
-        const voters = report.choicesOf(q.id).size;
+        const voters = report.voted[q.id] ?? 0;
         return text(`${q.id}: ${q.text} — its standings stay hidden until it closes${closes ? ` (${formatInstant(new Date(closes), zone)})` : ' (a moderator closes it with /poll close)'}; ${voters} member${voters === 1 ? ' has' : 's have'} voted so far.`);
       });
       return { ...reply(text(`Tally of round ${round.key}:`), ...blocks, ...page), attachments: charts };

@@ -13,7 +13,7 @@ export const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Ui
  * The charts drawn for a report, by name. A report stands for one version of its round (src/db/standings.ts caches
  * one per version), so a chart is asked for once per change of the round, and forgotten with its report.
  */
-const drawn = new WeakMap<RoundReport, Map<string, Promise<Attachment>>>();
+const drawn = new WeakMap<Pick<RoundReport, 'round'>, Map<string, Promise<Attachment>>>();
 
 /**
  * The pictures drawn last, by their spec: a change of the round that leaves a chart as it was (a comment moves no
@@ -37,7 +37,7 @@ function pictureOf(spec: TopLevelSpec): Promise<Uint8Array> {
   return png;
 }
 
-function chartOf(report: RoundReport, name: string, spec: () => TopLevelSpec): Promise<Attachment> {
+function chartOf(report: Pick<RoundReport, 'round'>, name: string, spec: () => TopLevelSpec): Promise<Attachment> {
   let charts = drawn.get(report);
   if (!charts) drawn.set(report, (charts = new Map()));
   let chart = charts.get(name);
@@ -50,7 +50,7 @@ function chartOf(report: RoundReport, name: string, spec: () => TopLevelSpec): P
 }
 
 /** The PNG of a poll's three views, to post with its tally. */
-export function tallyChart(report: RoundReport, q: QuestionTally): Promise<Attachment> {
+export function tallyChart(report: Pick<RoundReport, 'round'>, q: QuestionTally): Promise<Attachment> {
   return chartOf(report, `${report.round}-${q.id}.png`, () => tallySpec(q));
 }
 

@@ -5,7 +5,8 @@ import type { Contributions } from '../core/reputation.ts';
 import { packRound, unpackReport } from '../core/standings-transfer.ts';
 import { ballotFromText } from '../core/ballots.ts';
 import type { Member, PollType, Question, RoundData } from '../core/types.ts';
-import type { StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
+import { StandingsState, type MemberStanding, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
+import type { Answers, Ask, StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import { emptyContributions, setCounts } from './counts.ts';
 import type { Executor } from './repositories.ts';
@@ -224,24 +225,75 @@ export async function standingsReport(db: Executor, roundId: string): Promise<Ro
   return (await cached(db, roundId, (hit, at) => hit.at.standings === at.standings, { rewards: false })).report;
 }
 
-/** A member's tier and factor, as the current report has them; a vote's receipt never waits for a recount. */
+/**
+ * A member's line of the report (points, breakdown, tier, factor) and their rank among the members with points, for
+ * /reputation: asked of the standings thread, which keeps the round's standings between reads, so that after a write
+ * it reads the rows changed and re-ranks in milliseconds, and moves one member's line, not the round's report.
+ */
+export function memberStandingOf(db: Executor, roundId: string, memberKey: string): Promise<MemberStanding | undefined> {
+  return asked(db, roundId, { kind: 'standing', member: memberKey });
+}
+
+/** The first `limit` members with points other than 0, in the report's order, for /leaderboard (as memberStandingOf). */
+export function leaderboardOf(db: Executor, roundId: string, limit: number): Promise<MemberReport[]> {
+  return asked(db, roundId, { kind: 'top', limit });
+}
+
+/**
+ * Every poll's tally of the current version, for /tally (as memberStandingOf; the thread adds to or takes from each
+ * poll's sums only the ballots and weights changed). One answer per version, shared by every /tally until the next
+ * write, as its charts are (src/charts/attachments.ts draws once per answer).
+ */
+export async function roundTallies(db: Executor, roundId: string): Promise<RoundTallies> {
+  const at = await versionOf(db, roundId);
+  const hit = talliesCache.get(roundId);
+  if (hit?.version === at.version) return hit.tallies;
+  const entry = { version: at.version, tallies: asked(db, roundId, { kind: 'tallies' }, at) };
+  remember(talliesCache, roundId, entry);
+  entry.tallies.catch(() => talliesCache.get(roundId) === entry && talliesCache.delete(roundId));
+  return entry.tallies;
+}
+const talliesCache = new Map<string, { version: string; tallies: Promise<RoundTallies> }>();
+
+/**
+ * A member's tier and factor, for a vote's receipt: each member's line is asked once per standings version (votes do
+ * not move it), so a burst of votes asks the thread once per voter and never waits for a recount.
+ */
 export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<MemberReport | undefined> {
-  const entry = await cached(db, roundId, (hit, at) => hit.at.standings === at.standings, { rewards: false });
-  const report = await entry.report;
-  entry.byKey ??= new Map(report.members.map((m) => [m.id, m]));
-  return entry.byKey.get(memberKey);
+  const at = await versionOf(db, roundId);
+  let hit = receiptCache.get(roundId);
+  if (hit?.standings !== at.standings) remember(receiptCache, roundId, (hit = { standings: at.standings, byKey: new Map() }));
+  let standing = hit.byKey.get(memberKey);
+  if (!standing) {
+    const asking = memberStandingOf(db, roundId, memberKey);
+    hit.byKey.set(memberKey, (standing = asking));
+    const byKey = hit.byKey;
+    asking.catch(() => byKey.get(memberKey) === asking && byKey.delete(memberKey));
+  }
+  return (await standing)?.member;
+}
+const receiptCache = new Map<string, { standings: string; byKey: Map<string, Promise<MemberStanding | undefined>> }>();
+
+/** Puts an entry last in a cache of a few rounds, the least recently used dropped. */
+function remember<T>(cache: Map<string, T>, roundId: string, entry: T): void {
+  cache.delete(roundId);
+  cache.set(roundId, entry);
+  if (cache.size > CACHED_ROUNDS) cache.delete(cache.keys().next().value!);
+}
+
+async function versionOf(db: Executor, roundId: string): Promise<RoundVersion> {
+  const at = await roundVersion(db, roundId);
+  if (!at) throw new Error(`round ${roundId} has no version: it does not exist`);
+  return at;
 }
 
 async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: RoundVersion) => boolean, { rewards }: { rewards: boolean }): Promise<Cached> {
   // the version first, then the state: what is read is then at least as new as the version it is cached under
-  const at = await roundVersion(db, roundId);
-  if (!at) throw new Error(`round ${roundId} has no version: it does not exist`);
+  const at = await versionOf(db, roundId);
   const hit = cache.get(roundId);
   if (hit && fresh(hit, at)) return hit;
   const entry: Cached = { at, rewards, report: recount(db, roundId, at, rewards) };
-  cache.delete(roundId);
-  cache.set(roundId, entry);
-  if (cache.size > CACHED_ROUNDS) cache.delete(cache.keys().next().value!);
+  remember(cache, roundId, entry);
   entry.report.catch(() => cache.get(roundId) === entry && cache.delete(roundId));
   await entry.report;
   return entry;
@@ -256,27 +308,52 @@ const standingsThread = new WorkerThread<StandingsRequest, StandingsAnswer>('sta
  */
 export const recountThread = { minMembers: 1000 };
 
-/**
- * The report of a round as the caller sees it at version `at`. On an SQLite file or PostgreSQL the thread reads it
- * itself (a read on the bot's thread held its event loop for seconds on a large round), and its answer serves when
- * its snapshot has the caller's version: the same token means the same state. Otherwise (the caller's own writes are
- * not committed yet, or a write committed in between; a database in memory) the counts are read here, through the
- * caller's connection, and the thread computes.
- */
+/** The whole report of a round as the caller sees it at version `at` (see inThread). */
 async function recount(db: Executor, roundId: string, at: RoundVersion, rewards: boolean): Promise<RoundReport> {
-  const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
-  if (Number(members) < recountThread.minMembers) {
-    const round = await readMaintainedRound(db, roundId);
-    return reportOf(round, round.contributions, round.choices);
-  }
+  const answered = await inThread(db, roundId, { kind: 'report', rewards }, (answer) => answer.version === at.version);
+  if ('inPlace' in answered) return reportOf(answered.inPlace, answered.inPlace.contributions, answered.inPlace.choices);
+  return unpackReport(answered.answer, () => pause());
+}
+
+/**
+ * What a command shows of a round (the StandingsState's answer to `ask`), current for the caller: for its points and
+ * tiers (the standings version) or, for tallies, for its votes too (the version).
+ */
+async function asked<A extends StandingsAsk>(db: Executor, roundId: string, ask: A, at?: RoundVersion): Promise<StandingsAnswers[A['kind']]> {
+  const caller = at ?? (await versionOf(db, roundId));
+  const current = (answer: StandingsAnswer) => (ask.kind === 'tallies' ? answer.version === caller.version : answer.standings === caller.standings);
+  const answered = await inThread(db, roundId, ask, current);
+  return 'inPlace' in answered ? new StandingsState(answered.inPlace).answer(ask) : (answered.answer as StandingsAnswers[A['kind']]);
+}
+
+/**
+ * The answer to `ask` for a round as the caller sees it. On an SQLite file or PostgreSQL the thread reads the round
+ * itself (a read on the bot's thread held its event loop for seconds on a large round), and its answer serves when its
+ * snapshot is `current` for the caller: the same token means the same state. Otherwise (the caller's own writes are
+ * not committed yet, or a write committed in between; a database in memory) the counts are read here, through the
+ * caller's connection, and the thread computes. A small round is read here and left to the caller (`inPlace`).
+ */
+async function inThread<A extends Ask>(db: Executor, roundId: string, ask: A, current: (answer: StandingsAnswer) => boolean): Promise<{ answer: Answers[A['kind']] } | { inPlace: MaintainedRound }> {
+  if ((await memberCount(db, roundId)) < recountThread.minMembers) return { inPlace: await readMaintainedRound(db, roundId) };
   const source = (await sqliteFile(db)) ?? postgresUrl(db);
   if (source) {
-    const answer = await standingsThread.request({ kind: 'read', source, roundId, rewards });
-    if (answer.version === at.version) return unpackReport(answer.report, () => pause());
+    const answer = await standingsThread.request({ kind: 'read', source, roundId, ask });
+    if (current(answer)) return { answer: answer.answer as Answers[A['kind']] };
   }
   const { packed, transfer } = packRound(await readMaintainedRound(db, roundId));
-  return unpackReport((await standingsThread.request({ kind: 'compute', round: packed, rewards }, transfer)).report, () => pause());
+  return { answer: (await standingsThread.request({ kind: 'compute', round: packed, ask }, transfer)).answer as Answers[A['kind']] };
 }
+
+/** How many members a round has, counted once per shape version (members join by writes that move it). */
+async function memberCount(db: Executor, roundId: string): Promise<number> {
+  const at = await versionOf(db, roundId);
+  const hit = membersCache.get(roundId);
+  if (hit?.shape === at.shape) return hit.members;
+  const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
+  remember(membersCache, roundId, { shape: at.shape, members: Number(members) });
+  return Number(members);
+}
+const membersCache = new Map<string, { shape: string; members: number }>();
 
 /** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */
 export async function sqliteFile(db: Executor): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-import type { RoundReport } from '../core/report.ts';
+import type { MemberReport, RoundReport } from '../core/report.ts';
 import { VIEWS, type QuestionTally } from '../core/voting.ts';
 import { renderTable } from './table.ts';
 import { clip } from './cut.ts';
@@ -73,8 +73,8 @@ const HANDLE_WIDTH = 16;
 const handleCell = (handle: string) => clip(handle, HANDLE_WIDTH, { ellipsis: '…' });
 
 /** The leaderboard as a phone shows it: rank, member, points (decimals aligned) and tier, under 40 columns. */
-export function renderLeaderboard(report: RoundReport, limit = Infinity): string {
-  const shown = report.members.filter((m) => m.points !== 0).slice(0, limit);
+export function renderLeaderboard(members: readonly MemberReport[], limit = Infinity): string {
+  const shown = members.filter((m) => m.points !== 0).slice(0, limit);
   return renderTable({
     head: ['#', 'member', 'points', 'tier'],
     align: ['right', 'left', 'decimal', 'left'],

@@ -1,49 +1,84 @@
 // The standings thread: the cold recount of a round (issue 13) holds the CPU for up to seconds on a large round, so
-// it runs here, and the bot's event loop only rebuilds the answer, in chunks. Two requests: `read` opens the database
+// it runs here, and the bot's event loop only rebuilds the answer, in chunks. Two sources: `read` opens the database
 // itself (the SQLite file or the PostgreSQL URL; read-only, one snapshot per read), so the bot reads nothing, and
 // keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts the
-// bot read (a database in memory, or a read whose snapshot was not the caller's version).
+// bot read (a database in memory, or a read whose snapshot was not the caller's version). What is asked: the whole
+// report, or only what a command shows (one member's standing, the top of the leaderboard, the tallies), answered
+// from the standings this thread keeps between reads (src/core/standings-state.ts) and small to move.
 import { reportOf } from '../core/report.ts';
+import { StandingsState, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
 import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
 import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
 import { inSnapshot } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
-/** `rewards: false`: the report of standings only, without the reward split (packReport). */
-export type StandingsRequest = ({ kind: 'read'; source: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { rewards: boolean };
-/** The report, and for a read the version of the snapshot it was computed from. */
+/** What a request asks for; `report` with `rewards: false`: standings only, without the reward split (packReport). */
+export type Ask = { kind: 'report'; rewards: boolean } | StandingsAsk;
+/** The answer to each kind of ask. */
+export type Answers = StandingsAnswers & { report: PackedReport };
+export type StandingsRequest = ({ kind: 'read'; source: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { ask: Ask };
+/** The answer, and for a read the version and standings version of the snapshot it was computed from. */
 export interface StandingsAnswer {
   version?: string;
-  report: PackedReport;
+  standings?: string;
+  answer: Answers[Ask['kind']];
 }
 
-/** The state of the rounds read last, by file and round, as of `seq` in `shape`. */
-const kept = new Map<string, { shape: string; seq: number; round: MaintainedRound }>();
+/** The state of a round read last, as of `seq` in `shape`, and the standings kept from it (built on the first ask). */
+interface Kept {
+  shape: string;
+  seq: number;
+  round: MaintainedRound;
+  kept?: { state: StandingsState; seq: number; standings: string };
+}
+/** By file and round. */
+const kept = new Map<string, Kept>();
 const KEPT_ROUNDS = 8;
 
 serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   if (request.kind === 'compute') {
     const round = unpackRound(request.round);
-    const { packed, transfer } = packReport(reportOf(round, round.contributions, round.choices), round, round.choices, request);
-    return { value: { report: packed }, transfer };
+    return answer(request.ask, round, () => new StandingsState(round));
   }
   // the version and the state in one read transaction: the state is the version's
   const key = `${request.source}\n${request.roundId}`;
-  const { version, round } = await inSnapshot(request.source, async (trx) => {
+  const { version, entry } = await inSnapshot(request.source, async (trx) => {
     const version = await roundVersion(trx, request.roundId);
     if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
-    let state = kept.get(key);
+    let entry = kept.get(key);
     kept.delete(key);
-    if (state?.shape === version.shape) {
-      if (state.seq !== version.seq) await applyChangesSince(trx, request.roundId, state.round, state.seq);
-      state.seq = version.seq;
-    } else state = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
-    kept.set(key, state);
+    if (entry?.shape === version.shape) {
+      if (entry.seq !== version.seq) await applyChangesSince(trx, request.roundId, entry.round, entry.seq);
+      entry.seq = version.seq;
+    } else entry = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
+    kept.set(key, entry);
     if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
-    return { version, round: state.round };
+    return { version, entry };
   });
-  // the choices move to the bot thread with the report: a copy, since the state keeps its own
-  const choices = round.choices.map((c) => c.slice());
-  const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices, request);
-  return { value: { version: version.version, report: packed }, transfer };
+  const state = () => {
+    const standings = entry.kept;
+    if (!standings) return (entry.kept = { state: new StandingsState(entry.round), seq: version.seq, standings: version.standings }).state;
+    // a member's standing waits for no vote counted since: votes move no points
+    const counts = standings.standings !== version.standings;
+    if (standings.seq !== version.seq && (counts || request.ask.kind === 'tallies')) {
+      standings.state.update({ counts });
+      Object.assign(standings, { seq: version.seq, standings: version.standings });
+    }
+    return standings.state;
+  };
+  const { value, transfer } = answer(request.ask, entry.round, state);
+  return { value: { version: version.version, standings: version.standings, ...value }, transfer };
 });
+
+function answer(ask: Ask, round: MaintainedRound | ReturnType<typeof unpackRound>, state: () => StandingsState): Moved<StandingsAnswer> {
+  switch (ask.kind) {
+    case 'report': {
+      // the choices move to the bot thread with the report: a copy, since the state keeps its own
+      const choices = round.choices.map((c) => c.slice());
+      const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices, ask);
+      return { value: { answer: packed }, transfer };
+    }
+    default:
+      return { value: { answer: state().answer(ask) } };
+  }
+}
