@@ -8,7 +8,8 @@ import { assemble, fitGroups } from '../src/core/pairwise/aggregate.ts';
 import { reliabilityWeights } from '../src/core/pairwise/jurors.ts';
 import { jurorOrder, observe } from '../src/core/pairwise/observations.ts';
 import { mulberry32 } from '../src/core/pairwise/random.ts';
-import { nextPairs, refitEvery, samplerCache, samplerState } from '../src/core/pairwise/sampler.ts';
+import { covariance } from '../src/core/pairwise/laplacian.ts';
+import { nextPairs, pairGain, rankOneUpdate, refitEvery, samplerCache, samplerState, weightGram, type GroupDesign } from '../src/core/pairwise/sampler.ts';
 import { projectTree } from '../src/core/pairwise/tree.ts';
 import { disconnectedGroups } from '../src/core/pairwise/aggregate.ts';
 import type { Aggregation, Comparison, PairwiseRound } from '../src/core/pairwise/types.ts';
@@ -106,6 +107,80 @@ export function comparisonsToReach(trace: readonly Checkpoint[], target: number)
   const slope = (Math.log(b.error) - Math.log(a.error)) / (Math.log(b.comparisons) - Math.log(a.comparisons));
   const reach = Math.exp(Math.log(a.comparisons) + (Math.log(target) - Math.log(a.error)) / (slope || -Infinity));
   return Math.round(Math.min(Math.max(reach, a.comparisons), b.comparisons) / 10) * 10;
+}
+
+/** The variance of an honest juror's log-ratio about the truth, `Var(c − d)`, over 100,000 answers on random pairs of the world. */
+export function honestNoise(world: World, noise: JurorNoise, seed: number): number {
+  const random = mulberry32(seed);
+  const [juror] = makeJurors(1, 0, world, random);
+  const n = world.ids.length;
+  let squares = 0;
+  const count = 100_000;
+  for (let k = 0; k < count; k++) {
+    const a = Math.floor(random() * n);
+    const b = (a + 1 + Math.floor(random() * (n - 1))) % n;
+    const { winner, ratio } = answer(juror!, world, a, b, random, noise);
+    const c = winner === 'b' ? Math.log(ratio!) : winner === 'a' ? -Math.log(ratio!) : 0;
+    squares += (c - Math.log(world.weights[b]! / world.weights[a]!)) ** 2;
+  }
+  return squares / count;
+}
+
+/** `E‖ŵ − w‖² / ‖w‖²` to first order, `tr(JΣJ) / ‖w‖²` with J = diag(w) − wwᵀ: `Σ_k w_k² (Σ_kk − 2 (Σw)_k + wᵀΣw) / Σ_k w_k²`. */
+function expectedSquaredError(sigma: Float64Array, w: readonly number[]): number {
+  const n = w.length;
+  const t = new Float64Array(n);
+  for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[b * n + k]! * w[k]!;
+  const u = w.reduce((s, wk, k) => s + wk * t[k]!, 0);
+  let num = 0;
+  let den = 0;
+  w.forEach((wk, k) => {
+    num += wk * wk * (sigma[k * n + k]! - 2 * t[k]! + u);
+    den += wk * wk;
+  });
+  return num / den;
+}
+
+/**
+ * What a sampler could reach if it knew the true weights (the bound the simulation's sampler is held against): from the
+ * same seeded-ring start, each next pair the one of largest `pairGain` with Σ and G at the true weights (the sampler's
+ * criterion, greedy A-optimal design in weight space) and every answer the information 1/σ² of an l2log fit, σ² the
+ * honest jurors' noise. Returns the root of the expected squared relative error after each of `counts` comparisons,
+ * and the count at which it falls to `target` (null past `budget`). For random pairs the same error has a closed
+ * form: Σ = σ²(n − 1)/(2m) (I − J/n), so m = σ²(n − 1) Σ_k w_k² (1 − 2w_k + ‖w‖²) / (2 target² ‖w‖²).
+ */
+export function informationBound(world: World, noiseVariance: number, counts: readonly number[], target: number, budget: number) {
+  const n = world.ids.length;
+  const ring = { n, i: Int32Array.from({ length: n }, (_, k) => k), j: Int32Array.from({ length: n }, (_, k) => (k + 1) % n), of: Int32Array.from({ length: n }, (_, k) => k) };
+  const sigma = covariance(ring, new Float64Array(n).fill(1 / noiseVariance), 0, true).full!;
+  const w = Float64Array.from(world.weights);
+  const logits = Float64Array.from(w, Math.log);
+  const d: GroupDesign = {
+    fit: { logits, pairs: ring, information: new Float64Array(n).fill(1 / noiseVariance), shift: 0, noise: noiseVariance },
+    sigma,
+    gram: weightGram(sigma, w),
+    importance: 1,
+    information: () => 1 / noiseVariance,
+  };
+  const errors = new Map<number, number>();
+  let reach: number | null = null;
+  const last = Math.max(...counts);
+  for (let m = n; m <= budget && (m <= last || reach === null); m++) {
+    const error = Math.sqrt(expectedSquaredError(d.sigma, world.weights));
+    if (counts.includes(m)) errors.set(m, error);
+    if (reach === null && error <= target) reach = m;
+    let best: [number, number] = [0, 1];
+    let top = -Infinity;
+    for (let x = 0; x < n; x++)
+      for (let y = x + 1; y < n; y++) {
+        const gain = pairGain(d, x, y);
+        if (gain > top) [top, best] = [gain, [x, y]];
+      }
+    rankOneUpdate(d, best[0], best[1]);
+  }
+  const norm = world.weights.reduce((s, x) => s + x * x, 0);
+  const spread = world.weights.reduce((s, x) => s + x * x * (1 - 2 * x + norm), 0);
+  return { errors, reach, random: Math.round((noiseVariance * (n - 1) * spread) / (2 * target * target * norm)) };
 }
 
 /** Wall time of the engine's hot paths: aggregation at scale, and the sampler's next pair. */
@@ -280,6 +355,27 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
         const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / budgetOf(RANDOM)).toFixed(2)}` : 'n/a';
         lines.push(`  ${noise.name} jurors, ${world}, ${panel(messyShare)}: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
       }
+  // the bound per world: honest jurors (messy ones add at most their share of answers, so their panels' bound is
+  // at least a fifth higher); a fit of the exact answer model (logistic perception) instead of l2log would gain at most
+  // the ratio of the logistic's Fisher information 1/(3s²) to 1/σ²
+  for (const world of worlds) {
+    const bounds = seeds.map((seed) => {
+      const random = mulberry32(seed * 7919 + 1);
+      const truth = world === 'lognormal' ? lognormalWorld(100, random) : zipfWorld(100, random);
+      const noise = honestNoise(truth, CALIBRATED_NOISE, seed);
+      return { noise, ...informationBound(truth, noise, [1500, 3000], 0.1, 20_000) };
+    });
+    const reach = median(bounds.map((b) => b.reach ?? Infinity));
+    const noise = median(bounds.map((b) => b.noise));
+    const best = (3 * CALIBRATED_NOISE.scale ** 2) / noise;
+    lines.push(
+      `  bound, calibrated jurors, ${world}, honest (greedy A-optimal design at the true weights, l2log information at σ² = ${noise.toFixed(2)}): ` +
+        `10 % RMS error after ${Number.isFinite(reach) ? thousands(reach) : '> 20,000'}${seeds.length > 1 ? ` [${bounds.map((b) => (b.reach === null ? '> 20,000' : thousands(b.reach))).join(', ')}]` : ''}; ` +
+        `at 1,500: ${percent(median(bounds.map((b) => b.errors.get(1500)!)))}, at 3,000: ${percent(median(bounds.map((b) => b.errors.get(3000)!)))}; ` +
+        `random pairs by the same formula ${thousands(median(bounds.map((b) => b.random)))} (bound's share ${(reach / median(bounds.map((b) => b.random))).toFixed(2)}); ` +
+        `an exact-model fit at most ×${best.toFixed(2)} the comparisons`,
+    );
+  }
   sizes.forEach((projects, k) => {
     const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
     lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);

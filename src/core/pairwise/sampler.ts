@@ -19,7 +19,7 @@ export interface Pending extends Pair {
 }
 
 /** What the criterion needs of a connected group: the logits' covariance Σ and G = (JΣ)ᵀ(JΣ), J the softmax Jacobian. */
-interface GroupDesign {
+export interface GroupDesign {
   fit: GroupFit;
   sigma: Float64Array;
   gram: Float64Array;
@@ -165,8 +165,17 @@ function design(fit: GroupFit, importance: number, config: PairwiseRound['config
   // the weights the error is weighed by, E[w_k²]^½ under ℓ ~ N(ℓ̂, Σ): w̃ = softmax(ℓ̂_k + Σ_kk), so that a project the
   // first answers put low but that few answers support still looks as if it might matter, and is asked about again
   const w = softmax(fit.logits.map((l, k) => l + sigma[k * n + k]!));
-  // M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw; G = MᵀM. Row b of Mᵀ is w ⊙ (Σ[b] − t_b) (Σ is symmetric), so each
-  // G[a][b] is a dot product of two contiguous rows, and G is symmetric: half of them
+  const information = fit.noise === null ? null : answerInformation(config.typedRatios ? [] : config.ratios, fit.noise, fit.pairs.of.length);
+  return { fit, sigma, gram: weightGram(sigma, w), importance, information };
+}
+
+/**
+ * G = (JΣ)ᵀ(JΣ), J = diag(w) − wwᵀ the Jacobian of softmax at w, for the criterion `λ ‖JΣx‖² / (1 + λ xᵀΣx)`.
+ * M = JΣ: M[k][b] = w_k (Σ[k][b] − t_b), t = Σw. Row b of Mᵀ is w ⊙ (Σ[b] − t_b) (Σ is symmetric), so each G[a][b]
+ * is a dot product of two contiguous rows, and G is symmetric: half of them.
+ */
+export function weightGram(sigma: Float64Array, w: Float64Array): Float64Array {
+  const n = w.length;
   const t = new Float64Array(n);
   for (let b = 0; b < n; b++) for (let k = 0; k < n; k++) t[b]! += sigma[b * n + k]! * w[k]!;
   const Mt = new Float64Array(n * n);
@@ -178,8 +187,7 @@ function design(fit: GroupFit, importance: number, config: PairwiseRound['config
       for (let k = 0; k < n; k++) dot += Mt[a * n + k]! * Mt[b * n + k]!;
       gram[a * n + b] = gram[b * n + a] = dot;
     }
-  const information = fit.noise === null ? null : answerInformation(config.typedRatios ? [] : config.ratios, fit.noise, fit.pairs.of.length);
-  return { fit, sigma, gram, importance, information };
+  return gram;
 }
 
 /** The information one more answer on slots (x, y) adds. */
@@ -214,7 +222,7 @@ function note(state: SamplerState, juror: string, a: string, b: string, update: 
  * Σ' = Σ − κ s sᵀ with s = Σx, κ = λ / (1 + λ xᵀΣx); and G' = G − κ(s qᵀ + q sᵀ) + κ² (xᵀGx) s sᵀ with q = Gx,
  * which follows from M' = M − κ (Mx) sᵀ: O(n²) per pick instead of O(n³).
  */
-function rankOneUpdate(d: GroupDesign, x: number, y: number): void {
+export function rankOneUpdate(d: GroupDesign, x: number, y: number): void {
   const n = d.fit.logits.length;
   const { sigma, gram } = d;
   const l = lambda(d, x, y);
@@ -260,6 +268,16 @@ function designPair(state: SamplerState, g: number, asked: Set<number>): [number
   return undefined;
 }
 
+/** How much an answer on slots (x, y) is expected to lower the final weights' squared error: `λ xᵀGx / (1 + λ xᵀΣx)`, times the importance. */
+export function pairGain(d: GroupDesign, x: number, y: number): number {
+  const n = d.fit.logits.length;
+  const { sigma, gram } = d;
+  const v = sigma[x * n + x]! + sigma[y * n + y]! - 2 * sigma[x * n + y]!;
+  const e = gram[x * n + x]! + gram[y * n + y]! - 2 * gram[x * n + y]!;
+  const l = lambda(d, x, y);
+  return (d.importance * l * e) / (1 + l * v);
+}
+
 /** The pair of largest expected gain this juror has not been asked, over the groups whose design is done. */
 function bestPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
   let best: [number, number, number] | undefined;
@@ -267,13 +285,9 @@ function bestPair(state: SamplerState, asked: Set<number>): [number, number, num
   state.designs.forEach((d, g) => {
     if (!d) return;
     const n = d.fit.logits.length;
-    const { sigma, gram } = d;
     for (let x = 0; x < n; x++)
       for (let y = x + 1; y < n; y++) {
-        const v = sigma[x * n + x]! + sigma[y * n + y]! - 2 * sigma[x * n + y]!;
-        const e = gram[x * n + x]! + gram[y * n + y]! - 2 * gram[x * n + y]!;
-        const l = lambda(d, x, y);
-        const gain = (d.importance * l * e) / (1 + l * v);
+        const gain = pairGain(d, x, y);
         if (gain > top && !asked.has(pairKey(state, g, x, y))) [top, best] = [gain, [g, x, y]];
       }
   });
