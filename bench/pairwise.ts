@@ -247,6 +247,32 @@ export function speedLines(): string[] {
   ];
 }
 
+/**
+ * The bound per world (informationBound), for honest jurors: messy ones add at most their share of answers, so their
+ * panels' bound is at least a fifth higher; a fit of the exact answer model (logistic perception) instead of l2log
+ * would gain at most the ratio of the logistic's Fisher information 1/(3s²) to 1/σ².
+ */
+export function boundLines(worlds: readonly Variant['world'][], seeds: readonly number[]): string[] {
+  return worlds.map((world) => {
+    const bounds = seeds.map((seed) => {
+      const random = mulberry32(seed * 7919 + 1);
+      const truth = world === 'lognormal' ? lognormalWorld(100, random) : zipfWorld(100, random);
+      const noise = honestNoise(truth, CALIBRATED_NOISE, seed);
+      return { noise, ...informationBound(truth, noise, [1500, 3000], 0.1, 20_000) };
+    });
+    const reach = median(bounds.map((b) => b.reach ?? Infinity));
+    const random = median(bounds.map((b) => b.random));
+    const noise = median(bounds.map((b) => b.noise));
+    return (
+      `  bound, calibrated jurors, ${world}, honest (greedy A-optimal design at the true weights, l2log information at σ² = ${noise.toFixed(2)}): ` +
+      `10 % RMS error after ${Number.isFinite(reach) ? thousands(reach) : '> 20,000'}${seeds.length > 1 ? ` [${bounds.map((b) => (b.reach === null ? '> 20,000' : thousands(b.reach))).join(', ')}]` : ''}; ` +
+      `at 1,500: ${percent(median(bounds.map((b) => b.errors.get(1500)!)))}, at 3,000: ${percent(median(bounds.map((b) => b.errors.get(3000)!)))}; ` +
+      `random pairs by the same formula ${thousands(random)} (the bound's share ${(reach / random).toFixed(2)}); ` +
+      `an exact-model fit at most ×${((3 * CALIBRATED_NOISE.scale ** 2) / noise).toFixed(2)} the comparisons`
+    );
+  });
+}
+
 /** One simulated round to run: a variant, a seed, and where to measure. */
 export interface SimulationTask {
   variant: Variant;
@@ -280,7 +306,8 @@ async function runTasks(tasks: readonly SimulationTask[], threads: number): Prom
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 const thousands = (x: number) => x.toLocaleString('en-US');
 type Method = Pick<Variant, 'strategy' | 'aggregation' | 'weighting'>;
-const DEFAULT: Method = { strategy: 'sampler', aggregation: 'huber', weighting: 'reliability' };
+/** The round's defaults (DESIGN.md: l2log, no juror weighting) with the sampler: the bot's default, and in session 6's table the best in every cell. */
+const DEFAULT: Method = { strategy: 'sampler', aggregation: 'l2log', weighting: 'none' };
 const RANDOM: Method = { strategy: 'random', aggregation: 'l2log', weighting: 'none' };
 const label = (v: Method) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
 /** Where a variant's round ends: random pairs with reliability refit every juror against the others, so they stop sooner. */
@@ -355,27 +382,7 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
         const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / budgetOf(RANDOM)).toFixed(2)}` : 'n/a';
         lines.push(`  ${noise.name} jurors, ${world}, ${panel(messyShare)}: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
       }
-  // the bound per world: honest jurors (messy ones add at most their share of answers, so their panels' bound is
-  // at least a fifth higher); a fit of the exact answer model (logistic perception) instead of l2log would gain at most
-  // the ratio of the logistic's Fisher information 1/(3s²) to 1/σ²
-  for (const world of worlds) {
-    const bounds = seeds.map((seed) => {
-      const random = mulberry32(seed * 7919 + 1);
-      const truth = world === 'lognormal' ? lognormalWorld(100, random) : zipfWorld(100, random);
-      const noise = honestNoise(truth, CALIBRATED_NOISE, seed);
-      return { noise, ...informationBound(truth, noise, [1500, 3000], 0.1, 20_000) };
-    });
-    const reach = median(bounds.map((b) => b.reach ?? Infinity));
-    const noise = median(bounds.map((b) => b.noise));
-    const best = (3 * CALIBRATED_NOISE.scale ** 2) / noise;
-    lines.push(
-      `  bound, calibrated jurors, ${world}, honest (greedy A-optimal design at the true weights, l2log information at σ² = ${noise.toFixed(2)}): ` +
-        `10 % RMS error after ${Number.isFinite(reach) ? thousands(reach) : '> 20,000'}${seeds.length > 1 ? ` [${bounds.map((b) => (b.reach === null ? '> 20,000' : thousands(b.reach))).join(', ')}]` : ''}; ` +
-        `at 1,500: ${percent(median(bounds.map((b) => b.errors.get(1500)!)))}, at 3,000: ${percent(median(bounds.map((b) => b.errors.get(3000)!)))}; ` +
-        `random pairs by the same formula ${thousands(median(bounds.map((b) => b.random)))} (bound's share ${(reach / median(bounds.map((b) => b.random))).toFixed(2)}); ` +
-        `an exact-model fit at most ×${best.toFixed(2)} the comparisons`,
-    );
-  }
+  lines.push(...boundLines(worlds, seeds));
   sizes.forEach((projects, k) => {
     const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
     lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
