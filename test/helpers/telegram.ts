@@ -24,6 +24,8 @@ export async function telegramHarness(options: { start?: string; forum?: boolean
     DATABASE_URL: databaseUrl,
     EXPORT_DIR: mkdtempSync(join(tmpdir(), 'govbot-exports-')),
     PORT: '0',
+    // Taps' answers wait for their commit (and show the receipt) however loaded the machine is (deadline.test.ts tests short deadlines).
+    TELEGRAM_ANSWER_DEADLINE_MS: '10000',
     ...(options.webhook && { TELEGRAM_WEBHOOK_URL: 'https://127.0.0.1:0/telegram/hook' }),
     // More settings, such as the chain APIs a command reads (ETH_RPC_URL, CARDANO_API_URL).
     ...options.env,

@@ -110,7 +110,8 @@ describe('events committed in groups', () => {
     const db = await database(tempDatabaseUrl());
     const log = memoryLogger('warn');
     const runtime = new ChatRuntime({ db, votes: new VoteWriter(db), now: () => new Date('2025-01-01T00:00:00Z'), exportDir: '/tmp' }, commands, log.logger);
-    const chat = new TelegramChat(runtime, { token: fake.token, apiRoot: fake.url, reactions: DEFAULT_REACTION_EMOJI });
+    // Answers wait for the commit however loaded the machine is: this test counts receipts in the answers.
+    const chat = new TelegramChat(runtime, { token: fake.token, apiRoot: fake.url, reactions: DEFAULT_REACTION_EMOJI, answerDeadlineMs: 10_000 });
     cleanup.push(async () => {
       await chat.stop();
       await runtime.outbox.stop();
