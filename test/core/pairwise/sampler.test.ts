@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextPairs, refitEvery, samplerCache, samplerState } from '../../../src/core/pairwise/sampler.ts';
+import { nextPairs, pairGain, rankOneUpdate, refitEvery, samplerCache, samplerState, weightGram, type GroupDesign } from '../../../src/core/pairwise/sampler.ts';
+import { covariance } from '../../../src/core/pairwise/laplacian.ts';
 import { answer, lognormalWorld, makeJurors } from '../../../bench/pairwise-sim.ts';
 import { mulberry32 } from '../../../src/core/pairwise/random.ts';
 import { simulate } from '../../../bench/pairwise.ts';
@@ -57,5 +58,30 @@ describe('the active sampler', () => {
   it('GIVEN a log-normal world of 100 projects with one dominant project THEN the sampler with huber is within 10 % after 1,500 comparisons, where comparing it with far projects left it 19 % off', () => {
     const trace = simulate({ world: 'lognormal', projects: 100, messyShare: 0, strategy: 'sampler', aggregation: 'huber', weighting: 'none' }, 3, 1500, 1500);
     expect(trace.at(-1)!.error).toBeLessThan(0.1);
+  });
+  it('GIVEN a connected design THEN the gain a pair is ranked by is the drop in the weights\' expected squared error tr(JΣJ) that its answer makes, and the updated Gram matrix is that of the updated Σ', () => {
+    const n = 6;
+    const w = Float64Array.from([0.4, 0.25, 0.15, 0.1, 0.06, 0.04]);
+    const ring = { n, i: Int32Array.from({ length: n }, (_, k) => k), j: Int32Array.from({ length: n }, (_, k) => (k + 1) % n), of: Int32Array.from({ length: n }, (_, k) => k) };
+    const make = (): GroupDesign => {
+      const sigma = covariance(ring, new Float64Array(n).fill(0.5), 0, true).full!;
+      return { fit: { logits: Float64Array.from(w, Math.log), pairs: ring, information: new Float64Array(n).fill(0.5), shift: 0, noise: 2 }, sigma, gram: weightGram(sigma, w), importance: 1, information: () => 0.5 };
+    };
+    // tr(JΣJ) from the matrices themselves, J = diag(w) − wwᵀ
+    const J = (a: number, b: number) => (a === b ? w[a]! : 0) - w[a]! * w[b]!;
+    const squaredError = (sigma: Float64Array) => {
+      let trace = 0;
+      for (let k = 0; k < n; k++) for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) trace += J(k, a) * sigma[a * n + b]! * J(b, k);
+      return trace;
+    };
+    for (const [x, y] of [[0, 1], [0, 3], [2, 5], [4, 5]] as const) {
+      const d = make();
+      const before = squaredError(d.sigma);
+      const gain = pairGain(d, x, y);
+      rankOneUpdate(d, x, y);
+      expect(gain).toBeGreaterThan(0);
+      expect(before - squaredError(d.sigma)).toBeCloseTo(gain, 12);
+      weightGram(d.sigma, w).forEach((g, k) => expect(d.gram[k]).toBeCloseTo(g, 12));
+    }
   });
 });
