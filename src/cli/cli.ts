@@ -7,9 +7,9 @@ import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
 import { renderReport } from '../format/report.ts';
 import { ProgressLine } from '../format/progress.ts';
-import { indexRoundFile, readRoundFileBytes } from '../roundfile/columns.ts';
+import { readColumns, readRoundFileBytes } from '../roundfile/columns.ts';
 import { isPairwiseFile } from '../roundfile/pairwise.ts';
-import { parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
+import { indexRoundFileBytes, parseRoundFileBytes, RoundFileError, serializeRoundFile } from '../roundfile/schema.ts';
 import { PairwiseError } from '../core/pairwise/types.ts';
 
 export interface CliIo {
@@ -90,8 +90,12 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
   async replay(args, io) {
     const opts = parse(args, { json: { type: 'boolean' } }, z.object({ json: z.boolean().optional(), positionals: fileArg }));
     const bytes = await readRoundBytes(opts.positionals[0]);
-    if (isPairwiseFile(bytes)) return io.out((await import('./pairwise.ts')).replayPairwise(bytes, opts.json ?? false));
-    const report = computeReport(await indexRoundFile(bytes));
+    // The columns vouch only for a valid governance round, whose schema is strict all through (no "kind" anywhere), so
+    // the search for a pairwise file's kind waits until they decline: it is a first pass over every page of the file,
+    // which on the bench machine costs 0.25 s at 110 MiB before anything else could start.
+    const columns = await readColumns(bytes);
+    if (!columns && isPairwiseFile(bytes)) return io.out((await import('./pairwise.ts')).replayPairwise(bytes, opts.json ?? false));
+    const report = computeReport(columns ?? indexRoundFileBytes(bytes));
     io.out(opts.json ? reportJson(report) : renderReport(report));
   },
 

@@ -1,8 +1,7 @@
-import { isUtf8 } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { repeatedPairs, repeatedReactions, type IndexedRound } from '../core/indexed.ts';
-import { decline, DECLINE, FIELDS, Interner, scanRoundFile, type Columns, type ListName, type Scan, type Space } from './scan.ts';
+import { decline, DECLINE, FIELDS, Interner, scanLists, scanRoundFile, type Columns, type ListName, type Scan, type Space } from './scan.ts';
 import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
 
 /**
@@ -10,26 +9,33 @@ import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
  * votes. JSON.parse would build an object per item and the checks would look every id up in a Map: seconds, most of
  * them garbage collection. Here the long lists are read byte by byte into columns (scan.ts); the short parts (round,
  * members, proposals, questions) go through JSON.parse and the schema. On a large file a worker thread reads the
- * comments and reactions while this thread reads the rest and checks the short parts: a file read on two cores.
+ * comments, reactions and votes while this thread reads the rest and checks the short parts: a file read on two cores,
+ * each thread reading only its own parts (the votes joined the worker's share when it no longer walked the whole file).
  *
  * It vouches only for what it fully understands: anything unusual in a long list (an escape, a number written
  * `5.0`, an unknown or missing key, an id that names nothing, a repeat) and it returns undefined, and the caller
  * validates the file the ordinary way, which names every problem. A property test pins that the two always agree.
  */
-export async function readColumns(bytes: Uint8Array, { parallel = bytes.byteLength >= PARALLEL_FROM } = {}): Promise<IndexedRound | undefined> {
-  const theirs: ListName[] = parallel ? ['comments', 'reactions'] : [];
+export async function readColumns(
+  bytes: Uint8Array,
+  // worker false: the second scan runs in this thread, after the first (tests pin the split without starting threads)
+  { parallel = bytes.byteLength >= PARALLEL_FROM, worker: inWorker = true } = {},
+): Promise<IndexedRound | undefined> {
+  // in the order they stand in files govbot writes, so that the worker searches each key from where the last list ended
+  const theirs: ListName[] = parallel ? ['comments', 'reactions', 'votes'] : [];
   const ours = (Object.keys(FIELDS) as ListName[]).filter((l) => !theirs.includes(l));
   const shared = parallel ? inSharedMemory(bytes) : bytes;
-  const worker = parallel ? scanInWorker(shared, theirs) : undefined;
+  const worker = !parallel ? undefined : inWorker ? scanInWorker(shared, theirs) : { scan: Promise.resolve(scanLists(shared, theirs)), stop: async () => undefined };
   try {
-    const own = scanRoundFile(shared, ours, true);
+    const own = scanRoundFile(shared, ours);
     if (!own) return undefined;
     // the short parts are parsed and checked while the worker is still reading
     const checked = checkRoundFile({ ...parsedOrDecline(`{${own.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) });
     // the columns hold one option per vote: the ballots of approval and ranked polls are read the ordinary way
     if (!checked || checked.data.questions.some((q) => (q.type ?? 'single') !== 'single')) return undefined;
     const other = await worker?.scan;
-    if (parallel && !other) return undefined;
+    // the worker found each of its lists by its key: where this thread's walk of the whole file found it
+    if (parallel && (!other || theirs.some((l) => String(own.spans[l]) !== String(other.spans[l])))) return undefined;
     return resolve(shared, other ? [own, other] : [own], checked);
   } catch (e) {
     if (e === DECLINE) return undefined;
@@ -40,11 +46,10 @@ export async function readColumns(bytes: Uint8Array, { parallel = bytes.byteLeng
 }
 
 /**
- * A round file to the indexed round: through the columns when they vouch for it, validated in full otherwise. Bytes
- * that are not UTF-8 go straight to the validation, which names where they are: the columns' decoder would let them in.
+ * A round file to the indexed round: through the columns when they vouch for it, validated in full otherwise (bytes
+ * that are not UTF-8 among them: the columns check each part they decode, and the validation names where it is).
  */
-export const indexRoundFile = async (bytes: Uint8Array): Promise<IndexedRound> =>
-  (isUtf8(bytes) ? await readColumns(bytes) : undefined) ?? indexRoundFileBytes(bytes);
+export const indexRoundFile = async (bytes: Uint8Array): Promise<IndexedRound> => (await readColumns(bytes)) ?? indexRoundFileBytes(bytes);
 
 /** Below this a worker costs more to start than it saves. */
 const PARALLEL_FROM = 8 << 20;

@@ -1,9 +1,9 @@
 // A worker thread of readColumns (columns.ts): scans the lists it is given from the shared bytes of a round file
 // and hands back their columns and interners, moved rather than copied.
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanRoundFile, type ListName } from './scan.ts';
+import { scanLists, type ListName } from './scan.ts';
 
 const { bytes, lists } = workerData as { bytes: Uint8Array; lists: ListName[] };
-const scan = scanRoundFile(bytes, lists, false);
+const scan = scanLists(bytes, lists);
 const buffers = scan ? [...Object.values(scan.lists).flat(), ...Object.values(scan.spaces).flatMap((s) => [s.slots, s.starts, s.lengths])].map((a) => a.buffer) : [];
 parentPort!.postMessage(scan, buffers as ArrayBuffer[]);

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { REACTION_KINDS } from '../core/types.ts';
 import { readInstant } from '../core/instant.ts';
 import { MAX_DEPTH } from './bytes.ts';
@@ -24,7 +25,6 @@ const IS_STRUCTURE = byteClass('"{}[],');
 const MAX_ID = 64;
 /** Far beyond the longest run a half-full table of honest ids has. */
 const MAX_PROBES = 256;
-const utf8 = new TextDecoder();
 function byteClass(chars: string): Uint8Array {
   const table = new Uint8Array(256);
   for (const c of chars) table[c.charCodeAt(0)] = 1;
@@ -178,6 +178,20 @@ export class Interner {
     }
   }
 
+  /**
+   * Room for `count` ids at once, when a list's size says how many there can be: growing to it one doubling at a time
+   * rehashed every id up to 8 times into fresh tables (0.4 s of the bench round's scan of comments and reactions).
+   */
+  reserve(count: number) {
+    let size = this.slots.length;
+    while (count * SLOT * 2 > size) size *= 2;
+    if (size > this.slots.length) this.resize(size);
+    if (count > this.starts.length) {
+      this.starts = grow(this.starts, count);
+      this.lengths = grow(this.lengths, count);
+    }
+  }
+
   /** Appends an entry whose slot is already set; keeps the table at most half full, so a probe ends soon. */
   private store(start: number, length: number) {
     if (this.count === this.starts.length) {
@@ -186,25 +200,26 @@ export class Interner {
     }
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
-    if (++this.count * SLOT * 2 > this.slots.length) this.rehash();
+    if (++this.count * SLOT * 2 > this.slots.length) this.resize(this.slots.length * 2);
   }
 
-  /** The same slots in a table twice as large. */
-  private rehash() {
+  /** The same slots in a table of `size` ints. */
+  private resize(size: number) {
     const old = this.slots;
-    const slots = (this.slots = new Int32Array(old.length * 2));
+    const slots = (this.slots = new Int32Array(size));
     const mask = slots.length - SLOT;
     for (let from = 0; from < old.length; from += SLOT) {
       if (old[from + 1] === 0) continue;
       let slot = placeOf(old[from]!, mask);
       while (slots[slot + 1] !== 0) slot = (slot + SLOT) & mask;
-      slots.set(old.subarray(from, from + SLOT), slot);
+      // four plain stores: a subarray per slot, as set() takes, was most of the time of a rehash
+      for (let k = 0; k < SLOT; k++) slots[slot + k] = old[from + k]!;
     }
   }
 }
 
-function grow<T extends Int32Array | Uint8Array | Float64Array>(array: T): T {
-  const bigger = new (array.constructor as new (n: number) => T)(Math.max(16, array.length * 2));
+function grow<T extends Int32Array | Uint8Array | Float64Array>(array: T, length = Math.max(16, array.length * 2)): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
   bigger.set(array);
   return bigger;
 }
@@ -281,22 +296,36 @@ export interface Scan {
   lists: Partial<Record<ListName, Columns>>;
   /** Its interners, one per space of ids. */
   spaces: Record<Space, InternerTables>;
-  /** The text of every part that is not a long list, as `"key":value`, when it was asked to keep them. */
+  /** The text of every part that is not a long list, as `"key":value` (the scan of the whole file only). */
   rest: string[];
+  /** Where each list left to another thread stood, or where a list that thread read stood: [its `[`, past its `]`]. */
+  spans: Partial<Record<ListName, [number, number]>>;
 }
 
 /**
- * Reads the lists named in `read` into columns and steps over the others, so that two threads can share a file;
- * undefined when it does not vouch for the file.
+ * The whole file: reads the lists named in `read` into columns and keeps the text of every part that is not a long
+ * list; steps over the long lists left to another thread (scanLists), noting where they stand. Undefined when it does
+ * not vouch for the file.
  */
-export function scanRoundFile(bytes: Uint8Array, read: readonly ListName[], keepRest: boolean): Scan | undefined {
+export const scanRoundFile = (bytes: Uint8Array, read: readonly ListName[]): Scan | undefined => vouched(() => new ColumnReader(bytes).scan(read));
+
+/**
+ * Only the lists named, each found where its key stands, for a second thread: nothing else of the file is read, so
+ * the two threads do not both walk it. The scan of the whole file must find each list at the same place (the key
+ * could stand in another part too); the caller compares their spans.
+ */
+export const scanLists = (bytes: Uint8Array, lists: readonly ListName[]): Scan | undefined => vouched(() => new ColumnReader(bytes).lists(lists));
+
+function vouched(scan: () => Scan): Scan | undefined {
   try {
-    return new ColumnReader(bytes, read, keepRest).scan();
+    return scan();
   } catch (e) {
     if (e === DECLINE) return undefined;
     throw e;
   }
 }
+
+const TOP_KEYS_SPACES: Partial<Record<string, Space>> = { members: 'members', proposals: 'proposals', questions: 'questions' };
 
 class ColumnReader {
   private at = 0;
@@ -304,37 +333,111 @@ class ColumnReader {
   private readonly spaces: Record<Space, Interner>;
   private readonly bytes: Buffer;
 
-  constructor(
-    bytes: Uint8Array,
-    private readonly read: readonly ListName[],
-    private readonly keepRest: boolean,
-  ) {
+  constructor(bytes: Uint8Array) {
     this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.spaces = { members: new Interner(bytes), proposals: new Interner(bytes), comments: new Interner(bytes), questions: new Interner(bytes) };
   }
 
-  /** The top-level object: the lists to read into columns, the text of every other part kept if asked. */
-  scan(): Scan {
+  /** The top-level object: the lists to read into columns, the text of every other part. */
+  scan(read: readonly ListName[]): Scan {
     const keys = new Set<string>();
     // a list the file leaves out is empty
-    const lists: Scan['lists'] = Object.fromEntries(this.read.map((l) => [l, columnsOf(this.slotsFor(FIELDS[l], 0))]));
+    const lists: Scan['lists'] = Object.fromEntries(read.map((l) => [l, this.emptyColumns(l)]));
     const rest: string[] = [];
+    const spans: Scan['spans'] = {};
     this.expect(OPEN_BRACE);
     if (this.peek() === CLOSE_BRACE) decline();
     do {
       const key = this.key();
       if (keys.has(key)) decline();
       keys.add(key);
-      const start = this.at;
-      if (this.read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]);
+      if (read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]);
+      else if (Object.hasOwn(FIELDS, key)) spans[key as ListName] = this.stepOverList();
       else {
-        this.skipValue();
-        if (this.keepRest && !Object.hasOwn(FIELDS, key)) rest.push(`"${key}":${utf8.decode(this.bytes.subarray(start, this.at))}`);
+        this.space();
+        const start = this.at;
+        const items = this.skipValue();
+        // the ids of the lists read here are at most the items that define them
+        const space = TOP_KEYS_SPACES[key];
+        if (space) this.spaces[space].reserve(items);
+        const text = this.bytes.subarray(start, this.at);
+        // The file's UTF-8 is checked part by part where it is read, by the thread reading it: a long list the
+        // columns take has ASCII bytes only (ids, numbers, kinds, times), which their reader refuses anything else than.
+        // A decoder would quietly turn a bad byte into U+FFFD: the ordinary path names where it is.
+        if (!isUtf8(text)) decline();
+        rest.push(`"${key}":${text.toString('utf8')}`);
       }
     } while (this.comma(CLOSE_BRACE));
     if (this.peek() !== -1) decline();
-    const spaces = Object.fromEntries(SPACES.map((s) => [s, this.spaces[s].tables()])) as Scan['spaces'];
-    return { lists, spaces, rest };
+    return { lists, spaces: this.tables(), rest, spans };
+  }
+
+  /** The lists named, each where its key first stands (after the list before it, if there), read into columns. */
+  lists(read: readonly ListName[]): Scan {
+    const lists: Scan['lists'] = {};
+    const spans: Scan['spans'] = {};
+    let from = 0;
+    for (const list of read) {
+      const start = this.listStart(list, from);
+      if (start < 0) {
+        lists[list] = this.emptyColumns(list);
+        continue;
+      }
+      this.at = start;
+      // a comment id stands once in the comments: as many ids as items, each item one `{` on the columns' path
+      if (list === 'comments') this.spaces.comments.reserve(this.itemsFrom(start));
+      lists[list] = this.readList(FIELDS[list]);
+      spans[list] = [start, this.at];
+      from = this.at;
+    }
+    return { lists, spaces: this.tables(), rest: [], spans };
+  }
+
+  private tables(): Scan['spaces'] {
+    return Object.fromEntries(SPACES.map((s) => [s, this.spaces[s].tables()])) as Scan['spaces'];
+  }
+
+  private emptyColumns(list: ListName): Columns {
+    return columnsOf(this.slotsFor(FIELDS[list], 0));
+  }
+
+  /**
+   * The offset of the `[` of `"list": [`, searched from `from`, then from the start; -1 when there is none. One native
+   * search for the bytes: a key outside a string is always written this way, while inside a string its quotes would
+   * be escaped.
+   */
+  private listStart(list: ListName, from: number): number {
+    const key = Buffer.from(`"${list}"`);
+    for (const origin of from > 0 ? [from, 0] : [0])
+      for (let at = this.bytes.indexOf(key, origin); at >= 0 && (origin === 0 || at >= from); at = this.bytes.indexOf(key, at + 1)) {
+        this.at = at + key.length;
+        if (this.peek() !== COLON) continue;
+        this.at++;
+        if (this.peek() === OPEN_BRACKET) return this.at;
+      }
+    return -1;
+  }
+
+  /** The `{` up to the first `]` from `start`: the items of a list the columns can read, whose items hold neither. */
+  private itemsFrom(start: number): number {
+    const { bytes } = this;
+    let items = 0;
+    for (let i = start; i < bytes.length && bytes[i] !== CLOSE_BRACKET; i++) if (bytes[i] === OPEN_BRACE) items++;
+    return items;
+  }
+
+  /**
+   * Past a long list another thread reads, to its first `]`: if that thread vouches for the list, no byte inside it
+   * is one (ids, numbers, kinds and times have none), so it ends there. Its span, to compare with that thread's.
+   */
+  private stepOverList(): [number, number] {
+    this.space();
+    const start = this.at;
+    this.expect(OPEN_BRACKET);
+    const close = this.bytes.indexOf(CLOSE_BRACKET, this.at);
+    if (close < 0) decline();
+    this.at = close + 1;
+    return [start, this.at];
   }
 
   /** Where each field of a list goes: one object shape for every field of every list, so readList stays monomorphic. */
@@ -460,24 +563,29 @@ class ColumnReader {
     this.at = end + 1;
   }
 
-  /** A key of the top-level object, which names a part; an escaped one declines. */
+  /** A key of the top-level object, which names a part; an escaped one, or one not in ASCII, declines. */
   private key(): string {
     this.expect(QUOTE);
     const start = this.at;
+    const { bytes } = this;
     let i = start;
-    while (i < this.bytes.length && this.bytes[i] !== QUOTE && this.bytes[i] !== BACKSLASH) i++;
-    if (this.bytes[i] !== QUOTE) decline();
+    while (i < bytes.length && bytes[i] !== QUOTE && bytes[i] !== BACKSLASH && bytes[i]! < 0x80) i++;
+    if (bytes[i] !== QUOTE) decline();
     this.at = i + 1;
     this.expect(COLON);
-    return utf8.decode(this.bytes.subarray(start, i));
+    return bytes.toString('latin1', start, i);
   }
 
-  /** Past one JSON value of a short part, minding strings; whether it is valid JSON is JSON.parse's to say, later. */
-  private skipValue() {
+  /**
+   * Past one JSON value of a short part, minding strings; whether it is valid JSON is JSON.parse's to say, later. The
+   * objects directly inside a list value are counted: the items of members, proposals or questions.
+   */
+  private skipValue(): number {
     this.space();
     const { bytes } = this;
     const end = bytes.length;
     let depth = 0;
+    let items = 0;
     let i = this.at;
     for (;;) {
       // most bytes of a list are plain: one look-up steps over each
@@ -490,6 +598,7 @@ class ColumnReader {
       } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
         // the ordinary path refuses a file nested too deep, naming where; below the limit nothing walking it overflows
         if (++depth >= MAX_DEPTH) decline();
+        if (depth === 2 && c === OPEN_BRACE) items++;
         i++;
       } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
         // at depth 0 this closes the top-level object: the value was a scalar, and ends here
@@ -501,6 +610,7 @@ class ColumnReader {
       if (depth === 0 && (c === QUOTE || c === CLOSE_BRACE || c === CLOSE_BRACKET)) break;
     }
     this.at = i;
+    return items;
   }
 
   /** After an item: true on a comma (another comes), false on the closing byte; anything else declines. */
