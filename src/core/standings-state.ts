@@ -9,7 +9,7 @@
 import type { MemberReport, ReportInput } from './report.ts';
 import { compareIds } from './order.ts';
 import { pointColumns, POINT_FIELDS, type Contributions } from './reputation.ts';
-import { NO_TIER_FACTOR, positivesAscending, rankOf, tierLevels } from './tiers.ts';
+import { NO_TIER_FACTOR, positivesAscending, rankOf, tierLevels, type Tier } from './tiers.ts';
 import type { PollType } from './types.ts';
 import { countBallot, microVotes, noSums, questionTally, tally, votingPower, type Ballot, type MicroVotes, type OptionSums, type QuestionTally, type VotingPower } from './voting.ts';
 
@@ -38,11 +38,21 @@ export interface RoundTallies {
 }
 
 /** What a command asks of the standings, and the answer to each kind. */
-export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' };
+export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' } | { kind: 'tiers' };
 export interface StandingsAnswers {
+  tiers: MemberTiers;
   standing: MemberStanding | undefined;
   top: MemberReport[];
   tallies: RoundTallies;
+}
+
+/**
+ * Every member's tier at once, for votes' receipts: a burst of votes from different members then asks nothing more
+ * until the standings change. `levels` by member position, an index in `tiers`, -1 for none.
+ */
+export interface MemberTiers {
+  levels: Int16Array;
+  tiers: Tier[];
 }
 
 /** A question whose sums are kept: each option's, and how many voters counted. */
@@ -124,6 +134,8 @@ export class StandingsState {
         return this.top(ask.limit);
       case 'tallies':
         return this.tallies();
+      case 'tiers':
+        return { levels: this.levels.slice(), tiers: this.round.round.config.tiers.levels.map((l) => ({ name: l.name, factor: l.factor })) };
     }
   }
 

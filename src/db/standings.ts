@@ -2,10 +2,11 @@ import { setImmediate as pause } from 'node:timers/promises';
 import { SqliteAdapter, sql } from 'kysely';
 import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
 import type { Contributions } from '../core/reputation.ts';
-import { packRound, unpackReport } from '../core/standings-transfer.ts';
+import { packRound, unpackReport, unpackStrings } from '../core/standings-transfer.ts';
 import { ballotFromText } from '../core/ballots.ts';
 import type { Member, PollType, Question, RoundData } from '../core/types.ts';
-import { StandingsState, type MemberStanding, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
+import { StandingsState, type MemberStanding, type MemberTiers, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
+import { NO_TIER_FACTOR } from '../core/tiers.ts';
 import type { Answers, Ask, StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import { emptyContributions, setCounts } from './counts.ts';
@@ -256,23 +257,38 @@ export async function roundTallies(db: Executor, roundId: string): Promise<Round
 const talliesCache = new Map<string, { version: string; tallies: Promise<RoundTallies> }>();
 
 /**
- * A member's tier and factor, for a vote's receipt: each member's line is asked once per standings version (votes do
- * not move it), so a burst of votes asks the thread once per voter and never waits for a recount.
+ * A member's tier and factor, for a vote's receipt: every member's tier is asked of the standings thread once per
+ * standings version (votes do not move them), so a burst of votes asks it nothing more and never waits for a recount.
+ * Undefined for someone who is not a member of the round.
  */
-export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<MemberReport | undefined> {
+export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<Pick<MemberReport, 'tier' | 'factor'> | undefined> {
   const at = await versionOf(db, roundId);
-  let hit = receiptCache.get(roundId);
-  if (hit?.standings !== at.standings) remember(receiptCache, roundId, (hit = { standings: at.standings, byKey: new Map() }));
-  let standing = hit.byKey.get(memberKey);
-  if (!standing) {
-    const asking = memberStandingOf(db, roundId, memberKey);
-    hit.byKey.set(memberKey, (standing = asking));
-    const byKey = hit.byKey;
-    asking.catch(() => byKey.get(memberKey) === asking && byKey.delete(memberKey));
+  let hit = tiersCache.get(roundId);
+  if (hit?.standings !== at.standings) {
+    const entry = (hit = { standings: at.standings, tiers: memberTiers(db, roundId, at) });
+    remember(tiersCache, roundId, entry);
+    entry.tiers.catch(() => tiersCache.get(roundId) === entry && tiersCache.delete(roundId));
   }
-  return (await standing)?.member;
+  const { positions, levels, tiers } = await hit.tiers;
+  const position = positions.get(memberKey);
+  if (position === undefined) return undefined;
+  const tier = tiers[levels[position]!];
+  return { tier: tier?.name ?? null, factor: tier?.factor ?? NO_TIER_FACTOR };
 }
-const receiptCache = new Map<string, { standings: string; byKey: Map<string, Promise<MemberStanding | undefined>> }>();
+const tiersCache = new Map<string, { standings: string; tiers: Promise<MemberTiers & { positions: ReadonlyMap<string, number> }> }>();
+/** The members' positions by key, per round, for the shape version they hold for: the thread sends the keys only when it changed. */
+const positionsCache = new Map<string, { shape: string; positions: ReadonlyMap<string, number> }>();
+
+async function memberTiers(db: Executor, roundId: string, at: RoundVersion): Promise<MemberTiers & { positions: ReadonlyMap<string, number> }> {
+  const held = positionsCache.get(roundId);
+  const answered = await inThread(db, roundId, { kind: 'tiers', ...(held && { idsOf: held.shape }) }, (answer) => answer.standings === at.standings);
+  if ('inPlace' in answered) return { ...new StandingsState(answered.inPlace).answer({ kind: 'tiers' }), positions: new Map(answered.inPlace.members.map((m, i) => [m.id, i])) };
+  const { levels, tiers, shape, ids } = answered.answer;
+  if (!ids) return { levels, tiers, positions: held!.positions };
+  const positions = new Map(unpackStrings(ids).map((id, i) => [id, i]));
+  if (shape) remember(positionsCache, roundId, { shape, positions });
+  return { levels, tiers, positions };
+}
 
 /** Puts an entry last in a cache of a few rounds, the least recently used dropped. */
 function remember<T>(cache: Map<string, T>, roundId: string, entry: T): void {

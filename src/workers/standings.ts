@@ -7,15 +7,18 @@
 // from the standings this thread keeps between reads (src/core/standings-state.ts) and small to move.
 import { reportOf } from '../core/report.ts';
 import { StandingsState, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
-import { packReport, unpackRound, type PackedReport, type PackedRound } from '../core/standings-transfer.ts';
+import { packReport, packStrings, unpackRound, type PackedReport, type PackedRound, type PackedStrings } from '../core/standings-transfer.ts';
 import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
 import { inSnapshot } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
 /** What a request asks for; `report` with `rewards: false`: standings only, without the reward split (packReport). */
-export type Ask = { kind: 'report'; rewards: boolean } | StandingsAsk;
-/** The answer to each kind of ask. */
-export type Answers = StandingsAnswers & { report: PackedReport };
+export type Ask = { kind: 'report'; rewards: boolean } | Exclude<StandingsAsk, { kind: 'tiers' }> | { kind: 'tiers'; idsOf?: string };
+/**
+ * The answer to each kind of ask. With the tiers come the members' keys by position, unless the bot holds them for the
+ * snapshot's shape version (`idsOf`): they change only with it, and are 100,000 strings on a large round.
+ */
+export type Answers = Omit<StandingsAnswers, 'tiers'> & { report: PackedReport; tiers: StandingsAnswers['tiers'] & { shape?: string; ids?: PackedStrings } };
 export type StandingsRequest = ({ kind: 'read'; source: string; roundId: string } | { kind: 'compute'; round: PackedRound }) & { ask: Ask };
 /** The answer, and for a read the version and standings version of the snapshot it was computed from. */
 export interface StandingsAnswer {
@@ -66,17 +69,22 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
     }
     return standings.state;
   };
-  const { value, transfer } = answer(request.ask, entry.round, state);
+  const { value, transfer } = answer(request.ask, entry.round, state, version.shape);
   return { value: { version: version.version, standings: version.standings, ...value }, transfer };
 });
 
-function answer(ask: Ask, round: MaintainedRound | ReturnType<typeof unpackRound>, state: () => StandingsState): Moved<StandingsAnswer> {
+function answer(ask: Ask, round: MaintainedRound | ReturnType<typeof unpackRound>, state: () => StandingsState, shape?: string): Moved<StandingsAnswer> {
   switch (ask.kind) {
     case 'report': {
       // the choices move to the bot thread with the report: a copy, since the state keeps its own
       const choices = round.choices.map((c) => c.slice());
       const { packed, transfer } = packReport(reportOf(round, round.contributions, choices), round, choices, ask);
       return { value: { answer: packed }, transfer };
+    }
+    case 'tiers': {
+      const tiers = state().answer(ask);
+      const ids = shape === undefined || ask.idsOf !== shape ? packStrings(round.members.map((m) => m.id)) : undefined;
+      return { value: { answer: { ...tiers, ...(shape && { shape }), ...(ids && { ids }) } }, transfer: [tiers.levels.buffer as ArrayBuffer, ...(ids ? [ids.ends.buffer as ArrayBuffer] : [])] };
     }
     default:
       return { value: { answer: state().answer(ask) } };

@@ -46,7 +46,7 @@ function add(c: Contributions, m: number, f: number, delta: number): void {
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))) as unknown;
 
 describe('standings kept between reads', () => {
-  it('GIVEN random rounds (single, approval and ranked polls, secret, tiers by percentile or points, a reputation snapshot, delegation) and random writes between reads THEN after each write the kept state\'s standings, ranks, leaderboard and tallies are those of a full recount', () => {
+  it('GIVEN random rounds (single, approval and ranked polls, secret, tiers by percentile or points, a reputation snapshot, delegation) and random writes between reads THEN after each write the kept state\'s standings, ranks, leaderboard, tallies and every member\'s tier are those of a full recount', () => {
     fc.assert(
       fc.property(round, (g) => {
         const n = MEMBERS;
@@ -55,6 +55,7 @@ describe('standings kept between reads', () => {
           : { by: 'percentile', levels: [{ name: 'A', percent: 20, factor: 5 }, { name: 'B', percent: 30, factor: 2 }, { name: 'C', percent: 30, factor: 2 }] };
         const config = roundConfigSchema.parse({ tiers, voting: { quadraticUnit: g.quadraticUnit }, reputation: { negativeReactionPoints: -1 } });
         const counts = contributions(n);
+        const ballots = g.types.map((type) => (type === 'single' ? undefined : new Array<number[] | undefined>(n)));
         if (g.snapshot) counts.beforeSnapshot = contributions(n);
         const input: StandingsInput = {
           round: { id: 'r1', name: 'R', config },
@@ -62,7 +63,7 @@ describe('standings kept between reads', () => {
           questions: g.types.map((type, q) => ({ id: `q${q}`, text: `Q${q}`, options: ['a', 'b', 'c', 'd'], ...(type !== 'single' && { type: type as Exclude<PollType, 'single'> }), ...(g.secret && q === 0 && { privacy: 'secret' as const }) })),
           contributions: counts,
           choices: g.types.map(() => new Int32Array(n).fill(-1)),
-          ballots: g.types.map((type) => (type === 'single' ? undefined : new Array(n))),
+          ballots,
           ...(g.delegation && { carried: g.types.map(() => new Int32Array(n).fill(-1)) }),
         };
         const state = new StandingsState(input);
@@ -74,6 +75,9 @@ describe('standings kept between reads', () => {
             expect(state.standing(m.id)).toEqual({ member: m, rank, ranked: ranked.length });
           }
           expect(state.standing('nobody')).toBeUndefined();
+          const { levels, tiers } = state.answer({ kind: 'tiers' });
+          const tierOf = new Map(input.members.map((m, at) => [m.id, tiers[levels[at]!]?.name ?? null]));
+          for (const m of report.members) expect(tierOf.get(m.id)).toBe(m.tier);
           for (const limit of [1, 3, n + 1]) expect(state.top(limit)).toEqual(report.members.filter((m) => m.points !== 0).slice(0, limit));
           const tallies = state.tallies();
           expect(plain(tallies.questions)).toEqual(plain(report.questions));
@@ -88,7 +92,7 @@ describe('standings kept between reads', () => {
             // a single choice is one option; no option: the member has no counted choice
             const ballot = type === 'single' ? s.options.slice(0, 1) : s.options;
             input.choices[s.question]![s.member] = ballot[0] ?? -1;
-            if (type !== 'single') input.ballots![s.question]![s.member] = ballot.length > 0 ? ballot : undefined;
+            if (type !== 'single') ballots[s.question]![s.member] = ballot.length > 0 ? ballot : undefined;
           }
           state.update({ counts: s.kind === 'counts' });
           check();
