@@ -39,7 +39,7 @@ export function pairwiseSample(): string {
       id: 'df-eth-2025',
       name: 'Dependencies of Ethereum (demo)',
       root: 'Ethereum',
-      config: { aggregation: 'huber', jurorWeighting: 'reliability', holdoutPercent: 20, seed: 7, token: { symbol: 'ETH', decimals: 18 }, pool: '100000000000000000000', minWeight: 0.002 },
+      config: { aggregation: 'l2log', jurorWeighting: 'none', holdoutPercent: 20, seed: 7, token: { symbol: 'ETH', decimals: 18 }, pool: '100000000000000000000', minWeight: 0.002 },
     },
     projects: PROJECTS.map(([id, name, repo]) => ({ id, name, url: `https://github.com/${repo}`, parent: null })),
     jurors: jurors.map((j, k) => ({ id: j.id, handle: HANDLES[k]! })),
