@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { repeatedPairs, repeatedReactions, type IndexedRound } from '../core/indexed.ts';
-import { decline, DECLINE, FIELDS, Interner, scanLists, scanRoundFile, type Columns, type ListName, type Scan, type Space } from './scan.ts';
+import { ColumnReader, decline, DECLINE, FIELDS, Interner, noPieces, pieceCount, pieceTable, scanLists, SHARED_LIST, type Columns, type ListName, type Scan, type Space } from './scan.ts';
 import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
 
 /**
@@ -9,8 +9,8 @@ import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
  * votes. JSON.parse would build an object per item and the checks would look every id up in a Map: seconds, most of
  * them garbage collection. Here the long lists are read byte by byte into columns (scan.ts); the short parts (round,
  * members, proposals, questions) go through JSON.parse and the schema. On a large file a worker thread reads the
- * comments, reactions and votes while this thread reads the rest and checks the short parts: a file read on two cores,
- * each thread reading only its own parts (the votes joined the worker's share when it no longer walked the whole file).
+ * comments and reactions while this thread reads the rest and checks the short parts, and then both take pieces of
+ * the votes until none is left: a file read on two cores, each thread reading only its own parts.
  *
  * It vouches only for what it fully understands: anything unusual in a long list (an escape, a number written
  * `5.0`, an unknown or missing key, an id that names nothing, a repeat) and it returns undefined, and the caller
@@ -22,18 +22,24 @@ export async function readColumns(
   { parallel = bytes.byteLength >= PARALLEL_FROM, worker: inWorker = true } = {},
 ): Promise<IndexedRound | undefined> {
   // in the order they stand in files govbot writes, so that the worker searches each key from where the last list ended
-  const theirs: ListName[] = parallel ? ['comments', 'reactions', 'votes'] : [];
-  const ours = (Object.keys(FIELDS) as ListName[]).filter((l) => !theirs.includes(l));
+  const theirs: ListName[] = parallel ? ['comments', 'reactions'] : [];
+  const ours = (Object.keys(FIELDS) as ListName[]).filter((l) => !theirs.includes(l) && !(parallel && l === SHARED_LIST));
   const shared = parallel ? inSharedMemory(bytes) : bytes;
-  const worker = !parallel ? undefined : inWorker ? scanInWorker(shared, theirs) : { scan: Promise.resolve(scanLists(shared, theirs)), stop: async () => undefined };
+  const table = parallel ? pieceTable() : undefined;
+  const worker = parallel && inWorker ? scanInWorker(shared, theirs, table!) : undefined;
   try {
-    const own = scanRoundFile(shared, ours);
-    if (!own) return undefined;
+    const reader = new ColumnReader(shared);
+    const walk = reader.scan(ours, table);
+    // a file without the list: the worker does not wait for pieces
+    if (table) noPieces(table);
     // the short parts are parsed and checked while the worker is still reading
-    const checked = checkRoundFile({ ...parsedOrDecline(`{${own.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) });
+    const checked = checkRoundFile({ ...parsedOrDecline(`{${walk.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) });
     // the columns hold one option per vote: the ballots of approval and ranked polls are read the ordinary way
     if (!checked || checked.data.questions.some((q) => (q.type ?? 'single') !== 'single')) return undefined;
-    const other = await worker?.scan;
+    // in this thread, the second scan takes the pieces this one leaves: half of them
+    if (table) reader.takePieces(table, inWorker ? Infinity : Math.ceil(pieceCount(table) / 2));
+    const own = reader.finish(walk);
+    const other = !parallel ? undefined : worker ? await worker.scan : scanLists(shared, theirs, table);
     // the worker found each of its lists by its key: where this thread's walk of the whole file found it
     if (parallel && (!other || theirs.some((l) => String(own.spans[l]) !== String(other.spans[l])))) return undefined;
     return resolve(shared, other ? [own, other] : [own], checked);
@@ -41,6 +47,7 @@ export async function readColumns(
     if (e === DECLINE) return undefined;
     throw e;
   } finally {
+    if (table) noPieces(table);
     await worker?.stop();
   }
 }
@@ -85,14 +92,14 @@ export async function readRoundFileBytes(path: string): Promise<Buffer> {
 }
 
 /** The scan of some lists in a worker thread, which runs the compiled JS or, from the sources, TypeScript via tsx. */
-function scanInWorker(bytes: Uint8Array, lists: ListName[]) {
+function scanInWorker(bytes: Uint8Array, lists: ListName[], table: Int32Array) {
   const fromSources = import.meta.url.endsWith('.ts');
   const script = new URL(fromSources ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
   // From the sources, the worker registers tsx before it loads its TypeScript, as bin/govbot.js does.
   const registerTsx = () => `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => tsx.register())`;
   const worker = fromSources
-    ? new Worker(`${registerTsx()}.then(() => import(${JSON.stringify(script.href)}))`, { eval: true, workerData: { bytes, lists } })
-    : new Worker(script, { workerData: { bytes, lists } });
+    ? new Worker(`${registerTsx()}.then(() => import(${JSON.stringify(script.href)}))`, { eval: true, workerData: { bytes, lists, table } })
+    : new Worker(script, { workerData: { bytes, lists, table } });
   const scan = new Promise<Scan | undefined>((resolve, reject) => {
     worker.once('message', resolve);
     worker.once('error', reject);
@@ -102,6 +109,18 @@ function scanInWorker(bytes: Uint8Array, lists: ListName[]) {
   // when this thread declines first, nobody awaits the scan, and stopping the worker must not be an unhandled error
   scan.catch(() => undefined);
   return { scan, stop: () => worker.terminate() };
+}
+
+/** One column of the pieces of a list, in order; a list read whole is its own column, not copied. */
+function joined(parts: Columns[number][], type: Int32ArrayConstructor | Float64ArrayConstructor): Columns[number] {
+  if (parts.length === 1) return parts[0]!;
+  const all = new type(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
 }
 
 function parsedOrDecline(text: string): Record<string, unknown> {
@@ -165,15 +184,13 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
   const reactions = { comment: mapped(eComment!, commentOf), reactor: mapped(eReactor!, membersOfC), kind: new Uint8Array(eKind!) };
   if (repeatedReactions(reactions, data.members.length).length > 0) decline();
 
-  const v = scanOf('votes');
-  const [vQuestion, vMember, vOption, vAt, vNanos] = v.lists.votes!;
-  const votes = {
-    question: mapped(vQuestion!, positionsIn(v, 'questions')),
-    member: mapped(vMember!, positionsIn(v, 'members')),
-    option: vOption as Int32Array,
-    at: vAt as Float64Array,
-    nanos: vNanos as Int32Array,
-  };
+  // the votes as one list read whole, or as the pieces both scans took, put back in order
+  const whole = scans.find((s) => s.lists.votes);
+  const pieces = whole ? [{ index: 0, columns: whole.lists.votes!, scan: whole }] : scans.flatMap((scan) => scan.pieces.map((p) => ({ ...p, scan }))).sort((a, b) => a.index - b.index);
+  const [vQuestion, vMember, vOption, vAt, vNanos] = [0, 1, 2, 3, 4].map((k) =>
+    joined(pieces.map((p) => (k === 0 ? mapped(p.columns[k]!, positionsIn(p.scan, 'questions')) : k === 1 ? mapped(p.columns[k]!, positionsIn(p.scan, 'members')) : p.columns[k]!)), k === 3 ? Float64Array : Int32Array),
+  );
+  const votes = { question: vQuestion as Int32Array, member: vMember as Int32Array, option: vOption as Int32Array, at: vAt as Float64Array, nanos: vNanos as Int32Array };
   const optionCounts = data.questions.map((q) => q.options.length);
   for (let i = 0; i < votes.option.length; i++) if (votes.option[i]! >= optionCounts[votes.question[i]!]!) decline();
 

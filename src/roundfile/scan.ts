@@ -275,6 +275,26 @@ interface Slot {
   ms: MsColumn | null;
 }
 
+/** How an item of a list is read: the keys it must have, and its keys told apart by their bytes. */
+interface ListShape {
+  required: number;
+  /** The first byte says which key it must be, or, when two keys share it, which to try first (sameLetter: then which). */
+  byFirstByte: Int8Array;
+  sameLetter: Int8Array;
+  names: Buffer[];
+}
+function shapeOf(fields: Field[]): ListShape {
+  const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
+  const byFirstByte = new Int8Array(256).fill(-1);
+  const sameLetter = new Int8Array(fields.length).fill(-1);
+  for (let i = fields.length - 1; i >= 0; i--) {
+    const first = fields[i]!.name.charCodeAt(0);
+    sameLetter[i] = byFirstByte[first]!;
+    byFirstByte[first] = i;
+  }
+  return { required, byFirstByte, sameLetter, names: fields.map((f) => Buffer.from(`${f.name}"`)) };
+}
+
 /** The columns of one list, in FIELDS order, a time giving two (milliseconds, nanoseconds). */
 export type Columns = (Int32Array | Float64Array)[];
 
@@ -300,21 +320,46 @@ export interface Scan {
   rest: string[];
   /** Where each list left to another thread stood, or where a list that thread read stood: [its `[`, past its `]`]. */
   spans: Partial<Record<ListName, [number, number]>>;
+  /** The pieces of the shared list (PIECES) this scan took, by their index, with their columns. */
+  pieces: { index: number; columns: Columns }[];
 }
 
 /**
- * The whole file: reads the lists named in `read` into columns and keeps the text of every part that is not a long
- * list; steps over the long lists left to another thread (scanLists), noting where they stand. Undefined when it does
- * not vouch for the file.
+ * The list both threads read, cut into pieces at item boundaries: whichever thread is done with its own parts first
+ * takes the next piece, so neither waits for the other however the machine's load falls between them (the votes:
+ * the longest list, and the last in files govbot writes). The thread that walks the whole file cuts it, in shared ints:
+ * [state, next piece, piece count, the pieces' bounds].
  */
-export const scanRoundFile = (bytes: Uint8Array, read: readonly ListName[]): Scan | undefined => vouched(() => new ColumnReader(bytes).scan(read));
+export const SHARED_LIST: ListName = 'votes';
+const PIECES = 32;
+const [STATE, NEXT, COUNT, BOUNDS] = [0, 1, 2, 3];
+const [CUTTING, CUT] = [0, 1];
+export const pieceTable = () => new Int32Array(new SharedArrayBuffer(4 * (BOUNDS + PIECES + 1)));
+export const pieceCount = (table: Int32Array) => Atomics.load(table, COUNT);
+/** No (more) pieces to come: for a file without the list, or a scan that stopped; a thread waiting on it goes on. */
+export function noPieces(table: Int32Array) {
+  if (Atomics.load(table, STATE) !== CUTTING) return;
+  Atomics.store(table, COUNT, 0);
+  Atomics.store(table, STATE, CUT);
+  Atomics.notify(table, STATE);
+}
 
 /**
  * Only the lists named, each found where its key stands, for a second thread: nothing else of the file is read, so
  * the two threads do not both walk it. The scan of the whole file must find each list at the same place (the key
  * could stand in another part too); the caller compares their spans.
  */
-export const scanLists = (bytes: Uint8Array, lists: readonly ListName[]): Scan | undefined => vouched(() => new ColumnReader(bytes).lists(lists));
+export const scanLists = (bytes: Uint8Array, lists: readonly ListName[], table?: Int32Array, most = Infinity): Scan | undefined =>
+  vouched(() => {
+    const reader = new ColumnReader(bytes);
+    const walk = reader.lists(lists);
+    if (table) {
+      // the pieces are cut once the other thread has walked the file: by then this one is mostly still reading
+      Atomics.wait(table, STATE, CUTTING);
+      reader.takePieces(table, most);
+    }
+    return reader.finish(walk);
+  });
 
 function vouched(scan: () => Scan): Scan | undefined {
   try {
@@ -327,8 +372,12 @@ function vouched(scan: () => Scan): Scan | undefined {
 
 const TOP_KEYS_SPACES: Partial<Record<string, Space>> = { members: 'members', proposals: 'proposals', questions: 'questions' };
 
-class ColumnReader {
+/** What a walk of the file found: the lists read whole, the short parts' text, where the others stood. */
+type Walk = Pick<Scan, 'lists' | 'rest' | 'spans'>;
+
+export class ColumnReader {
   private at = 0;
+  private readonly pieces: Scan['pieces'] = [];
   private readonly instant = { ms: 0, nanos: 0 };
   private readonly spaces: Record<Space, Interner>;
   private readonly bytes: Buffer;
@@ -338,8 +387,11 @@ class ColumnReader {
     this.spaces = { members: new Interner(bytes), proposals: new Interner(bytes), comments: new Interner(bytes), questions: new Interner(bytes) };
   }
 
-  /** The top-level object: the lists to read into columns, the text of every other part. */
-  scan(read: readonly ListName[]): Scan {
+  /**
+   * The top-level object: the lists to read into columns, the text of every other part. With a piece table, the
+   * shared list is cut into pieces there for the threads to take.
+   */
+  scan(read: readonly ListName[], table?: Int32Array): Walk {
     const keys = new Set<string>();
     // a list the file leaves out is empty
     const lists: Scan['lists'] = Object.fromEntries(read.map((l) => [l, this.emptyColumns(l)]));
@@ -352,8 +404,10 @@ class ColumnReader {
       if (keys.has(key)) decline();
       keys.add(key);
       if (read.includes(key as ListName)) lists[key as ListName] = this.readList(FIELDS[key as ListName]);
-      else if (Object.hasOwn(FIELDS, key)) spans[key as ListName] = this.stepOverList();
-      else {
+      else if (Object.hasOwn(FIELDS, key)) {
+        const span = (spans[key as ListName] = this.stepOverList());
+        if (key === SHARED_LIST && table) this.cutPieces(span, table);
+      } else {
         this.space();
         const start = this.at;
         const items = this.skipValue();
@@ -369,11 +423,70 @@ class ColumnReader {
       }
     } while (this.comma(CLOSE_BRACE));
     if (this.peek() !== -1) decline();
-    return { lists, spaces: this.tables(), rest, spans };
+    return { lists, rest, spans };
+  }
+
+  /** A walk's findings with the pieces taken and the interners: to hand on, after which this reader reads no more. */
+  finish(walk: Walk): Scan {
+    return { ...walk, spaces: this.tables(), pieces: this.pieces };
+  }
+
+  /**
+   * Cuts the shared list at about PIECES even places, each just past an item's `}` that a comma follows: on the
+   * columns' path a `}` inside the list ends an item, and if it does not, a piece declines when read.
+   */
+  private cutPieces([start, end]: [number, number], table: Int32Array) {
+    const close = end - 1;
+    this.at = start + 1;
+    // white space only: no piece
+    const bounds = this.peek() === CLOSE_BRACKET ? [] : [start + 1];
+    for (let k = 1; k < PIECES && bounds.length > 0; k++) {
+      const brace = this.bytes.indexOf(CLOSE_BRACE, start + Math.floor((k * (close - start)) / PIECES));
+      if (brace < 0 || brace > close) break;
+      this.at = brace + 1;
+      if (brace + 1 > bounds.at(-1)! && this.peek() === COMMA) bounds.push(brace + 1);
+    }
+    if (bounds.length > 0) bounds.push(close);
+    this.at = end;
+    table.set(bounds, BOUNDS);
+    Atomics.store(table, COUNT, Math.max(0, bounds.length - 1));
+    Atomics.store(table, STATE, CUT);
+    Atomics.notify(table, STATE);
+  }
+
+  /** Takes pieces of the shared list until none is left (or `most` taken), reading each into columns of its own. */
+  takePieces(table: Int32Array, most = Infinity) {
+    const count = Atomics.load(table, COUNT);
+    for (let taken = 0; taken < most; taken++) {
+      const index = Atomics.add(table, NEXT, 1);
+      if (index >= count) return;
+      this.pieces.push({ index, columns: this.readPiece(FIELDS[SHARED_LIST], table[BOUNDS + index]!, table[BOUNDS + index + 1]!, index > 0, index === count - 1) });
+    }
+  }
+
+  /**
+   * The items between two bounds of the shared list: from the `[` or a comma, to just past an item's `}` or, for the
+   * last piece, to the `]`.
+   */
+  private readPiece(fields: Field[], start: number, end: number, afterAnother: boolean, last: boolean): Columns {
+    const shape = shapeOf(fields);
+    const slots = this.slotsFor(fields, Math.ceil((end - start) / fewestBytes(fields)) + 1);
+    this.at = start;
+    // a piece after the first starts at the comma after the item that ended the one before
+    if (afterAnother) this.expect(COMMA);
+    for (;;) {
+      this.readItem(shape, slots);
+      if (this.at === end) break;
+      if (this.at > end) decline();
+      const c = this.peek();
+      if (last && c === CLOSE_BRACKET && this.at === end) break;
+      this.expect(COMMA);
+    }
+    return columnsOf(slots);
   }
 
   /** The lists named, each where its key first stands (after the list before it, if there), read into columns. */
-  lists(read: readonly ListName[]): Scan {
+  lists(read: readonly ListName[]): Walk {
     const lists: Scan['lists'] = {};
     const spans: Scan['spans'] = {};
     let from = 0;
@@ -390,7 +503,7 @@ class ColumnReader {
       spans[list] = [start, this.at];
       from = this.at;
     }
-    return { lists, spaces: this.tables(), rest: [], spans };
+    return { lists, rest: [], spans };
   }
 
   private tables(): Scan['spaces'] {
@@ -454,40 +567,34 @@ class ColumnReader {
 
   private readList(fields: Field[]): Columns {
     const slots = this.slotsFor(fields, Math.ceil((this.bytes.length - this.at) / fewestBytes(fields)) + 1);
-    const required = fields.reduce((mask, f, i) => (f.type === 'time' && f.optional ? mask : mask | (1 << i)), 0);
-    // The first byte says which key it must be, or, when two keys share it, which to try first (sameLetter: then which).
-    const byFirstByte = new Int8Array(256).fill(-1);
-    const sameLetter = new Int8Array(fields.length).fill(-1);
-    for (let i = fields.length - 1; i >= 0; i--) {
-      const first = fields[i]!.name.charCodeAt(0);
-      sameLetter[i] = byFirstByte[first]!;
-      byFirstByte[first] = i;
-    }
-    const names = fields.map((f) => Buffer.from(`${f.name}"`));
+    const shape = shapeOf(fields);
     this.expect(OPEN_BRACKET);
     if (this.peek() === CLOSE_BRACKET) this.at++;
     else
-      do {
-        this.expect(OPEN_BRACE);
-        let seen = 0;
-        do {
-          const f = this.fieldIndex(byFirstByte, sameLetter, names);
-          if (seen & (1 << f)) decline();
-          seen |= 1 << f;
-          this.expect(COLON);
-          const slot = slots[f]!;
-          if (slot.interner) slot.column.push(this.id(slot.interner));
-          else if (slot.type === 'int') slot.column.push(this.int(slot.min, slot.max));
-          else if (slot.type === 'kind') slot.column.push(this.kind());
-          else {
-            this.time();
-            slot.ms!.push(this.instant.ms);
-            slot.column.push(this.instant.nanos);
-          }
-        } while (this.comma(CLOSE_BRACE));
-        if ((seen & required) !== required) decline();
-      } while (this.comma(CLOSE_BRACKET));
+      do this.readItem(shape, slots);
+      while (this.comma(CLOSE_BRACKET));
     return columnsOf(slots);
+  }
+
+  private readItem({ required, byFirstByte, sameLetter, names }: ListShape, slots: Slot[]) {
+    this.expect(OPEN_BRACE);
+    let seen = 0;
+    do {
+      const f = this.fieldIndex(byFirstByte, sameLetter, names);
+      if (seen & (1 << f)) decline();
+      seen |= 1 << f;
+      this.expect(COLON);
+      const slot = slots[f]!;
+      if (slot.interner) slot.column.push(this.id(slot.interner));
+      else if (slot.type === 'int') slot.column.push(this.int(slot.min, slot.max));
+      else if (slot.type === 'kind') slot.column.push(this.kind());
+      else {
+        this.time();
+        slot.ms!.push(this.instant.ms);
+        slot.column.push(this.instant.nanos);
+      }
+    } while (this.comma(CLOSE_BRACE));
+    if ((seen & required) !== required) decline();
   }
 
   /** Which field a key names, by its bytes; a key that is none of them declines. */

@@ -77,6 +77,18 @@ describe('a round file read by two scans, the comments, reactions and votes foun
     expect(await splitReplay(spaced)).toBe(slowReplay(valid));
   });
 
+  it('GIVEN the votes cut into pieces, half taken by each scan THEN they are counted in file order, and a malformed list is not vouched for', async () => {
+    const castAt = (i: number) => `2024-01-0${1 + (i % 3)}T00:00:00Z`;
+    // the same member changes their choice at equal times: the last in file order counts, wherever the pieces were cut
+    const votes = Array.from({ length: 200 }, (_, i) => ({ question: 'q1', member: `m${1 + (i % 2)}`, option: (i * 7) % 2, castAt: castAt(i) }));
+    const many = JSON.stringify({ ...JSON.parse(valid), votes }, null, 1);
+    expect(await splitReplay(many)).toBe(slowReplay(many));
+    for (const [list, vouched] of [['[ \n ]', true], ['[{"question":"q1","member":"m2","option":1,"castAt":"2024-01-01T00:00:00Z"} ]', true], ['[{"question":"q1","member":"m2","option":1,"castAt":"2024-01-01T00:00:00Z"},]', false], ['[,{"question":"q1","member":"m2","option":1,"castAt":"2024-01-01T00:00:00Z"}]', false]] as const) {
+      const text = valid.replace(/"votes":\[.*\]\}$/, `"votes":${list}}`);
+      expect(await splitReplay(text), list).toBe(vouched ? slowReplay(text) : undefined);
+    }
+  });
+
   it('GIVEN a list\'s key inside another part, before the list or in place of it THEN the split does not vouch and the ordinary path names the problem', async () => {
     for (const misplaced of [
       valid.replace('"title":"P"', '"title":"P","votes":[]'),
