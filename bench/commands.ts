@@ -9,6 +9,7 @@ import type { CommandContext } from '../src/commands/context.ts';
 import { resolve } from '../src/commands/framework.ts';
 import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound } from '../src/db/repositories.ts';
+import { roundTallies } from '../src/db/standings.ts';
 import { VoteWriter } from '../src/db/votes.ts';
 import { parseRoundFileText } from '../src/roundfile/schema.ts';
 import { FULL, writeBenchRound, type BenchSize } from './generate.ts';
@@ -133,6 +134,16 @@ export async function commandFigures(out: string, url?: string) {
       cold[name].push(await run(name === 'tally' ? moderator : member(i), name, {}));
     }
   }
+  // /tally's wait split: the tallies alone just after a write (the rest of a cold /tally is drawing its charts again
+  // when the write moved a tally: a comment that shifts tiers moves the qualified votes)
+  const talliesAlone: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await run(member(i + 7), 'comment', { proposal: `p${i}`, text: 'Agreed.' });
+    await turn();
+    const t = performance.now();
+    await roundTallies(db, round.id);
+    talliesAlone.push(performance.now() - t);
+  }
   // the ticks that notice the last stretch
   await new Promise((resolve) => setTimeout(resolve, 5));
   const delay = loopFigures(loop, watch);
@@ -146,6 +157,7 @@ export async function commandFigures(out: string, url?: string) {
     vote: summary(vote),
     warm: Object.fromEntries(Object.entries(reads).map(([k, v]) => [k, summary(v)])),
     cold: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, summary(v)])),
+    talliesAlone: summary(talliesAlone),
     eventLoopDelay: delay,
     wall: (performance.now() - started) / 1000,
   };

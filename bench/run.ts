@@ -138,6 +138,7 @@ async function printCommands(url: string | undefined, engine: string) {
   console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
   for (const name of ['reputation', 'leaderboard', 'tally'])
     console.log(`  /${name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s cold]`);
+  console.log(`  of which the tallies alone (the rest is its charts drawn again), just after a write: ${line(c.talliesAlone)}`);
   printLoop(c.eventLoopDelay);
 }
 if (only === undefined || only === 'commands') await printCommands(process.env.BENCH_DATABASE_URL, process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite');
