@@ -306,7 +306,7 @@ async function runTasks(tasks: readonly SimulationTask[], threads: number): Prom
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 const thousands = (x: number) => x.toLocaleString('en-US');
 type Method = Pick<Variant, 'strategy' | 'aggregation' | 'weighting'>;
-/** The round's defaults (DESIGN.md: l2log, no juror weighting) with the sampler: the bot's default, and in session 6's table the best in every cell. */
+/** The round's defaults (DESIGN.md: l2log, no juror weighting) with the sampler: the bot's default, and in session 6's table within 4 % of the best sampler variant in every cell. */
 const DEFAULT: Method = { strategy: 'sampler', aggregation: 'l2log', weighting: 'none' };
 const RANDOM: Method = { strategy: 'random', aggregation: 'l2log', weighting: 'none' };
 const label = (v: Method) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
