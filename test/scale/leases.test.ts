@@ -102,6 +102,44 @@ describe('several processes on one PostgreSQL: the outbox', () => {
     expect(await a.selectFrom('outbox_leases').selectAll().execute()).toEqual([]);
   });
 
+  it('GIVEN a process whose send takes longer than its lease THEN it renews the lease meanwhile, and no other process posts the same message while it is being sent', async () => {
+    const [a, b] = await twoProcesses();
+    const community = await ensureCommunity(a, { platform: 'test', chatId: 'c1', name: 'One' });
+    await oweMessages(a, [{ communityId: community.id, platform: 'test', target: JSON.stringify({ kind: 'announce' }), reply: encodeReply({ blocks: [text('owed')] }) }], NOW);
+    const LEASE_MS = 1500;
+    const posted: string[] = [];
+    let sending!: () => void;
+    const sendStarted = new Promise<void>((resolve) => (sending = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const slow = new Outbox(a, memoryLogger('warn').logger, { worker: 'A', leaseMs: LEASE_MS });
+    slow.register('test', async () => {
+      posted.push('A');
+      sending();
+      // The platform's answer comes when the test says (a rate limit, a slow HTTP answer).
+      await answered;
+    });
+    const other = new Outbox(b, memoryLogger('warn').logger, { worker: 'B', leaseMs: LEASE_MS });
+    other.register('test', async () => void posted.push('B'));
+    cleanup.push(async () => {
+      answer();
+      await slow.stop();
+    }, () => other.stop());
+    slow.kick();
+    await sendStarted;
+    const leasedUntil = async () => Date.parse((await a.selectFrom('outbox_leases').select('leased_until').executeTakeFirstOrThrow()).leased_until);
+    const takenUntil = await leasedUntil();
+    // Past the lease taken before the send: without a renewal it has run out now.
+    await expect.poll(() => Date.now() > takenUntil, { timeout: LEASE_MS * 2, interval: 20 }).toBe(true);
+    expect(await leasedUntil()).toBeGreaterThan(takenUntil);
+    await other.idle();
+    expect(posted).toEqual(['A']);
+    answer();
+    await slow.idle();
+    expect(await a.selectFrom('outbox').select('sent_at').executeTakeFirstOrThrow()).toEqual({ sent_at: expect.any(String) });
+    expect(await a.selectFrom('outbox_leases').selectAll().execute()).toEqual([]);
+  });
+
   it('GIVEN a community whose outbox was leased by a process that died THEN another process posts its messages once the lease runs out', async () => {
     const [a, b] = await twoProcesses();
     const community = await ensureCommunity(a, { platform: 'test', chatId: 'c1', name: 'One' });
