@@ -2,7 +2,7 @@ import { setImmediate as pause } from 'node:timers/promises';
 import { SqliteAdapter, sql } from 'kysely';
 import { reportOf, type MemberReport, type RoundReport } from '../core/report.ts';
 import type { Contributions } from '../core/reputation.ts';
-import { packRound, unpackReport, unpackStrings } from '../core/standings-transfer.ts';
+import { packRound, unpackReport, type PackedStrings } from '../core/standings-transfer.ts';
 import { ballotFromText } from '../core/ballots.ts';
 import type { Member, PollType, Question, RoundData } from '../core/types.ts';
 import { StandingsState, type MemberStanding, type MemberTiers, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
@@ -285,9 +285,22 @@ async function memberTiers(db: Executor, roundId: string, at: RoundVersion): Pro
   if ('inPlace' in answered) return { ...new StandingsState(answered.inPlace).answer({ kind: 'tiers' }), positions: new Map(answered.inPlace.members.map((m, i) => [m.id, i])) };
   const { levels, tiers, shape, ids } = answered.answer;
   if (!ids) return { levels, tiers, positions: held!.positions };
-  const positions = new Map(unpackStrings(ids).map((id, i) => [id, i]));
+  const positions = await positionsOf(ids);
   if (shape) remember(positionsCache, roundId, { shape, positions });
   return { levels, tiers, positions };
+}
+
+/** Keys indexed between two pauses: a few milliseconds of work. */
+const CHUNK = 4096;
+
+/** Each member's position by key, built CHUNK keys at a time with a pause between: 100,000 held the loop 240 ms at once. */
+async function positionsOf(ids: PackedStrings): Promise<Map<string, number>> {
+  const positions = new Map<string, number>();
+  for (let at = 0; at < ids.ends.length; at++) {
+    if (at % CHUNK === CHUNK - 1) await pause();
+    positions.set(ids.text.slice(at === 0 ? 0 : ids.ends[at - 1]!, ids.ends[at]!), at);
+  }
+  return positions;
 }
 
 /** Puts an entry last in a cache of a few rounds, the least recently used dropped. */
