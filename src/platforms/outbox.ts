@@ -188,6 +188,9 @@ export class Outbox {
     const log = this.logger.child({ platform: row.platform, community: community.platform_chat_id, outbox: row.id, target: target.kind });
     try {
       await send({ id: row.id, community, target, reply, attempt });
+      // Marked in the tick the platform answers: a crash between the two still leaves the message owed, posted again
+      // by whoever drains next. Discord drops that redo (the sender's nonce, an interaction acknowledged once);
+      // Telegram has no idempotency key, so there delivery is at least once, the window being this await alone.
       await markSent(this.db, row.id, new Date());
       return true;
     } catch (error) {
