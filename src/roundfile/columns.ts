@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import { repeatedPairs, repeatedReactions, type IndexedRound } from '../core/indexed.ts';
+import type { IndexedRound } from '../core/indexed.ts';
 import { ColumnReader, decline, DECLINE, FIELDS, Interner, noPieces, pieceCount, pieceTable, scanLists, SHARED_LIST, type Columns, type ListName, type Scan, type Space } from './scan.ts';
 import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
 
@@ -9,8 +9,8 @@ import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
  * votes. JSON.parse would build an object per item and the checks would look every id up in a Map: seconds, most of
  * them garbage collection. Here the long lists are read byte by byte into columns (scan.ts); the short parts (round,
  * members, proposals, questions) go through JSON.parse and the schema. On a large file a worker thread reads the
- * comments and reactions while this thread reads the rest and checks the short parts, and then both take pieces of
- * the votes until none is left: a file read on two cores, each thread reading only its own parts.
+ * ratings, comments and reactions while this thread reads the rest and checks the short parts, and then both take
+ * pieces of the votes until none is left: a file read on two cores, each thread reading only its own parts.
  *
  * It vouches only for what it fully understands: anything unusual in a long list (an escape, a number written
  * `5.0`, an unknown or missing key, an id that names nothing, a repeat) and it returns undefined, and the caller
@@ -22,7 +22,7 @@ export async function readColumns(
   { parallel = bytes.byteLength >= PARALLEL_FROM, worker: inWorker = true } = {},
 ): Promise<IndexedRound | undefined> {
   // in the order they stand in files govbot writes, so that the worker searches each key from where the last list ended
-  const theirs: ListName[] = parallel ? ['comments', 'reactions'] : [];
+  const theirs: ListName[] = parallel ? ['ratings', 'comments', 'reactions'] : [];
   const ours = (Object.keys(FIELDS) as ListName[]).filter((l) => !theirs.includes(l) && !(parallel && l === SHARED_LIST));
   const shared = parallel ? inSharedMemory(bytes) : bytes;
   const table = parallel ? pieceTable() : undefined;
@@ -165,8 +165,8 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
 
   const r = scanOf('ratings');
   const [rProposal, rRater, rStars] = r.lists.ratings!;
+  // no rating and no reaction is repeated: the scan that read them said so (refuseRepeats)
   const ratings = { proposal: mapped(rProposal!, positionsIn(r, 'proposals')), rater: mapped(rRater!, positionsIn(r, 'members')), stars: new Uint8Array(rStars!) };
-  if (repeatedPairs(ratings.proposal, ratings.rater, data.members.length).length > 0) decline();
 
   // Comments and reactions are always read by one scan: the comment ids are its own.
   const c = scanOf('comments');
@@ -182,7 +182,6 @@ function resolve(bytes: Uint8Array, scans: Scan[], { data, index }: NonNullable<
   positionsIn(c, 'proposals');
   const [eComment, eReactor, eKind] = c.lists.reactions!;
   const reactions = { comment: mapped(eComment!, commentOf), reactor: mapped(eReactor!, membersOfC), kind: new Uint8Array(eKind!) };
-  if (repeatedReactions(reactions, data.members.length).length > 0) decline();
 
   // the votes as one list read whole, or as the pieces both scans took, put back in order
   const whole = scans.find((s) => s.lists.votes);

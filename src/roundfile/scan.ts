@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { repeatedPairs, repeatedReactions } from '../core/indexed.ts';
 import { REACTION_KINDS } from '../core/types.ts';
 import { readInstant } from '../core/instant.ts';
 import { MAX_DEPTH } from './bytes.ts';
@@ -423,7 +424,20 @@ export class ColumnReader {
       }
     } while (this.comma(CLOSE_BRACE));
     if (this.peek() !== -1) decline();
+    this.refuseRepeats(lists);
     return { lists, rest, spans };
+  }
+
+  /**
+   * A member rates a proposal once and reacts with one kind to a comment once. Told on this reader's own entries,
+   * one per id, so that the thread that read a list checks it (on the bench round a sort of 600,000 keys, which the
+   * other thread then need not do).
+   */
+  private refuseRepeats({ ratings, reactions }: Scan['lists']) {
+    const members = this.spaces.members.count;
+    if (ratings && repeatedPairs(ratings[0] as Int32Array, ratings[1] as Int32Array, members).length > 0) decline();
+    if (reactions && repeatedReactions({ comment: reactions[0] as Int32Array, reactor: reactions[1] as Int32Array, kind: new Uint8Array(reactions[2]!) }, members).length > 0)
+      decline();
   }
 
   /** A walk's findings with the pieces taken and the interners: to hand on, after which this reader reads no more. */
@@ -503,6 +517,7 @@ export class ColumnReader {
       spans[list] = [start, this.at];
       from = this.at;
     }
+    this.refuseRepeats(lists);
     return { lists, rest: [], spans };
   }
 

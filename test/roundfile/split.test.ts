@@ -89,11 +89,14 @@ describe('a round file read by two scans, the comments, reactions and votes foun
     }
   });
 
-  it('GIVEN a list\'s key inside another part, before the list or in place of it THEN the split does not vouch and the ordinary path names the problem', async () => {
+  it('GIVEN a list\'s key inside another part, before the list or in place of it, or a repeated rating or reaction THEN the split does not vouch and the ordinary path names the problem', async () => {
     for (const misplaced of [
       valid.replace('"title":"P"', '"title":"P","votes":[]'),
       valid.replace('"options":["a","b"]', '"options":["a","b"],"comments":[{"id":"c9","author":"m1","proposal":"p1"}]'),
       valid.replace(/,"votes":\[.*\]\}$/, ',"round2":{"votes":[{"question":"q1","member":"m2","option":1,"castAt":"2024-01-01T00:00:00Z"}]}}'),
+      // repeats, which the scan that read the list refuses
+      valid.replace('"reactions":[', '"reactions":[{"comment":"c1","reactor":"m1","kind":"upvote"},'),
+      valid.replace('"comments":[', '"ratings":[{"proposal":"p1","rater":"m2","stars":4},{"proposal":"p1","rater":"m2","stars":2}],"comments":['),
     ]) {
       expect(await splitReplay(misplaced), misplaced).toBeUndefined();
       const problem = await indexRoundFile(bytes(misplaced)).then(() => undefined, (e: unknown) => e);
