@@ -92,17 +92,31 @@ export async function chatFigures(out: string) {
     watch.label = 'taps';
     await new Promise((resolve) => setTimeout(resolve, 5));
     // the burst: every tap pushed at once; each member taps both polls twice, changing their mind
-    const taps: { id: string; at: number }[] = [];
+    const taps: { id: string; at: number; user: number }[] = [];
     // the process's CPU time over the burst (bot and fake alike): what a tap costs, whatever else loads the machine
     const cpuBefore = process.cpuUsage();
     started = performance.now();
     for (let pass = 0; pass < TAPS_EACH; pass++)
-      for (const [i, user] of users.entries()) taps.push({ id: fake.tap(user, polls[pass % 2]!, (i + pass) % 3), at: Date.now() });
+      for (const [i, user] of users.entries()) taps.push({ id: fake.tap(user, polls[pass % 2]!, (i + pass) % 3), at: Date.now(), user: user.id });
     await idle();
     const burstSeconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const answeredAt = new Map(fake.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => [String(c.params['callback_query_id']), c.at]));
     const latencies = taps.flatMap((t) => (answeredAt.has(t.id) && fake.answers.has(t.id) ? [answeredAt.get(t.id)! - t.at] : []));
+    // answered at the deadline, before their commit ("Counting your vote…"), their receipts following by message
+    const early = taps.filter((t) => /^(Counting your vote|Working on it)…/.test(fake.answers.get(t.id)?.text ?? '')).length;
+    // A member's receipts come in the order of their taps (one community's outbox is drained in order): the k-th
+    // receipt in a member's direct chat is that of their k-th tap.
+    const receiptsTo = new Map<number, number[]>();
+    for (const c of fake.calls)
+      if (c.method === 'sendMessage' && String(c.params['text']).startsWith('Your vote on')) receiptsTo.set(Number(c.params['chat_id']), [...(receiptsTo.get(Number(c.params['chat_id'])) ?? []), c.at]);
+    const tapsOf = new Map<number, number>();
+    const toReceipt = taps.flatMap((t) => {
+      const k = tapsOf.get(t.user) ?? 0;
+      tapsOf.set(t.user, k + 1);
+      const at = receiptsTo.get(t.user)?.[k];
+      return at === undefined ? [] : [at - t.at];
+    });
 
     // the results page of the round, through the bot's HTTP server: the first request builds it, the rest are warm
     watch.label = 'results page';
@@ -129,7 +143,7 @@ export async function chatFigures(out: string) {
       size,
       importSeconds,
       firstTap,
-      taps: { count: taps.length, answered: latencies.length, members: users.length, seconds: burstSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...summary(latencies) },
+      taps: { count: taps.length, answered: latencies.length, early, members: users.length, seconds: burstSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, ...summary(latencies), receipts: toReceipt.length, receipt: summary(toReceipt) },
       page: { bytes: first.bytes, encoding: first.encoding, first: first.ms, warm: summary(warmPage) },
       cold: summary(cold),
       errors: log.errors.length,

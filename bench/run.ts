@@ -155,6 +155,7 @@ if (only === undefined || only === 'chat') {
   const c = await chatFigures(OUT);
   console.log(`Telegram adapter against the fake Bot API, bench round of ${fmt(c.size.members)} members imported into SQLite (import ${fmt(c.importSeconds, 1)} s; the first /reputation, which waits for the round's first report, ${ms(c.firstTap)}):`);
   console.log(`  ${fmt(c.taps.count)} taps from ${fmt(c.taps.members)} members in one burst: ${fmt(c.taps.answered)} acknowledged in ${fmt(c.taps.seconds, 1)} s (${fmt(c.taps.count / c.taps.seconds)} taps/s); tap to acknowledgement ${line(c.taps)}   [target all, p99 < 1 s]`);
+  console.log(`  of them answered at the deadline, before their commit ("Counting your vote…"): ${fmt(c.taps.early)}; tap to receipt by private message (${fmt(c.taps.receipts)} receipts) ${line(c.taps.receipt)}`);
   console.log(`  CPU time of the process over the burst (bot and fake Bot API): ${fmt(c.taps.cpuSeconds, 1)} s, ${ms((c.taps.cpuSeconds * 1000) / c.taps.count)} a tap`);
   console.log(`  results page of the round through the HTTP server: ${fmt(c.page.bytes / 1024)} KiB ${c.page.encoding ?? 'uncompressed'}, first ${ms(c.page.first)}, warm ${line(c.page.warm)}   [target < 300 KB compressed, < 100 ms warm]`);
   console.log(`  /reputation just after a comment (the recount it waits for), through the adapter: ${line(c.cold)}   [target < 1 s]`);

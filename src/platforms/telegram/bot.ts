@@ -212,6 +212,11 @@ export class TelegramChat {
   private readonly inHand = new Set<Promise<void>>();
   /** For an update being prepared: lets the next one be prepared, once its event is in the runtime's hands. */
   private readonly turns = new WeakMap<Update, () => void>();
+  /**
+   * For an update taken from getUpdates, by update_id: resolves once it may be confirmed, that is once its event is
+   * committed (or it is done with), without waiting for the tap's answer or anything else after the commit.
+   */
+  private readonly confirmable = new Map<number, { done: Promise<void>; resolve: () => void }>();
   private polling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
@@ -228,6 +233,8 @@ export class TelegramChat {
   private readonly taps = new Map<string, TapAnswer>();
   /** The invocations behind buttons already read, by community and button id. */
   private readonly buttons = new Map<string, Invocation>();
+  /** Groups' communities, once committed (a community row never changes): a burst of taps reads its group once. */
+  private readonly communities = new Map<number, Community>();
 
   constructor(
     private readonly runtime: ChatRuntime,
@@ -306,8 +313,17 @@ export class TelegramChat {
         const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, timeout: 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }));
         failures = 0;
         this.connected = true;
-        // The whole batch is handed in at once (in order), and confirmed once every update of it is handled.
-        await Promise.all(updates.map((update) => this.bot.handleUpdate(update)));
+        // The whole batch is handed in at once (in order), and confirmed (by asking for the next) once every update of
+        // it is committed: the answers after the commit go out while the next batch is being handled.
+        const committed = updates.map((update) => {
+          let resolve = (): void => undefined;
+          const done = new Promise<void>((r) => (resolve = r));
+          this.confirmable.set(update.update_id, { done, resolve });
+          return done;
+        });
+        const handled = Promise.all(updates.map((update) => this.bot.handleUpdate(update)));
+        // (Or once all are handled: a copy of an update in the same batch shares its id, and only one of them is marked.)
+        await Promise.race([Promise.all(committed), handled]);
         if (updates.length > 0) offset = updates.at(-1)!.update_id + 1;
       } catch (error) {
         if (signal.aborted) return;
@@ -347,6 +363,20 @@ export class TelegramChat {
 
   private async handleUpdate(update: Update, arrived: number): Promise<void> {
     const seen: { community?: Community; tap?: TapAnswer } = {};
+    try {
+      await this.handleUpdateIn(update, arrived, seen);
+    } finally {
+      this.markConfirmable(update);
+    }
+  }
+
+  /** The update may be confirmed to Telegram: its event is committed, or there is none. */
+  private markConfirmable(update: Update): void {
+    this.confirmable.get(update.update_id)?.resolve();
+    this.confirmable.delete(update.update_id);
+  }
+
+  private async handleUpdateIn(update: Update, arrived: number, seen: { community?: Community; tap?: TapAnswer }): Promise<void> {
     try {
       if ('message' in update) await this.onMessage(update, update.message, seen);
       else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen, arrived);
@@ -390,6 +420,7 @@ export class TelegramChat {
     const handling = this.runtime.handle('telegram', String(update.update_id), work, chatOf(update));
     this.turns.get(update)?.();
     const result = await handling;
+    this.markConfirmable(update);
     return result.handled ? result.value : undefined;
   }
 
@@ -567,7 +598,7 @@ export class TelegramChat {
     seen.tap = tap;
     try {
       const answer = await this.once(update, async (scope): Promise<Answer> => {
-        const community = (seen.community = isGroup(chat) ? await this.communityOf(scope.db, chat) : home!);
+        const community = (seen.community = isGroup(chat) ? (this.communities.get(chat.id) ?? (await this.communityOf(scope.db, chat))) : home!);
         const invocation = await this.buttonInvocation(scope.db, community, button, data);
         const reply = invocation ? await scope.run(community, await this.actorOf(scope.db, community, speaker, admins), invocation, this.hooks(community)) : undefined;
         const outcome = this.tapOutcome(query, chat.id, direct, reply);
@@ -578,6 +609,7 @@ export class TelegramChat {
         });
         return outcome.answer;
       });
+      if (isGroup(chat) && seen.community) this.communities.set(chat.id, seen.community);
       if (!answer) {
         // Handled already (a redelivery): this copy answers nothing.
         await tap.instead(undefined);
