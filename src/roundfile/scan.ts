@@ -416,8 +416,8 @@ export class ColumnReader {
         const space = TOP_KEYS_SPACES[key];
         if (space) this.spaces[space].reserve(items);
         const text = this.bytes.subarray(start, this.at);
-        // The file's UTF-8 is checked part by part where it is read, by the thread reading it: a long list the
-        // columns take has ASCII bytes only (ids, numbers, kinds, times), which their reader refuses anything else than.
+        // The file's UTF-8 is checked part by part, by the thread that reads the part, not in a pass of its own: a
+        // long list the columns take is ASCII (ids, numbers, kinds, times), and their reader refuses any other byte.
         // A decoder would quietly turn a bad byte into U+FFFD: the ordinary path names where it is.
         if (!isUtf8(text)) decline();
         rest.push(`"${key}":${text.toString('utf8')}`);
