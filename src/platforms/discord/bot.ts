@@ -99,6 +99,8 @@ const UNKNOWN_MESSAGE = 10008;
 const UNKNOWN_WEBHOOK = 10015;
 const UNKNOWN_INTERACTION = 10062;
 const ALREADY_ACKNOWLEDGED = 40060;
+/** How long an interaction's token answers follow-ups and edits. */
+const INTERACTION_TOKEN_MS = 15 * 60_000;
 /** Member text in Discord messages pings nobody; a reply to a member's message pings that member, as a reply should. */
 const NO_PINGS = { parse: [], repliedUser: false } as const;
 const PING_REPLIED = { parse: [], repliedUser: true } as const;
@@ -556,6 +558,8 @@ export class DiscordChat {
     const full = withSubject(this.runtime.commands, invocation, subject);
     // The answer is owed with the vote (or whatever the command did): if the interaction cannot carry it, a message will.
     this.live.set(interaction.id, ack);
+    // Another process may drain the answer (it holds the server's outbox lease): forgotten once its token is dead.
+    setTimeout(() => this.live.delete(interaction.id), INTERACTION_TOKEN_MS).unref();
     // Sent straight through the interaction, not owed: the command's transaction is open, and a status is not kept.
     const status = new StatusMessage({ post: (line) => ack.status(line), edit: (line) => ack.status(line) }, log, { describe: failureOf });
     try {
