@@ -110,11 +110,6 @@ class TapAnswer {
     this.#timer.unref();
   }
 
-  /** Whether the answer went out before the commit: what it would have carried must then follow by message. */
-  get answeredEarly(): boolean {
-    return this.#state === 'early';
-  }
-
   /**
    * Called just before the commit. True: the answer waits for it (the deadline has not passed; a commit retried after
    * a failure keeps it so). False: the early answer went out, or goes now, since the deadline has passed while the
