@@ -455,12 +455,17 @@ export class DiscordChat {
   private async answerHeldElsewhere(message: OwedMessage): Promise<'given' | 'missed'> {
     const target = message.target as AnswerTarget;
     const webhook = new InteractionWebhook(this.client as Client<true>, this.options.appId, target.token);
-    try {
-      await this.client.rest.post(Routes.interactionCallback(target.interaction, target.token), { body: { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } }, auth: false });
+    const claim = { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } };
+    const claimed = await this.client.rest.post(Routes.interactionCallback(target.interaction, target.token), { body: claim, auth: false }).then(
+      () => true,
+      (error: unknown) => {
+        if (isDiscordCode(error, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION)) return false;
+        throw error;
+      },
+    );
+    if (claimed) {
       await this.replaceDeferral(webhook, message);
       return 'given';
-    } catch (error) {
-      if (!isDiscordCode(error, ALREADY_ACKNOWLEDGED, UNKNOWN_INTERACTION)) throw error;
     }
     let original: APIMessage;
     try {
