@@ -139,34 +139,40 @@ export class Outbox {
   /**
    * Posts a community's due messages in order while this process holds its lease; returns when to come back
    * (Infinity: nothing left). A message that fails holds back the later ones, so they stay in order. The lease is
-   * renewed on a timer, not between messages: one send may take longer than the lease (a rate limit, a slow answer),
-   * and a lease that ran out meanwhile would let another process post the same message at the same time.
+   * renewed on a timer, also while a message is being sent: one send may take longer than the lease (a rate limit, a
+   * slow answer), and a lease that ran out meanwhile would let another process post the same message at the same time.
    */
   async #drainLeased(communityId: string): Promise<number> {
     const lease = () => leaseCommunityOutbox(this.db, communityId, this.#worker, new Date(), new Date(Date.now() + this.#leaseMs));
     // Another process posts them; should it die, its lease runs out and this one takes over.
     if (!(await lease())) return Date.now() + this.#leaseMs;
     let held = true;
+    let renewedAt = Date.now();
     let renewing: Promise<void> = Promise.resolve();
-    const renewal = setInterval(() => {
-      renewing = renewing.then(lease).then(
-        (renewed) => void (held &&= renewed),
-        (error: unknown) => {
+    const renew = () =>
+      (renewing = renewing.then(async () => {
+        const at = Date.now();
+        try {
+          if (await lease()) renewedAt = at;
+          else held = false;
+        } catch (error) {
           // Unsure whether the lease still holds: post nothing more until it is taken again.
           held = false;
           this.logger.warn('outbox lease not renewed', { community: communityId, error });
-        },
-      );
-    }, this.#leaseMs / 3);
+        }
+      }));
+    const renewal = setInterval(() => void renew(), this.#leaseMs / 3);
     try {
       const community = await this.db.selectFrom('communities').selectAll().where('id', '=', communityId).executeTakeFirstOrThrow();
       for (;;) {
         const rows = await pendingMessagesOf(this.db, communityId, BATCH);
         for (const row of rows) {
           if (this.#stopped) return Infinity;
-          if (!held) return Date.now() + this.#leaseMs;
           const due = Date.parse(row.next_at);
           if (due > Date.now()) return due;
+          // The timer may have been held up (a busy event loop): a lease not renewed lately is renewed before a send.
+          if (Date.now() - renewedAt > this.#leaseMs / 3) await renew();
+          if (!held) return Date.now() + this.#leaseMs;
           if (!(await this.#send(community, row))) return Date.now() + this.#retryMs;
         }
         if (rows.length < BATCH) return Infinity;
