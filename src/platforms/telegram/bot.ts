@@ -211,7 +211,7 @@ export class TelegramChat {
    * For an update taken from getUpdates, by update_id: resolves once it may be confirmed, that is once its event is
    * committed (or it is done with), without waiting for the tap's answer or anything else after the commit.
    */
-  private readonly confirmable = new Map<number, { done: Promise<void>; resolve: () => void }>();
+  private readonly confirmable = new Map<number, () => void>();
   private polling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
@@ -310,12 +310,7 @@ export class TelegramChat {
         this.connected = true;
         // The whole batch is handed in at once (in order), and confirmed (by asking for the next) once every update of
         // it is committed: the answers after the commit go out while the next batch is being handled.
-        const committed = updates.map((update) => {
-          let resolve = (): void => undefined;
-          const done = new Promise<void>((r) => (resolve = r));
-          this.confirmable.set(update.update_id, { done, resolve });
-          return done;
-        });
+        const committed = updates.map((update) => new Promise<void>((resolve) => this.confirmable.set(update.update_id, resolve)));
         const handled = Promise.all(updates.map((update) => this.bot.handleUpdate(update)));
         // (Or once all are handled: a copy of an update in the same batch shares its id, and only one of them is marked.)
         await Promise.race([Promise.all(committed), handled]);
@@ -367,7 +362,7 @@ export class TelegramChat {
 
   /** The update may be confirmed to Telegram: its event is committed, or there is none. */
   private markConfirmable(update: Update): void {
-    this.confirmable.get(update.update_id)?.resolve();
+    this.confirmable.get(update.update_id)?.();
     this.confirmable.delete(update.update_id);
   }
 
