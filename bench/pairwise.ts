@@ -13,7 +13,7 @@ import { nextPairs, pairGain, rankOneUpdate, refitEvery, samplerCache, samplerSt
 import { projectTree } from '../src/core/pairwise/tree.ts';
 import { disconnectedGroups } from '../src/core/pairwise/aggregate.ts';
 import type { Aggregation, Comparison, PairwiseRound } from '../src/core/pairwise/types.ts';
-import { answer, CALIBRATED_NOISE, CAPPED_NOISE, kendallTau, lognormalWorld, makeJurors, relativeError, simulatedRound, zipfWorld, type JurorNoise, type SimJuror, type World } from './pairwise-sim.ts';
+import { answer, CALIBRATED_NOISE, CAPPED_NOISE, MIXTURE_NOISE, kendallTau, lognormalWorld, makeJurors, relativeError, simulatedRound, zipfWorld, type JurorNoise, type SimJuror, type World } from './pairwise-sim.ts';
 
 export interface Variant {
   world: 'lognormal' | 'zipf';
@@ -273,6 +273,31 @@ export function boundLines(worlds: readonly Variant['world'][], seeds: readonly 
   });
 }
 
+/**
+ * A reduced simulation (minutes, not the full run's half hour), chosen by environment variables, each optional:
+ * PAIRWISE_SEEDS=3 (seeds 1..3), PAIRWISE_NOISE=mixture,calibrated, PAIRWISE_WORLDS=lognormal,zipf,
+ * PAIRWISE_PANELS=honest,messy, PAIRWISE_METHODS=random-l2log,sampler-huber-reliability (strategy-aggregation[-reliability]),
+ * PAIRWISE_BOUND=0 (no bound lines). The growth with the number of projects runs only in full without PAIRWISE_METHODS.
+ */
+export function reducedRun(env: NodeJS.ProcessEnv) {
+  const list = (name: string) => env[name]?.split(',').map((x) => x.trim()).filter(Boolean);
+  const seeds = env.PAIRWISE_SEEDS ? Array.from({ length: Number(env.PAIRWISE_SEEDS) }, (_, k) => k + 1) : undefined;
+  return {
+    seeds,
+    noises: list('PAIRWISE_NOISE') as JurorNoise['name'][] | undefined,
+    worlds: list('PAIRWISE_WORLDS') as Variant['world'][] | undefined,
+    panels: list('PAIRWISE_PANELS')?.map((p) => (p === 'messy' ? 0.2 : 0)),
+    methods: list('PAIRWISE_METHODS'),
+    bound: env.PAIRWISE_BOUND === '0' ? false : undefined,
+  };
+}
+/** `sampler-huber-reliability` → the sampler, huber, juror weighting by reliability. */
+function methodOf(name: string): Method {
+  const [strategy, aggregation, weighting] = name.split('-');
+  if ((strategy !== 'sampler' && strategy !== 'random') || !['l2log', 'huber', 'bt'].includes(aggregation!) || (weighting !== undefined && weighting !== 'reliability')) throw new Error(`PAIRWISE_METHODS: unknown method ${name}`);
+  return { strategy, aggregation: aggregation as Aggregation, weighting: weighting ?? 'none' };
+}
+
 /** One simulated round to run: a variant, a seed, and where to measure. */
 export interface SimulationTask {
   variant: Variant;
@@ -321,22 +346,28 @@ const budgetOf = (v: Method) => (v.strategy === 'sampler' ? 8000 : v.weighting =
  * calibrated jurors (CALIBRATED_NOISE) get every variant, session 5's capped ones the default and random pairs.
  */
 export async function simulationFigures(full: boolean): Promise<string[]> {
-  const seeds = full ? [1, 2, 3, 4, 5] : [1];
-  const worlds: Variant['world'][] = full ? ['lognormal', 'zipf'] : ['lognormal'];
+  const choice = reducedRun(process.env);
+  const seeds = choice.seeds ?? (full ? [1, 2, 3, 4, 5] : [1]);
+  const worlds: Variant['world'][] = choice.worlds ?? (full ? ['lognormal', 'zipf'] : ['lognormal']);
   const every: Method[] = (['sampler', 'random'] as const).flatMap((strategy) => (['huber', 'l2log', 'bt'] as const).flatMap((aggregation) => (['reliability', 'none'] as const).map((weighting) => ({ strategy, aggregation, weighting }))));
-  const models: { noise: JurorNoise; variants: Method[] }[] = full
-    ? [
-        { noise: CALIBRATED_NOISE, variants: every },
-        { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
-      ]
-    : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }];
+  const models: { noise: JurorNoise; variants: Method[] }[] = (
+    full
+      ? [
+          { noise: CALIBRATED_NOISE, variants: every },
+          { noise: MIXTURE_NOISE, variants: every },
+          { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
+        ]
+      : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }]
+  )
+    .filter((m) => !choice.noises || choice.noises.includes(m.noise.name))
+    .map((m) => ({ noise: m.noise, variants: choice.methods?.map(methodOf) ?? m.variants }));
   const samplerChecks = [...Array.from({ length: 12 }, (_, k) => 250 * (k + 1)), 3500, 4000, 5000, 6000, 8000];
   const randomChecks = [1500, 3000, 6000, 10_000, 15_000, 20_000, 30_000, 40_000];
   const tasks: SimulationTask[] = [];
   const rows: { noise: JurorNoise; world: Variant['world']; messyShare: number; variant: Method; from: number }[] = [];
   for (const { noise, variants } of models)
     for (const world of worlds)
-      for (const messyShare of [0, 0.2])
+      for (const messyShare of choice.panels ?? [0, 0.2])
         for (const variant of variants) {
           rows.push({ noise, world, messyShare, variant, from: tasks.length });
           for (const seed of seeds)
@@ -349,7 +380,7 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
             });
         }
   const growthFrom = tasks.length;
-  const sizes = full ? [50, 100, 200, 500] : [];
+  const sizes = full && !choice.methods ? [50, 100, 200, 500] : [];
   for (const projects of sizes)
     for (const seed of seeds) tasks.push({ variant: { ...DEFAULT, world: 'lognormal', projects, messyShare: 0 }, seed, budget: 15 * projects, checkpoints: [15 * projects] });
   const traces = await runTasks(tasks, Math.max(1, Math.min(2, availableParallelism())));
@@ -374,15 +405,17 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
         `${seeds.length > 1 ? ` [${each}]` : ''}; ${[at(1500), at(3000)].filter(Boolean).join('; ')}`,
     );
   }
-  for (const { noise } of models)
+  for (const { noise, variants } of models)
     for (const world of worlds)
-      for (const messyShare of [0, 0.2]) {
-        const mine = needs.get(cell(noise, world, messyShare, DEFAULT))!;
-        const random = needs.get(cell(noise, world, messyShare, RANDOM))!;
-        const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / budgetOf(RANDOM)).toFixed(2)}` : 'n/a';
-        lines.push(`  ${noise.name} jurors, ${world}, ${panel(messyShare)}: the default (${label(DEFAULT)}) needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
-      }
-  lines.push(...boundLines(worlds, seeds));
+      for (const messyShare of choice.panels ?? [0, 0.2])
+        for (const variant of variants.filter((v) => v.strategy === 'sampler')) {
+          const mine = needs.get(cell(noise, world, messyShare, variant))!;
+          const random = needs.get(cell(noise, world, messyShare, RANDOM));
+          if (random === undefined) continue;
+          const ratio = Number.isFinite(mine) && Number.isFinite(random) ? (mine / random).toFixed(2) : Number.isFinite(mine) ? `< ${(mine / budgetOf(RANDOM)).toFixed(2)}` : 'n/a';
+          lines.push(`  ${noise.name} jurors, ${world}, ${panel(messyShare)}: ${label(variant)} needs ${ratio} of what random pairs with l2log need   [target ≤ 0.25; 10 % within ${messyShare ? '3,000' : '1,500'}]`);
+        }
+  if (models.some((m) => m.noise === CALIBRATED_NOISE) && choice.bound !== false) lines.push(...boundLines(worlds, seeds));
   sizes.forEach((projects, k) => {
     const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
     lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
