@@ -350,17 +350,14 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
   const seeds = choice.seeds ?? (full ? [1, 2, 3, 4, 5] : [1]);
   const worlds: Variant['world'][] = choice.worlds ?? (full ? ['lognormal', 'zipf'] : ['lognormal']);
   const every: Method[] = (['sampler', 'random'] as const).flatMap((strategy) => (['huber', 'l2log', 'bt'] as const).flatMap((aggregation) => (['reliability', 'none'] as const).map((weighting) => ({ strategy, aggregation, weighting }))));
+  const all = [
+    { noise: CALIBRATED_NOISE, variants: every },
+    { noise: MIXTURE_NOISE, variants: every },
+    { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
+  ];
   const models: { noise: JurorNoise; variants: Method[] }[] = (
-    full
-      ? [
-          { noise: CALIBRATED_NOISE, variants: every },
-          { noise: MIXTURE_NOISE, variants: every },
-          { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
-        ]
-      : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }]
-  )
-    .filter((m) => !choice.noises || choice.noises.includes(m.noise.name))
-    .map((m) => ({ noise: m.noise, variants: choice.methods?.map(methodOf) ?? m.variants }));
+    choice.noises ? all.filter((m) => choice.noises!.includes(m.noise.name)) : full ? all : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }]
+  ).map((m) => ({ noise: m.noise, variants: choice.methods?.map(methodOf) ?? m.variants }));
   const samplerChecks = [...Array.from({ length: 12 }, (_, k) => 250 * (k + 1)), 3500, 4000, 5000, 6000, 8000];
   const randomChecks = [1500, 3000, 6000, 10_000, 15_000, 20_000, 30_000, 40_000];
   const tasks: SimulationTask[] = [];
