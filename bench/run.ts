@@ -167,6 +167,6 @@ if (only === undefined || only === 'processes') for (const line of processLines(
 if (only === undefined || only === 'pairwise') {
   for (const line of speedLines()) console.log(line);
   const full = process.argv.includes('--full') || process.env.PAIRWISE_FULL === '1';
-  console.log(`  simulation, 100 projects, 20 jurors, relative error ‖ŵ − w‖/‖w‖ (${full ? 'median of 5 seeds' : 'one seed; --full or PAIRWISE_FULL=1 for 5 seeds and every variant'}):`);
+  console.log(`  simulation, 100 projects, 20 jurors, relative error ‖ŵ − w‖/‖w‖ (${full ? 'median of 5 seeds' : process.env.PAIRWISE_SEEDS ? `median of ${process.env.PAIRWISE_SEEDS} seeds (PAIRWISE_SEEDS)` : 'one seed; --full or PAIRWISE_FULL=1 for 5 seeds and every variant'}):`);
   for (const line of await simulationFigures(full)) console.log(line);
 }
