@@ -111,3 +111,17 @@ export function permuteVotes<V extends { question: string; member: string }>(vot
   }
   return shuffled.map((v) => queues.get(`${v.question} ${v.member}`)!.shift()!);
 }
+
+/** One to three cuts and insertions of JSON's own characters at random places: a file as a bad hand edit or copy leaves it. */
+export const arbitraryDamages = fc.array(
+  fc.record({ at: fc.nat(), cut: fc.integer({ min: 0, max: 3 }), insert: fc.stringMatching(/^[\s"{}[\],:0-9a-z\\.eE+-]{0,3}$/) }),
+  { minLength: 1, maxLength: 3 },
+);
+
+export function damaged(text: string, damages: readonly { at: number; cut: number; insert: string }[]): string {
+  for (const d of damages) {
+    const at = d.at % (text.length + 1);
+    text = text.slice(0, at) + d.insert + text.slice(at + d.cut);
+  }
+  return text;
+}

@@ -4,7 +4,7 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import { indexRoundFile, readColumns } from '../../src/roundfile/columns.ts';
 import { FIELDS } from '../../src/roundfile/scan.ts';
 import { LONG_LISTS, parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
-import { arbitraryRoundFile } from '../helpers/round.ts';
+import { arbitraryDamages, arbitraryRoundFile, damaged } from '../helpers/round.ts';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 /** The report of the ordinary path (JSON.parse, zod, Map lookups), or the problems it names. */
@@ -51,29 +51,20 @@ describe('reading round files straight into columns', () => {
         expect(await fastReplay(text)).toBe(slow.startsWith('invalid') ? undefined : slow);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 13 },
     );
   });
 
   it('PROPERTY a damaged file is never vouched for unless the ordinary path accepts it, and then with the same report', async () => {
-    const damage = fc.record({
-      at: fc.nat(),
-      cut: fc.integer({ min: 0, max: 3 }),
-      insert: fc.stringMatching(/^[\s"{}[\],:0-9a-z\\.eE+-]{0,3}$/),
-    });
     await fc.assert(
-      fc.asyncProperty(arbitraryRoundFile, fc.array(damage, { minLength: 1, maxLength: 3 }), async (file, damages) => {
-        let text = JSON.stringify(file);
-        for (const d of damages) {
-          const at = d.at % (text.length + 1);
-          text = text.slice(0, at) + d.insert + text.slice(at + d.cut);
-        }
+      fc.asyncProperty(arbitraryRoundFile, arbitraryDamages, async (file, damages) => {
+        const text = damaged(JSON.stringify(file), damages);
         const fast = await fastReplay(text);
         const slow = slowReplay(text);
         if (fast !== undefined) expect(fast).toBe(slow);
         if (slow.startsWith('invalid')) expect(fast).toBeUndefined();
       }),
-      { numRuns: 400 },
+      { numRuns: 400, seed: 13 },
     );
   });
 

@@ -4,7 +4,7 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import { indexRoundFile, readColumns } from '../../src/roundfile/columns.ts';
 import { Interner } from '../../src/roundfile/scan.ts';
 import { parseRoundFileText, RoundFileError } from '../../src/roundfile/schema.ts';
-import { arbitraryRoundFile } from '../helpers/round.ts';
+import { arbitraryDamages, arbitraryRoundFile, damaged } from '../helpers/round.ts';
 
 // The lists a large file's second thread reads, found by their keys, run here in this thread (worker: false): the
 // split is the same, the test starts no thread.
@@ -55,14 +55,9 @@ describe('a round file read by two scans, the comments, reactions and votes foun
   });
 
   it('PROPERTY a damaged file is never vouched for unless the ordinary path accepts it, and then with the same report', async () => {
-    const damage = fc.record({ at: fc.nat(), cut: fc.integer({ min: 0, max: 3 }), insert: fc.stringMatching(/^[\s"{}[\],:0-9a-z\\.]{0,3}$/) });
     await fc.assert(
-      fc.asyncProperty(arbitraryRoundFile, fc.array(damage, { minLength: 1, maxLength: 3 }), async (file, damages) => {
-        let text = JSON.stringify(file);
-        for (const d of damages) {
-          const at = d.at % (text.length + 1);
-          text = text.slice(0, at) + d.insert + text.slice(at + d.cut);
-        }
+      fc.asyncProperty(arbitraryRoundFile, arbitraryDamages, async (file, damages) => {
+        const text = damaged(JSON.stringify(file), damages);
         const fast = await splitReplay(text);
         const slow = slowReplay(text);
         if (slow.startsWith('invalid')) expect(fast).toBeUndefined();
