@@ -49,8 +49,9 @@ describe('telegram: a crash at any moment', () => {
     for (const wave of WAVES) {
       for (const voter of voters.slice(taps.length, taps.length + wave.taps)) taps.push({ voter, query: fake.tap(voter, poll!, taps.length % 2) });
       await sleep(wave.killAfterMs);
-      kills.push(Date.now());
       await bot.kill();
+      // when the process is gone: a request it had in flight can reach Telegram after the signal was sent
+      kills.push(Date.now());
       bot = await startBotProcess(env);
     }
     for (const voter of voters.slice(taps.length)) taps.push({ voter, query: fake.tap(voter, poll!, taps.length % 2) });
@@ -77,7 +78,10 @@ describe('telegram: a crash at any moment', () => {
       expect(posted.length, voter.username).toBeGreaterThanOrEqual(1);
       if (posted.length === 1) continue;
       expect(posted, voter.username).toHaveLength(2);
-      expect(kills.some((kill) => posted[0]! <= kill && kill - posted[0]! < 250 && posted[1]! > kill), `${voter.username} posted twice away from a kill`).toBe(true);
+      // "The instant": Telegram's answer to the mark is one statement, but a burst keeps the event loop busy in 10 ms
+      // turns of group commit, so the mark can wait a few hundred milliseconds behind them; a second post long after
+      // the first, or without a kill between, would be a real doubling.
+      expect(kills.some((kill) => posted[0]! <= kill && kill - posted[0]! < 1_000 && posted[1]! > kill), `${voter.username} posted twice away from a kill: posted at ${posted.join(', ')}, kills at ${kills.join(', ')}`).toBe(true);
       doubled++;
     }
     expect(doubled).toBeLessThanOrEqual(kills.length);
