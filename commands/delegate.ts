@@ -4,9 +4,10 @@ import { UserError } from '../src/commands/errors.ts';
 import { pre, privateReply, text, type Block } from '../src/commands/reply.ts';
 import type { CommandContext } from '../src/commands/context.ts';
 import { audit, enroll, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
-import { findRound, type Executor } from '../src/db/repositories.ts';
+import { findRound, roundConfigOf, type Executor } from '../src/db/repositories.ts';
 import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
-import { standingsReport } from '../src/db/standings.ts';
+import { memberStanding } from '../src/db/standings.ts';
+import { votingPower } from '../src/core/voting.ts';
 import { formatNumber } from '../src/format/units.ts';
 import { formatInstant } from '../src/format/time.ts';
 import type { MemberRow, RoundRow } from '../src/db/schema.ts';
@@ -80,15 +81,33 @@ async function show(ctx: CommandContext, me: MemberRow) {
 export async function carriedWeightLines(db: Executor, round: RoundRow, member: MemberRow, poll: { id: string }): Promise<Block[]> {
   const delegators = (await delegationsTo(db, member.id)).filter((d) => d.round_id === null || d.round_id === round.id).map((d) => d.from_member_id);
   if (delegators.length === 0) return [];
-  // Weights as the voter's own on this receipt (the standings report: a vote recounts nothing), and who of the
-  // delegators voted from the choices the database keeps: a full report here would recount the round on every vote.
-  const report = await standingsReport(db, round.id);
-  const [keys, voted] = await Promise.all([
+  // Each delegator's weight as the voter's own on this receipt: their balances in the round, at the factor of their
+  // tier (memberStanding: every member's tier asked of the standings thread once per standings version, so a vote
+  // neither recounts the round nor moves its report); who of them voted from the choices the database keeps.
+  const [keys, voted, balances] = await Promise.all([
     db.selectFrom('members').select(['id', 'key']).where('id', 'in', delegators).execute(),
     db.selectFrom('vote_choices').select('member_id').where('question_id', '=', poll.id).where('member_id', 'in', delegators).execute(),
+    db
+      .selectFrom('balances')
+      .innerJoin('wallets', 'wallets.id', 'balances.wallet_id')
+      .select(['wallets.member_id', 'balances.balance'])
+      .where('balances.round_id', '=', round.id)
+      .where('wallets.member_id', 'in', delegators)
+      .execute(),
   ]);
   const votedIds = new Set(voted.map((v) => v.member_id));
-  const carried = keys.filter((k) => !votedIds.has(k.id)).map((k) => report.powerOf(k.key)?.weight ?? 0);
+  const config = roundConfigOf(round);
+  const rules = { ...config.voting, decimals: config.token.decimals };
+  const carried = await Promise.all(
+    keys
+      .filter((k) => !votedIds.has(k.id))
+      .map(async (k) => {
+        const held = balances.filter((b) => b.member_id === k.id).map((b) => BigInt(b.balance));
+        // as in the report: no weight for someone without a wallet in the round, or not a member of it
+        const standing = held.length > 0 ? await memberStanding(db, round.id, k.key) : undefined;
+        return standing ? votingPower(held, rules, standing.factor).weight : 0;
+      }),
+  );
   const weight = carried.reduce((s, w) => s + w, 0);
   return [pre(`delegated weight    ${formatNumber(weight, 4)} (${carried.length} delegator${carried.length === 1 ? '' : 's'} who did not vote)`)];
 }

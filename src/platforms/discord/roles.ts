@@ -2,7 +2,7 @@ import { DiscordAPIError, Routes, type Client } from 'discord.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/database.ts';
 import { findRound } from '../../db/repositories.ts';
-import { standingsReport } from '../../db/standings.ts';
+import { memberStanding } from '../../db/standings.ts';
 import type { Logger } from '../../log.ts';
 import { Debounced } from '../debounce.ts';
 
@@ -76,8 +76,6 @@ export class TierRoles {
     try {
       const roleOf = new Map<string, string>();
       for (const { tier, role_id } of mapped) roleOf.set(tier, role_id ?? (await this.createRole(community.id, guildId, tier)));
-      const report = await standingsReport(db, round.id);
-      const tierOf = new Map(report.members.filter((m) => m.tier !== null).map((m) => [m.id, m.tier!]));
       const accounts = await db
         .selectFrom('member_accounts')
         .innerJoin('members', 'members.id', 'member_accounts.member_id')
@@ -88,7 +86,8 @@ export class TierRoles {
       const given = new Map((await db.selectFrom('tier_role_grants').selectAll().where('community_id', '=', community.id).execute()).map((g) => [g.platform_user_id, g]));
       const tierRoles = new Set(roleOf.values());
       for (const { user, key } of accounts) {
-        const tier = tierOf.get(key);
+        // asked per member of the tiers the standings thread keeps (once per standings version), not of a whole report
+        const tier = (await memberStanding(db, round.id, key))?.tier ?? undefined;
         const role = tier === undefined ? undefined : roleOf.get(tier);
         const before = given.get(user);
         // The tier roles the member holds: as the bot gave them, or as Discord says when re-checking.
