@@ -6,5 +6,6 @@ export default defineConfig({
     testTimeout: 30_000,
     pool: 'forks',
     setupFiles: ['test/setup/loopback-only.ts'],
+    globalSetup: ['test/setup/postgres-server.ts'],
   },
 });

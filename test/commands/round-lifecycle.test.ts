@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { computeReport } from '../../src/core/report.ts';
 import { renderRewards, renderTally } from '../../src/format/report.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
@@ -8,18 +8,17 @@ import { govbot } from '../helpers/cli.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { expectPostsMatchReplay } from '../helpers/audit.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.ts';
+import { postgresForTheseTests } from '../helpers/postgres.ts';
 
 let harness: Awaited<ReturnType<typeof consoleHarness>>;
 afterEach(() => harness?.close());
-let postgres: PostgresServer | undefined;
-afterAll(() => postgres?.stop());
+const postgres = postgresForTheseTests();
 
 // The same rounds on both databases the bot runs on: an embedded SQLite file, or a PostgreSQL server shared by
 // several bot processes.
 const databases = [
   { name: 'SQLite', url: async () => tempDatabaseUrl() },
-  { name: 'PostgreSQL', url: async () => (postgres ??= await startPostgres()).freshDatabase() },
+  { name: 'PostgreSQL', url: () => postgres.freshDatabase() },
 ];
 
 const members = Array.from({ length: 20 }, (_, i) => `m${String(i + 1).padStart(2, '0')}`);

@@ -1,16 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { afterAll, beforeAll } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
 /** The server programs of Debian's postgresql package, which are not on PATH; the newest version installed. */
-function serverBin(): string {
+function installedServerBin(): string | undefined {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  const bin = versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
+  return versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
+}
+
+export function isPostgresInstalled(): boolean {
+  return installedServerBin() !== undefined;
+}
+
+function serverBin(): string {
+  const bin = installedServerBin();
   if (!bin) throw new Error('PostgreSQL is not installed: apt-get install postgresql, as .ci/run does');
   return bin;
 }
@@ -24,6 +33,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface PostgresServer {
+  /** postgres://user@host:port, to which a database's name is appended. */
+  url: string;
   /** A new, empty database on the server, as a DATABASE_URL. */
   freshDatabase(): Promise<string>;
   stop(): void;
@@ -34,7 +45,7 @@ export interface PostgresServer {
  * authentication; fsync off, since nothing outlives the test. PostgreSQL refuses to run as root, so as root it runs
  * as the postgres user the package creates.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(settings: string[] = []): Promise<PostgresServer> {
   const bin = serverBin();
   const dir = mkdtempSync(join(tmpdir(), 'govbot-pg-'));
   const asRoot = process.getuid?.() === 0;
@@ -44,18 +55,11 @@ export async function startPostgres(): Promise<PostgresServer> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
-  run('pg_ctl', ['-D', data, '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -F`, '-l', join(dir, 'server.log'), '-w', 'start']);
+  run('pg_ctl', ['-D', data, '-o', `-h 127.0.0.1 -p ${port} -k ${dir} -F${settings.map((setting) => ` -c ${setting}`).join('')}`, '-l', join(dir, 'server.log'), '-w', 'start']);
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
-  let databases = 0;
   return {
-    async freshDatabase() {
-      const name = `govbot_${++databases}`;
-      const admin = new pg.Client({ connectionString: url('postgres') });
-      await admin.connect();
-      await admin.query(`create database ${name}`);
-      await admin.end();
-      return url(name);
-    },
+    url: `postgres://postgres@127.0.0.1:${port}`,
+    freshDatabase: () => createDatabase(url),
     stop() {
       run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
       rmSync(dir, { recursive: true, force: true });
@@ -63,17 +67,33 @@ export async function startPostgres(): Promise<PostgresServer> {
   };
 }
 
-/** A server of their own for the tests of one file (or describe block): started before them, stopped after. */
+/**
+ * A new database on the server at url('postgres'). Named at random, not counted: the test files that share one
+ * server run in processes that each start counting afresh.
+ */
+async function createDatabase(url: (database: string) => string): Promise<string> {
+  const name = `govbot_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: url('postgres') });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return url(name);
+}
+
+/**
+ * Databases for the tests of one file, on the one server test/setup/postgres-server.ts starts for the whole run:
+ * starting a server costs over a second of both cores, and each database is as empty and as separate as a server
+ * of its own would be.
+ */
 export function postgresForTheseTests(): Pick<PostgresServer, 'freshDatabase'> {
-  let server: PostgresServer | undefined;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 60_000);
-  afterAll(() => server?.stop());
   return {
     freshDatabase() {
-      if (!server) throw new Error('PostgreSQL is not started yet: ask for a database inside a test');
-      return server.freshDatabase();
+      const server = inject('postgresServerUrl');
+      if (server === undefined) throw new Error('PostgreSQL is not installed: apt-get install postgresql, as .ci/run does');
+      return createDatabase((database) => `${server}/${database}`);
     },
   };
 }
