@@ -9,6 +9,7 @@
 import type { MemberReport, ReportInput } from './report.ts';
 import { compareIds } from './order.ts';
 import { pointColumns, POINT_FIELDS, type Contributions } from './reputation.ts';
+import { splitRewards, type RewardSplit } from './rewards.ts';
 import { NO_TIER_FACTOR, positivesAscending, rankOf, tierLevels, type Tier } from './tiers.ts';
 import type { PollType } from './types.ts';
 import { countBallot, microVotes, noSums, questionTally, tally, votingPower, type Ballot, type MicroVotes, type OptionSums, type QuestionTally, type VotingPower } from './voting.ts';
@@ -37,13 +38,39 @@ export interface RoundTallies {
   voted: Record<string, number>;
 }
 
+/** A recipient's line of the reward split as /rewards preview shows it. */
+export interface RewardLine {
+  member: string;
+  handle: string;
+  tier: string | null;
+  amount: bigint;
+}
+
+/**
+ * What /rewards preview shows of the split: the totals (in base units, adding up to the pool exactly, as the whole
+ * split does), the first `limit` recipients in the split's order, how many there are, and the asking member's line.
+ */
+export interface RewardsView {
+  round: string;
+  token: { symbol: string; decimals: number };
+  pool: bigint;
+  contribution: bigint;
+  participation: bigint;
+  undistributed: bigint;
+  top: RewardLine[];
+  recipients: number;
+  /** The asked member's line and 1-based place among the recipients; undefined when they get nothing (or none was asked). */
+  own?: RewardLine & { place: number };
+}
+
 /** What a command asks of the standings, and the answer to each kind. */
-export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' } | { kind: 'tiers' };
+export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' } | { kind: 'tiers' } | { kind: 'rewards'; limit: number; member?: string };
 export interface StandingsAnswers {
   tiers: MemberTiers;
   standing: MemberStanding | undefined;
   top: MemberReport[];
   tallies: RoundTallies;
+  rewards: RewardsView;
 }
 
 /**
@@ -77,6 +104,8 @@ export class StandingsState {
   private readonly countedBallots: ((Ballot | undefined)[] | undefined)[];
   /** Per question, its sums; undefined for a question tallied whole at each read (ranked, delegated or attested). */
   private readonly sums: (KeptSums | undefined)[];
+  /** The reward split of the state as it is, computed on the first ask after an update (bigint shares of every member). */
+  private split: RewardSplit | undefined;
 
   constructor(private readonly round: StandingsInput) {
     const { config } = round.round;
@@ -102,6 +131,7 @@ export class StandingsState {
    * again.
    */
   update({ counts }: { counts: boolean }): void {
+    this.split = undefined;
     const before = this.levels;
     // votes alone move no points: the ranking stands
     if (counts) this.rank();
@@ -134,6 +164,8 @@ export class StandingsState {
         return this.top(ask.limit);
       case 'tallies':
         return this.tallies();
+      case 'rewards':
+        return this.rewards(ask.limit, ask.member);
       case 'tiers':
         return { levels: this.levels.slice(), tiers: this.round.round.config.tiers.levels.map((l) => ({ name: l.name, factor: l.factor })) };
     }
@@ -173,6 +205,45 @@ export class StandingsState {
         return tally([q], [round.choices[qi]!], whole, attested, [round.ballots?.[qi]], round.carried && [round.carried[qi]!])[0]!;
       }),
       voted: Object.fromEntries(round.questions.map((q, qi) => [q.id, round.choices[qi]!.reduce((n, c) => n + (c >= 0 ? 1 : 0), 0)])),
+    };
+  }
+
+  /**
+   * The split of the pool as a full recount gives it (report.ts reportOf: the members in the report's order, a voter
+   * one with tokens and a counted or attested vote), kept until the next update; only what /rewards preview shows of it.
+   */
+  rewards(limit: number, memberKey?: string): RewardsView {
+    const { round } = this;
+    const n = round.members.length;
+    const position = new Map<string, number>();
+    if (!this.split) {
+      const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
+      const voted = (m: number) => (this.base[m]?.tokens ?? 0n) > 0n && (round.choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
+      const order = Array.from({ length: n }, (_, m) => m).sort((a, b) => this.order(a, b));
+      this.split = splitRewards(
+        order.map((m) => ({ id: round.members[m]!.id, excluded: round.members[m]!.excluded, points: this.points[POINT_FIELDS * m]!, voted: voted(m) })),
+        round.round.config.rewards,
+      );
+    }
+    const { amounts, contribution, participation, undistributed } = this.split;
+    const wanted = new Set([...amounts.slice(0, limit).map((a) => a.member), ...(memberKey === undefined ? [] : [memberKey])]);
+    for (let m = 0; m < n; m++) if (wanted.has(round.members[m]!.id)) position.set(round.members[m]!.id, m);
+    const line = ({ member, amount }: { member: string; amount: bigint }): RewardLine => {
+      const m = position.get(member)!;
+      const level = this.levels[m]!;
+      return { member, handle: round.members[m]!.handle, tier: level < 0 ? null : round.round.config.tiers.levels[level]!.name, amount };
+    };
+    const place = memberKey === undefined ? -1 : amounts.findIndex((a) => a.member === memberKey);
+    return {
+      round: round.round.id,
+      token: round.round.config.token,
+      pool: round.round.config.rewards.pool,
+      contribution,
+      participation,
+      undistributed,
+      top: amounts.slice(0, limit).map(line),
+      recipients: amounts.length,
+      ...(place >= 0 && { own: { ...line(amounts[place]!), place: place + 1 } }),
     };
   }
 

@@ -5,7 +5,7 @@ import type { Contributions } from '../core/reputation.ts';
 import { packRound, unpackReport, type PackedStrings } from '../core/standings-transfer.ts';
 import { ballotFromText } from '../core/ballots.ts';
 import type { Member, PollType, Question, RoundData } from '../core/types.ts';
-import { StandingsState, type MemberStanding, type MemberTiers, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
+import { StandingsState, type MemberStanding, type MemberTiers, type RewardsView, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
 import { NO_TIER_FACTOR } from '../core/tiers.ts';
 import type { Answers, Ask, StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
@@ -257,6 +257,15 @@ export async function roundTallies(db: Executor, roundId: string): Promise<Round
 const talliesCache = new Map<string, { version: string; tallies: Promise<RoundTallies> }>();
 
 /**
+ * What /rewards preview shows of the split of the pool: its totals, the first `limit` recipients and `member`'s own
+ * line (as memberStandingOf, of the current version). The thread splits the pool once per version and keeps the split
+ * until the next write; only these lines move to the bot.
+ */
+export function rewardsOf(db: Executor, roundId: string, limit: number, member?: string): Promise<RewardsView> {
+  return asked(db, roundId, { kind: 'rewards', limit, ...(member !== undefined && { member }) });
+}
+
+/**
  * A member's tier and factor, for a vote's receipt: every member's tier is asked of the standings thread once per
  * standings version (votes do not move them), so a burst of votes asks it nothing more and never waits for a recount.
  * Undefined for someone who is not a member of the round.
@@ -350,7 +359,8 @@ async function recount(db: Executor, roundId: string, at: RoundVersion, rewards:
  */
 async function asked<A extends StandingsAsk>(db: Executor, roundId: string, ask: A, at?: RoundVersion): Promise<StandingsAnswers[A['kind']]> {
   const caller = at ?? (await versionOf(db, roundId));
-  const current = (answer: StandingsAnswer) => (ask.kind === 'tallies' ? answer.version === caller.version : answer.standings === caller.standings);
+  // the tallies and the reward split count votes and balances too: they are current only for the caller's version
+  const current = (answer: StandingsAnswer) => (ask.kind === 'tallies' || ask.kind === 'rewards' ? answer.version === caller.version : answer.standings === caller.standings);
   const answered = await inThread(db, roundId, ask, current);
   return 'inPlace' in answered ? new StandingsState(answered.inPlace).answer(ask) : (answered.answer as StandingsAnswers[A['kind']]);
 }

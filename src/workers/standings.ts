@@ -3,8 +3,9 @@
 // itself (the SQLite file or the PostgreSQL URL; read-only, one snapshot per read), so the bot reads nothing, and
 // keeps the state it read, to read again only the counts and choices changed since; `compute` is fed the counts the
 // bot read (a database in memory, or a read whose snapshot was not the caller's version). What is asked: the whole
-// report, or only what a command shows (one member's standing, the top of the leaderboard, the tallies), answered
-// from the standings this thread keeps between reads (src/core/standings-state.ts) and small to move.
+// report, or only what a command shows (one member's standing, the top of the leaderboard, the tallies, the top of the
+// reward split), answered from the standings this thread keeps between reads (src/core/standings-state.ts) and small
+// to move.
 import { reportOf } from '../core/report.ts';
 import { StandingsState, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
 import { packReport, packStrings, unpackRound, type PackedReport, type PackedRound, type PackedStrings } from '../core/standings-transfer.ts';
@@ -61,9 +62,9 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   const state = () => {
     const standings = entry.kept;
     if (!standings) return (entry.kept = { state: new StandingsState(entry.round), seq: version.seq, standings: version.standings }).state;
-    // a member's standing waits for no vote counted since: votes move no points
+    // a member's standing waits for no vote counted since: votes move no points (the tallies and the split count votes)
     const counts = standings.standings !== version.standings;
-    if (standings.seq !== version.seq && (counts || request.ask.kind === 'tallies')) {
+    if (standings.seq !== version.seq && (counts || request.ask.kind === 'tallies' || request.ask.kind === 'rewards')) {
       standings.state.update({ counts });
       Object.assign(standings, { seq: version.seq, standings: version.standings });
     }

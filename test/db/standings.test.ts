@@ -8,8 +8,9 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { Community, RoundRow } from '../../src/db/schema.ts';
-import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, recountThread, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
+import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, recountThread, rewardsOf, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
+import type { RewardsView } from '../../src/core/standings-state.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
 import { postgresForTheseTests } from '../helpers/postgres.ts';
@@ -103,7 +104,7 @@ async function replayOfExport(db: Db, round: RoundRow): Promise<string> {
  * against the replay's report: each member's line and rank, the top, the tallies and each member's tier.
  */
 async function expectAnswersOf(db: Db, round: RoundRow, replay: string) {
-  const report = JSON.parse(replay) as { members: { id: string; points: number; tier: string | null; factor: number }[]; questions: unknown[] };
+  const report = JSON.parse(replay) as { members: { id: string; handle: string; points: number; tier: string | null; factor: number }[]; questions: unknown[] };
   const ranked = report.members.filter((m) => m.points > 0);
   for (const m of report.members) {
     const standing = await memberStandingOf(db, round.id, m.id);
@@ -112,10 +113,28 @@ async function expectAnswersOf(db: Db, round: RoundRow, replay: string) {
     expect(await memberStanding(db, round.id, m.id)).toEqual({ tier: m.tier, factor: m.factor });
   }
   expect(await leaderboardOf(db, round.id, 3)).toEqual(report.members.filter((m) => m.points !== 0).slice(0, 3));
+  // /rewards preview: the totals, the top and each member's own line and place, as the replay's split (base units)
+  const split = JSON.parse(replay) as { rewards: { member: string; amount: string }[]; rewardTotals: Record<'pool' | 'contribution' | 'participation' | 'undistributed', string> };
+  const line = (r: { member: string; amount: string }) => {
+    const m = report.members.find((x) => x.id === r.member)!;
+    return { member: r.member, handle: m.handle, tier: m.tier, amount: BigInt(r.amount) };
+  };
+  for (const m of report.members) {
+    const view = await rewardsOf(db, round.id, 2, m.id);
+    expect({ pool: view.pool, contribution: view.contribution, participation: view.participation, undistributed: view.undistributed }).toEqual(Object.fromEntries(Object.entries(split.rewardTotals).map(([k, v]) => [k, BigInt(v)])));
+    expect(view.top).toEqual(split.rewards.slice(0, 2).map(line));
+    expect(view.recipients).toBe(split.rewards.length);
+    const place = split.rewards.findIndex((r) => r.member === m.id);
+    expect(view.own).toEqual(place < 0 ? undefined : { ...line(split.rewards[place]!), place: place + 1 });
+  }
+  expect(paidAndLeft(await rewardsOf(db, round.id, split.rewards.length))).toBe(BigInt(split.rewardTotals.pool));
   const tallies = await roundTallies(db, round.id);
   // the questions as the report JSON writes them (amounts as decimal strings)
   expect(JSON.parse(reportJson({ ...(await maintainedReport(db, round.id)), questions: tallies.questions } as never)).questions).toEqual(report.questions);
 }
+
+/** What the whole split shown pays out and leaves undistributed: the pool, exactly. */
+const paidAndLeft = (view: RewardsView) => view.top.reduce((sum, r) => sum + r.amount, view.undistributed);
 
 /**
  * `everyEvent`: the report is compared after each event, not only at the end (kept states brought up event by event),
