@@ -5,9 +5,11 @@ import { audit, opt, resolveRound, roundReport } from '../src/commands/support.t
 import { renderRewards, renderSplit } from '../src/format/report.ts';
 import { formatInstant } from '../src/format/time.ts';
 import { formatTokens } from '../src/format/units.ts';
-import { rewardsChart } from '../src/charts/attachments.ts';
+import { rewardsChart, rewardsViewChart } from '../src/charts/attachments.ts';
 import { timeZoneOf } from '../src/core/config.ts';
 import type { RoundReport } from '../src/core/report.ts';
+import type { RewardsView } from '../src/core/standings-state.ts';
+import { rewardsOf } from '../src/db/standings.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { publishedRewards, storePublishedRewards, type PublishedRewards } from '../src/db/rewards.ts';
 import type { RoundRow } from '../src/db/schema.ts';
@@ -28,6 +30,18 @@ function changesSince(published: PublishedRewards, report: RoundReport): string[
   return changes;
 }
 
+/** Recipients /rewards preview lists before the split is published (as many as its chart shows); /export rewards has all. */
+const SHOWN_RECIPIENTS = 40;
+
+/** The split as the standings thread sends it: the totals, the first recipients, and the asking member's line. */
+function renderRewardsView(view: RewardsView): string {
+  const lines = [renderSplit({ ...view, amounts: view.top }, view.token)];
+  const more = view.recipients - view.top.length;
+  if (more > 0) lines.push(`… and ${more} more recipient${more === 1 ? '' : 's'}; /export rewards lists every amount.`);
+  if (view.own && view.own.place > view.top.length) lines.push(`You: ${view.own.place}. of ${view.recipients}, ${formatTokens(view.own.amount, view.token.decimals)} ${view.token.symbol}.`);
+  return lines.join('\n');
+}
+
 const summary = (changes: string[]) => changes.slice(0, SHOWN_CHANGES).join(', ') + (changes.length > SHOWN_CHANGES ? ` and ${changes.length - SHOWN_CHANGES} more` : '');
 
 function publishedHeading(round: RoundRow, published: PublishedRewards): string {
@@ -45,20 +59,23 @@ export default defineCommand({
       options: options({ round: opt.round }),
       async run(ctx, o) {
         const round = await resolveRound(ctx, o.round);
-        const report = await roundReport(ctx.db, round);
         const published = await publishedRewards(ctx.db, round.id);
-        const blocks = [text(published ? 'As it stands now:' : 'Not published yet.'), pre(renderRewards(report))];
-        if (published) {
-          const changes = changesSince(published, report);
-          blocks.push(text(publishedHeading(round, published)), pre(renderSplit(published, published.config.token)));
-          blocks.push(
-            text(
-              changes.length
-                ? `The split has changed since it was published (${summary(changes)}); the published split stays until a moderator replaces it with /rewards publish republish:true.`
-                : 'The split as it stands is the published one.',
-            ),
-          );
+        if (!published) {
+          // only what is shown is sent by the standings thread, which splits the pool once per version
+          const view = await rewardsOf(ctx.db, round.id, SHOWN_RECIPIENTS, (await ctx.member()).key);
+          return { ...privateReply(text('Not published yet.'), pre(renderRewardsView(view))), title: `Reward preview of round ${round.key}`, attachments: [await rewardsViewChart(view)] };
         }
+        // set against the published split member by member: the whole split
+        const report = await roundReport(ctx.db, round);
+        const changes = changesSince(published, report);
+        const blocks = [text('As it stands now:'), pre(renderRewards(report)), text(publishedHeading(round, published)), pre(renderSplit(published, published.config.token))];
+        blocks.push(
+          text(
+            changes.length
+              ? `The split has changed since it was published (${summary(changes)}); the published split stays until a moderator replaces it with /rewards publish republish:true.`
+              : 'The split as it stands is the published one.',
+          ),
+        );
         return { ...privateReply(...blocks), title: `Reward preview of round ${round.key}`, attachments: [await rewardsChart(report)] };
       },
     }),

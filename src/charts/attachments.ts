@@ -4,7 +4,8 @@ import type { RoundReport } from '../core/report.ts';
 import type { QuestionTally } from '../core/voting.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import type { TopLevelSpec } from 'vega-lite';
-import { rewardsSpec, tallySpec } from './specs.ts';
+import { rewardsChartInput, rewardsSpec, tallySpec } from './specs.ts';
+import type { RewardsView } from '../core/standings-state.ts';
 
 /** Charts are drawn in a thread of their own (src/workers/charts.ts): a chart holds the CPU for hundreds of ms. */
 export const chartThread = new WorkerThread<TopLevelSpec, { svg: string; png: Uint8Array }>('charts');
@@ -58,6 +59,14 @@ export function tallyChart(report: Pick<RoundReport, 'round'>, q: QuestionTally)
 export function rewardsChart(report: RoundReport): Promise<Attachment> {
   return chartOf(report, `${report.round}-rewards.png`, () => {
     const handles = new Map(report.members.map((m) => [m.id, m.handle]));
-    return rewardsSpec(report, (key) => handles.get(key) ?? key);
+    return rewardsSpec(rewardsChartInput(report), (key) => handles.get(key) ?? key);
+  });
+}
+
+/** The same chart from what /rewards preview is sent of the split (its first recipients, with their handles). */
+export function rewardsViewChart(view: RewardsView): Promise<Attachment> {
+  return chartOf(view, `${view.round}-rewards.png`, () => {
+    const handles = new Map(view.top.map((r) => [r.member, r.handle]));
+    return rewardsSpec(view, (key) => handles.get(key) ?? key, view.top.length);
   });
 }

@@ -168,17 +168,34 @@ function tierScale(shown: Iterable<string>) {
 /** Longest a member's name is shown beside its bar before it is cut with an ellipsis (the tooltip has it whole). */
 const NAME_LIMIT = 120;
 
-/** The split of the pool by member, coloured by tier; the largest first; members who get nothing are left out. */
-export function rewardsSpec(report: RoundReport, nameOf: NameOf, limit = 40): TopLevelSpec {
-  const tierOf = new Map(report.members.map((m) => [m.id, m.tier ?? NO_TIER]));
-  const scale = 10 ** report.token.decimals;
+/** What the reward chart shows: the recipients in the split's order (all, or the first of them), and how many there are. */
+export interface RewardsChartInput {
+  round: string;
+  token: { symbol: string; decimals: number };
+  pool: bigint;
+  top: readonly { member: string; tier: string | null; amount: bigint }[];
+  recipients: number;
+}
+
+/** A report's split as the reward chart takes it: every recipient, with their tier. */
+export function rewardsChartInput(report: RoundReport): RewardsChartInput {
+  const tierOf = new Map(report.members.map((m) => [m.id, m.tier]));
   const paid = report.rewards.amounts.filter((a) => a.amount > 0n);
-  const rows = paid.slice(0, limit).map((a) => ({ member: nameOf(a.member), tier: tierOf.get(a.member) ?? NO_TIER, tokens: Number(a.amount) / scale, amount: formatUnits(a.amount, report.token.decimals, 2) }));
-  const shown = paid.length > limit ? ` (largest ${limit} of ${paid.length})` : '';
+  return { round: report.round, token: report.token, pool: report.rewards.pool, top: paid.map((a) => ({ ...a, tier: tierOf.get(a.member) ?? null })), recipients: paid.length };
+}
+
+/** The split of the pool by member, coloured by tier; the largest first; members who get nothing are left out. */
+export function rewardsSpec(split: RewardsChartInput, nameOf: NameOf, limit = 40): TopLevelSpec {
+  const scale = 10 ** split.token.decimals;
+  const rows = split.top
+    .filter((a) => a.amount > 0n)
+    .slice(0, limit)
+    .map((a) => ({ member: nameOf(a.member), tier: a.tier ?? NO_TIER, tokens: Number(a.amount) / scale, amount: formatUnits(a.amount, split.token.decimals, 2) }));
+  const shown = split.recipients > limit ? ` (largest ${limit} of ${split.recipients})` : '';
   const names = Math.min(NAME_LIMIT, Math.max(0, ...rows.map((r) => textWidth(r.member, TEXT_SMALL))));
   return {
     ...BASE,
-    title: titleOf(`Rewards of round ${report.round}${shown}`, [`${formatUnits(report.rewards.pool, report.token.decimals, 2)} ${report.token.symbol} in all`]),
+    title: titleOf(`Rewards of round ${split.round}${shown}`, [`${formatUnits(split.pool, split.token.decimals, 2)} ${split.token.symbol} in all`]),
     // the names, their ticks and the axis' last label take the rest of the width
     width: CHART_WIDTH - names - 36,
     height: { step: 18 },
@@ -186,12 +203,12 @@ export function rewardsSpec(report: RoundReport, nameOf: NameOf, limit = 40): To
     mark: { type: 'bar', tooltip: true },
     encoding: {
       y: { field: 'member', type: 'nominal', sort: null, title: null, axis: { labelLimit: NAME_LIMIT } },
-      x: { field: 'tokens', type: 'quantitative', title: report.token.symbol, axis: { tickCount: 4, format: '~s' } },
+      x: { field: 'tokens', type: 'quantitative', title: split.token.symbol, axis: { tickCount: 4, format: '~s' } },
       color: { ...tierScale(rows.map((r) => r.tier)), legend: { orient: 'top', direction: 'horizontal', title: null } },
       tooltip: [
         { field: 'member', title: 'member' },
         { field: 'tier', title: 'tier' },
-        { field: 'amount', title: report.token.symbol },
+        { field: 'amount', title: split.token.symbol },
       ],
     },
   } as TopLevelSpec;

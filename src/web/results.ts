@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { projectFile } from '../paths.ts';
 import { toVega } from '../charts/render.ts';
 import { tallyChart } from '../charts/attachments.ts';
-import { rewardsSpec, tallySpec, VIEW_NAMES, votingEventSpec } from '../charts/specs.ts';
+import { rewardsChartInput, rewardsSpec, tallySpec, VIEW_NAMES, votingEventSpec } from '../charts/specs.ts';
 import { timeZoneOf } from '../core/config.ts';
 import { reportJson, type RoundReport } from '../core/report.ts';
 import { VIEWS } from '../core/voting.ts';
@@ -349,7 +349,7 @@ ${(q.changes.length ? q.changes : ['All three views agree.']).map((c) => html`<p
   // The split shown is the published one once there is one: final, even if the rules changed since.
   const shown = withPublishedRewards(report, published);
   const paid = shown.rewards.amounts.filter((a) => a.amount > 0n);
-  if (paid.length) specs['rewards'] = await toVega(rewardsSpec(shown, nameOf));
+  if (paid.length) specs['rewards'] = await toVega(rewardsSpec(rewardsChartInput(shown), nameOf));
   const ranked = report.members.filter((m) => m.points !== 0);
   const reputation = ranked
     .slice(0, TABLE_ROWS)

@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { tallyChart } from '../../src/charts/attachments.ts';
 import { CHART_ZOOM, renderChart } from '../../src/charts/render.ts';
-import { rewardsSpec, tallyRows, tallySpec, tierColour, voterRows, votingEventSpec } from '../../src/charts/specs.ts';
+import { rewardsChartInput, rewardsSpec, tallyRows, tallySpec, tierColour, voterRows, votingEventSpec } from '../../src/charts/specs.ts';
 import { computeReport } from '../../src/core/report.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
 import { member, round, tokens } from '../helpers/round.ts';
@@ -55,7 +55,7 @@ const charts = {
   'the tally of q1': () => tallySpec(report.questions[0]!),
   'the tally of q2': () => tallySpec(report.questions[1]!),
   'the tally of 25 options with long labels': () => tallySpec(wide.questions[0]!),
-  'the reward split': () => rewardsSpec(report, handle),
+  'the reward split': () => rewardsSpec(rewardsChartInput(report), handle),
   'the voting event of q1': () => votingEventSpec(report, 'q1', handle),
   'the voting event of 25 options': () => votingEventSpec(wide, 'q1', handle),
 };
