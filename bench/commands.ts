@@ -118,20 +118,21 @@ export async function commandFigures(out: string, url?: string) {
   await new Promise((resolve) => setTimeout(resolve, 5));
   started = performance.now();
   const first = await run(moderator, 'tally', {});
-  const reads = { reputation: [] as number[], leaderboard: [] as number[], tally: [] as number[] };
-  const cold = { reputation: [] as number[], leaderboard: [] as number[], tally: [] as number[] };
+  // warm: nothing written since the last read; cold: the first read just after a write
+  const reads = { reputation: [] as number[], leaderboard: [] as number[], tally: [] as number[], rewards: [] as number[] };
+  const cold = { reputation: [] as number[], leaderboard: [] as number[], tally: [] as number[], rewards: [] as number[] };
+  const read = (name: keyof typeof reads, i: number) =>
+    name === 'rewards' ? run(moderator, 'rewards', {}, 'preview') : run(name === 'tally' ? moderator : member(i), name, {});
   const vote: number[] = [];
   for (let i = 0; i < 300; i++) vote.push(await run(member(i), 'vote', { poll: `q${i % 5}`, option: 1 + (i % 3) }));
-  for (let i = 0; i < 30; i++) {
-    reads.reputation.push(await run(member(i), 'reputation', {}));
-    reads.leaderboard.push(await run(member(i), 'leaderboard', {}));
-    reads.tally.push(await run(moderator, 'tally', {}));
-  }
-  // just after a write that moves points (a comment), then one that moves only the tally (a vote)
+  // the first read of each after the votes is a read just after a write (the last vote): cold, and the warm reads follow
+  for (const name of Object.keys(reads) as (keyof typeof reads)[]) cold[name].push(await read(name, 0));
+  for (let i = 0; i < 30; i++) for (const name of Object.keys(reads) as (keyof typeof reads)[]) reads[name].push(await read(name, i));
+  // just after a write that moves points (a comment)
   for (let i = 0; i < 5; i++) {
-    for (const name of ['reputation', 'leaderboard', 'tally'] as const) {
+    for (const name of Object.keys(cold) as (keyof typeof cold)[]) {
       await run(member(i + 1), 'comment', { proposal: `p${i}`, text: 'Agreed.' });
-      cold[name].push(await run(name === 'tally' ? moderator : member(i), name, {}));
+      cold[name].push(await read(name, i));
     }
   }
   // /tally's wait split: the tallies alone just after a write (the rest of a cold /tally is drawing its charts again

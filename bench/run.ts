@@ -136,8 +136,9 @@ async function printCommands(url: string | undefined, engine: string) {
   const c = await commandFigures(OUT, url);
   console.log(`command path on the bench round of ${fmt(c.size.members)} members imported into ${engine} (import ${fmt(c.importSeconds, 1)} s; first report ${ms(c.firstReport)}):`);
   console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
-  for (const name of ['reputation', 'leaderboard', 'tally'])
-    console.log(`  /${name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s cold]`);
+  // warm: nothing written since the command's last read; just after a write: the first read after the 300 votes and after each of 5 comments
+  for (const name of ['reputation', 'leaderboard', 'tally', 'rewards'])
+    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]`);
   console.log(`  of which the tallies alone (the rest is its charts drawn again), just after a write: ${line(c.talliesAlone)}`);
   printLoop(c.eventLoopDelay);
 }
