@@ -16,6 +16,11 @@ async function round(extra: string[] = []) {
 }
 
 describe('/pairwise, /judge, /weights and /submit', () => {
+  it('GIVEN a round created in chat THEN it starts with huber, the aggregation that copes with wildly-off answers, and no juror weighting', async () => {
+    const c = await round();
+    expect(await c.say('/pairwise show')).toContain('aggregation  huber, juror weighting none');
+  });
+
   it('GIVEN project lists with an unknown parent, a cycle or a repeated id THEN nothing is added and each problem is named', async () => {
     const c = await round();
     expect(await c.say('/pairwise projects file:"name,parent\nlighthouse,consensus"')).toContain('project lighthouse.parent: consensus is not a project of the round');
