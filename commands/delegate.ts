@@ -6,7 +6,7 @@ import type { CommandContext } from '../src/commands/context.ts';
 import { audit, enroll, opt, resolveMember, resolveRound } from '../src/commands/support.ts';
 import { findRound, roundConfigOf, type Executor } from '../src/db/repositories.ts';
 import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
-import { memberStanding } from '../src/db/standings.ts';
+import { memberStandings } from '../src/db/standings.ts';
 import { votingPower } from '../src/core/voting.ts';
 import { formatNumber } from '../src/format/units.ts';
 import { formatInstant } from '../src/format/time.ts';
@@ -98,16 +98,15 @@ export async function carriedWeightLines(db: Executor, round: RoundRow, member: 
   const votedIds = new Set(voted.map((v) => v.member_id));
   const config = roundConfigOf(round);
   const rules = { ...config.voting, decimals: config.token.decimals };
-  const carried = await Promise.all(
-    keys
-      .filter((k) => !votedIds.has(k.id))
-      .map(async (k) => {
-        const held = balances.filter((b) => b.member_id === k.id).map((b) => BigInt(b.balance));
-        // as in the report: no weight for someone without a wallet in the round, or not a member of it
-        const standing = held.length > 0 ? await memberStanding(db, round.id, k.key) : undefined;
-        return standing ? votingPower(held, rules, standing.factor).weight : 0;
-      }),
-  );
+  const standingOf = await memberStandings(db, round.id);
+  const carried = keys
+    .filter((k) => !votedIds.has(k.id))
+    .map((k) => {
+      const held = balances.filter((b) => b.member_id === k.id).map((b) => BigInt(b.balance));
+      // as in the report: no weight for someone without a wallet in the round, or not a member of it
+      const standing = held.length > 0 ? standingOf(k.key) : undefined;
+      return standing ? votingPower(held, rules, standing.factor).weight : 0;
+    });
   const weight = carried.reduce((s, w) => s + w, 0);
   return [pre(`delegated weight    ${formatNumber(weight, 4)} (${carried.length} delegator${carried.length === 1 ? '' : 's'} who did not vote)`)];
 }

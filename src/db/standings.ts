@@ -271,6 +271,11 @@ export function rewardsOf(db: Executor, roundId: string, limit: number, member?:
  * Undefined for someone who is not a member of the round.
  */
 export async function memberStanding(db: Executor, roundId: string, memberKey: string): Promise<Pick<MemberReport, 'tier' | 'factor'> | undefined> {
+  return (await memberStandings(db, roundId))(memberKey);
+}
+
+/** `memberStanding` of many members at one version of the round: one version read for all, not one per member. */
+export async function memberStandings(db: Executor, roundId: string): Promise<(memberKey: string) => Pick<MemberReport, 'tier' | 'factor'> | undefined> {
   const at = await versionOf(db, roundId);
   let hit = tiersCache.get(roundId);
   if (hit?.standings !== at.standings) {
@@ -279,10 +284,12 @@ export async function memberStanding(db: Executor, roundId: string, memberKey: s
     entry.tiers.catch(() => tiersCache.get(roundId) === entry && tiersCache.delete(roundId));
   }
   const { positions, levels, tiers } = await hit.tiers;
-  const position = positions.get(memberKey);
-  if (position === undefined) return undefined;
-  const tier = tiers[levels[position]!];
-  return { tier: tier?.name ?? null, factor: tier?.factor ?? NO_TIER_FACTOR };
+  return (memberKey) => {
+    const position = positions.get(memberKey);
+    if (position === undefined) return undefined;
+    const tier = tiers[levels[position]!];
+    return { tier: tier?.name ?? null, factor: tier?.factor ?? NO_TIER_FACTOR };
+  };
 }
 const tiersCache = new Map<string, { standings: string; tiers: Promise<MemberTiers & { positions: ReadonlyMap<string, number> }> }>();
 /** The members' positions by key, per round, for the shape version they hold for: the thread sends the keys only when it changed. */

@@ -2,7 +2,7 @@ import { DiscordAPIError, Routes, type Client } from 'discord.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../../db/database.ts';
 import { findRound } from '../../db/repositories.ts';
-import { memberStanding } from '../../db/standings.ts';
+import { memberStandings } from '../../db/standings.ts';
 import type { Logger } from '../../log.ts';
 import { Debounced } from '../debounce.ts';
 
@@ -85,9 +85,10 @@ export class TierRoles {
         .execute();
       const given = new Map((await db.selectFrom('tier_role_grants').selectAll().where('community_id', '=', community.id).execute()).map((g) => [g.platform_user_id, g]));
       const tierRoles = new Set(roleOf.values());
+      // the tiers the standings thread keeps (once per standings version), not a whole report
+      const standingOf = await memberStandings(db, round.id);
       for (const { user, key } of accounts) {
-        // asked per member of the tiers the standings thread keeps (once per standings version), not of a whole report
-        const tier = (await memberStanding(db, round.id, key))?.tier ?? undefined;
+        const tier = standingOf(key)?.tier ?? undefined;
         const role = tier === undefined ? undefined : roleOf.get(tier);
         const before = given.get(user);
         // The tier roles the member holds: as the bot gave them, or as Discord says when re-checking.
