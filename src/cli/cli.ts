@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
-import { computeReport, reportJson } from '../core/report.ts';
+import { computeReport, reportJsonPieces } from '../core/report.ts';
 import { createConfig, ConfigError, type Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { RoundExistsError, WalletTakenError } from '../db/errors.ts';
@@ -96,7 +96,8 @@ const commands: Record<string, (args: string[], io: CliIo, config: () => Config)
     const columns = await readColumns(bytes);
     if (!columns && isPairwiseFile(bytes)) return io.out((await import('./pairwise.ts')).replayPairwise(bytes, opts.json ?? false));
     const report = computeReport(columns ?? indexRoundFileBytes(bytes));
-    io.out(opts.json ? reportJson(report) : renderReport(report));
+    if (!opts.json) return io.out(renderReport(report));
+    for (const piece of reportJsonPieces(report)) io.out(piece);
   },
 
   async pairwise(args, io) {
