@@ -3,7 +3,7 @@ import { UserError } from '../src/commands/errors.ts';
 import type { Actor, CommandContext } from '../src/commands/context.ts';
 import { chatErrorMap, defineAction, defineCommand, issueLines, options } from '../src/commands/framework.ts';
 import { pre, privateReply, reply, text, type Attachment, type Block, type Reply } from '../src/commands/reply.ts';
-import { opt, resolveMember, roundReport, TIME_HELP } from '../src/commands/support.ts';
+import { opt, resolveMember, TIME_HELP } from '../src/commands/support.ts';
 import { holdoutOf } from '../src/core/pairwise/holdout.ts';
 import { computePairwiseReport, type PairwiseReport } from '../src/core/pairwise/report.ts';
 import { projectTree } from '../src/core/pairwise/tree.ts';
@@ -26,6 +26,7 @@ import {
   type ProjectRow,
 } from '../src/db/pairwise.ts';
 import { appendAudit, findRound, newId, roundConfigOf, type Executor } from '../src/db/repositories.ts';
+import { memberStanding } from '../src/db/standings.ts';
 import type { MemberRow, PairwiseRoundRow } from '../src/db/schema.ts';
 import { clip } from '../src/format/cut.ts';
 import { renderTable } from '../src/format/table.ts';
@@ -198,9 +199,9 @@ export async function judgingRefusal(db: Executor, row: PairwiseRoundRow, member
     case 'tier': {
       const governance = await findRound(db, row.community_id, rule.round);
       if (!governance) return `Round ${row.key} is judged by tier ${rule.tier} or better of round ${rule.round}, which no longer exists; ask a moderator.`;
-      const report = await roundReport(db, governance);
+      // the member's tier alone, as a vote's receipt reads it: asked of the standings thread, not the round's report
       const levels = roundConfigOf(governance).tiers.levels.map((l) => l.name);
-      const tier = report.members.find((m) => m.id === member.key)?.tier ?? null;
+      const tier = (await memberStanding(db, governance.id, member.key))?.tier ?? null;
       return tier !== null && levels.indexOf(tier) <= levels.indexOf(rule.tier) ? null : `Round ${row.key} is judged by members of tier ${rule.tier} or better in round ${rule.round}; you are ${tier === null ? 'without a tier' : `in tier ${tier}`} there.`;
     }
   }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAction, defineCommand, options } from '../src/commands/framework.ts';
 import { UserError } from '../src/commands/errors.ts';
 import { pre, reply, text, type Reply } from '../src/commands/reply.ts';
-import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, resolveTime, roundReport, TIME_HELP } from '../src/commands/support.ts';
+import { audit, newId, nextKey, opt, requirePhase, resolvePoll, resolveRound, resolveTime, TIME_HELP } from '../src/commands/support.ts';
 import { timeZoneOf } from '../src/core/config.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { formatInstant } from '../src/format/time.ts';
@@ -12,6 +12,7 @@ import { renderTally } from '../src/format/report.ts';
 import { tallyChart } from '../src/charts/attachments.ts';
 import type { Executor } from '../src/db/repositories.ts';
 import { reputationSnapshotFalls } from '../src/db/reputation-snapshot.ts';
+import { roundTallies } from '../src/db/standings.ts';
 import { POLL_PRIVACIES, POLL_TYPES, type PollPrivacy, type PollType } from '../src/core/types.ts';
 
 /** What a poll's message says of its privacy. */
@@ -38,11 +39,12 @@ export async function closePoll(db: Executor, round: RoundRow, questionId: strin
 
 /** The final tally of a closed poll; its poll message shows it closed. */
 export async function tallyReply(db: Executor, round: RoundRow, pollKey: string, heading: string): Promise<Reply> {
-  const report = await roundReport(db, round);
-  const q = report.questions.find((x) => x.id === pollKey)!;
+  // the tallies alone, as /tally asks them of the standings thread, not the round's whole report
+  const tallies = await roundTallies(db, round.id);
+  const q = tallies.questions.find((x) => x.id === pollKey)!;
   return {
-    ...reply(text(heading), pre(renderTally(q, report.token))),
-    attachments: [await tallyChart(report, q)],
+    ...reply(text(heading), pre(renderTally(q, tallies.token))),
+    attachments: [await tallyChart(tallies, q)],
     about: { kind: 'poll', round: round.key, key: pollKey, ended: true },
   };
 }

@@ -3,11 +3,9 @@ import { evmAddress } from '../chain/address.ts';
 import { timeZoneOf } from '../core/config.ts';
 import { fieldsIn, parseWhen } from '../core/when.ts';
 import { formatInstant } from '../format/time.ts';
-import type { RoundReport } from '../core/report.ts';
 import type { Executor } from '../db/repositories.ts';
 import { appendAudit, findRound, newId, roundConfigOf } from '../db/repositories.ts';
 import type { MemberRow, QuestionRow, RoundRow } from '../db/schema.ts';
-import { maintainedReport } from '../db/standings.ts';
 import { ID_PATTERN } from '../roundfile/schema.ts';
 import type { CommandContext } from './context.ts';
 import { UserError } from './errors.ts';
@@ -128,11 +126,6 @@ export async function nextKey(db: Executor, table: 'proposals' | 'comments' | 'q
   const rows = await db.selectFrom(table).select('position').where('round_id', '=', round.id).orderBy('position', 'desc').limit(1).execute();
   const position = rows.length ? rows[0]!.position + 1 : 0;
   return { key: `${prefix}${position + 1}`, position };
-}
-
-/** The report of a round, from its maintained state; computed once per change of the round and shared until the next. */
-export async function roundReport(db: Executor, round: RoundRow): Promise<RoundReport> {
-  return maintainedReport(db, round.id);
 }
 
 /** The public results page of a round. */

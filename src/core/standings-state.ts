@@ -8,6 +8,7 @@
 // (pointColumns, tierLevels, questionTally), so the answers are exactly those of a full recount.
 import type { MemberReport, ReportInput } from './report.ts';
 import { compareIds } from './order.ts';
+import { packStrings, unpackStrings, type PackedStrings } from './standings-transfer.ts';
 import { pointColumns, POINT_FIELDS, type Contributions } from './reputation.ts';
 import { splitRewards, type RewardSplit } from './rewards.ts';
 import { NO_TIER_FACTOR, positivesAscending, rankOf, tierLevels, type Tier } from './tiers.ts';
@@ -64,13 +65,13 @@ export interface RewardsView {
 }
 
 /** What a command asks of the standings, and the answer to each kind. */
-export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' } | { kind: 'tiers' } | { kind: 'rewards'; limit: number; member?: string };
+export type StandingsAsk = { kind: 'standing'; member: string } | { kind: 'top'; limit: number } | { kind: 'tallies' } | { kind: 'tiers' } | RewardsAsk;
 export interface StandingsAnswers {
   tiers: MemberTiers;
   standing: MemberStanding | undefined;
   top: MemberReport[];
   tallies: RoundTallies;
-  rewards: RewardsView;
+  rewards: RewardsAnswer;
 }
 
 /**
@@ -165,7 +166,7 @@ export class StandingsState {
       case 'tallies':
         return this.tallies();
       case 'rewards':
-        return this.rewards(ask.limit, ask.member);
+        return rewardsAnswer(this, ask);
       case 'tiers':
         return { levels: this.levels.slice(), tiers: this.round.round.config.tiers.levels.map((l) => ({ name: l.name, factor: l.factor })) };
     }
@@ -323,4 +324,94 @@ export class StandingsState {
       breakdown: { proposalCreation: points[f + 1]!, proposalRating: points[f + 2]!, comments: points[f + 3]!, feedback: points[f + 4]! },
     };
   }
+}
+
+/**
+ * What /rewards preview and /rewards publish ask of the split: the lines shown (RewardsView), and, once a split is
+ * published, how the split as it stands differs from it (`since`); for publishing, the whole split (`whole`).
+ */
+export interface RewardsAsk {
+  kind: 'rewards';
+  limit: number;
+  member?: string;
+  since?: PublishedAmounts;
+  whole?: boolean;
+}
+
+/** A published split as the thread compares it: its recipients' keys and amounts (base units, decimal), in its order. */
+export interface PublishedAmounts {
+  members: PackedStrings;
+  amounts: PackedStrings;
+  undistributed: bigint;
+}
+
+/** A member whose amount differs between the published split and the split as it stands (0 where they are not in one). */
+export interface RewardChange {
+  member: string;
+  /** Their handle, when they are in the split as it stands; the caller names the others. */
+  handle?: string;
+  before: bigint;
+  after: bigint;
+}
+
+/** How the split as it stands differs from a published one. */
+export interface RewardChanges {
+  /** How many members' amounts differ. */
+  members: number;
+  /** The first `limit` of them: the published recipients in the published order, then the new ones in the current order. */
+  shown: RewardChange[];
+  /** Before and after, when the undistributed rest differs. */
+  undistributed?: { before: bigint; after: bigint };
+}
+
+/** Every recipient of the split in its order, as columns: the record /rewards publish stores. */
+export interface PackedSplit {
+  members: PackedStrings;
+  amounts: PackedStrings;
+  /** Each recipient's tier, an index in `tierNames`; -1 for none. */
+  tiers: Int16Array;
+  tierNames: string[];
+}
+
+export interface RewardsAnswer extends RewardsView {
+  changes?: RewardChanges;
+  whole?: PackedSplit;
+}
+
+/** The answer to a rewards ask: the whole split is read where the state is (the thread), and only what is asked leaves. */
+export function rewardsAnswer(state: StandingsState, ask: RewardsAsk): RewardsAnswer {
+  const view = state.rewards(ask.limit, ask.member);
+  if (!ask.since && !ask.whole) return view;
+  const all = state.rewards(view.recipients).top;
+  return { ...view, ...(ask.since && { changes: rewardChanges(ask.since, all, view.undistributed, ask.limit) }), ...(ask.whole && { whole: packSplit(all) }) };
+}
+
+/** changed(m) = before(m) ≠ after(m), over the members of either split, each missing from one counting 0 in it. */
+export function rewardChanges(published: PublishedAmounts, now: readonly RewardLine[], undistributed: bigint, limit: number): RewardChanges {
+  const members = unpackStrings(published.members);
+  const amounts = unpackStrings(published.amounts);
+  const current = new Map(now.map((line) => [line.member, line]));
+  const changes: RewardChanges = { members: 0, shown: [] };
+  const compare = (member: string, before: bigint, after: bigint) => {
+    if (before === after) return;
+    if (changes.members++ < limit) changes.shown.push({ member, ...(current.has(member) && { handle: current.get(member)!.handle }), before, after });
+  };
+  const before = new Set<string>();
+  members.forEach((member, i) => {
+    before.add(member);
+    compare(member, BigInt(amounts[i]!), current.get(member)?.amount ?? 0n);
+  });
+  for (const line of now) if (!before.has(line.member)) compare(line.member, 0n, line.amount);
+  if (published.undistributed !== undistributed) changes.undistributed = { before: published.undistributed, after: undistributed };
+  return changes;
+}
+
+function packSplit(lines: readonly RewardLine[]): PackedSplit {
+  const tierNames = [...new Set(lines.flatMap((l) => (l.tier === null ? [] : [l.tier])))];
+  return {
+    members: packStrings(lines.map((l) => l.member)),
+    amounts: packStrings(lines.map((l) => l.amount.toString())),
+    tiers: Int16Array.from(lines, (l) => (l.tier === null ? -1 : tierNames.indexOf(l.tier))),
+    tierNames,
+  };
 }

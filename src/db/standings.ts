@@ -5,7 +5,7 @@ import type { Contributions } from '../core/reputation.ts';
 import { packRound, unpackReport, type PackedStrings } from '../core/standings-transfer.ts';
 import { ballotFromText } from '../core/ballots.ts';
 import type { Member, PollType, Question, RoundData } from '../core/types.ts';
-import { StandingsState, type MemberStanding, type MemberTiers, type RewardsView, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
+import { StandingsState, type MemberStanding, type MemberTiers, type RewardsAnswer, type RewardsAsk, type RewardsView, type RoundTallies, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
 import { NO_TIER_FACTOR } from '../core/tiers.ts';
 import type { Answers, Ask, StandingsAnswer, StandingsRequest } from '../workers/standings.ts';
 import { WorkerThread } from '../workers/thread.ts';
@@ -406,4 +406,13 @@ export async function sqliteFile(db: Executor): Promise<string | undefined> {
   if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return undefined;
   const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db);
   return rows.find((r) => r.name === 'main')?.file || undefined;
+}
+
+/**
+ * rewardsOf, and how the split as it stands differs from the published one (`since`; its first `limit` differences,
+ * and how many there are), and for /rewards publish the whole split (`whole`), as columns: every amount stays in the
+ * standings thread but those asked for, and the bot compares and formats nothing of the round's size.
+ */
+export function rewardsAgainst(db: Executor, roundId: string, ask: Omit<RewardsAsk, 'kind'>): Promise<RewardsAnswer> {
+  return asked(db, roundId, { kind: 'rewards', ...ask });
 }
