@@ -7,6 +7,7 @@ import { audit, enroll, opt, resolveMember, resolveRound } from '../src/commands
 import { findRound, roundConfigOf, type Executor } from '../src/db/repositories.ts';
 import { delegationOf, delegationsTo, endDelegation, startDelegation } from '../src/db/delegations.ts';
 import { memberStandings } from '../src/db/standings.ts';
+import { votingRulesOf } from '../src/core/config.ts';
 import { votingPower } from '../src/core/voting.ts';
 import { formatNumber } from '../src/format/units.ts';
 import { formatInstant } from '../src/format/time.ts';
@@ -97,7 +98,7 @@ export async function carriedWeightLines(db: Executor, round: RoundRow, member: 
   ]);
   const votedIds = new Set(voted.map((v) => v.member_id));
   const config = roundConfigOf(round);
-  const rules = { ...config.voting, decimals: config.token.decimals };
+  const rules = votingRulesOf(config);
   const standingOf = await memberStandings(db, round.id);
   const carried = keys
     .filter((k) => !votedIds.has(k.id))

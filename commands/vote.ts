@@ -7,6 +7,7 @@ import { ballotText } from '../src/core/ballots.ts';
 import type { PollType } from '../src/core/types.ts';
 import { enroll, opt, requirePhase, resolvePoll, resolveRound } from '../src/commands/support.ts';
 import { NO_TIER_FACTOR } from '../src/core/tiers.ts';
+import { votingRulesOf } from '../src/core/config.ts';
 import { votingPower } from '../src/core/voting.ts';
 import { roundConfigOf } from '../src/db/repositories.ts';
 import { ballotCommitment } from '../src/core/secret.ts';
@@ -113,7 +114,7 @@ export default defineCommand({
       await ctx.votes.cast({ roundId: round.id, questionId: poll.id, memberId: member.id, option: ballot[0]!, ...(type !== 'single' && { ballot }), castAt: ctx.now().toISOString(), ...(salt && { salt }) });
       const standing = await memberStanding(ctx.db, round.id, member.key);
       const config = roundConfigOf(round);
-      const power = votingPower(balances.map((b) => BigInt(b.balance)), { ...config.voting, decimals: config.token.decimals }, standing?.factor ?? NO_TIER_FACTOR);
+      const power = votingPower(balances.map((b) => BigInt(b.balance)), votingRulesOf(config), standing?.factor ?? NO_TIER_FACTOR);
       const tier = standing?.tier ?? null;
       // Each wallet counted, with its chain (CAIP-2): a member's tokens on every chain add up before the square root.
       const counted = balances.map((b) => `  ${wallets.get(b.wallet_id)!.chain} ${shortAddress(wallets.get(b.wallet_id)!.address)}  ${formatUnits(BigInt(b.balance), config.token.decimals)}`);

@@ -145,6 +145,9 @@ export const timeZoneOf = (config: Pick<RoundConfig, 'timezone'>): string => con
 
 export const defaultRoundConfig = (): RoundConfig => roundConfigSchema.parse({});
 
+/** What votingPower weighs a member by: the round's voting rules, with the token's decimals. */
+export const votingRulesOf = (config: Pick<RoundConfig, 'voting' | 'token'>) => ({ ...config.voting, decimals: config.token.decimals });
+
 /** The config as it is written in files: amounts back to decimal strings. */
 export function serializeRoundConfig(config: RoundConfig): RoundConfigInput {
   return { ...config, rewards: { ...config.rewards, pool: config.rewards.pool.toString() } };

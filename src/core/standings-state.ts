@@ -6,6 +6,7 @@
 // that changed are added or taken back. A command asks for the little it shows: one member's standing, the top of the
 // leaderboard, the tallies. Sums are integers (micro-votes, base units) and points use the arithmetic of a replay
 // (pointColumns, tierLevels, questionTally), so the answers are exactly those of a full recount.
+import { votingRulesOf } from './config.ts';
 import type { MemberReport, ReportInput } from './report.ts';
 import { compareIds } from './order.ts';
 import { packStrings, unpackStrings, type PackedStrings } from './standings-transfer.ts';
@@ -105,12 +106,17 @@ export class StandingsState {
   private readonly countedBallots: ((Ballot | undefined)[] | undefined)[];
   /** Per question, its sums; undefined for a question tallied whole at each read (ranked, delegated or attested). */
   private readonly sums: (KeptSums | undefined)[];
-  /** The reward split of the state as it is, computed on the first ask after an update (bigint shares of every member). */
-  private split: RewardSplit | undefined;
+  /**
+   * The reward split of the state as it is, computed on the first ask after an update (bigint shares of every member),
+   * and each recipient's place in it: an ask then reads the lines it shows, not the whole split.
+   */
+  private split: { split: RewardSplit; places: Map<string, number> } | undefined;
+  /** Each member's position by key, built on first use: the members stay those of the state. */
+  private positions: Map<string, number> | undefined;
 
   constructor(private readonly round: StandingsInput) {
     const { config } = round.round;
-    const rules = { ...config.voting, decimals: config.token.decimals };
+    const rules = votingRulesOf(config);
     // factor 1: f(tokens) × 1 is f(tokens) exactly, so base × factor is votingPower's weight
     this.base = round.members.map((m) => (m.wallets.length > 0 ? votingPower(m.wallets.map((w) => w.balance), rules, 1) : undefined));
     this.rank();
@@ -174,8 +180,8 @@ export class StandingsState {
 
   /** A member's standing by their key; undefined for someone who is not a member of the round. */
   standing(memberKey: string): MemberStanding | undefined {
-    const m = this.round.members.findIndex((x) => x.id === memberKey);
-    if (m < 0) return undefined;
+    const m = this.positionOf(memberKey);
+    if (m === undefined) return undefined;
     const p = this.points[POINT_FIELDS * m]!;
     return { member: this.memberReport(m), rank: p > 0 ? rankOf(p, this.ranking) + this.aheadOnEqualPoints(m) : 0, ranked: this.ranking.length };
   }
@@ -210,42 +216,51 @@ export class StandingsState {
   }
 
   /**
-   * The split of the pool as a full recount gives it (report.ts reportOf: the members in the report's order, a voter
-   * one with tokens and a counted or attested vote), kept until the next update; only what /rewards preview shows of it.
+   * The split of the pool as a full recount gives it, kept until the next update; only what /rewards preview shows of
+   * it: O(limit) once the split is made.
    */
   rewards(limit: number, memberKey?: string): RewardsView {
     const { round } = this;
-    const n = round.members.length;
-    const position = new Map<string, number>();
-    if (!this.split) {
-      const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
-      const voted = (m: number) => (this.base[m]?.tokens ?? 0n) > 0n && (round.choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
-      const order = Array.from({ length: n }, (_, m) => m).sort((a, b) => this.order(a, b));
-      this.split = splitRewards(
-        order.map((m) => ({ id: round.members[m]!.id, excluded: round.members[m]!.excluded, points: this.points[POINT_FIELDS * m]!, voted: voted(m) })),
-        round.round.config.rewards,
-      );
-    }
-    const { amounts, contribution, participation, undistributed } = this.split;
-    const wanted = new Set([...amounts.slice(0, limit).map((a) => a.member), ...(memberKey === undefined ? [] : [memberKey])]);
-    for (let m = 0; m < n; m++) if (wanted.has(round.members[m]!.id)) position.set(round.members[m]!.id, m);
+    this.split ??= this.splitNow();
+    const { split, places } = this.split;
+    const { amounts } = split;
     const line = ({ member, amount }: { member: string; amount: bigint }): RewardLine => {
-      const m = position.get(member)!;
+      const m = this.positionOf(member)!;
       const level = this.levels[m]!;
       return { member, handle: round.members[m]!.handle, tier: level < 0 ? null : round.round.config.tiers.levels[level]!.name, amount };
     };
-    const place = memberKey === undefined ? -1 : amounts.findIndex((a) => a.member === memberKey);
+    const place = memberKey === undefined ? undefined : places.get(memberKey);
     return {
       round: round.round.id,
       token: round.round.config.token,
       pool: round.round.config.rewards.pool,
-      contribution,
-      participation,
-      undistributed,
+      contribution: split.contribution,
+      participation: split.participation,
+      undistributed: split.undistributed,
       top: amounts.slice(0, limit).map(line),
       recipients: amounts.length,
-      ...(place >= 0 && { own: { ...line(amounts[place]!), place: place + 1 } }),
+      ...(place !== undefined && { own: { ...line(amounts[place]!), place: place + 1 } }),
     };
+  }
+
+  /**
+   * The split as report.ts reportOf makes it (a voter: a member with tokens and a counted or attested vote), and each
+   * recipient's place. The members go in by position: the split does not depend on their order.
+   */
+  private splitNow(): NonNullable<StandingsState['split']> {
+    const { round } = this;
+    const secretVoters = new Set(round.secretTallies?.flatMap((t) => t.voters));
+    const voted = (m: number) => (this.base[m]?.tokens ?? 0n) > 0n && (round.choices.some((c) => c[m]! >= 0) || secretVoters.has(round.members[m]!.id));
+    const split = splitRewards(
+      round.members.map((member, m) => ({ id: member.id, excluded: member.excluded, points: this.points[POINT_FIELDS * m]!, voted: voted(m) })),
+      round.round.config.rewards,
+    );
+    return { split, places: new Map(split.amounts.map((a, i) => [a.member, i])) };
+  }
+
+  private positionOf(memberKey: string): number | undefined {
+    this.positions ??= new Map(this.round.members.map((m, i) => [m.id, i]));
+    return this.positions.get(memberKey);
   }
 
   /** Points, ranking and tiers from the counts as they are now. */

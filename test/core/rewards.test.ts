@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { largestRemainder, splitRewards, type RewardCandidate } from '../../src/core/rewards.ts';
+import { compareIds } from '../../src/core/order.ts';
+import { largestRemainder, splitRewards, type RewardCandidate, type RewardRules } from '../../src/core/rewards.ts';
 
 const c = (id: string, points: number, voted = false, excluded = false): RewardCandidate => ({ id, points, voted, excluded });
 const amounts = (split: ReturnType<typeof splitRewards>) => Object.fromEntries(split.amounts.map((a) => [a.member, a.amount]));
@@ -87,4 +88,66 @@ describe('rewards', () => {
       ),
     );
   });
+
+  it('PROPERTY the split by groups of equal weight is the split member by member, ties and caps included, in any order', () => {
+    // few distinct points and small pools: many members share a weight and many remainders tie
+    const candidate = fc.record({ points: fc.constantFrom(-1, 0, 0.5, 1, 2, 3.000001, 7), voted: fc.boolean(), excluded: fc.boolean() });
+    fc.assert(
+      fc.property(
+        fc.array(candidate, { maxLength: 40 }),
+        fc.oneof(fc.bigInt({ min: 0n, max: 200n }), fc.bigInt({ min: 0n, max: 10n ** 24n })),
+        fc.integer({ min: 0, max: 100 }),
+        fc.option(fc.integer({ min: 1, max: 100 }), { nil: null }),
+        (drawn, pool, contributionPercent, capPercent) => {
+          // ids in no particular order, as a caller may give them
+          const candidates = drawn.map((x, i) => ({ ...x, id: `m${(i * 7) % 41}-${i}` }));
+          const rules = { pool, contributionPercent, capPercent };
+          expect(splitRewards(candidates, rules)).toEqual(memberByMember(candidates, rules));
+          // nor does the order they are given in change it
+          expect(splitRewards([...candidates].reverse(), rules)).toEqual(memberByMember(candidates, rules));
+        },
+      ),
+      { seed: 10, numRuns: 400 },
+    );
+  });
 });
+
+/** The split computed member by member, as DESIGN.md states it (the implementation before groups): the oracle. */
+function memberByMember(candidates: readonly RewardCandidate[], rules: RewardRules) {
+  const sum = (xs: bigint[]) => xs.reduce((s, x) => s + x, 0n);
+  const byAmountThenId = (xs: { member: string; amount: bigint }[]) => [...xs].sort((a, b) => (a.amount === b.amount ? compareIds(a.member, b.member) : a.amount > b.amount ? -1 : 1));
+  let contribution = (rules.pool * BigInt(rules.contributionPercent)) / 100n;
+  let participation = rules.pool - contribution;
+  const eligible = candidates.filter((c) => !c.excluded);
+  const weights = eligible.map((c) => (c.points > 0 ? BigInt(Math.round(c.points * 1e6)) : 0n));
+  const totalWeight = sum(weights);
+  const voterCount = eligible.filter((c) => c.voted).length;
+  if (totalWeight === 0n) [participation, contribution] = [participation + contribution, 0n];
+  if (voterCount === 0) [contribution, participation] = [contribution + participation, 0n];
+  if (totalWeight === 0n && voterCount === 0) return { contribution: 0n, participation: 0n, undistributed: rules.pool, amounts: [] };
+  let entitled = eligible
+    .map((c, i) => ({ id: c.id, e: contribution * weights[i]! * BigInt(voterCount || 1) + (c.voted ? participation * (totalWeight || 1n) : 0n) }))
+    .filter((x) => x.e > 0n);
+  const amounts: { member: string; amount: bigint }[] = [];
+  let remaining = rules.pool;
+  if (rules.capPercent !== null) {
+    const cap = (rules.pool * BigInt(rules.capPercent)) / 100n;
+    for (;;) {
+      const total = sum(entitled.map((x) => x.e));
+      const over = entitled.filter((x) => x.e * remaining > cap * total);
+      if (over.length === 0) break;
+      entitled = entitled.filter((x) => !over.includes(x));
+      for (const x of over) amounts.push({ member: x.id, amount: cap });
+      remaining -= cap * BigInt(over.length);
+    }
+  }
+  if (entitled.length > 0) {
+    const whole = sum(entitled.map((x) => x.e));
+    const shares = entitled.map((x) => ({ member: x.id, amount: (remaining * x.e) / whole, remainder: remaining * x.e - ((remaining * x.e) / whole) * whole }));
+    let left = remaining - sum(shares.map((x) => x.amount));
+    for (const x of [...shares].sort((a, b) => (a.remainder === b.remainder ? compareIds(a.member, b.member) : a.remainder > b.remainder ? -1 : 1)))
+      if (left-- > 0n) x.amount += 1n;
+    amounts.push(...shares.map(({ member, amount }) => ({ member, amount })));
+  }
+  return { contribution, participation, undistributed: entitled.length === 0 ? remaining : 0n, amounts: byAmountThenId(amounts.filter((a) => a.amount > 0n)) };
+}

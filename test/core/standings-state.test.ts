@@ -46,14 +46,14 @@ function add(c: Contributions, m: number, f: number, delta: number): void {
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x, (_, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))) as unknown;
 
 describe('standings kept between reads', () => {
-  it('GIVEN random rounds (single, approval and ranked polls, secret, tiers by percentile or points, a reputation snapshot, delegation) and random writes between reads THEN after each write the kept state\'s standings, ranks, leaderboard, tallies and every member\'s tier are those of a full recount', () => {
+  it('GIVEN random rounds (single, approval and ranked polls, secret, tiers by percentile or points, a reputation snapshot, delegation) and random writes between reads THEN after each write the kept state\'s standings, ranks, leaderboard, tallies, reward split and every member\'s tier are those of a full recount', () => {
     fc.assert(
       fc.property(round, (g) => {
         const n = MEMBERS;
         const tiers = g.byPoints
           ? { by: 'points', levels: [{ name: 'A', minPoints: 6, factor: 5 }, { name: 'B', minPoints: 2.5, factor: 3 }, { name: 'C', minPoints: 1, factor: 1.5 }] }
           : { by: 'percentile', levels: [{ name: 'A', percent: 20, factor: 5 }, { name: 'B', percent: 30, factor: 2 }, { name: 'C', percent: 30, factor: 2 }] };
-        const config = roundConfigSchema.parse({ tiers, voting: { quadraticUnit: g.quadraticUnit }, reputation: { negativeReactionPoints: -1 } });
+        const config = roundConfigSchema.parse({ tiers, voting: { quadraticUnit: g.quadraticUnit }, reputation: { negativeReactionPoints: -1 }, rewards: { pool: '1000003', capPercent: g.byPoints ? 40 : null } });
         const counts = contributions(n);
         const ballots = g.types.map((type) => (type === 'single' ? undefined : new Array<number[] | undefined>(n)));
         if (g.snapshot) counts.beforeSnapshot = contributions(n);
@@ -82,6 +82,18 @@ describe('standings kept between reads', () => {
           const tallies = state.tallies();
           expect(plain(tallies.questions)).toEqual(plain(report.questions));
           for (const q of input.questions) expect(tallies.voted[q.id]).toBe(report.choicesOf(q.id).size);
+          const { amounts, ...totals } = report.rewards;
+          const line = ({ member, amount }: { member: string; amount: bigint }) => {
+            const m = report.members.find((x) => x.id === member)!;
+            return { member, handle: m.handle, tier: m.tier, amount };
+          };
+          for (const m of [...report.members, { id: 'nobody' }]) {
+            const view = state.rewards(2, m.id);
+            expect({ pool: view.pool, contribution: view.contribution, participation: view.participation, undistributed: view.undistributed }).toEqual(totals);
+            expect([view.top, view.recipients]).toEqual([amounts.slice(0, 2).map(line), amounts.length]);
+            const place = amounts.findIndex((a) => a.member === m.id);
+            expect(view.own).toEqual(place < 0 ? undefined : { ...line(amounts[place]!), place: place + 1 });
+          }
         };
         check();
         for (const s of g.steps) {
