@@ -161,6 +161,7 @@ export function informationBound(world: World, noiseVariance: number, counts: re
     gram: weightGram(sigma, w),
     importance: 1,
     information: () => 1 / noiseVariance,
+    disputed: new Int32Array(n),
   };
   const errors = new Map<number, number>();
   let reach: number | null = null;

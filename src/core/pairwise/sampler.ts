@@ -1,4 +1,5 @@
 import { disconnectedGroups, fitGroups } from './aggregate.ts';
+import { madScale } from './huber.ts';
 import type { GroupFit } from './fit.ts';
 import { softmax } from './fit.ts';
 import { answerInformation } from './information.ts';
@@ -27,6 +28,8 @@ export interface GroupDesign {
   importance: number;
   /** The log fits' information from one answer at log-ratio d; null for bt. */
   information: ((d: number) => number) | null;
+  /** Per slot, its answers the fit at the last refit disputes (`disputedAnswers`): they do not count as support. */
+  disputed: Int32Array;
 }
 
 /** The state the sampler chooses from; `nextPairs` adds its picks to it as pending. */
@@ -154,19 +157,37 @@ function fittedDesigns(round: PairwiseRound, tree: ProjectTree, fitted: number):
     tree.groups[g]!.members.forEach((m, slot) => (local[m] = w[slot]!));
   });
   const finalOf = (id: string | null): number => (id === null ? 1 : local[tree.index.get(id)!]! * finalOf(round.projects[tree.index.get(id)!]!.parent));
-  return fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, finalOf(tree.groups[g]!.parent) ** 2, round.config)));
+  return fits.map((fit, g) => (loose.has(g) || fit.logits.length < 2 ? null : design(fit, connected[g]!, finalOf(tree.groups[g]!.parent) ** 2, round.config)));
 }
+
+/**
+ * Per slot, how many of its answers the fit disputes: a log-ratio whose residual `r = ℓ_j − ℓ_i − c` is an outlier,
+ * `|r| > 3 · 1.4826 · MAD(r)` (three robust standard deviations), or for bt a winner the fit has losing. Such an
+ * answer is likely one of the wild ones jurors now and then give, so it does not count towards the project's support.
+ */
+export function disputedAnswers(obs: Observations, fit: GroupFit): Int32Array {
+  const out = new Int32Array(obs.n);
+  const residuals = Float64Array.from(obs.c, (c, k) => fit.logits[obs.j[k]!]! - fit.logits[obs.i[k]!]! - c);
+  const limit = OUTLIER_SPREADS * madScale(residuals);
+  for (let k = 0; k < obs.i.length; k++) {
+    const [i, j] = [obs.i[k]!, obs.j[k]!];
+    const disputed = fit.noise === null ? (obs.s[k]! - 0.5) * (residuals[k]! + obs.c[k]!) < 0 : Math.abs(residuals[k]!) > limit;
+    if (disputed) [out[i], out[j]] = [out[i]! + 1, out[j]! + 1];
+  }
+  return out;
+}
+const OUTLIER_SPREADS = 3;
 
 const emptyLike = (o: Observations): Observations => ({ ...o, i: new Int32Array(0), j: new Int32Array(0), c: new Float64Array(0), s: new Float64Array(0), juror: new Int32Array(0), source: new Int32Array(0) });
 
-function design(fit: GroupFit, importance: number, config: PairwiseRound['config']): GroupDesign {
+function design(fit: GroupFit, obs: Observations, importance: number, config: PairwiseRound['config']): GroupDesign {
   const n = fit.logits.length;
   const sigma = covariance(fit.pairs, fit.information, fit.shift, true).full!;
   // the weights the error is weighed by, E[w_k²]^½ under ℓ ~ N(ℓ̂, Σ): w̃ = softmax(ℓ̂_k + Σ_kk), so that a project the
   // first answers put low but that few answers support still looks as if it might matter, and is asked about again
   const w = softmax(fit.logits.map((l, k) => l + sigma[k * n + k]!));
   const information = fit.noise === null ? null : answerInformation(config.typedRatios ? [] : config.ratios, fit.noise, fit.pairs.of.length);
-  return { fit, sigma, gram: weightGram(sigma, w), importance, information };
+  return { fit, sigma, gram: weightGram(sigma, w), importance, information, disputed: disputedAnswers(obs, fit) };
 }
 
 /**
@@ -278,6 +299,33 @@ export function pairGain(d: GroupDesign, x: number, y: number): number {
   return (d.importance * l * e) / (1 + l * v);
 }
 
+/**
+ * A project's support: its answers (with those pending) less those the last fit disputes. The criterion weighs a
+ * project by its fitted weight, so one that two wild answers put near 0, or an arc of the first design that they cut
+ * off, would never be asked about again; until its support reaches MIN_SUPPORT a project is asked next, the least
+ * supported first, in the pair with it of largest expected gain that this juror has not been asked. This also gives
+ * the first design the redundant answers by which the fit can dispute a wild one.
+ */
+export const MIN_SUPPORT = 3;
+function supportPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
+  let best: [number, number, number] | undefined;
+  let least = MIN_SUPPORT;
+  state.designs.forEach((d, g) => {
+    if (!d) return;
+    const members = state.tree.groups[g]!.members;
+    for (let x = 0; x < members.length; x++) {
+      const support = state.load[members[x]!]! - d.disputed[x]!;
+      if (support >= least) continue;
+      let top = -Infinity;
+      for (let y = 0; y < members.length; y++) {
+        const gain = y === x ? -Infinity : pairGain(d, x, y);
+        if (gain > top && !asked.has(pairKey(state, g, x, y))) [top, least, best] = [gain, support, [g, x, y]];
+      }
+    }
+  });
+  return best;
+}
+
 /** The pair of largest expected gain this juror has not been asked, over the groups whose design is done. */
 function bestPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
   let best: [number, number, number] | undefined;
@@ -324,7 +372,7 @@ export function nextPairs(state: SamplerState, juror: string, count = 1): Pair[]
       const pair = designPair(state, g, asked);
       if (pair) chosen = [g, ...pair];
     }
-    chosen ??= bestPair(state, asked);
+    chosen ??= supportPair(state, asked) ?? bestPair(state, asked);
     for (let g = 0; g < groups.length && !chosen; g++) {
       if (state.designs[g] || groups[g]!.members.length < 2) continue;
       const pair = spreadPair(state, g, asked);

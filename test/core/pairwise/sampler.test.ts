@@ -65,7 +65,7 @@ describe('the active sampler', () => {
     const ring = { n, i: Int32Array.from({ length: n }, (_, k) => k), j: Int32Array.from({ length: n }, (_, k) => (k + 1) % n), of: Int32Array.from({ length: n }, (_, k) => k) };
     const make = (): GroupDesign => {
       const sigma = covariance(ring, new Float64Array(n).fill(0.5), 0, true).full!;
-      return { fit: { logits: Float64Array.from(w, Math.log), pairs: ring, information: new Float64Array(n).fill(0.5), shift: 0, noise: 2 }, sigma, gram: weightGram(sigma, w), importance: 1, information: () => 0.5 };
+      return { fit: { logits: Float64Array.from(w, Math.log), pairs: ring, information: new Float64Array(n).fill(0.5), shift: 0, noise: 2 }, sigma, gram: weightGram(sigma, w), importance: 1, information: () => 0.5, disputed: new Int32Array(n) };
     };
     // tr(JΣJ) from the matrices themselves, J = diag(w) − wwᵀ
     const J = (a: number, b: number) => (a === b ? w[a]! : 0) - w[a]! * w[b]!;
