@@ -2,15 +2,16 @@ import { open } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { IndexedRound } from '../core/indexed.ts';
 import { ColumnReader, decline, DECLINE, FIELDS, Interner, noPieces, pieceCount, pieceTable, scanLists, SHARED_LIST, type Columns, type ListName, type Scan, type Space } from './scan.ts';
-import { checkRoundFile, indexRoundFileBytes } from './schema.ts';
+import { checkRoundFile, indexRoundFileBytes, quickMemberOf, quickWallet } from './schema.ts';
 
 /**
  * A round file's bytes straight to the indexed round, for replays of rounds with a million comments, reactions and
  * votes. JSON.parse would build an object per item and the checks would look every id up in a Map: seconds, most of
- * them garbage collection. Here the long lists are read byte by byte into columns (scan.ts); the short parts (round,
- * members, proposals, questions) go through JSON.parse and the schema. On a large file a worker thread reads the
- * ratings, comments and reactions while this thread reads the rest and checks the short parts, and then both take
- * pieces of the votes until none is left: a file read on two cores, each thread reading only its own parts.
+ * them garbage collection. Here the long lists are read byte by byte into columns (scan.ts), and the members straight
+ * into members through the schema's quick checks; the short parts (round, proposals, questions, and members the
+ * reader does not vouch for) go through JSON.parse and the schema. On a large file a worker thread reads the ratings,
+ * comments and reactions while this thread reads the rest and checks the short parts, and then both take pieces of
+ * the votes until none is left: a file read on two cores, each thread reading only its own parts.
  *
  * It vouches only for what it fully understands: anything unusual in a long list (an escape, a number written
  * `5.0`, an unknown or missing key, an id that names nothing, a repeat) and it returns undefined, and the caller
@@ -29,11 +30,11 @@ export async function readColumns(
   const worker = parallel && inWorker ? scanInWorker(shared, theirs, table!) : undefined;
   try {
     const reader = new ColumnReader(shared);
-    const walk = reader.scan(ours, table);
+    const walk = reader.scan(ours, table, { member: quickMemberOf, wallet: quickWallet });
     // a file without the list: the worker does not wait for pieces
     if (table) noPieces(table);
     // the short parts are parsed and checked while the worker is still reading
-    const checked = checkRoundFile({ ...parsedOrDecline(`{${walk.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) });
+    const checked = checkRoundFile({ ...parsedOrDecline(`{${walk.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) }, walk.members);
     // the columns hold one option per vote: the ballots of approval and ranked polls are read the ordinary way
     if (!checked || checked.data.questions.some((q) => (q.type ?? 'single') !== 'single')) return undefined;
     // in this thread, the second scan takes the pieces this one leaves: half of them

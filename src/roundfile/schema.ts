@@ -56,19 +56,31 @@ export const memberSchema = z.strictObject({
 export function quickMember(m: unknown): Member | undefined {
   if (keyCount(m, ['id', 'handle', 'excluded', 'wallets']) < 2) return undefined;
   const { id, handle, excluded = false, wallets = [] } = m as Item;
-  if (!isId(id) || typeof handle !== 'string' || handle.length < 1 || handle.length > 100) return undefined;
-  if (typeof excluded !== 'boolean' || !Array.isArray(wallets) || wallets.length > 100) return undefined;
+  if (!Array.isArray(wallets)) return undefined;
   const parsed: Wallet[] = [];
   for (const w of wallets) {
     if (keyCount(w, ['chain', 'address', 'balance']) !== 3) return undefined;
     const { chain, address, balance } = w as Item;
-    if (typeof chain !== 'string' || !CHAIN_PATTERN.test(chain) || typeof balance !== 'string' || !BALANCE_PATTERN.test(balance)) return undefined;
-    if (typeof address !== 'string' || address.length < 1 || address.length > 128) return undefined;
-    const evm = chain.startsWith('eip155:');
-    if (walletProblem(chain, address) !== undefined) return undefined;
-    parsed.push({ chain, address: evm ? address.toLowerCase() : address, balance: BigInt(balance) });
+    const wallet = quickWallet(chain, address, balance);
+    if (!wallet) return undefined;
+    parsed.push(wallet);
   }
-  return { id, handle, excluded, wallets: parsed };
+  return quickMemberOf(id, handle, excluded, parsed);
+}
+
+/** quickMember's member of its fields, the wallets already made: for a reader that finds the fields itself. */
+export function quickMemberOf(id: unknown, handle: unknown, excluded: unknown, wallets: Wallet[]): Member | undefined {
+  if (!isId(id) || typeof handle !== 'string' || handle.length < 1 || handle.length > 100) return undefined;
+  if (typeof excluded !== 'boolean' || wallets.length > 100) return undefined;
+  return { id, handle, excluded, wallets };
+}
+
+/** quickMember's wallet of its three fields. */
+export function quickWallet(chain: unknown, address: unknown, balance: unknown): Wallet | undefined {
+  if (typeof chain !== 'string' || !CHAIN_PATTERN.test(chain) || typeof balance !== 'string' || !BALANCE_PATTERN.test(balance)) return undefined;
+  if (typeof address !== 'string' || address.length < 1 || address.length > 128) return undefined;
+  if (walletProblem(chain, address) !== undefined) return undefined;
+  return { chain, address: chain.startsWith('eip155:') ? address.toLowerCase() : address, balance: BigInt(balance) };
 }
 
 const ratingSchema = z.strictObject({ proposal: id, rater: id, stars: z.number().int().min(1).max(5), createdAt: isoTime.optional() });
@@ -179,9 +191,12 @@ export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof L
   [K in keyof typeof LONG_LISTS]?: z.input<(typeof LONG_LISTS)[K]>[];
 };
 
-/** Validates the shape, then every item of the long lists, then the references between lists. */
-function validate(json: unknown): { data: RoundData; index: IndexedRound } | { issues: Issue[] } {
-  const shape = roundFileShape.safeParse(json);
+/**
+ * Validates the shape, then every item of the long lists, then the references between lists. `members`: the members a
+ * reader made itself through quickMemberOf and quickWallet, in place of the file's.
+ */
+function validate(json: unknown, members?: Member[]): { data: RoundData; index: IndexedRound } | { issues: Issue[] } {
+  const shape = roundFileShape.safeParse(members ? { ...(json as object), members: [] } : json);
   const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
   const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   /** Each item of a list through its quick path, or through its schema, which names what is wrong. */
@@ -198,7 +213,7 @@ function validate(json: unknown): { data: RoundData; index: IndexedRound } | { i
       });
     return checked;
   };
-  const members = checkItems('members', quickMember, memberSchema as z.ZodType<Member>);
+  members ??= checkItems('members', quickMember, memberSchema as z.ZodType<Member>);
   const longLists = Object.fromEntries(
     (Object.keys(LONG_LISTS) as (keyof LongLists)[]).map((list) => [
       list,
@@ -225,9 +240,12 @@ export class RoundFileError extends Error {
 
 const MAX_PROBLEMS_SHOWN = 20;
 
-/** A valid round and its index, or undefined: for a reader that takes another path when a file is not valid. */
-export function checkRoundFile(json: unknown): { data: RoundData; index: IndexedRound } | undefined {
-  const result = validate(json);
+/**
+ * A valid round and its index, or undefined: for a reader that takes another path when a file is not valid. `members`,
+ * when the reader made them itself, in place of the file's.
+ */
+export function checkRoundFile(json: unknown, members?: Member[]): { data: RoundData; index: IndexedRound } | undefined {
+  const result = validate(json, members);
   return 'data' in result ? result : undefined;
 }
 

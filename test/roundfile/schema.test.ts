@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fcModule from 'fast-check';
-import { LONG_LISTS, memberSchema, parseRoundFile, parseRoundFileText, QUICK_CHECKS, quickMember, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
+import { ColumnReader } from '../../src/roundfile/scan.ts';
+import { LONG_LISTS, memberSchema, parseRoundFile, parseRoundFileText, QUICK_CHECKS, quickMember, quickMemberOf, quickWallet, RoundFileError, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { member, tokens } from '../helpers/round.ts';
 
 const sample = JSON.parse(readFileSync(new URL('../../examples/governance-round-1.json', import.meta.url), 'utf8'));
@@ -207,5 +208,59 @@ describe('the quick path of members', () => {
   it('GIVEN members as round files write them THEN the quick path takes every one', () => {
     const sample = JSON.parse(readFileSync('examples/governance-round-1.json', 'utf8')) as { members: unknown[] };
     expect(sample.members.every((m) => quickMember(m) !== undefined)).toBe(true);
+  });
+
+  /** The members the byte reader makes of a file's text (scan.ts), or undefined when it leaves them to JSON.parse. */
+  const readMembers = (text: string) => {
+    const walk = new ColumnReader(Buffer.from(text)).scan([], undefined, { member: quickMemberOf, wallet: quickWallet });
+    expect(walk.rest.length).toBe(walk.members ? 0 : 1);
+    return walk.members;
+  };
+  // EIP-55's own example: a mixed-case address with its checksum, and the same with one letter's case turned
+  const checksummed = fc.constantFrom('0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD');
+  const handle = fc.oneof(fc.string({ minLength: 1, maxLength: 100 }), fc.string({ minLength: 1, maxLength: 30, unit: 'binary' }), fc.constantFrom('Zoë', '🚀 rocket', 'a"b', 'tab\there'));
+
+  it('PROPERTY the byte reader makes the members quickMember makes of the parsed list, and leaves the list to JSON.parse only when it must', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(member, handle, fc.option(checksummed)), { maxLength: 4 }),
+        fc.constantFrom(undefined, 2, '\t'),
+        (items, indent) => {
+          const members = items.map(([m, h, address]) => ({
+            ...m,
+            ...(m.handle !== undefined && { handle: h }),
+            ...(address !== null && { wallets: [{ chain: 'eip155:1', address, balance: '1' }] }),
+          }));
+          const text = JSON.stringify({ members }, null, indent);
+          const quick = members.map(quickMember);
+          const made = readMembers(text);
+          if (made) read++;
+          // only a member the quick path refuses, or a string with an escape, goes to JSON.parse
+          if (!quick.includes(undefined) && !text.includes('\\')) expect(made).toBeDefined();
+          if (made) expect(made).toStrictEqual(quick);
+        },
+      ),
+      { numRuns: 3000, seed: 10 },
+    );
+    expect(read).toBeGreaterThan(300);
+  });
+
+  it('GIVEN a members list that is not plain JSON the reader takes THEN it leaves the list to JSON.parse', () => {
+    const plain = '{"members":[{"id":"m1","handle":"one","excluded":true,"wallets":[{"chain":"eip155:1","address":"0x1111111111111111111111111111111111111111","balance":"5"}]}]}';
+    expect(readMembers(plain)).toStrictEqual([{ id: 'm1', handle: 'one', excluded: true, wallets: [{ chain: 'eip155:1', address: `0x${'1'.repeat(40)}`, balance: 5n }] }]);
+    for (const unusual of [
+      plain.replace('"one"', '"o\\u006ee"'),
+      plain.replace('"handle"', '"handle":"x","handle"'),
+      plain.replace('true', 'tru'),
+      plain.replace('true', 'truest'),
+      plain.replace('true', '1'),
+      plain.replace('"5"', '5'),
+      plain.replace('"5"', '"5","extra":1'),
+      plain.replace('"balance":"5"', '"balance":"5","balance":"6"'),
+      plain.replace('"one"', '"one\u0001"'),
+      plain.replace('"wallets":[{', '"wallets":[[{').replace('}]}]}', '}]]}]}'),
+    ])
+      expect(readMembers(unusual), unusual).toBeUndefined();
   });
 });
