@@ -109,6 +109,8 @@ export interface Database {
   /** Which chat message (or forum topic) stands for which proposal, comment or poll. */
   chat_links: { community_id: string; ref: string; round_id: string; kind: string; key: string };
   handled_events: { platform: string; event_id: string; handled_at: string };
+  /** Updates read from a platform and not yet handled (src/db/inbox.ts); update_id is a bigint (a string on PostgreSQL). */
+  inbox: { platform: string; bot_id: string; update_id: number | string; chat_id: string | null; payload: string; arrived_at: string; failed_at: string | null; error: string | null };
   /** Messages owed because of an event, posted after its commit (see src/platforms/outbox.ts). */
   outbox: {
     id: string;

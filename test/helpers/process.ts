@@ -34,14 +34,19 @@ export async function startBotProcess(env: Record<string, string>): Promise<{ ch
   };
 }
 
-/** Waits until the outbox of a bot's SQLite file has nothing left to post (read beside the running bot, WAL). */
+/**
+ * Waits until a bot's database has no update left to handle in its inbox and nothing left to post in its outbox (read
+ * beside the running bot, WAL). An update leaves the inbox in the transaction that owes its messages, so both empty
+ * means every update read so far is handled and answered.
+ */
 export async function outboxDrained(url: string, timeoutMs = 20_000): Promise<Db> {
   const db = await openDatabase(url);
   const until = Date.now() + timeoutMs;
   for (;;) {
+    const waiting = await db.selectFrom('inbox').select((eb) => eb.fn.countAll<number>().as('n')).where('failed_at', 'is', null).executeTakeFirstOrThrow();
     const pending = await db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('sent_at', 'is', null).where('failed_at', 'is', null).executeTakeFirstOrThrow();
-    if (Number(pending.n) === 0) return db;
-    if (Date.now() > until) throw new Error(`${pending.n} owed messages still unposted after ${timeoutMs} ms`);
+    if (Number(waiting.n) === 0 && Number(pending.n) === 0) return db;
+    if (Date.now() > until) throw new Error(`${waiting.n} updates still unhandled and ${pending.n} owed messages still unposted after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

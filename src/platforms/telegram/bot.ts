@@ -8,6 +8,7 @@ import { actionFor, optionKind, type Invocation } from '../../commands/framework
 import { parseCommandLine } from '../../commands/parse.ts';
 import { privateReply, text, type Reply, type Subject } from '../../commands/reply.ts';
 import { isNamedModerator, linkedSubject, linkMessage, messagesOf, proposalOfComment, unlinkMessage } from '../../db/chat.ts';
+import { markUpdateFailed, removeUpdate, storeUpdates, waitingUpdates } from '../../db/inbox.ts';
 import { ensureCommunity, type Executor } from '../../db/repositories.ts';
 import type { Community } from '../../db/schema.ts';
 import type { Logger } from '../../log.ts';
@@ -34,6 +35,15 @@ export interface TelegramOptions {
 
 /** The updates the bot asks for; reactions are only sent when asked for by name. */
 const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'message_reaction', 'my_chat_member'] as const;
+/** The most updates one getUpdates hands out (Telegram's limit): a batch this full says more are waiting. */
+const BATCH = 100;
+/** How long a burst's events wait at most to be read and its taps answered, so that handling never starves. */
+const BURST_MS = 2_000;
+/**
+ * How long after a tap Telegram takes its answer, as the bot counts it: Telegram refuses an answer after some seconds
+ * (about 15); a tap read longer ago than this (before a restart) is not answered, and all it owes goes by message.
+ */
+const ANSWER_WINDOW_MS = 10_000;
 /** How long a group's admin list is trusted before it is asked again. */
 const ADMIN_CACHE_MS = 60_000;
 /** Tries of one Bot API call: a 429 is waited out as Telegram asks, a 5xx or a dropped connection after a short pause. */
@@ -46,6 +56,11 @@ const RETRY_MS = 250;
 const LONGEST_DELIVERY_WAIT_MS = 5_000;
 /** Set while the outbox's sender runs, for `call` to know how long it may wait. */
 const delivering = new AsyncLocalStorage<true>();
+/**
+ * Bot API calls in flight at most (besides the long poll): a burst's answers and receipts would otherwise open a
+ * connection each at the same moment, and the taps' answers, which Telegram takes only for some seconds, go first.
+ */
+const CALLS_IN_FLIGHT = 32;
 /** The user Telegram names as the sender of what an anonymous group admin writes on behalf of the group. */
 const GROUP_ANONYMOUS_BOT_ID = 1087968824;
 /** The largest document read into a command's file option; more than any such option takes. */
@@ -101,13 +116,23 @@ class TapAnswer {
   /** The early answer's call, for the update to be done with only once it is answered. */
   sending: Promise<void> = Promise.resolve();
 
+  /** `answerable` false: Telegram takes no answer any more (the tap is too old); it counts as answered early, with nothing sent. */
   constructor(
     private readonly send: (answer: Answer) => Promise<void>,
     private readonly deadlineAt: number,
     private readonly early: () => Answer,
+    answerable: boolean,
   ) {
-    this.#timer = setTimeout(() => this.#answerEarly(), Math.max(0, deadlineAt - performance.now()));
-    this.#timer.unref();
+    if (!answerable) {
+      this.#state = 'early';
+      return;
+    }
+    // Due already (a tap in a burst): answered now, so that `sending` is the answer's call from the start.
+    if (deadlineAt <= performance.now()) this.#answerEarly();
+    else {
+      this.#timer = setTimeout(() => this.#answerEarly(), deadlineAt - performance.now());
+      this.#timer.unref();
+    }
   }
 
   /**
@@ -147,6 +172,75 @@ class TapAnswer {
   }
 }
 
+/** What waits for a slot: a tap's answer (urgent) before anything else. */
+class CallSlots {
+  #free: number;
+  readonly #urgent: (() => void)[] = [];
+  readonly #other: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(urgent: boolean, call: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => (urgent ? this.#urgent : this.#other).push(resolve));
+    try {
+      return await call();
+    } finally {
+      const next = this.#urgent.shift() ?? this.#other.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/**
+ * A burst: getUpdates hands out full batches, so more wait in Telegram's queue. Its updates are read and stored, and its
+ * taps answered, before any of it goes to the runtime (for BURST_MS at most): on SQLite a batch of events holds the one
+ * connection the next write to the inbox needs, and on one thread its handling would hold back the answers.
+ */
+class Burst {
+  #reading = true;
+  readonly #answers: Promise<void>[] = [];
+  #release = (): void => undefined;
+  readonly #timer: NodeJS.Timeout;
+  /** What events wait for before they go to the runtime. */
+  readonly handled: Promise<void> = new Promise((resolve) => (this.#release = resolve));
+
+  constructor() {
+    this.#timer = setTimeout(() => this.cut(), BURST_MS);
+  }
+
+  get reading(): boolean {
+    return this.#reading;
+  }
+
+  /** A tap's answer, which the burst's events wait for. */
+  owe(answer: Promise<void>): void {
+    this.#answers.push(answer);
+  }
+
+  /** Every update is read: the events go once the answers are sent. */
+  read(): void {
+    if (!this.#reading) return;
+    this.#reading = false;
+    void Promise.allSettled(this.#answers).then(() => this.cut());
+  }
+
+  /** The events go now (the time is up, or the bot stops). */
+  cut(): void {
+    this.#reading = false;
+    clearTimeout(this.#timer);
+    this.#release();
+  }
+}
+
+/** When an update was read (epoch ms), and how many updates were in hand then, ahead of it. */
+type Read = { at: number; behind: number };
+/** What handling an update learns, for its failure to be logged and apologised for. */
+type Seen = { community?: Community; tap?: TapAnswer };
+
 const messageRef = (chatId: number | string, messageId: number) => `message:${chatId}:${messageId}`;
 const topicRef = (chatId: number | string, threadId: number) => `topic:${chatId}:${threadId}`;
 /** The chat an update happens in, whose updates are applied one at a time across processes. */
@@ -154,6 +248,7 @@ function chatOf(update: Update): string | undefined {
   if ('message' in update) return String(update.message.chat.id);
   if ('callback_query' in update) return String(update.callback_query.message?.chat.id ?? update.callback_query.from.id);
   if ('message_reaction' in update) return String(update.message_reaction.chat.id);
+  if ('my_chat_member' in update) return String(update.my_chat_member.chat.id);
   return undefined;
 }
 
@@ -169,6 +264,12 @@ const isPerson = (userId: number) => userId > 0;
 function fileOption(runtime: ChatRuntime, invocation: Invocation): string | undefined {
   const shape = actionFor(runtime.commands, invocation)?.options.shape ?? {};
   return Object.keys(shape).find((name) => optionKind(shape[name]!) === 'file');
+}
+
+/** What the inbox keeps of why an update failed: Telegram's code and words, or the error's. */
+function errorText(error: unknown): string {
+  if (error instanceof TelegramError) return `${error.code} ${error.description}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** What a log line says of a failed call: Telegram's code and description, never the call's payload (it may be a secret link). */
@@ -190,28 +291,36 @@ function retryDelay(error: unknown, attempt: number): number | undefined {
 }
 
 /**
- * Telegram through telegraf: updates become command calls, replies become HTML messages. Updates are handed to the
- * runtime in the order Telegram numbered them, each exactly once (runtime.handle): what an update changes and the
- * messages it owes commit together, and the outbox posts them through `deliver`. The next update is prepared as soon
- * as the one before is handed in, without waiting for its commit, so a burst is committed in a few transactions and
- * the taps are answered side by side. One update that fails is logged and apologised for, and the next is handled as
- * if nothing happened.
+ * Telegram through telegraf: updates become command calls, replies become HTML messages. Each update read is written
+ * to the inbox first (src/db/inbox.ts), and Telegram is told at once that it may forget it; then the updates of each
+ * chat are handed to the runtime in the order Telegram numbered them, each exactly once (runtime.handle): what an update
+ * changes, its removal from the inbox and the messages it owes commit together, and the outbox posts them through
+ * `deliver`. The next update of a chat is prepared as soon as the one before is handed in, without waiting for its
+ * commit, so a burst is committed in a few transactions and the taps are answered side by side; chats do not wait for
+ * each other. One update that fails is logged, apologised for and kept in the inbox with its error, and the next is
+ * handled as if nothing happened.
  */
 export class TelegramChat {
   readonly bot: Telegraf;
   private username = '';
   private botId = 0;
-  /** Resolves once the update taken last is handed to the runtime (or done with): the next one may then be prepared. */
-  private queue: Promise<void> = Promise.resolve();
+  /** The bot's account as the inbox names it: update ids are numbered per bot. */
+  private botKey = '';
+  /** Per chat: resolves once its update taken last is handed to the runtime (or done with): the next one may then be prepared. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly slots = new CallSlots(CALLS_IN_FLIGHT);
+  /** Updates kept in the inbox (read by long polling) until they are handled. */
+  private readonly stored = new WeakSet<Update>();
+  /** Updates whose removal from the inbox was committed with their event. */
+  private readonly removedWithEvent = new WeakSet<Update>();
+  /** The burst being read, if any. */
+  private burst: Burst | undefined;
+  /** What events wait for before they go to the runtime: the last burst to be read and answered. */
+  private held: Promise<void> = Promise.resolve();
   /** Updates taken and not yet done with (committed and answered). */
   private readonly inHand = new Set<Promise<void>>();
   /** For an update being prepared: lets the next one be prepared, once its event is in the runtime's hands. */
   private readonly turns = new WeakMap<Update, () => void>();
-  /**
-   * For an update taken from getUpdates, by update_id: resolves once it may be confirmed, that is once its event is
-   * committed (or it is done with), without waiting for the tap's answer or anything else after the commit.
-   */
-  private readonly confirmable = new Map<number, () => void>();
   private polling: Promise<void> | undefined;
   private readonly stopping = new AbortController();
   private readonly admins = new Map<number, { ids: Set<number>; until: number }>();
@@ -237,8 +346,9 @@ export class TelegramChat {
   ) {
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot, webhookReply: false } });
     this.bot.catch((error, ctx) => this.logFor(ctx.update).error('telegram update failed', { error: errorDetail(error) }));
-    // Telegraf starts a batch of updates (or webhook posts) at once; governance needs them in order (the last vote counts).
-    this.bot.use((ctx) => this.enqueue(ctx.update));
+    // Webhook posts are answered once handled, as before the inbox: Telegram keeps what is not answered and posts it
+    // again, and several workers may take posts, which one inbox per process could not keep in order.
+    this.bot.use((ctx) => this.enqueue(ctx.update, Date.now(), false));
     runtime.outbox.register('telegram', (message) => this.deliver(message));
     this.leaderboards = new PinnedLeaderboards(
       runtime,
@@ -255,6 +365,7 @@ export class TelegramChat {
     this.bot.botInfo = me;
     this.username = me.username;
     this.botId = me.id;
+    this.botKey = String(me.id);
     const menus = commandMenus(this.runtime.commands);
     await this.call(() => this.bot.telegram.setMyCommands(menus.members));
     await this.call(() => this.bot.telegram.setMyCommands(menus.members, { scope: { type: 'all_group_chats' } }));
@@ -263,6 +374,8 @@ export class TelegramChat {
     // as soon as Telegram takes it, instead of waiting behind redelivered updates for the database — the moment in
     // which a crash would post it a second time (Telegram has no way to post a message only once) stays a few ms.
     await this.runtime.outbox.idle();
+    // What the inbox holds (read before a stop or a crash, not handled) goes first, in order, before anything new.
+    for (const waiting of await waitingUpdates(this.runtime.services.db, 'telegram', this.botKey)) this.enqueue(JSON.parse(waiting.payload) as Update, waiting.arrivedAt.getTime(), true);
     const webhook = this.options.webhook;
     if (webhook) {
       const url = new URL(webhook.url);
@@ -281,6 +394,7 @@ export class TelegramChat {
   /** Stops asking for updates, cuts short any wait between tries, and lets the update being handled finish. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.burst?.cut();
     this.connected = false;
     await this.polling;
     await this.inHandDone();
@@ -296,8 +410,10 @@ export class TelegramChat {
   }
 
   /**
-   * Long polling: asks for the updates after the last one handled. Asking with an offset is what confirms the earlier
-   * ones, so after a crash Telegram sends the unconfirmed ones again; the handled-events table drops the repeats.
+   * Long polling. Each batch is written to the inbox and then confirmed at once, by asking for the updates after it: a
+   * burst is read in a few calls instead of waiting in Telegram's queue behind its own handling, and a crash loses
+   * nothing (start() handles what the inbox holds). A full batch starts a burst (Burst), read to its end before it is
+   * handled.
    */
   private async poll(): Promise<void> {
     let offset = 0;
@@ -305,41 +421,71 @@ export class TelegramChat {
     const signal = this.stopping.signal;
     while (!signal.aborted) {
       try {
-        const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, timeout: 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }));
+        // In a burst, an empty queue is answered at once instead of held for a long poll.
+        const timeout = this.burst ? 0 : 50;
+        const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, limit: BATCH, timeout, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }), 'poll');
         failures = 0;
         this.connected = true;
-        // The whole batch is handed in at once (in order), and confirmed (by asking for the next) once every update of
-        // it is committed: the answers after the commit go out while the next batch is being handled.
-        const committed = updates.map((update) => new Promise<void>((resolve) => this.confirmable.set(update.update_id, resolve)));
-        const handled = Promise.all(updates.map((update) => this.bot.handleUpdate(update)));
-        // (Or once all are handled: a copy of an update in the same batch shares its id, and only one of them is marked.)
-        await Promise.race([Promise.all(committed), handled]);
+        if (updates.length === BATCH && !this.burst) {
+          this.burst = new Burst();
+          this.held = this.burst.handled;
+        }
+        await this.take(updates);
+        if (updates.length < BATCH) this.burstRead();
         if (updates.length > 0) offset = updates.at(-1)!.update_id + 1;
       } catch (error) {
         if (signal.aborted) return;
         this.connected = false;
-        // Network trouble or Telegram's own: wait, longer each time up to a minute, and ask again.
+        this.burstRead();
+        // Network trouble, Telegram's own or the database's: wait, longer each time up to a minute, and ask again (from
+        // the same offset: what was not written to the inbox is sent again).
         this.runtime.logger.error('telegram getUpdates failed', { platform: 'telegram', error: errorDetail(error) });
         await sleep(Math.min(60_000, 500 * 2 ** failures++), undefined, { signal }).catch(() => undefined);
       }
     }
   }
 
+  private burstRead(): void {
+    this.burst?.read();
+    this.burst = undefined;
+  }
+
   // ---- incoming
 
   /**
-   * Prepares updates one after another, each once the one before is in the runtime's hands, so they are applied in
-   * order; resolves once this one is done with. `handleUpdate` never rejects, so one failure cannot stop the others.
+   * Writes updates to the inbox (one statement), then queues them in their chats. A copy of an update still in the inbox
+   * (sent again, or twice in one batch) is not queued again; one handled already is, and comes to nothing (runtime.handle).
    */
-  private enqueue(update: Update): Promise<void> {
+  private async take(updates: readonly Update[]): Promise<void> {
+    const arrivedAt = Date.now();
+    const fresh = await storeUpdates(this.runtime.services.db, 'telegram', this.botKey, updates.map((u) => ({ updateId: u.update_id, chatId: chatOf(u), payload: JSON.stringify(u) })), new Date(arrivedAt));
+    for (const update of updates) if (fresh.delete(update.update_id)) this.enqueue(update, arrivedAt, true);
+  }
+
+  /**
+   * Prepares a chat's updates one after another, each once the one before is in the runtime's hands, so they are
+   * applied in order; `arrivedAt` is when the update was read (epoch ms), from which a tap's answer is timed. Resolves
+   * once the update is done with.
+   */
+  private enqueue(update: Update, arrivedAt: number, stored: boolean): Promise<void> {
+    if (stored) this.stored.add(update);
+    const read = { at: arrivedAt, behind: this.inHand.size };
+    const seen: Seen = {};
+    const query = 'callback_query' in update ? update.callback_query : undefined;
+    const ownsTap = query !== undefined && !this.taps.has(query.id);
+    if (query) seen.tap = this.tapAnswer(update, query, seen, read);
+    const chat = chatOf(update) ?? '';
     let passTurn = (): void => undefined;
     const turn = new Promise<void>((resolve) => (passTurn = resolve));
     this.turns.set(update, passTurn);
-    const arrived = performance.now();
-    const handled = this.queue.then(() => this.handleUpdate(update, arrived)).finally(passTurn);
-    this.queue = turn;
+    const handled = (this.chains.get(chat) ?? Promise.resolve()).then(() => this.handleUpdate(update, seen)).finally(passTurn);
+    this.chains.set(chat, turn);
+    void turn.then(() => this.chains.get(chat) === turn && this.chains.delete(chat));
     this.inHand.add(handled);
-    void handled.finally(() => this.inHand.delete(handled));
+    void handled.finally(() => {
+      this.inHand.delete(handled);
+      if (ownsTap) this.taps.delete(query.id);
+    });
     return handled;
   }
 
@@ -351,25 +497,25 @@ export class TelegramChat {
     return this.runtime.logger.child({ platform: 'telegram', update: update.update_id, ...(community && { community: community.platform_chat_id }) });
   }
 
-  private async handleUpdate(update: Update, arrived: number): Promise<void> {
-    const seen: { community?: Community; tap?: TapAnswer } = {};
-    try {
-      await this.handleUpdateIn(update, arrived, seen);
-    } finally {
-      this.markConfirmable(update);
-    }
+  /**
+   * Handles an update and, if it is in the inbox, is done with it there: removed with its event, or after it when it
+   * came to none; marked failed when it failed. Never rejects, so one failure cannot stop the others.
+   */
+  private async handleUpdate(update: Update, seen: Seen): Promise<void> {
+    const failure = await this.handleUpdateIn(update, seen);
+    // The chat's next update may be prepared (once() let it already if this one had an event).
+    this.turns.get(update)?.();
+    if (!this.stored.has(update) || (failure === undefined && this.removedWithEvent.has(update))) return;
+    const db = this.runtime.services.db;
+    const done = failure === undefined ? removeUpdate(db, 'telegram', this.botKey, update.update_id) : markUpdateFailed(db, 'telegram', this.botKey, update.update_id, errorText(failure), new Date());
+    await done.catch((error: unknown) => this.logFor(update).error('telegram inbox not updated', { error }));
   }
 
-  /** The update may be confirmed to Telegram: its event is committed, or there is none. */
-  private markConfirmable(update: Update): void {
-    this.confirmable.get(update.update_id)?.();
-    this.confirmable.delete(update.update_id);
-  }
-
-  private async handleUpdateIn(update: Update, arrived: number, seen: { community?: Community; tap?: TapAnswer }): Promise<void> {
+  /** Resolves with the error when the update failed (logged, and apologised for), else with nothing. */
+  private async handleUpdateIn(update: Update, seen: Seen): Promise<unknown> {
     try {
       if ('message' in update) await this.onMessage(update, update.message, seen);
-      else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen, arrived);
+      else if ('callback_query' in update) await this.onTap(update, update.callback_query, seen, seen.tap!);
       else if ('message_reaction' in update) await this.onReaction(update, update.message_reaction, seen);
       else if ('my_chat_member' in update) await this.onMembership(update, update.my_chat_member, seen);
       // Any update of a group may move its standings: its pinned leaderboard is refreshed once the group is quiet.
@@ -379,7 +525,9 @@ export class TelegramChat {
       const log = this.logFor(update, seen.community);
       log.error('telegram update failed', { error: errorDetail(error) });
       await this.apologise(update, seen.tap).catch((failure: unknown) => log.warn('could not tell the member that their update failed', { error: errorDetail(failure) }));
+      return error;
     }
+    return undefined;
   }
 
   /**
@@ -405,12 +553,24 @@ export class TelegramChat {
     });
   }
 
-  /** Runs an update's work exactly once; undefined when Telegram delivered it again and it was handled already. */
+  /**
+   * Runs an update's work exactly once, its removal from the inbox in the same transaction; undefined when Telegram
+   * delivered it again and it was handled already. While a burst is read and answered, it waits for that first.
+   */
   private async once<T>(update: Update, work: (scope: EventScope) => Promise<T>): Promise<T | undefined> {
-    const handling = this.runtime.handle('telegram', String(update.update_id), work, chatOf(update));
+    await this.held;
+    const handling = this.runtime.handle(
+      'telegram',
+      String(update.update_id),
+      async (scope) => {
+        if (this.stored.has(update)) await removeUpdate(scope.db, 'telegram', this.botKey, update.update_id);
+        return work(scope);
+      },
+      chatOf(update),
+    );
     this.turns.get(update)?.();
     const result = await handling;
-    this.markConfirmable(update);
+    if (result.handled) this.removedWithEvent.add(update);
     return result.handled ? result.value : undefined;
   }
 
@@ -559,33 +719,50 @@ export class TelegramChat {
   }
 
   /**
+   * A tap's one answer (TapAnswer), from the moment it is read: after its commit, with the first line of its receipt,
+   * or, when the commit comes later than the deadline after the tap was read, at once with a short text, the rest
+   * following by message. A tap read in a burst, or behind more updates than a getUpdates batch, is answered at once:
+   * its commit comes after theirs, at a few ms an update later than any deadline. Timed from when the tap was read, by
+   * this process or, for one the inbox kept, by the one before a restart. A copy of a tap in hand shares its answer.
+   */
+  private tapAnswer(update: Update, query: CallbackQuery, seen: Seen, read: Read): TapAnswer {
+    const shared = this.taps.get(query.id);
+    if (shared) return shared;
+    const chat = query.message?.chat;
+    const direct = chat !== undefined && !isGroup(chat) && chat.id === query.from.id;
+    // The toast with the start link was refused (too late): the member still learns how to get their receipts.
+    const startLinkInstead = (answer: Answer) => async () => {
+      if (answer.url && seen.community && chat) await this.post(seen.community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
+    };
+    const send = (answer: Answer) => this.answer(update, query, answer, startLinkInstead(answer)).catch((error: unknown) => this.logFor(update).warn('could not answer a tap', { error: errorDetail(error) }));
+    const age = Date.now() - read.at;
+    const atOnce = this.burst !== undefined || read.behind >= BATCH;
+    const deadlineAt = performance.now() - age + (atOnce ? 0 : (this.options.answerDeadlineMs ?? ANSWER_DEADLINE_MS));
+    const button = chat && isGroup(chat) && 'data' in query ? this.buttons.get(`${chat.id} ${query.data}`) : undefined;
+    const tap = new TapAnswer(send, deadlineAt, () => this.earlyAnswer(query, direct, button), age < ANSWER_WINDOW_MS);
+    this.taps.set(query.id, tap);
+    this.burst?.owe(tap.sending);
+    return tap;
+  }
+
+  /**
    * A tap runs the button's stored command. Its group is read inside the event's transaction, so that a burst of taps
    * is prepared without waiting for the commits before it; only the admin list (cached) is asked of Telegram first.
-   * The tap is answered once (TapAnswer): after its commit, with the first line of its receipt, or, when the commit
-   * comes later than the deadline after the tap arrived, at once with a short text, and the rest follows by message.
+   * Its answer (`tap`, see tapAnswer) is settled at the commit.
    */
-  private async onTap(update: Update, query: CallbackQuery, seen: { community?: Community; tap?: TapAnswer }, arrived: number): Promise<void> {
+  private async onTap(update: Update, query: CallbackQuery, seen: Seen, tap: TapAnswer): Promise<void> {
     const chat = query.message?.chat;
-    if (!('data' in query) || !chat) return this.answer(update, query, { text: 'This button does nothing here.' });
+    const nothingHere = async () => void (await (tap.instead({ text: 'This button does nothing here.' }) || undefined));
+    if (!('data' in query) || !chat) return nothingHere();
     // A button in a direct message (a juror's next pair) acts in the one group the member takes part in, as a command typed there does.
     const direct = !isGroup(chat) && chat.id === query.from.id;
     const home = direct ? await this.homeOf(this.runtime.services.db, query.from) : undefined;
     const groupId = isGroup(chat) ? chat.id : home && Number(home.platform_chat_id);
-    if (groupId === undefined) return this.answer(update, query, { text: 'This button does nothing here.' });
+    if (groupId === undefined) return nothingHere();
     const admins = await this.adminsOf(groupId);
     const speaker: Speaker = { kind: 'member', user: query.from };
     const data = query.data;
     const button = `${groupId} ${data}`;
-    // A copy of an update being handled (delivered again) shares its answer, so that the tap is answered once.
-    const shared = this.taps.get(query.id);
-    // The toast with the start link was refused (too late): the member still learns how to get their receipts.
-    const startLinkInstead = (answer: Answer) => async () => {
-      if (answer.url && seen.community) await this.post(seen.community, chat.id, { blocks: [text(`${nameOf(query.from)}: ${answer.text} ${answer.url}`)] }, {}, new Map());
-    };
-    const send = (answer: Answer) => this.answer(update, query, answer, startLinkInstead(answer)).catch((error: unknown) => this.logFor(update).warn('could not answer a tap', { error: errorDetail(error) }));
-    const tap = shared ?? new TapAnswer(send, arrived + (this.options.answerDeadlineMs ?? ANSWER_DEADLINE_MS), () => this.earlyAnswer(query, direct, this.buttons.get(button)));
-    if (!shared) this.taps.set(query.id, tap);
-    seen.tap = tap;
     try {
       const answer = await this.once(update, async (scope): Promise<Answer> => {
         const community = (seen.community = isGroup(chat) ? (this.communities.get(chat.id) ?? (await this.communityOf(scope.db, chat))) : home!);
@@ -608,7 +785,6 @@ export class TelegramChat {
       await tap.committed(answer);
     } finally {
       await tap.sending;
-      if (!shared) this.taps.delete(query.id);
     }
   }
 
@@ -659,7 +835,7 @@ export class TelegramChat {
    */
   private async answer(update: Update, query: CallbackQuery, answer: Answer, whenRefused?: () => Promise<void>): Promise<void> {
     try {
-      await this.call(() => this.bot.telegram.answerCbQuery(query.id, answer.text, { ...(answer.show_alert && { show_alert: true }), ...(answer.url && { url: answer.url }) }));
+      await this.call(() => this.bot.telegram.answerCbQuery(query.id, answer.text, { ...(answer.show_alert && { show_alert: true }), ...(answer.url && { url: answer.url }) }), 'answer');
     } catch (error) {
       if (!(error instanceof TelegramError && error.code === 400)) throw error;
       this.logFor(update).warn('callback answer refused, dropped', { error: errorDetail(error) });
@@ -684,7 +860,7 @@ export class TelegramChat {
   private async apologise(update: Update, tap: TapAnswer | undefined): Promise<void> {
     if ('callback_query' in update) {
       const query = update.callback_query;
-      const answering = tap ? tap.instead({ text: SORRY, show_alert: true }) : this.call(() => this.bot.telegram.answerCbQuery(query.id, SORRY, { show_alert: true })).then(() => undefined);
+      const answering = tap ? tap.instead({ text: SORRY, show_alert: true }) : this.call(() => this.bot.telegram.answerCbQuery(query.id, SORRY, { show_alert: true }), 'answer').then(() => undefined);
       // Answered already with "counting…": nothing of the tap was kept, so the member is told by message, if possible.
       if (answering === false) await this.sendPrivately(undefined, query.from.id, { blocks: [text(SORRY)] }, new Map());
       else await answering;
@@ -969,11 +1145,14 @@ export class TelegramChat {
     return info;
   }
 
-  /** Calls Telegram: a 429 is waited out as long as Telegram asks, a 5xx or a dropped connection tried again shortly. */
-  private async call<T>(request: () => Promise<T>): Promise<T> {
+  /**
+   * Calls Telegram: a 429 is waited out as long as Telegram asks, a 5xx or a dropped connection tried again shortly.
+   * Each try takes one of the slots (a tap's answer first), except the long poll, which waits for updates, not for Telegram.
+   */
+  private async call<T>(request: () => Promise<T>, kind: 'answer' | 'poll' | 'other' = 'other'): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await request();
+        return await (kind === 'poll' ? request() : this.slots.run(kind === 'answer', request));
       } catch (error) {
         const delay = retryDelay(error, attempt);
         if (delay === undefined || attempt >= MAX_ATTEMPTS || this.stopping.signal.aborted) throw error;
