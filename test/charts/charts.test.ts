@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { tallyChart } from '../../src/charts/attachments.ts';
-import { CHART_ZOOM, renderChart } from '../../src/charts/render.ts';
+import { CHART_ZOOM, inkOf, renderChart } from '../../src/charts/render.ts';
 import { rewardsChartInput, rewardsSpec, tallyRows, tallySpec, tierColour, voterRows, votingEventSpec } from '../../src/charts/specs.ts';
 import { computeReport } from '../../src/core/report.ts';
 import { parseRoundFileText } from '../../src/roundfile/schema.ts';
@@ -141,6 +141,20 @@ describe('charts', () => {
     const redrawn = await tallyChart(next, next.questions[1]!);
     expect(redrawn).not.toBe(first);
     expect(Buffer.from(redrawn.content as Uint8Array).equals(Buffer.from((await renderChart(tallySpec(next.questions[1]!))).png))).toBe(true);
+  });
+
+  it('GIVEN pixels that are white but for two, wherever their buffer starts THEN the ink is the box of those two, whatever their alpha', () => {
+    // 4 × 3 pixels, RGBA; white with any alpha is no ink
+    const rgba = new Uint8Array(4 * 3 * 4).fill(255);
+    rgba.set([255, 255, 255, 0], 0);
+    rgba.set([255, 254, 255, 255], (1 * 4 + 1) * 4);
+    rgba.set([0, 0, 0, 0], (2 * 4 + 2) * 4);
+    for (const start of [0, 1, 3]) {
+      const pixels = Buffer.alloc(rgba.length + start);
+      pixels.set(rgba, start);
+      expect(inkOf({ width: 4, height: 3, pixels: pixels.subarray(start) })).toEqual({ left: 1, top: 1, right: 2, bottom: 2 });
+    }
+    expect(inkOf({ width: 4, height: 3, pixels: Buffer.alloc(48, 255) })).toBeUndefined();
   });
 
   it('GIVEN an approval poll THEN its voting event draws a line from each voter to every option they ticked, and counts each voter once', async () => {
