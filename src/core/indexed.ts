@@ -81,8 +81,13 @@ function positions<T extends { id: string }>(list: string, items: readonly T[], 
   return seen;
 }
 
-/** One wallet belongs to one member. */
+/**
+ * One wallet belongs to one member. A hash of each wallet first: when no two are alike, as in a valid round, no wallet
+ * repeats, and the Map naming who has each first is never built (100,000 keys made of two strings each: on the bench
+ * round 0.15 s of CPU time and 4,500 page faults, against 0.02 s).
+ */
 function checkWalletOwners(members: readonly Member[], problem: Problem): void {
+  if (!walletHashesRepeat(members)) return;
   const owner = new Map<string, string>();
   members.forEach((m, i) =>
     m.wallets.forEach((w, j) => {
@@ -90,6 +95,33 @@ function checkWalletOwners(members: readonly Member[], problem: Problem): void {
       if (first !== undefined) problem(['members', i, 'wallets', j, 'address'], `${w.address} on ${w.chain} is already a wallet of ${first}`);
     }),
   );
+}
+
+/** Whether two of the members' wallets share a hash of `chain address`; equal wallets always do. */
+function walletHashesRepeat(members: readonly Member[]): boolean {
+  const hashes = new Float64Array(members.reduce((n, m) => n + m.wallets.length, 0));
+  let n = 0;
+  for (const m of members) for (const w of m.wallets) hashes[n++] = walletHash(w.chain, w.address);
+  hashes.sort();
+  for (let i = 1; i < hashes.length; i++) if (hashes[i] === hashes[i - 1]) return true;
+  return false;
+}
+
+/**
+ * 52 bits of a wallet's chain and address: 32 of FNV-1a and 20 of the same walk with another multiplier, so that
+ * wallets that differ rarely share both (and when they do, the exact check runs: only time is lost). Plain loops: the
+ * walk through a helper per string was twice as slow, run once per replay, before the compiler had warmed to it.
+ */
+function walletHash(chain: string, address: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x811c9dc5;
+  for (const text of [chain, address])
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+  return (a >>> 0) * 2 ** 20 + (b >>> 12);
 }
 
 /**

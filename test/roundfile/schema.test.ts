@@ -100,6 +100,16 @@ describe('round files', () => {
     expect(problemsOf(file)).toEqual([`members[1].wallets[0].address: ${file.members[0]!.wallets[0]!.address} on eip155:1 is already a wallet of m1`]);
   });
 
+  it('GIVEN two wallets whose chain and address run together the same THEN they are two wallets, and a third repeating one is refused', () => {
+    const file = minimal();
+    // `cosmos:hub` + `1abc` and `cosmos:hub1` + `abc`: the same characters, so the same hash, then told apart exactly
+    file.members[0]!.wallets = [{ chain: 'cosmos:hub', address: '1abc', balance: '1' }];
+    file.members[1]!.wallets = [{ chain: 'cosmos:hub1', address: 'abc', balance: '1' }];
+    expect(parseRoundFile(file).members.map((m) => m.wallets.length)).toEqual([1, 1]);
+    file.members[1]!.wallets.push({ chain: 'cosmos:hub', address: '1abc', balance: '2' });
+    expect(problemsOf(file)).toEqual(['members[1].wallets[1].address: 1abc on cosmos:hub is already a wallet of m1']);
+  });
+
   it('GIVEN wrong types, unknown keys, bad times and bad config THEN each problem is named by path', () => {
     const file = {
       ...minimal(),
