@@ -193,6 +193,8 @@ export class FakeTelegram {
   private readonly memberMessages = new Map<string, Record<string, unknown>>();
   private readonly users = new Map<number, FakeUser>();
   private readonly failures = new Map<string, Failure[]>();
+  /** Calls held unanswered until released (a Telegram that hangs on one method, or on one chat). */
+  private holds: { method: string; when: (params: Record<string, unknown>) => boolean; released: Promise<void> }[] = [];
   /** When each callback query was made, until it is answered. */
   private readonly openQueries = new Map<string, number>();
   private readonly files = new Map<string, FakeFile>();
@@ -272,6 +274,25 @@ export class FakeTelegram {
   /** The next call of `method` fails this way (e.g. 429 with retry_after, 502, or a dropped connection). */
   failNext(method: string, failure: Failure): void {
     this.failures.set(method, [...(this.failures.get(method) ?? []), failure]);
+  }
+
+  /**
+   * Calls of `method` (those `when` picks) get no answer until the returned function is called; those made before it
+   * are answered then. A call of a bot that is killed meanwhile is answered to nobody.
+   */
+  hold(method: string, when: (params: Record<string, unknown>) => boolean = () => true): () => void {
+    let release = (): void => undefined;
+    const hold = { method, when, released: new Promise<void>((resolve) => (release = resolve)) };
+    this.holds.push(hold);
+    return () => {
+      this.holds = this.holds.filter((h) => h !== hold);
+      release();
+    };
+  }
+
+  /** How many updates Telegram still keeps for the bot: not yet confirmed by a later offset. */
+  get unconfirmed(): number {
+    return this.queue.length + this.redelivered.length;
   }
 
   pinned(chatId: number): number[] {
@@ -428,6 +449,7 @@ export class FakeTelegram {
     try {
       const params = await readParams(req);
       this.calls.push({ method, params, at: Date.now() });
+      for (const hold of this.holds) if (hold.method === method && hold.when(params)) await hold.released;
       const failure = this.failures.get(method)?.shift();
       if (failure === 'network') return void req.socket.destroy();
       if (failure) return reply(failure.error_code, { ok: false, ...failure });

@@ -793,10 +793,13 @@ export class TelegramChat {
     const known = this.buttons.get(key);
     if (known) return known;
     const invocation = await this.runtime.storedInvocation(community, data, db);
-    if (!invocation) return undefined;
+    if (invocation) this.rememberButton(key, invocation);
+    return invocation;
+  }
+
+  private rememberButton(key: string, invocation: Invocation): void {
     if (this.buttons.size >= BUTTONS_KEPT) this.buttons.clear();
     this.buttons.set(key, invocation);
-    return invocation;
   }
 
   /**
@@ -1087,6 +1090,11 @@ export class TelegramChat {
   private async keyboard(community: Community | undefined, reply: Reply): Promise<InlineKeyboardButton[][]> {
     if (!community) throw new Error('buttons were asked for outside any community');
     const ids = await this.runtime.storeChoices(community, reply.choices!.map((c) => c.command));
+    // Known before any tap, so that the taps of a burst, answered before they are handled, are told what they did.
+    for (const [i, choice] of reply.choices!.entries()) {
+      const parsed = parseCommandLine(choice.command);
+      if (parsed.ok) this.rememberButton(`${community.platform_chat_id} ${ids[i]!}`, parsed.invocation);
+    }
     return reply.choices!.map((choice, i) => [{ text: buttonLabel(i, choice.label), callback_data: ids[i]! }]);
   }
 
