@@ -353,10 +353,14 @@ export interface RewardsAsk {
   whole?: boolean;
 }
 
-/** A published split as the thread compares it: its recipients' keys and amounts (base units, decimal), in its order. */
+/**
+ * A published split as the thread compares it: its recipients' keys and amounts (base units, decimal) in any order
+ * (as storage gives them), and each one's place in the split.
+ */
 export interface PublishedAmounts {
   members: PackedStrings;
   amounts: PackedStrings;
+  places: Uint32Array;
   undistributed: bigint;
 }
 
@@ -411,11 +415,10 @@ export function rewardChanges(published: PublishedAmounts, now: readonly RewardL
     if (before === after) return;
     if (changes.members++ < limit) changes.shown.push({ member, ...(current.has(member) && { handle: current.get(member)!.handle }), before, after });
   };
-  const before = new Set<string>();
-  members.forEach((member, i) => {
-    before.add(member);
-    compare(member, BigInt(amounts[i]!), current.get(member)?.amount ?? 0n);
-  });
+  const byPlace = new Uint32Array(members.length);
+  published.places.forEach((place, i) => (byPlace[place] = i));
+  for (const i of byPlace) compare(members[i]!, BigInt(amounts[i]!), current.get(members[i]!)?.amount ?? 0n);
+  const before = new Set(members);
   for (const line of now) if (!before.has(line.member)) compare(line.member, 0n, line.amount);
   if (published.undistributed !== undistributed) changes.undistributed = { before: published.undistributed, after: undistributed };
   return changes;

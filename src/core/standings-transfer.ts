@@ -23,7 +23,7 @@ export function packStrings(strings: readonly string[]): PackedStrings {
   return { text: strings.join(''), ends };
 }
 
-const stringAt = (p: PackedStrings, i: number) => p.text.slice(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!);
+export const stringAt = (p: PackedStrings, i: number) => p.text.slice(i === 0 ? 0 : p.ends[i - 1]!, p.ends[i]!);
 export const unpackStrings = (p: PackedStrings): string[] => Array.from(p.ends, (_, i) => stringAt(p, i));
 
 /** The buffers of typed arrays, to move instead of copy. */

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { computeReport, type RoundReport } from '../../src/core/report.ts';
 import { formatTokens } from '../../src/format/units.ts';
 import { latestPublication, publishedAmounts, publishedRewards, type PublishedRewards } from '../../src/db/rewards.ts';
+import { unpackStrings } from '../../src/core/standings-transfer.ts';
 import { findRound, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { RoundRow } from '../../src/db/schema.ts';
 import { recountThread, rewardsAgainst } from '../../src/db/standings.ts';
@@ -11,7 +12,8 @@ import { consoleHarness } from '../helpers/console.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
 import { postgresForTheseTests } from '../helpers/postgres.ts';
 
-const RECIPIENTS = 500;
+/** More than the rows a publication is read by at a time (src/db/rewards.ts LINES_READ), so that it takes several reads. */
+const RECIPIENTS = 600;
 const address = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
 
 /**
@@ -61,16 +63,16 @@ async function replay(round: RoundRow): Promise<RoundReport> {
  * The "changed since published" summary recomputed from the replay: every member whose amount differs (the published
  * recipients in the published order, then the new ones), named by handle, the undistributed rest last.
  */
-function expectedChanges(published: PublishedRewards, report: RoundReport): { count: number; summary: string } {
+function expectedChanges(published: PublishedRewards, report: RoundReport): { count: number; summary: string; members: string[] } {
   const before = new Map(published.amounts.map((a) => [a.member, a.amount]));
   const now = new Map(report.rewards.amounts.map((a) => [a.member, a.amount]));
   const handle = new Map(report.members.map((m) => [m.id, m.handle]));
   const { decimals } = report.token;
-  const changes = [...new Set([...before.keys(), ...now.keys()])]
-    .filter((m) => (before.get(m) ?? 0n) !== (now.get(m) ?? 0n))
+  const members = [...new Set([...before.keys(), ...now.keys()])].filter((m) => (before.get(m) ?? 0n) !== (now.get(m) ?? 0n));
+  const changes = members
     .map((m) => `${handle.get(m)} ${formatTokens(before.get(m) ?? 0n, decimals)} → ${formatTokens(now.get(m) ?? 0n, decimals)}`);
   if (published.undistributed !== report.rewards.undistributed) changes.push(`undistributed ${formatTokens(published.undistributed, decimals)} → ${formatTokens(report.rewards.undistributed, decimals)}`);
-  return { count: changes.length, summary: changes.slice(0, 10).join(', ') + (changes.length > 10 ? ` and ${changes.length - 10} more` : '') };
+  return { count: changes.length, members, summary: changes.slice(0, 10).join(', ') + (changes.length > 10 ? ` and ${changes.length - 10} more` : '') };
 }
 
 /** A moderator's change of the round that may move the split (exclusions among a few members, so that some are undone). */
@@ -83,7 +85,7 @@ const change = fc.oneof(
 );
 
 function publishing(open: () => Promise<string>) {
-  it('GIVEN a round of 500 recipients THEN /rewards publish stores every amount of the replay, adding up to the pool exactly, and posts publicly only the totals and the first 40 with where the rest are', () =>
+  it('GIVEN a round of 600 recipients THEN /rewards publish stores every amount of the replay, adding up to the pool exactly, and posts publicly only the totals and the first 40 with where the rest are', () =>
     throughThread(async () => {
       const round = await largeRoundIn(await open());
       const out = await harness!.say('/rewards publish');
@@ -104,6 +106,17 @@ function publishing(open: () => Promise<string>) {
       const handles = report.rewards.amounts.map((a) => report.members.find((m) => m.id === a.member)!.handle);
       expect(handles.slice(0, 40).every((h) => out.includes(h))).toBe(true);
       expect(handles.slice(40).filter((h) => out.includes(`${h} `))).toEqual([]);
+      // as a process started later reads the publication (this one holds what it stored): a module loaded anew
+      vi.resetModules();
+      const later = await import('../../src/db/rewards.ts');
+      const publication = (await later.latestPublication(harness!.db, round.id))!;
+      const read = await later.publishedAmounts(harness!.db, publication);
+      const [members, amounts] = [unpackStrings(read.members), unpackStrings(read.amounts)];
+      const byPlace = Array.from(read.places, (place, i) => [place, { member: members[i]!, amount: BigInt(amounts[i]!) }] as const).sort((a, b) => a[0] - b[0]);
+      expect(byPlace.map(([place]) => place)).toEqual(published.amounts.map((_, i) => i));
+      expect(byPlace.map(([, line]) => line)).toEqual(published.amounts.map(({ member, amount }) => ({ member, amount })));
+      expect(read.undistributed).toBe(published.undistributed);
+      expect((await later.publishedHead(harness!.db, round.community_id, publication, 40)).amounts).toEqual(published.amounts.slice(0, 40));
       // the log names the version stored, not each amount again
       const logged = await harness!.db.selectFrom('audit_log').select('detail').where('action', '=', 'rewards.published').executeTakeFirstOrThrow();
       expect(logged.detail.length).toBeLessThan(500);
@@ -119,8 +132,14 @@ function publishing(open: () => Promise<string>) {
           await harness!.say(...changes);
           const current = (await findRound(harness!.db, harness!.chat.community.id))!;
           const expected = expectedChanges(published, await replay(current));
-          const view = await rewardsAgainst(harness!.db, round.id, { limit: 10, since: await publishedAmounts(harness!.db, (await latestPublication(harness!.db, round.id))!) });
-          expect(view.changes!.members + (view.changes!.undistributed ? 1 : 0)).toBe(expected.count);
+          // the published amounts as this process holds them (stored here) and as a process started later reads them
+          vi.resetModules();
+          const later = await import('../../src/db/rewards.ts');
+          for (const since of [await publishedAmounts(harness!.db, (await latestPublication(harness!.db, round.id))!), await later.publishedAmounts(harness!.db, (await later.latestPublication(harness!.db, round.id))!)]) {
+            const { changes } = await rewardsAgainst(harness!.db, round.id, { limit: 10, since });
+            expect(changes!.members + (changes!.undistributed ? 1 : 0)).toBe(expected.count);
+            expect(changes!.shown.map((c) => c.member)).toEqual(expected.members.slice(0, 10));
+          }
           const preview = await harness!.say('/rewards preview');
           if (expected.count === 0) {
             expect(preview).toContain('The split as it stands is the published one.');
