@@ -8,7 +8,8 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { Community, RoundRow } from '../../src/db/schema.ts';
-import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, recountThread, rewardsOf, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
+import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, recountThread, rewardsAgainst, rewardsOf, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
+import { packStrings, unpackStrings } from '../../src/core/standings-transfer.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import type { RewardsView } from '../../src/core/standings-state.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
@@ -128,9 +129,35 @@ async function expectAnswersOf(db: Db, round: RoundRow, replay: string) {
     expect(view.own).toEqual(place < 0 ? undefined : { ...line(split.rewards[place]!), place: place + 1 });
   }
   expect(paidAndLeft(await rewardsOf(db, round.id, split.rewards.length))).toBe(BigInt(split.rewardTotals.pool));
+  await expectWholeSplitAndChanges(db, round, split, (r) => line(r).tier);
   const tallies = await roundTallies(db, round.id);
   // the questions as the report JSON writes them (amounts as decimal strings)
   expect(JSON.parse(reportJson({ ...(await maintainedReport(db, round.id)), questions: tallies.questions } as never)).questions).toEqual(report.questions);
+}
+
+/**
+ * What /rewards publish stores (the whole split, every amount and tier in the replay's order) and the changes it sees:
+ * none against the split itself published, and against it published without its first recipient (stored in reverse
+ * order, as storage may give it), that one recipient.
+ */
+async function expectWholeSplitAndChanges(db: Db, round: RoundRow, split: { rewards: { member: string; amount: string }[]; rewardTotals: { undistributed: string } }, tierOf: (r: { member: string; amount: string }) => string | null) {
+  const published = (lines: { member: string; amount: string }[], places: number[]) => ({
+    members: packStrings(lines.map((r) => r.member)),
+    amounts: packStrings(lines.map((r) => r.amount)),
+    places: Uint32Array.from(places),
+    undistributed: BigInt(split.rewardTotals.undistributed),
+  });
+  const itself = published(split.rewards, split.rewards.map((_, i) => i));
+  const { whole, changes } = await rewardsAgainst(db, round.id, { limit: 3, whole: true, since: itself });
+  expect(unpackStrings(whole!.members)).toEqual(split.rewards.map((r) => r.member));
+  expect(unpackStrings(whole!.amounts)).toEqual(split.rewards.map((r) => r.amount));
+  expect(Array.from(whole!.tiers, (t) => whole!.tierNames[t] ?? null)).toEqual(split.rewards.map(tierOf));
+  expect(changes).toEqual({ members: 0, shown: [] });
+  const [first, ...rest] = split.rewards;
+  if (!first || first.amount === '0') return;
+  const without = await rewardsAgainst(db, round.id, { limit: 3, since: published(rest.toReversed(), rest.map((_, i) => i).toReversed()) });
+  expect(without.changes!.members).toBe(1);
+  expect(without.changes!.shown.map(({ member, before, after }) => ({ member, before, after }))).toEqual([{ member: first.member, before: 0n, after: BigInt(first.amount) }]);
 }
 
 /** What the whole split shown pays out and leaves undistributed: the pool, exactly. */
