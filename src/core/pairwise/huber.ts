@@ -16,12 +16,6 @@ const median = (xs: Float64Array): number => {
   return s.length === 0 ? 0 : s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 };
 
-/** The median absolute deviation about the median, scaled to a normal's standard deviation: MAD(x) / 0.6745. */
-export function madScale(x: Float64Array): number {
-  const centre = median(x);
-  return median(x.map((v) => Math.abs(v - centre))) / MAD_SCALE;
-}
-
 /**
  * δ = 1.345 · MAD(c) / 0.6745, the claims' robust spread; when half the claims or more are equal (MAD 0) the mean
  * absolute deviation stands in, and 1 when all claims are the same (as deepfunding's weights.py).

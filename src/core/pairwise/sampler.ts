@@ -1,5 +1,5 @@
 import { disconnectedGroups, fitGroups } from './aggregate.ts';
-import { madScale } from './huber.ts';
+import { huberDelta } from './huber.ts';
 import type { GroupFit } from './fit.ts';
 import { softmax } from './fit.ts';
 import { answerInformation } from './information.ts';
@@ -161,22 +161,21 @@ function fittedDesigns(round: PairwiseRound, tree: ProjectTree, fitted: number):
 }
 
 /**
- * Per slot, how many of its answers the fit disputes: a log-ratio whose residual `r = ℓ_j − ℓ_i − c` is an outlier,
- * `|r| > 3 · 1.4826 · MAD(r)` (three robust standard deviations), or for bt a winner the fit has losing. Such an
- * answer is likely one of the wild ones jurors now and then give, so it does not count towards the project's support.
+ * Per slot, how many of its answers the fit disputes: a log-ratio whose residual `|ℓ_j − ℓ_i − c|` exceeds Huber's
+ * δ (the claims' robust spread, `huberDelta`), or for bt a winner the fit has losing. Such an answer is likely one
+ * of the wild ones jurors now and then give, so it does not count towards the project's support.
  */
 export function disputedAnswers(obs: Observations, fit: GroupFit): Int32Array {
   const out = new Int32Array(obs.n);
-  const residuals = Float64Array.from(obs.c, (c, k) => fit.logits[obs.j[k]!]! - fit.logits[obs.i[k]!]! - c);
-  const limit = OUTLIER_SPREADS * madScale(residuals);
+  const delta = huberDelta(obs.c);
   for (let k = 0; k < obs.i.length; k++) {
     const [i, j] = [obs.i[k]!, obs.j[k]!];
-    const disputed = fit.noise === null ? (obs.s[k]! - 0.5) * (residuals[k]! + obs.c[k]!) < 0 : Math.abs(residuals[k]!) > limit;
+    const d = fit.logits[j]! - fit.logits[i]!;
+    const disputed = fit.noise === null ? (obs.s[k]! - 0.5) * d < 0 : Math.abs(d - obs.c[k]!) > delta;
     if (disputed) [out[i], out[j]] = [out[i]! + 1, out[j]! + 1];
   }
   return out;
 }
-const OUTLIER_SPREADS = 3;
 
 const emptyLike = (o: Observations): Observations => ({ ...o, i: new Int32Array(0), j: new Int32Array(0), c: new Float64Array(0), s: new Float64Array(0), juror: new Int32Array(0), source: new Int32Array(0) });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextPairs, pairGain, rankOneUpdate, refitEvery, samplerCache, samplerState, weightGram, type GroupDesign } from '../../../src/core/pairwise/sampler.ts';
 import { covariance } from '../../../src/core/pairwise/laplacian.ts';
-import { answer, lognormalWorld, makeJurors } from '../../../bench/pairwise-sim.ts';
+import { answer, lognormalWorld, makeJurors, MIXTURE_NOISE } from '../../../bench/pairwise-sim.ts';
 import { mulberry32 } from '../../../src/core/pairwise/random.ts';
 import { simulate } from '../../../bench/pairwise.ts';
 import { pairwiseRound } from './build.ts';
@@ -48,16 +48,16 @@ describe('the active sampler', () => {
     expect(nextPairs(samplerState(round, [], { cache }), 'j01', 3)).toEqual(nextPairs(samplerState(round), 'j01', 3));
   });
 
-  it('GIVEN a simulated round of 40 projects THEN the sampler reaches a lower error than random pairs on the same budget', () => {
+  it('GIVEN simulated rounds of 40 projects THEN the sampler reaches a lower error than random pairs on the same budget (median of three seeds)', () => {
     const base = { world: 'lognormal', projects: 40, messyShare: 0, aggregation: 'l2log', weighting: 'none' } as const;
-    const sampler = simulate({ ...base, strategy: 'sampler' }, 1, 800, 800).at(-1)!.error;
-    const random = simulate({ ...base, strategy: 'random' }, 1, 800, 800).at(-1)!.error;
-    expect(sampler).toBeLessThan(random * 0.75);
+    const median = (strategy: 'sampler' | 'random') => [1, 2, 3].map((seed) => simulate({ ...base, strategy }, seed, 800, 800).at(-1)!.error).sort((x, y) => x - y)[1]!;
+    expect(median('sampler')).toBeLessThan(median('random') * 0.75);
   });
 
-  it('GIVEN a log-normal world of 100 projects with one dominant project THEN the sampler with huber is within 10 % after 1,500 comparisons, where comparing it with far projects left it 19 % off', () => {
-    const trace = simulate({ world: 'lognormal', projects: 100, messyShare: 0, strategy: 'sampler', aggregation: 'huber', weighting: 'none' }, 3, 1500, 1500);
-    expect(trace.at(-1)!.error).toBeLessThan(0.1);
+  it('GIVEN heavy-tailed jurors in a log-normal world of 100 projects THEN the sampler with huber is within 15 % after 1,500 comparisons on each of five seeds and within 11 % at the median, where projects that two wild answers put near 0, never asked about again, left it 17–23 % off on two seeds and 12.8 % at the median', () => {
+    const errors = [1, 2, 3, 4, 5].map((seed) => simulate({ world: 'lognormal', projects: 100, messyShare: 0, strategy: 'sampler', aggregation: 'huber', weighting: 'none', noise: MIXTURE_NOISE }, seed, 1500, 1500).at(-1)!.error);
+    expect(Math.max(...errors)).toBeLessThan(0.15);
+    expect(errors.sort((x, y) => x - y)[2]).toBeLessThan(0.11);
   });
   it('GIVEN a connected design THEN the gain a pair is ranked by is the drop in the weights\' expected squared error tr(JΣJ) that its answer makes, and the updated Gram matrix is that of the updated Σ', () => {
     const n = 6;
