@@ -484,7 +484,12 @@ export class ColumnReader {
 
   /** One member, its keys at most once each, as JSON.parse and quickMember would make it. */
   private member(checks: MemberChecks): Member {
-    let [id, handle, excluded, wallets, seen] = [undefined as string | undefined, undefined as string | undefined, false, [] as Wallet[], 0];
+    // plain variables, not an array destructured: no object per member that is dropped at once
+    let id: string | undefined;
+    let handle: string | undefined;
+    let excluded = false;
+    let wallets: Wallet[] = [];
+    let seen = 0;
     this.expect(OPEN_BRACE);
     do {
       const key = this.fieldIndex(MEMBER_KEYS);
@@ -507,7 +512,9 @@ export class ColumnReader {
       return wallets;
     }
     do {
-      const fields: (string | undefined)[] = [undefined, undefined, undefined];
+      let chain: string | undefined;
+      let address: string | undefined;
+      let balance: string | undefined;
       let seen = 0;
       this.expect(OPEN_BRACE);
       do {
@@ -516,9 +523,11 @@ export class ColumnReader {
         seen |= 1 << key;
         this.expect(COLON);
         // most members' wallets are on one chain: its name is made once
-        fields[key] = key === CHAIN ? this.chain() : this.string();
+        if (key === CHAIN) chain = this.chain();
+        else if (key === ADDRESS) address = this.string();
+        else if (key === BALANCE) balance = this.string();
       } while (this.comma(CLOSE_BRACE));
-      wallets.push(checks.wallet(fields[CHAIN], fields[ADDRESS], fields[BALANCE]) ?? decline());
+      wallets.push(checks.wallet(chain, address, balance) ?? decline());
     } while (this.comma(CLOSE_BRACKET));
     return wallets;
   }
