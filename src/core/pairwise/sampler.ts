@@ -97,8 +97,9 @@ export interface SamplerOptions {
 
 /**
  * The active sampler's view of a round: first a random connected design (a ring through each sibling group in an order
- * seeded by the round), then, once a group's comparisons connect it, the pair whose answer is expected to shrink the
- * error of the final weights most. With Σ the covariance of the group's logits (information matrix of the round's
+ * seeded by the round), then, once a group's comparisons connect it, a pair with any project short of MIN_SUPPORT
+ * undisputed answers (`supportPair`), and otherwise the pair whose answer is expected to shrink the error of the final
+ * weights most. With Σ the covariance of the group's logits (information matrix of the round's
  * aggregation), J = diag(w̃) − w̃w̃ᵀ the Jacobian of softmax at the posterior-weighted w̃ (see `design`), x = e_b − e_a
  * and λ the information one answer adds (answerInformation(d) for the log fits, which fades for pairs so far apart
  * that the answers saturate at the largest ratio; p(1−p) for bt), an answer on (a, b) lowers the weights' expected
@@ -299,13 +300,13 @@ export function pairGain(d: GroupDesign, x: number, y: number): number {
 }
 
 /**
- * A project's support: its answers (with those pending) less those the last fit disputes. The criterion weighs a
- * project by its fitted weight, so one that two wild answers put near 0, or an arc of the first design that they cut
- * off, would never be asked about again; until its support reaches MIN_SUPPORT a project is asked next, the least
- * supported first, in the pair with it of largest expected gain that this juror has not been asked. This also gives
- * the first design the redundant answers by which the fit can dispute a wild one.
+ * A project's support `n_k − d_k`: its answers with those pending, less those the last fit disputes. The criterion
+ * weighs a project by its fitted weight, so one that two wild answers put near 0, or an arc of the first design that
+ * they cut off, would never be asked about again; until its support reaches MIN_SUPPORT a project is asked next, the
+ * least supported first, in the pair with it of largest expected gain that this juror has not been asked. This also
+ * gives the first design the redundant answers by which the fit can dispute a wild one (three: two outvote one).
  */
-export const MIN_SUPPORT = 3;
+const MIN_SUPPORT = 3;
 function supportPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
   let best: [number, number, number] | undefined;
   let least = MIN_SUPPORT;
