@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { computeReport } from '../../src/core/report.ts';
+import { findRound, loadRoundData, roundConfigOf } from '../../src/db/repositories.ts';
 import { consoleHarness } from '../helpers/console.ts';
 
 let h: Awaited<ReturnType<typeof consoleHarness>> | undefined;
@@ -38,6 +40,20 @@ describe('/pairwise, /judge, /weights and /submit', () => {
     expect(await c.say('/as alice', '/judge')).toContain('Which mattered more to');
     await c.say('/as mod --moderator', '/pairwise jurors who:wallet');
     expect(await c.say('/as alice', '/judge')).toContain('members with a verified wallet: link one with /verify first.');
+  });
+
+  it('GIVEN jurors of a governance tier or better THEN a member of that tier judges and one below it is told their tier there, as the replay of that round gives it', async () => {
+    const c = await round(['/demo']);
+    const governance = (await findRound(c.db, c.chat.community.id))!;
+    const levels = roundConfigOf(governance).tiers.levels.map((l) => l.name);
+    const members = computeReport(await loadRoundData(c.db, governance)).members;
+    const top = members.find((m) => m.tier === levels[0])!;
+    const below = members.find((m) => m.tier !== levels[0])!;
+    await c.say(`/pairwise jurors who:tier tier:${levels[0]} of:${governance.key}`, '/pairwise open');
+    expect(await c.say(`/as ${top.handle}`, '/judge round:df1')).toContain('Which mattered more to');
+    expect(await c.say(`/as ${below.handle}`, '/judge round:df1')).toContain(
+      `Round df1 is judged by members of tier ${levels[0]} or better in round ${governance.key}; you are ${below.tier === null ? 'without a tier' : `in tier ${below.tier}`} there.`,
+    );
   });
 
   it('GIVEN answers already given THEN rules that change what an answer means are refused, and others change', async () => {
