@@ -128,7 +128,7 @@ const ms = (x: number) => `${fmt(x, 1)} ms`;
 const line = (s: { p50: number; p99: number; max: number }) => `p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
 function printLoop(d: LoopFigures) {
   console.log(`  event-loop delay throughout (monitorEventLoopDelay, 1 ms): p50 ${ms(d.p50)}, p99 ${ms(d.p99)}, max ${ms(d.max)}   [target p99 < 50 ms]`);
-  console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label})`).join(', ')}` : ''}   [target none]`);
+  console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label}; GC ${ms(b.gcMs)}, process CPU ${ms(b.cpuMs)})`).join(', ')}` : ''}   [target none]`);
   console.log(`  of which garbage collection > 50 ms: ${d.collections.count} times, longest ${ms(d.collections.longest)}`);
 }
 /** The command figures on one database: SQLite by default, PostgreSQL by URL. */
@@ -136,9 +136,9 @@ async function printCommands(url: string | undefined, engine: string) {
   const c = await commandFigures(OUT, url);
   console.log(`command path on the bench round of ${fmt(c.size.members)} members imported into ${engine} (import ${fmt(c.importSeconds, 1)} s; first report ${ms(c.firstReport)}):`);
   console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
-  // warm: nothing written since the command's last read; just after a write: the first read after the 300 votes and after each of 5 comments
+  // warm: nothing written since the command's last read; just after a write: the first read after the 300 votes and after each of the comments that follow
   for (const name of ['reputation', 'leaderboard', 'tally', 'rewards'])
-    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]`);
+    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write (${c.afterWrites} reads) ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]`);
   console.log(`  of which the tallies alone (the rest is its charts drawn again), just after a write: ${line(c.talliesAlone)}`);
   printLoop(c.eventLoopDelay);
 }

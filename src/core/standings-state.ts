@@ -108,9 +108,10 @@ export class StandingsState {
   private readonly sums: (KeptSums | undefined)[];
   /**
    * The reward split of the state as it is, computed on the first ask after an update (bigint shares of every member),
-   * and each recipient's place in it: an ask then reads the lines it shows, not the whole split.
+   * and each recipient's place in it by member position (-1 for none): an ask then reads the lines it shows, not the
+   * whole split.
    */
-  private split: { split: RewardSplit; places: Map<string, number> } | undefined;
+  private split: { split: RewardSplit; places: Int32Array } | undefined;
   /** Each member's position by key, built on first use: the members stay those of the state. */
   private positions: Map<string, number> | undefined;
 
@@ -229,7 +230,8 @@ export class StandingsState {
       const level = this.levels[m]!;
       return { member, handle: round.members[m]!.handle, tier: level < 0 ? null : round.round.config.tiers.levels[level]!.name, amount };
     };
-    const place = memberKey === undefined ? undefined : places.get(memberKey);
+    const at = memberKey === undefined ? undefined : this.positionOf(memberKey);
+    const place = at === undefined || places[at]! < 0 ? undefined : places[at]!;
     return {
       round: round.round.id,
       token: round.round.config.token,
@@ -255,7 +257,10 @@ export class StandingsState {
       round.members.map((member, m) => ({ id: member.id, excluded: member.excluded, points: this.points[POINT_FIELDS * m]!, voted: voted(m) })),
       round.round.config.rewards,
     );
-    return { split, places: new Map(split.amounts.map((a, i) => [a.member, i])) };
+    // by position: the members' map is the state's, a map of the recipients a write would build again
+    const places = new Int32Array(round.members.length).fill(-1);
+    split.amounts.forEach((a, i) => (places[this.positionOf(a.member)!] = i));
+    return { split, places };
   }
 
   private positionOf(memberKey: string): number | undefined {
