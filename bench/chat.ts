@@ -1,6 +1,6 @@
-// A burst of poll taps through the Telegram adapter against the fake Bot API server (test/fakes/telegram.ts), on the
-// bench round imported into SQLite, then the round's results page through the bot's HTTP server; the event loop
-// watched throughout. `npm run bench -- chat`; BENCH_MEMBERS scales the round down while developing.
+// A burst of poll taps through the Telegram adapter against the fake Bot API server (test/fakes/telegram.ts, on a
+// thread of its own, as Telegram's servers are not the bot's), on the bench round imported into SQLite, then the
+// round's results page through the bot's HTTP server; the bot's event loop watched throughout. `npm run bench -- chat`; BENCH_MEMBERS scales the round down while developing.
 import { get } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +10,10 @@ import { createConfig } from '../src/config.ts';
 import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, importRound, memberKey } from '../src/db/repositories.ts';
 import { parseRoundFileText } from '../src/roundfile/schema.ts';
-import { FakeTelegram } from '../test/fakes/telegram.ts';
 import { memoryLogger } from '../test/helpers/log.ts';
 import { benchSize, LoopWatch, loopFigures, p } from './commands.ts';
 import { writeBenchRound } from './generate.ts';
+import { fakeTelegramThread } from './telegram-thread.ts';
 
 const GROUP = -1009999999999;
 /** The issue's burst: 2,000 taps from 500 members. */
@@ -59,13 +59,14 @@ export async function chatFigures(out: string) {
   await db.updateTable('rounds').set({ phase: 'voting' }).where('id', '=', round.id).execute();
   await db.destroy();
 
-  const fake = await FakeTelegram.start();
-  fake.addGroup({ id: GROUP, title: 'Bench DAO', admins: [1] });
-  const moderator = fake.user(1, 'mod');
-  const users = voters.map((v, i) => fake.user(v.userId, `member${i}`));
+  const fake = await fakeTelegramThread();
+  const api = await fake.address();
+  await fake.addGroup({ id: GROUP, title: 'Bench DAO', admins: [1] });
+  const moderator = await fake.user(1, 'mod');
+  const users = await Promise.all(voters.map((v, i) => fake.user(v.userId, `member${i}`)));
   const log = memoryLogger();
   const now = new Date('2025-01-01T00:00:00Z');
-  const bot = await startBot(createConfig({ TELEGRAM_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.url, DATABASE_URL: url, EXPORT_DIR: out, PORT: '0' }), {
+  const bot = await startBot(createConfig({ TELEGRAM_TOKEN: api.token, TELEGRAM_API_ROOT: api.url, DATABASE_URL: url, EXPORT_DIR: out, PORT: '0' }), {
     now: () => now,
     logger: log.logger,
     scheduleEvery: 'never',
@@ -75,14 +76,15 @@ export async function chatFigures(out: string) {
     await bot.telegram!.idle();
   };
   try {
-    for (const question of ['Fund the tooling pool?', 'Extend the round by a week?']) fake.say(GROUP, moderator, `/poll open question:"${question}" options:"Yes|No|Abstain"`);
+    for (const question of ['Fund the tooling pool?', 'Extend the round by a week?']) await fake.say(GROUP, moderator.id, `/poll open question:"${question}" options:"Yes|No|Abstain"`);
     await idle();
-    const polls = fake.messagesIn(GROUP).filter((m) => m.buttons.length === 3);
-    if (polls.length !== 2) throw new Error(`the polls were not posted: ${fake.messagesIn(GROUP).map((m) => m.text).join(' / ')} ${log.errors.join('\n')}`);
+    const posted = await fake.messagesIn(GROUP);
+    const polls = posted.filter((m) => m.buttons.length === 3);
+    if (polls.length !== 2) throw new Error(`the polls were not posted: ${posted.map((m) => m.text).join(' / ')} ${log.errors.join('\n')}`);
     // A receipt needs the round's report, which a running bot has long had; here it is the first, and at 100,000
     // members on a loaded machine it outlasts Telegram's answer window, so a command asks for it before the burst.
     started = performance.now();
-    fake.say(GROUP, users[0]!, '/reputation');
+    await fake.say(GROUP, users[0]!.id, '/reputation');
     await idle();
     const firstTap = performance.now() - started;
 
@@ -92,23 +94,25 @@ export async function chatFigures(out: string) {
     watch.label = 'taps';
     await new Promise((resolve) => setTimeout(resolve, 5));
     // the burst: every tap pushed at once; each member taps both polls twice, changing their mind
-    const taps: { id: string; at: number; user: number }[] = [];
-    // the process's CPU time over the burst (bot and fake alike): what a tap costs, whatever else loads the machine
+    // the process's CPU time over the burst (bot and fake alike, all threads): what a tap costs, whatever else loads the machine
     const cpuBefore = process.cpuUsage();
     started = performance.now();
-    for (let pass = 0; pass < TAPS_EACH; pass++)
-      for (const [i, user] of users.entries()) taps.push({ id: fake.tap(user, polls[pass % 2]!, (i + pass) % 3), at: Date.now(), user: user.id });
+    const pushed = Array.from({ length: TAPS_EACH }, (_, pass) => users.map((user, i) => ({ userId: user.id, chatId: GROUP, messageId: polls[pass % 2]!.message_id, button: (i + pass) % 3 }))).flat();
+    // each tap's moment is taken by the fake as it makes it
+    const taps = (await fake.tapAll(pushed)).map((t, i) => ({ ...t, user: pushed[i]!.userId }));
     await idle();
     const burstSeconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const answeredAt = new Map(fake.calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => [String(c.params['callback_query_id']), c.at]));
-    const latencies = taps.flatMap((t) => (answeredAt.has(t.id) && fake.answers.has(t.id) ? [answeredAt.get(t.id)! - t.at] : []));
-    // answered at the deadline, before their commit ("Counting your vote…"), their receipts following by message
-    const early = taps.filter((t) => /^(Counting your vote|Working on it)…/.test(fake.answers.get(t.id)?.text ?? '')).length;
+    const calls = await fake.calls(['answerCallbackQuery', 'sendMessage']);
+    const answers = await fake.answers();
+    const answeredAt = new Map(calls.filter((c) => c.method === 'answerCallbackQuery').map((c) => [String(c.params['callback_query_id']), c.at]));
+    const latencies = taps.flatMap((t) => (answeredAt.has(t.id) && answers.has(t.id) ? [answeredAt.get(t.id)! - t.at] : []));
+    // answered before their commit ("Counting your vote…"), their receipts following by message
+    const early = taps.filter((t) => /^(Counting your vote|Working on it)…/.test(answers.get(t.id)?.text ?? '')).length;
     // A member's receipts come in the order of their taps (one community's outbox is drained in order): the k-th
     // receipt in a member's direct chat is that of their k-th tap.
     const receiptsTo = new Map<number, number[]>();
-    for (const c of fake.calls)
+    for (const c of calls)
       if (c.method === 'sendMessage' && String(c.params['text']).startsWith('Your vote on')) receiptsTo.set(Number(c.params['chat_id']), [...(receiptsTo.get(Number(c.params['chat_id'])) ?? []), c.at]);
     const tapsOf = new Map<number, number>();
     const toReceipt = taps.flatMap((t) => {
@@ -129,10 +133,10 @@ export async function chatFigures(out: string) {
     watch.label = 'cold reads';
     const cold: number[] = [];
     for (let i = 1; i <= COLD_READS; i++) {
-      fake.say(GROUP, users[i]!, `/comment proposal:p${i} text:Agreed.`);
+      await fake.say(GROUP, users[i]!.id, `/comment proposal:p${i} text:Agreed.`);
       await idle();
       started = performance.now();
-      fake.say(GROUP, users[i]!, '/reputation');
+      await fake.say(GROUP, users[i]!.id, '/reputation');
       await idle();
       cold.push(performance.now() - started);
     }

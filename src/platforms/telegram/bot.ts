@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as pause, setTimeout as sleep } from 'node:timers/promises';
 import { Input, Telegraf, TelegramError } from 'telegraf';
 import type { Chat, Document, InlineKeyboardButton, Message, ReactionType, Update, User } from 'telegraf/types';
 import type { Actor } from '../../commands/context.ts';
@@ -39,6 +39,8 @@ const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'message
 const BATCH = 100;
 /** How long a burst's events wait at most to be read and its taps answered, so that handling never starves. */
 const BURST_MS = 2_000;
+/** How long updates are prepared one after another at most before the rest of the bot gets a turn (issue 13: under 50 ms). */
+const YIELD_EVERY_MS = 10;
 /**
  * How long after a tap Telegram takes its answer, as the bot counts it: Telegram refuses an answer after some seconds
  * (about 15); a tap read longer ago than this (before a restart) is not answered, and all it owes goes by message.
@@ -212,10 +214,6 @@ class Burst {
     this.#timer = setTimeout(() => this.cut(), BURST_MS);
   }
 
-  get reading(): boolean {
-    return this.#reading;
-  }
-
   /** A tap's answer, which the burst's events wait for. */
   owe(answer: Promise<void>): void {
     this.#answers.push(answer);
@@ -313,6 +311,8 @@ export class TelegramChat {
   private readonly stored = new WeakSet<Update>();
   /** Updates whose removal from the inbox was committed with their event. */
   private readonly removedWithEvent = new WeakSet<Update>();
+  /** Since when updates have been prepared without a pause. */
+  private busySince = performance.now();
   /** The burst being read, if any. */
   private burst: Burst | undefined;
   /** What events wait for before they go to the runtime: the last burst to be read and answered. */
@@ -478,7 +478,10 @@ export class TelegramChat {
     let passTurn = (): void => undefined;
     const turn = new Promise<void>((resolve) => (passTurn = resolve));
     this.turns.set(update, passTurn);
-    const handled = (this.chains.get(chat) ?? Promise.resolve()).then(() => this.handleUpdate(update, seen)).finally(passTurn);
+    const handled = (this.chains.get(chat) ?? Promise.resolve())
+      .then(() => this.breather())
+      .then(() => this.handleUpdate(update, seen))
+      .finally(passTurn);
     this.chains.set(chat, turn);
     void turn.then(() => this.chains.get(chat) === turn && this.chains.delete(chat));
     this.inHand.add(handled);
@@ -487,6 +490,16 @@ export class TelegramChat {
       if (ownsTap) this.taps.delete(query.id);
     });
     return handled;
+  }
+
+  /**
+   * A chat's updates follow each other in microtasks as each is handed to the runtime: once a burst is let go, two
+   * thousand would be prepared without the event loop getting a turn. It gets one every few ms.
+   */
+  private async breather(): Promise<void> {
+    if (performance.now() - this.busySince < YIELD_EVERY_MS) return;
+    await pause();
+    this.busySince = performance.now();
   }
 
   private async inHandDone(): Promise<void> {
