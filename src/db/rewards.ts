@@ -55,19 +55,18 @@ export async function latestPublication(db: Executor, roundId: string): Promise<
   };
 }
 
-/** The split published for a round (its latest version), read from storage whole; undefined when none was published. */
+/**
+ * The split published for a round (its latest version), read from storage whole (publicationRows); undefined when none
+ * was published.
+ */
 export async function publishedRewards(db: Executor, roundId: string): Promise<PublishedRewards | undefined> {
   const publication = await latestPublication(db, roundId);
   if (!publication) return undefined;
-  const amounts = await db
-    .selectFrom('published_rewards')
-    .innerJoin('members', 'members.id', 'published_rewards.member_id')
-    .select(['members.key', 'members.handle', 'published_rewards.tier', 'published_rewards.amount'])
-    .where('published_rewards.publication_id', '=', publication.id)
-    .orderBy('published_rewards.position')
-    .execute();
+  const amounts: PublishedRewards['amounts'] = [];
+  for await (const rows of publicationRows(db, publication.id))
+    for (const row of rows) amounts[row.position] = { member: row.key, handle: row.handle, tier: row.tier, amount: BigInt(row.amount) };
   const { id: _, ...published } = publication;
-  return { ...published, amounts: amounts.map((a) => ({ member: a.key, handle: a.handle, tier: a.tier, amount: BigInt(a.amount) })) };
+  return { ...published, amounts };
 }
 
 /** The recipients of a publication kept for showing it: its first PUBLISHED_HEAD, in its order. */
@@ -100,6 +99,24 @@ function rememberLines(publicationId: string, lines: PublishedLines): PublishedL
  */
 const LINES_READ = 512;
 
+/** A publication's rows, LINES_READ at a time with a pause between, in no particular order: each row has its place. */
+async function* publicationRows(db: Executor, publicationId: string) {
+  for (let after: string | undefined; ; await pause()) {
+    let query = db
+      .selectFrom('published_rewards')
+      .innerJoin('members', 'members.id', 'published_rewards.member_id')
+      .select(['published_rewards.member_id', 'members.key', 'members.handle', 'published_rewards.position', 'published_rewards.amount', 'published_rewards.tier'])
+      .where('published_rewards.publication_id', '=', publicationId)
+      .orderBy('published_rewards.member_id')
+      .limit(LINES_READ);
+    if (after !== undefined) query = query.where('published_rewards.member_id', '>', after);
+    const rows = await query.execute();
+    yield rows;
+    if (rows.length < LINES_READ) return;
+    after = rows.at(-1)!.member_id;
+  }
+}
+
 async function publishedLines(db: Executor, publication: Publication): Promise<PublishedLines> {
   const hit = linesCache.get(publication.id);
   if (hit) return hit;
@@ -112,24 +129,13 @@ async function publishedLines(db: Executor, publication: Publication): Promise<P
     for (const value of values) into.ends.push((into.length += value.length));
     into.texts.push(values.join(''));
   };
-  for (let after: string | undefined; ; await pause()) {
-    let query = db
-      .selectFrom('published_rewards')
-      .innerJoin('members', 'members.id', 'published_rewards.member_id')
-      .select(['published_rewards.member_id', 'members.key', 'published_rewards.position', 'published_rewards.amount', 'published_rewards.tier'])
-      .where('published_rewards.publication_id', '=', publication.id)
-      .orderBy('published_rewards.member_id')
-      .limit(LINES_READ);
-    if (after !== undefined) query = query.where('published_rewards.member_id', '>', after);
-    const rows = await query.execute();
+  for await (const rows of publicationRows(db, publication.id)) {
     pack(members, rows.map((r) => r.key));
     pack(amounts, rows.map((r) => r.amount));
     for (const row of rows) {
       places.push(row.position);
       if (row.position < PUBLISHED_HEAD) head[row.position] = { member: row.key, amount: BigInt(row.amount), tier: row.tier };
     }
-    if (rows.length < LINES_READ) break;
-    after = rows.at(-1)!.member_id;
   }
   const packed = (p: typeof members) => ({ text: p.texts.join(''), ends: Uint32Array.from(p.ends) });
   return rememberLines(publication.id, { amounts: { members: packed(members), amounts: packed(amounts), places: Uint32Array.from(places), undistributed: publication.undistributed }, head });
