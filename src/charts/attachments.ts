@@ -4,7 +4,7 @@ import type { RoundReport } from '../core/report.ts';
 import type { QuestionTally } from '../core/voting.ts';
 import { WorkerThread } from '../workers/thread.ts';
 import type { TopLevelSpec } from 'vega-lite';
-import { rewardsChartInput, rewardsSpec, tallySpec } from './specs.ts';
+import { rewardsSpec, tallySpec } from './specs.ts';
 import type { RewardsView } from '../core/standings-state.ts';
 
 /** Charts are drawn in a thread of their own (src/workers/charts.ts): a chart holds the CPU for hundreds of ms. */
@@ -55,15 +55,7 @@ export function tallyChart(report: Pick<RoundReport, 'round'>, q: QuestionTally)
   return chartOf(report, `${report.round}-${q.id}.png`, () => tallySpec(q));
 }
 
-/** The PNG of the reward split by member and tier; chats show handles, as their tables do. */
-export function rewardsChart(report: RoundReport): Promise<Attachment> {
-  return chartOf(report, `${report.round}-rewards.png`, () => {
-    const handles = new Map(report.members.map((m) => [m.id, m.handle]));
-    return rewardsSpec(rewardsChartInput(report), (key) => handles.get(key) ?? key);
-  });
-}
-
-/** The same chart from what /rewards preview is sent of the split (its first recipients, with their handles). */
+/** The PNG of the reward split by member and tier, from what /rewards is sent of it (its first recipients, with their handles). */
 export function rewardsViewChart(view: RewardsView): Promise<Attachment> {
   return chartOf(view, `${view.round}-rewards.png`, () => {
     const handles = new Map(view.top.map((r) => [r.member, r.handle]));

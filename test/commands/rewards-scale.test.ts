@@ -6,10 +6,11 @@ import { latestPublication, publishedAmounts, publishedRewards, type PublishedRe
 import { unpackStrings } from '../../src/core/standings-transfer.ts';
 import { findRound, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { RoundRow } from '../../src/db/schema.ts';
-import { recountThread, rewardsAgainst } from '../../src/db/standings.ts';
+import { rewardsAgainst } from '../../src/db/standings.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { consoleHarness } from '../helpers/console.ts';
 import { tempDatabaseUrl } from '../helpers/db.ts';
+import { inStandingsThread } from '../helpers/standings.ts';
 import { postgresForTheseTests } from '../helpers/postgres.ts';
 
 /** More than the rows a publication is read by at a time (src/db/rewards.ts LINES_READ), so that it takes several reads. */
@@ -44,16 +45,6 @@ async function largeRoundIn(url: string): Promise<RoundRow> {
   return (await findRound(harness.db, harness.chat.community.id))!;
 }
 
-async function throughThread<T>(work: () => Promise<T>): Promise<T> {
-  const { minMembers } = recountThread;
-  recountThread.minMembers = 0;
-  try {
-    return await work();
-  } finally {
-    recountThread.minMembers = minMembers;
-  }
-}
-
 /** What an auditor recomputes: the replay of the round file the round exports. */
 async function replay(round: RoundRow): Promise<RoundReport> {
   return computeReport(parseRoundFileText(serializeRoundFile(await loadRoundData(harness!.db, round))));
@@ -86,7 +77,7 @@ const change = fc.oneof(
 
 function publishing(open: () => Promise<string>) {
   it('GIVEN a round of 600 recipients THEN /rewards publish stores every amount of the replay, adding up to the pool exactly, and posts publicly only the totals and the first 40 with where the rest are', () =>
-    throughThread(async () => {
+    inStandingsThread(async () => {
       const round = await largeRoundIn(await open());
       const out = await harness!.say('/rewards publish');
       const report = await replay(round);
@@ -123,7 +114,7 @@ function publishing(open: () => Promise<string>) {
     }), 120_000);
 
   it('GIVEN random exclusions, rule and balance changes after publishing (seeded) THEN the "changed since published" summary of /rewards preview and /rewards publish is the one recomputed from the replay, and republishing stores the replay\'s split', () =>
-    throughThread(async () => {
+    inStandingsThread(async () => {
       const round = await largeRoundIn(await open());
       await harness!.say('/rewards publish');
       await fc.assert(

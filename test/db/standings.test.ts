@@ -8,12 +8,13 @@ import { computeReport, reportJson } from '../../src/core/report.ts';
 import type { Db } from '../../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound, loadRoundData } from '../../src/db/repositories.ts';
 import type { Community, RoundRow } from '../../src/db/schema.ts';
-import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, recountThread, rewardsAgainst, rewardsOf, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
+import { leaderboardOf, maintainedReport, memberStanding, memberStandingOf, rewardsAgainst, rewardsOf, roundTallies, roundVersion, standingsReport, tallyReport } from '../../src/db/standings.ts';
 import { packStrings, unpackStrings } from '../../src/core/standings-transfer.ts';
 import { VoteWriter } from '../../src/db/votes.ts';
 import type { RewardsView } from '../../src/core/standings-state.ts';
 import { parseRoundFile, parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { freshDb, tempDatabaseUrl } from '../helpers/db.ts';
+import { inStandingsThread } from '../helpers/standings.ts';
 import { postgresForTheseTests } from '../helpers/postgres.ts';
 import { arbitraryRoundFile } from '../helpers/round.ts';
 
@@ -168,7 +169,7 @@ const paidAndLeft = (view: RewardsView) => view.top.reduce((sum, r) => sum + r.a
  * and so are the answers the commands are given (expectAnswersOf).
  */
 function maintainedMatchesReplay(open: () => Promise<Db>, runs: number, everyEvent = false) {
-  return inThread(() => fc.assert(
+  return inStandingsThread(() => fc.assert(
     fc.asyncProperty(arbitraryRoundFile, fc.array(chatEvent, { maxLength: 30 }), async (file, events) => {
       const db = await open();
       try {
@@ -200,17 +201,6 @@ function maintainedMatchesReplay(open: () => Promise<Db>, runs: number, everyEve
     }),
     { numRuns: runs, seed: 13 },
   ));
-}
-
-/** Runs `work` with every recount in the standings thread, small rounds too. */
-async function inThread<T>(work: () => Promise<T>): Promise<T> {
-  const { minMembers } = recountThread;
-  recountThread.minMembers = 0;
-  try {
-    return await work();
-  } finally {
-    recountThread.minMembers = minMembers;
-  }
 }
 
 describe('maintained standings', () => {
@@ -270,7 +260,7 @@ describe('maintained standings', () => {
   it.each([
     ['in memory', ':memory:'],
     ['in a file, which the standings thread reads without the uncommitted write', 'file'],
-  ])('GIVEN a write in a transaction that is rolled back (SQLite %s) THEN the report inside it counts the write, and is not served afterwards', (_, where) => inThread(async () => {
+  ])('GIVEN a write in a transaction that is rolled back (SQLite %s) THEN the report inside it counts the write, and is not served afterwards', (_, where) => inStandingsThread(async () => {
     const db = await freshDb(where === 'file' ? tempDatabaseUrl() : where);
     const community = await ensureCommunity(db, { platform: 'console', chatId: 'default', name: 'console' });
     const data = parseRoundFile({ version: 1, round: { id: 'r1', name: 'R' }, members: [{ id: 'm1', handle: 'alice', wallets: [] }], proposals: [{ id: 'p1', author: 'm1', title: 'P' }] });
@@ -316,7 +306,7 @@ describe('maintained standings on PostgreSQL', () => {
         transformQuery: ({ node }) => (queriesRun.push(JSON.stringify(node)), node),
         transformResult: async ({ result }) => result,
       });
-      const report = await inThread(() => maintainedReport(watched, round.id));
+      const report = await inStandingsThread(() => maintainedReport(watched, round.id));
       expect(reportJson(report)).toBe(await replayOfExport(db, round));
       expect(queriesRun.length).toBeGreaterThan(0);
       expect(queriesRun.filter((q) => q.includes('"vote_choices"'))).toEqual([]);
@@ -344,7 +334,7 @@ describe('a recount for standings only', () => {
       const round = await importRound(db, community.id, data);
       await db.updateTable('rounds').set({ phase: 'proposals' }).execute();
       await run(db, community, 'member3', { now: new Date('2025-01-02T00:00:00Z') }, 'comment', { proposal: 'p1', text: 'Agreed.' });
-      await inThread(async () => {
+      await inStandingsThread(async () => {
         const standings = await standingsReport(db, round.id);
         expect(() => standings.rewards).toThrow(/no reward split/);
         const full = await maintainedReport(db, round.id);
