@@ -18,6 +18,7 @@ import { RefusedForGood, withSubject, type ChatRuntime, type EventScope, type Ow
 import { setupChecklist, type Right } from '../../format/setup.ts';
 import { clip } from '../../format/cut.ts';
 import { StatusMessage } from '../status.ts';
+import { BotApiClient, ConnectionFailed } from './api.ts';
 import { PinnedLeaderboards } from './leaderboard.ts';
 import { commandMenus } from './menu.ts';
 import { buttonLabel, MESSAGE_LIMIT, renderForTelegram, toast, topicName } from './render.ts';
@@ -285,7 +286,9 @@ function retryDelay(error: unknown, attempt: number): number | undefined {
     }
     return error.code >= 500 ? RETRY_MS * 2 ** (attempt - 1) : undefined;
   }
-  return error instanceof Error && error.name === 'FetchError' ? RETRY_MS * 2 ** (attempt - 1) : undefined;
+  // (uploads go through telegraf's node-fetch, whose failures are FetchErrors)
+  const dropped = error instanceof ConnectionFailed || (error instanceof Error && error.name === 'FetchError');
+  return dropped ? RETRY_MS * 2 ** (attempt - 1) : undefined;
 }
 
 /**
@@ -300,6 +303,7 @@ function retryDelay(error: unknown, attempt: number): number | undefined {
  */
 export class TelegramChat {
   readonly bot: Telegraf;
+  private readonly api: BotApiClient;
   private username = '';
   private botId = 0;
   /** The bot's account as the inbox names it: update ids are numbered per bot. */
@@ -345,6 +349,9 @@ export class TelegramChat {
     private readonly options: TelegramOptions,
   ) {
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot, webhookReply: false } });
+    // the slots' calls and the long poll, each on a connection of its own
+    this.api = new BotApiClient(options.token, options.apiRoot, CALLS_IN_FLIGHT + 1);
+    this.api.serve(this.bot.telegram);
     this.bot.catch((error, ctx) => this.logFor(ctx.update).error('telegram update failed', { error: errorDetail(error) }));
     // Webhook posts are answered once handled, as before the inbox: Telegram keeps what is not answered and posts it
     // again, and several workers may take posts, which one inbox per process could not keep in order.
@@ -400,6 +407,7 @@ export class TelegramChat {
     await this.inHandDone();
     await Promise.all([...this.statuses].map((status) => status.cancel()));
     this.leaderboards.stop();
+    await this.api.close();
   }
 
   /** Resolves once every update taken is handled and what they owe is posted (tests; shutdown waits the same way). */
