@@ -7,6 +7,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { commands } from '../commands/index.ts';
 import type { CommandContext } from '../src/commands/context.ts';
 import { resolve } from '../src/commands/framework.ts';
+import { warmUp } from '../src/commands/warm.ts';
 import { migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { ensureCommunity, ensureMember, importRound } from '../src/db/repositories.ts';
 import { roundTallies } from '../src/db/standings.ts';
@@ -113,6 +114,8 @@ export async function commandFigures(out: string, url?: string) {
   // the import's garbage (the parsed round file, hundreds of MiB) collected now, not in a command's time: a bot has
   // none of it (govbot import runs in a process of its own); npm run bench runs node with --expose-gc
   globalThis.gc?.();
+  // what a bot does while it starts, before it takes commands (src/app.ts)
+  await warmUp(commands);
 
   const votes = new VoteWriter(db);
   let tick = Date.parse('2025-01-01T00:00:00Z');

@@ -26,6 +26,7 @@ import { CardanoReader } from './chain/cardano/koios.ts';
 import type { Db } from './db/database.ts';
 import { forgetLeases, workerName } from './db/chat.ts';
 import { Outbox } from './platforms/outbox.ts';
+import { warmUp } from './commands/warm.ts';
 
 export interface RunIo {
   input: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -74,6 +75,7 @@ function servicesFor(config: Config, db: Db, now: () => Date, publicUrl: string 
 export async function runConsole(config: Config, io: RunIo): Promise<void> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
+  const warm = warmUp(commands);
   const logger = io.logger ?? createLogger({ level: config.LOG_LEVEL });
   // The console works without its web server: a port in use costs the results pages, not the chat.
   const site = await startWeb(config, db, logger).catch((error: Error) => {
@@ -91,7 +93,7 @@ export async function runConsole(config: Config, io: RunIo): Promise<void> {
     owed: () => chat.outbox.kick(),
     logger: logger.child({ component: 'scheduler' }),
   });
-  await scheduler.ready;
+  await Promise.all([scheduler.ready, warm]);
   const interactive = io.input.isTTY === true;
   if (interactive) io.write(`${CONSOLE_HELP}\n${site ? `Results pages and the wallet page are served at ${site.publicUrl}.\n` : ''}`);
   const lines = createInterface({ input: io.input, terminal: interactive });
@@ -149,6 +151,8 @@ export interface RunningBot {
 export async function startBot(config: Config, options: { now?: () => Date; logger: Logger; scheduleEvery?: 'ten seconds' | 'never'; discordDeferAfterMs?: number }): Promise<RunningBot> {
   const db = await openDatabase(config.DATABASE_URL);
   await migrateToLatest(db);
+  // done before any platform hands in a command (see warmUp)
+  const warm = warmUp(commands);
   const connections: Record<string, () => { connected: boolean }> = {};
   const { web, publicUrl } = await startWeb(config, db, options.logger, () => Object.fromEntries(Object.entries(connections).map(([name, health]) => [name, health()])));
   const services = servicesFor(config, db, options.now ?? (() => new Date()), publicUrl);
@@ -191,6 +195,7 @@ export async function startBot(config: Config, options: { now?: () => Date; logg
   if (discord) connections['discord'] = () => discord.health();
   // A node that does not answer is said at start; the bot runs on, and snapshots say it again when asked for.
   chain?.chain().catch((error: unknown) => options.logger.error('ETH_RPC_URL does not answer', { error: String(error) }));
+  await warm;
   for (const platform of platforms) await platform.start();
   // What was owed before a stop or a crash is posted now.
   outbox.kick();

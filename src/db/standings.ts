@@ -347,6 +347,9 @@ async function cached(db: Executor, roundId: string, fresh: (hit: Cached, at: Ro
 /** The cold recounts run in a thread of their own (src/workers/standings.ts): the bot's event loop stays free. */
 const standingsThread = new WorkerThread<StandingsRequest, StandingsAnswer>('standings');
 
+/** Starts the standings thread ahead of the first command (src/commands/warm.ts). */
+export const startStandingsThread = () => standingsThread.start();
+
 /**
  * Rounds with fewer members are recounted in place: a few milliseconds, less than handing them to the thread (and
  * than starting it). Tests set it to 0 to run every recount through the thread.
@@ -380,7 +383,7 @@ async function asked<A extends StandingsAsk>(db: Executor, roundId: string, ask:
  * caller's connection, and the thread computes. A small round is read here and left to the caller (`inPlace`).
  */
 async function inThread<A extends Ask>(db: Executor, roundId: string, ask: A, current: (answer: StandingsAnswer) => boolean): Promise<{ answer: Answers[A['kind']] } | { inPlace: MaintainedRound }> {
-  if ((await memberCount(db, roundId)) < recountThread.minMembers) return { inPlace: await readMaintainedRound(db, roundId) };
+  if (!(await hasMembers(db, roundId, recountThread.minMembers))) return { inPlace: await readMaintainedRound(db, roundId) };
   const source = (await sqliteFile(db)) ?? postgresUrl(db);
   if (source) {
     const answer = await standingsThread.request({ kind: 'read', source, roundId, ask });
@@ -390,16 +393,16 @@ async function inThread<A extends Ask>(db: Executor, roundId: string, ask: A, cu
   return { answer: (await standingsThread.request({ kind: 'compute', round: packed, ask }, transfer)).answer as Answers[A['kind']] };
 }
 
-/** How many members a round has, counted once per shape version (members join by writes that move it). */
-async function memberCount(db: Executor, roundId: string): Promise<number> {
-  const at = await versionOf(db, roundId);
-  const hit = membersCache.get(roundId);
-  if (hit?.shape === at.shape) return hit.members;
-  const { members } = await db.selectFrom('round_members').select((eb) => eb.fn.countAll<number | string>().as('members')).where('round_id', '=', roundId).executeTakeFirstOrThrow();
-  remember(membersCache, roundId, { shape: at.shape, members: Number(members) });
-  return Number(members);
+/**
+ * Whether a round has at least `n` members: at most n rows of the index are counted. Counting all 100,000 of the bench
+ * round held the event loop 26-64 ms in SQLite the first time (then kept per shape version, which cost a read of the
+ * version at every ask); n rows take a fraction of a millisecond, so nothing is kept.
+ */
+async function hasMembers(db: Executor, roundId: string, n: number): Promise<boolean> {
+  const first = db.selectFrom('round_members').select('member_id').where('round_id', '=', roundId).limit(n);
+  const { members } = await db.selectFrom(first.as('first')).select((eb) => eb.fn.countAll<number | string>().as('members')).executeTakeFirstOrThrow();
+  return Number(members) >= n;
 }
-const membersCache = new Map<string, { shape: string; members: number }>();
 
 /** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */
 export async function sqliteFile(db: Executor): Promise<string | undefined> {

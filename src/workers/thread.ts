@@ -3,10 +3,8 @@ import { parentPort, Worker, type TransferListItem } from 'node:worker_threads';
 /** A worker script of this folder, as compiled JS or, running from the sources, as TypeScript. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
 
-interface Envelope<T> {
-  id: number;
-  message: T;
-}
+/** A request, or a ping: answered as soon as the thread has loaded its script, without its handler (WorkerThread.start). */
+type Envelope<T> = { id: number; message: T } | { id: number; ping: true };
 type Answer<T> = { id: number; value: T } | { id: number; error: { message: string; stack?: string } };
 
 /** What a worker hands back, with the buffers it moves rather than copies. */
@@ -17,7 +15,7 @@ export interface Moved<T> {
 
 /**
  * A persistent worker thread that answers requests, several in flight, each in order of arrival. It starts on the first
- * request, keeps the process alive only while a request is pending, and starts again after it stopped or crashed
+ * request (or start()), keeps the process alive only while a request is pending, and starts again after it stopped or crashed
  * (whatever was pending then is rejected rather than left waiting).
  */
 export class WorkerThread<Request, Response> {
@@ -29,11 +27,24 @@ export class WorkerThread<Request, Response> {
   constructor(private readonly name: string) {}
 
   request(message: Request, transfer: TransferListItem[] = []): Promise<Response> {
-    const worker = (this.worker ??= this.start());
+    return this.send({ message }, transfer);
+  }
+
+  /**
+   * Starts the thread, if it is not running, and resolves once it has loaded its script: a bot calls it while it
+   * starts, so that its first command does not pay for the thread starting (issue 13).
+   */
+  async start(): Promise<void> {
+    await this.send({ ping: true });
+  }
+
+  /** A ping's answer carries no Response: start() does not look at it. */
+  private send(envelope: { message: Request } | { ping: true }, transfer: TransferListItem[] = []): Promise<Response> {
+    const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
     const answer = new Promise<Response>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     worker.ref();
-    worker.postMessage({ id, message } satisfies Envelope<Request>, transfer);
+    worker.postMessage({ id, ...envelope } satisfies Envelope<Request>, transfer);
     return answer;
   }
 
@@ -44,7 +55,7 @@ export class WorkerThread<Request, Response> {
     await worker?.terminate();
   }
 
-  private start(): Worker {
+  private spawn(): Worker {
     const script = new URL(`./${this.name}.${FROM_SOURCES ? 'ts' : 'js'}`, import.meta.url);
     // From the sources, the thread registers tsx before it loads its TypeScript, as bin/govbot.js does.
     const worker = FROM_SOURCES
@@ -75,10 +86,12 @@ export function serve<Request, Response>(handle: (message: Request) => Promise<M
   const port = parentPort;
   if (!port) throw new Error('serve() runs in a worker thread');
   let queue = Promise.resolve();
-  port.on('message', ({ id, message }: Envelope<Request>) => {
+  port.on('message', (envelope: Envelope<Request>) => {
+    const { id } = envelope;
+    if ('ping' in envelope) return port.postMessage({ id, value: undefined } satisfies Answer<undefined>);
     queue = queue.then(async () => {
       try {
-        const { value, transfer } = await handle(message);
+        const { value, transfer } = await handle(envelope.message);
         port.postMessage({ id, value } satisfies Answer<Response>, transfer ?? []);
       } catch (error) {
         const e = error instanceof Error ? error : new Error(String(error));
