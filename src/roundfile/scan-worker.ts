@@ -6,6 +6,6 @@ import { scanLists, type ListName } from './scan.ts';
 const { bytes, lists, table } = workerData as { bytes: Uint8Array; lists: ListName[]; table: Int32Array };
 const scan = scanLists(bytes, lists, table);
 const buffers = scan
-  ? [...Object.values(scan.lists).flat(), ...scan.pieces.flatMap((p) => p.columns), ...Object.values(scan.spaces).flatMap((s) => [s.slots, s.starts, s.lengths])].map((a) => a.buffer)
+  ? [...Object.values(scan.lists).flat(), ...scan.pieces.flatMap((p) => p.columns), ...Object.values(scan.spaces).flatMap((s) => [s.slots, s.starts, s.lengths, s.dense])].map((a) => a.buffer)
   : [];
 parentPort!.postMessage(scan, buffers as ArrayBuffer[]);

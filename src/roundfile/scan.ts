@@ -88,13 +88,29 @@ const KIND_BYTES = REACTION_KINDS.map((k) => Buffer.from(`${k}"`));
  * addressing; a slot holds the hash and length beside the entry and the id's first 8 bytes, so a look-up of a short
  * id (as most are) never reads the file where the id first stood: on the bench round those reads, one page of the
  * file each at random, took most of the reader's time.
+ *
+ * Ids made of one prefix and a number below DENSE (m0, m1, … c399999, as a generator numbers them) are found by the
+ * number in `dense` instead, the prefix being that of the first such id: consecutive ids stand side by side there,
+ * while a hash scatters them over a table of 16 MiB for 400,000 comments, each look-up a miss of the cache and of the
+ * TLB. Whether an id goes there depends on its bytes and that first prefix only, so an id has one entry either way.
  */
 export interface InternerTables {
   slots: Int32Array;
   starts: Int32Array;
   lengths: Uint8Array;
   count: number;
+  /** By number: entry + 1 of the id `prefix` + number; 0: none. */
+  dense: Int32Array;
+  /** Where the prefix of the dense ids stands in the bytes, and its length; -1: no dense id yet. */
+  prefixStart: number;
+  prefixLength: number;
+  /** The entries in `slots`, which keep it at most half full. */
+  hashed: number;
 }
+
+/** Numbers of dense ids are below this (4 MiB of table at most) and written in at most DENSE_DIGITS digits. */
+const DENSE = 1 << 20;
+const DENSE_DIGITS = 7;
 
 /** Ints per slot: [hash with the length in its low bits, entry + 1, bytes 0–3, bytes 4–7]; 0 entry: empty. */
 const SLOT = 4;
@@ -111,13 +127,20 @@ export class Interner {
   private slots = new Int32Array(SLOT << 12);
   private starts = new Int32Array(1 << 11);
   private lengths = new Uint8Array(1 << 11);
+  private dense = new Int32Array(0);
+  private prefixStart = 0;
+  private prefixLength = -1;
+  private hashed = 0;
+  /** What reserve asked room for, until the hash table takes its first id. */
+  private room: number | (() => number) = 0;
   count = 0;
 
   constructor(private readonly bytes: Uint8Array) {}
 
   /** The tables, to hand to another thread. */
   tables(): InternerTables {
-    return { slots: this.slots, starts: this.starts.slice(0, this.count), lengths: this.lengths.slice(0, this.count), count: this.count };
+    const { slots, dense, prefixStart, prefixLength, hashed, count } = this;
+    return { slots, starts: this.starts.slice(0, count), lengths: this.lengths.slice(0, count), count, dense, prefixStart, prefixLength, hashed };
   }
 
   /** An interner over the same bytes from the tables another thread made. */
@@ -127,8 +150,20 @@ export class Interner {
     return interner;
   }
 
-  /** The entry of the id at bytes[start, end), added if new; `low` and `high` are its first 8 bytes, packed. */
-  intern(start: number, end: number, hash: number, low: number, high: number): number {
+  /**
+   * The entry of the id at bytes[start, end), added if new; `low` and `high` are its first 8 bytes, packed, `digits`
+   * where the decimal digits that end it begin and `number` their value.
+   */
+  intern(start: number, end: number, hash: number, low: number, high: number, digits: number, number: number): number {
+    if (this.isDense(start, digits, end, number)) {
+      if (number >= this.dense.length) this.dense = grow(this.dense, Math.min(DENSE, Math.max(number + 1, this.dense.length * 2, 1 << 10)));
+      const entry = this.dense[number]! - 1;
+      if (entry >= 0) return entry;
+      this.dense[number] = this.count + 1;
+      this.store(start, end - start);
+      return this.count - 1;
+    }
+    if (this.hashed === 0 && this.room !== 0) this.makeRoom();
     const { bytes, slots } = this;
     const length = end - start;
     const key = keyOf(hash, length);
@@ -144,6 +179,7 @@ export class Interner {
         slots[slot + 2] = low;
         slots[slot + 3] = high;
         this.store(start, length);
+        if (++this.hashed * SLOT * 2 > slots.length) this.resize(slots.length * 2);
         return this.count - 1;
       }
       if (slots[slot] !== key || slots[slot + 2] !== low || slots[slot + 3] !== high) continue;
@@ -161,11 +197,23 @@ export class Interner {
     let hash = FNV_OFFSET;
     let low = 0;
     let high = 0;
+    let digits = 0;
+    let number = 0;
     for (let k = 0; k < id.length; k++) {
       const c = id.charCodeAt(k);
       hash = fnv(hash, c);
       if (k < 4) low |= packed(c, k);
       else if (k < INLINE) high |= packed(c, k);
+      if (c >= ZERO && c <= NINE) number = number * 10 + c - ZERO;
+      else {
+        digits = k + 1;
+        number = 0;
+      }
+    }
+    if (this.prefixLength === digits && this.isDenseNumber(id.charCodeAt(digits), id.length - digits, number)) {
+      let k = 0;
+      while (k < digits && bytes[this.prefixStart + k] === id.charCodeAt(k)) k++;
+      if (k === digits) return number < this.dense.length ? this.dense[number]! - 1 : -1;
     }
     const key = keyOf(hash, id.length);
     const mask = slots.length - SLOT;
@@ -182,9 +230,17 @@ export class Interner {
 
   /**
    * Room for `count` ids at once, when a list's size says how many there can be: growing to it one doubling at a time
-   * rehashed every id up to 8 times into fresh tables (0.4 s of the bench round's scan of comments and reactions).
+   * rehashed every id up to 8 times into fresh tables (0.4 s of the bench round's scan of comments and reactions). It
+   * is made when the hash table takes its first id, so a count that costs a pass over the list can wait until then
+   * (dense ids need none).
    */
-  reserve(count: number) {
+  reserve(count: number | (() => number)) {
+    this.room = count;
+  }
+
+  private makeRoom() {
+    const count = typeof this.room === 'number' ? this.room : this.room();
+    this.room = 0;
     let size = this.slots.length;
     while (count * SLOT * 2 > size) size *= 2;
     if (size > this.slots.length) this.resize(size);
@@ -194,7 +250,7 @@ export class Interner {
     }
   }
 
-  /** Appends an entry whose slot is already set; keeps the table at most half full, so a probe ends soon. */
+  /** Appends an entry, whose slot or place in `dense` is already set. */
   private store(start: number, length: number) {
     if (this.count === this.starts.length) {
       this.starts = grow(this.starts);
@@ -202,7 +258,31 @@ export class Interner {
     }
     this.starts[this.count] = start;
     this.lengths[this.count] = length;
-    if (++this.count * SLOT * 2 > this.slots.length) this.resize(this.slots.length * 2);
+    this.count++;
+  }
+
+  /**
+   * Whether the id at bytes[start, end), whose digits begin at `digits` and are worth `number`, is a dense one: the
+   * first id that could be sets the prefix.
+   */
+  private isDense(start: number, digits: number, end: number, number: number): boolean {
+    const { bytes } = this;
+    if (!this.isDenseNumber(bytes[digits]!, end - digits, number)) return false;
+    const length = digits - start;
+    if (this.prefixLength < 0) {
+      this.prefixStart = start;
+      this.prefixLength = length;
+      return true;
+    }
+    if (length !== this.prefixLength) return false;
+    let k = 0;
+    while (k < length && bytes[this.prefixStart + k] === bytes[start + k]) k++;
+    return k === length;
+  }
+
+  /** Digits that are a dense id's number: some, no leading zero (m01 is not m1), below DENSE. */
+  private isDenseNumber(first: number, count: number, number: number): boolean {
+    return count > 0 && count <= DENSE_DIGITS && (first !== ZERO || count === 1) && number < DENSE;
   }
 
   /** The same slots in a table of `size` ints. */
@@ -662,7 +742,7 @@ export class ColumnReader {
       }
       this.at = start;
       // a comment id stands once in the comments: as many ids as items, each item one `{` on the columns' path
-      if (list === 'comments') this.spaces.comments.reserve(this.itemsFrom(start));
+      if (list === 'comments') this.spaces.comments.reserve(() => this.itemsFrom(start));
       lists[list] = this.readList(FIELDS[list]);
       spans[list] = [start, this.at];
       from = this.at;
@@ -786,6 +866,8 @@ export class ColumnReader {
     let hash = FNV_OFFSET;
     let low = 0;
     let high = 0;
+    let digits = start;
+    let number = 0;
     let i = start;
     for (; IS_ID[bytes[i]!]; i++) {
       const b = bytes[i]!;
@@ -793,10 +875,15 @@ export class ColumnReader {
       const k = i - start;
       if (k < 4) low |= packed(b, k);
       else if (k < INLINE) high |= packed(b, k);
+      if (b >= ZERO && b <= NINE) number = number * 10 + b - ZERO;
+      else {
+        digits = i + 1;
+        number = 0;
+      }
     }
     if (bytes[i] !== QUOTE || i === start || i - start > MAX_ID) decline();
     this.at = i + 1;
-    return space.intern(start, i, hash, low, high);
+    return space.intern(start, i, hash, low, high, digits, number);
   }
 
   /** A plain integer within bounds; a sign, fraction, exponent, leading zero or a 17th digit declines. */
