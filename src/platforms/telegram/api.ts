@@ -6,6 +6,12 @@ import { TelegramError, type Telegram } from 'telegraf';
 const UPLOADS = new Set(['sendPhoto', 'sendDocument']);
 /** How long an idle connection is kept for the next call (Telegram keeps them longer). */
 const KEEP_ALIVE_MS = 30_000;
+/**
+ * Calls that may be sent on a connection behind others (HTTP pipelining): what reads only, and a tap's answer, which
+ * Telegram takes once (a second one is refused, not shown). Anything else waits for a connection of its own, since a
+ * connection that drops loses what was sent on it with no way to know what Telegram did.
+ */
+const mayQueue = (method: string) => method === 'answerCallbackQuery' || (method.startsWith('get') && method !== 'getUpdates');
 
 /** A Bot API call that got no answer: the connection failed or was dropped. A 5xx or an `ok: false` is a TelegramError. */
 export class ConnectionFailed extends Error {
@@ -22,12 +28,21 @@ const withoutNulls = (_key: string, value: unknown) => (value === null ? undefin
  */
 export class BotApiClient {
   readonly #pool: Pool;
+  /** The long poll's own connection: nothing waits behind a getUpdates that Telegram holds for up to 50 s. */
+  readonly #poll: Pool;
   /** `/bot<token>/`, under the API root's own path. */
   readonly #path: string;
 
-  constructor(token: string, apiRoot: string, connections: number) {
+  /**
+   * `connections` to Telegram besides the long poll's, each carrying up to `pipelining` calls at once (see mayQueue):
+   * a connection is reused for the next call only in the event loop's next turn (undici checks first that Telegram did
+   * not close it), so without pipelining a burst's taps are answered at most `connections` per turn.
+   */
+  constructor(token: string, apiRoot: string, { connections, pipelining }: { connections: number; pipelining: number }) {
     const base = new URL(`./bot${token}/`, apiRoot);
-    this.#pool = new Pool(base.origin, { connections, keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS });
+    const keepAlive = { keepAliveTimeout: KEEP_ALIVE_MS, keepAliveMaxTimeout: KEEP_ALIVE_MS };
+    this.#pool = new Pool(base.origin, { connections, pipelining, ...keepAlive });
+    this.#poll = new Pool(base.origin, { connections: 1, ...keepAlive });
     this.#path = base.pathname;
   }
 
@@ -42,7 +57,7 @@ export class BotApiClient {
     let status: number;
     let data: { ok: boolean; result: never; error_code: number; description: string } | undefined;
     try {
-      const response = await this.#pool.request({ path: this.#path + method, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload, withoutNulls), signal });
+      const response = await (method === 'getUpdates' ? this.#poll : this.#pool).request({ path: this.#path + method, method: 'POST', idempotent: mayQueue(method), headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload, withoutNulls), signal });
       status = response.statusCode;
       if (status >= 500) await response.body.dump();
       else data = (await response.body.json()) as typeof data;
@@ -56,7 +71,7 @@ export class BotApiClient {
     return data.result;
   }
 
-  close(): Promise<void> {
-    return this.#pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#pool.close(), this.#poll.close()]);
   }
 }

@@ -60,10 +60,13 @@ const LONGEST_DELIVERY_WAIT_MS = 5_000;
 /** Set while the outbox's sender runs, for `call` to know how long it may wait. */
 const delivering = new AsyncLocalStorage<true>();
 /**
- * Bot API calls in flight at most (besides the long poll): a burst's answers and receipts would otherwise open a
- * connection each at the same moment, and the taps' answers, which Telegram takes only for some seconds, go first.
+ * Bot API calls in flight at most (besides the long poll), on as many connections: a burst's answers and receipts would
+ * otherwise open a connection each at the same moment. The taps' answers, which Telegram takes only for some seconds,
+ * go first, and up to PIPELINING of them share a connection (BotApiClient), so that a getUpdates batch is answered in one
+ * turn of the event loop.
  */
 const CALLS_IN_FLIGHT = 32;
+const PIPELINING = 4;
 /** The user Telegram names as the sender of what an anonymous group admin writes on behalf of the group. */
 const GROUP_ANONYMOUS_BOT_ID = 1087968824;
 /** The largest document read into a command's file option; more than any such option takes. */
@@ -175,26 +178,42 @@ class TapAnswer {
   }
 }
 
-/** What waits for a slot: a tap's answer (urgent) before anything else. */
+/** What waits for a slot: a tap's answer (urgent) before anything else, which may hold only `otherSize` of the slots. */
 class CallSlots {
   #free: number;
+  #otherFree: number;
   readonly #urgent: (() => void)[] = [];
   readonly #other: (() => void)[] = [];
 
-  constructor(size: number) {
+  constructor(size: number, otherSize: number) {
     this.#free = size;
+    this.#otherFree = otherSize;
   }
 
   async run<T>(urgent: boolean, call: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
+    if (this.#free > 0 && (urgent || this.#otherFree > 0)) this.#take(urgent);
     else await new Promise<void>((resolve) => (urgent ? this.#urgent : this.#other).push(resolve));
     try {
       return await call();
     } finally {
-      const next = this.#urgent.shift() ?? this.#other.shift();
-      if (next) next();
-      else this.#free++;
+      this.#free++;
+      if (!urgent) this.#otherFree++;
+      this.#next();
     }
+  }
+
+  /** A slot came free: to the first answer waiting, else to the first other call if others may hold one more. */
+  #next(): void {
+    const urgent = this.#urgent.length > 0;
+    const next = urgent ? this.#urgent.shift() : this.#otherFree > 0 ? this.#other.shift() : undefined;
+    if (!next) return;
+    this.#take(urgent);
+    next();
+  }
+
+  #take(urgent: boolean): void {
+    this.#free--;
+    if (!urgent) this.#otherFree--;
   }
 }
 
@@ -310,7 +329,7 @@ export class TelegramChat {
   private botKey = '';
   /** Per chat: resolves once its update taken last is handed to the runtime (or done with): the next one may then be prepared. */
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly slots = new CallSlots(CALLS_IN_FLIGHT);
+  private readonly slots = new CallSlots(CALLS_IN_FLIGHT * PIPELINING, CALLS_IN_FLIGHT);
   /** Updates kept in the inbox (read by long polling) until they are handled. */
   private readonly stored = new WeakSet<Update>();
   /** Updates whose removal from the inbox was committed with their event. */
@@ -349,8 +368,7 @@ export class TelegramChat {
     private readonly options: TelegramOptions,
   ) {
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot, webhookReply: false } });
-    // the slots' calls and the long poll, each on a connection of its own
-    this.api = new BotApiClient(options.token, options.apiRoot, CALLS_IN_FLIGHT + 1);
+    this.api = new BotApiClient(options.token, options.apiRoot, { connections: CALLS_IN_FLIGHT, pipelining: PIPELINING });
     this.api.serve(this.bot.telegram);
     this.bot.catch((error, ctx) => this.logFor(ctx.update).error('telegram update failed', { error: errorDetail(error) }));
     // Webhook posts are answered once handled, as before the inbox: Telegram keeps what is not answered and posts it
@@ -427,20 +445,28 @@ export class TelegramChat {
     let offset = 0;
     let failures = 0;
     const signal = this.stopping.signal;
-    while (!signal.aborted) {
+    // In a burst, an empty queue is answered at once instead of held for a long poll.
+    const ask = (inBurst: boolean) =>
+      this.call(() => this.bot.telegram.callApi('getUpdates', { offset, limit: BATCH, timeout: inBurst ? 0 : 50, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }), 'poll');
+    let asked = ask(false);
+    for (;;) {
       try {
-        // In a burst, an empty queue is answered at once instead of held for a long poll.
-        const timeout = this.burst ? 0 : 50;
-        const updates = await this.call(() => this.bot.telegram.callApi('getUpdates', { offset, limit: BATCH, timeout, allowed_updates: [...ALLOWED_UPDATES] }, { signal: signal as TelegrafSignal }), 'poll');
+        const updates = await asked;
         failures = 0;
         this.connected = true;
-        if (updates.length === BATCH && !this.burst) {
+        const full = updates.length === BATCH;
+        if (full && !this.burst) {
           this.burst = new Burst();
           this.held = this.burst.handled;
         }
-        await this.take(updates);
-        if (updates.length < BATCH) this.burstRead();
+        const arrivedAt = Date.now();
+        const fresh = await this.store(updates, arrivedAt);
         if (updates.length > 0) offset = updates.at(-1)!.update_id + 1;
+        // In the inbox: the next batch is asked for (which confirms this one) before this one is queued and its taps
+        // answered, so that Telegram gets it ready while the bot is busy with this one.
+        asked = ask(full);
+        for (const update of updates) if (fresh.delete(update.update_id)) this.enqueue(update, arrivedAt, true);
+        if (!full) this.burstRead();
       } catch (error) {
         if (signal.aborted) return;
         this.connected = false;
@@ -449,6 +475,7 @@ export class TelegramChat {
         // the same offset: what was not written to the inbox is sent again).
         this.runtime.logger.error('telegram getUpdates failed', { platform: 'telegram', error: errorDetail(error) });
         await sleep(Math.min(60_000, 500 * 2 ** failures++), undefined, { signal }).catch(() => undefined);
+        asked = ask(false);
       }
     }
   }
@@ -461,13 +488,12 @@ export class TelegramChat {
   // ---- incoming
 
   /**
-   * Writes updates to the inbox (one statement), then queues them in their chats. A copy of an update still in the inbox
-   * (sent again, or twice in one batch) is not queued again; one handled already is, and comes to nothing (runtime.handle).
+   * Writes updates to the inbox (one statement); returns the ids to queue in their chats. A copy of an update still in
+   * the inbox (sent again, or twice in one batch) is not queued again; one handled already is, and comes to nothing
+   * (runtime.handle).
    */
-  private async take(updates: readonly Update[]): Promise<void> {
-    const arrivedAt = Date.now();
-    const fresh = await storeUpdates(this.runtime.services.db, 'telegram', this.botKey, updates.map((u) => ({ updateId: u.update_id, chatId: chatOf(u), payload: JSON.stringify(u) })), new Date(arrivedAt));
-    for (const update of updates) if (fresh.delete(update.update_id)) this.enqueue(update, arrivedAt, true);
+  private store(updates: readonly Update[], arrivedAt: number): Promise<Set<number>> {
+    return storeUpdates(this.runtime.services.db, 'telegram', this.botKey, updates.map((u) => ({ updateId: u.update_id, chatId: chatOf(u), payload: JSON.stringify(u) })), new Date(arrivedAt));
   }
 
   /**

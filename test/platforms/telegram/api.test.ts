@@ -29,7 +29,7 @@ async function api(status: number, body: unknown) {
 }
 
 const client = (root: string) => {
-  const c = new BotApiClient(TOKEN, root, 2);
+  const c = new BotApiClient(TOKEN, root, { connections: 2, pipelining: 2 });
   clients.push(c);
   return c;
 };
