@@ -47,6 +47,9 @@ export interface SamplerState {
   /** Per juror id, the pairs they have answered or been handed (`pairKey`). */
   asked: Map<string, Set<number>>;
   answered: number;
+  /** Per group: its comparisons answered and pending, and how many of them are near pairs (`isNear`). */
+  noted: Int32Array;
+  near: Int32Array;
 }
 
 /** The sampler ranks pairs by the fit's weights: logits to 1e-6 rank them as 1e-10 would, in a fraction of the steps. */
@@ -118,6 +121,8 @@ export function samplerState(round: PairwiseRound, pending: readonly Pending[] =
     load: new Int32Array(round.projects.length),
     asked: new Map(),
     answered: round.comparisons.length,
+    noted: new Int32Array(tree.groups.length),
+    near: new Int32Array(tree.groups.length),
   };
   for (const c of round.comparisons) note(state, c.juror, c.a, c.b, false);
   for (const p of pending) note(state, p.juror, p.a, p.b, true);
@@ -236,6 +241,8 @@ function note(state: SamplerState, juror: string, a: string, b: string, update: 
   const ry = find(parent, y);
   if (rx !== ry) parent[Math.max(rx, ry)] = Math.min(rx, ry);
   const d = state.designs[g];
+  state.noted[g]!++;
+  if (d && isNear(d, x, y)) state.near[g]!++;
   if (update && d) rankOneUpdate(d, x, y);
 }
 
@@ -326,15 +333,30 @@ function supportPair(state: SamplerState, asked: Set<number>): [number, number, 
   return best;
 }
 
-/** The pair of largest expected gain this juror has not been asked, over the groups whose design is done. */
-function bestPair(state: SamplerState, asked: Set<number>): [number, number, number] | undefined {
+/**
+ * Huber's δ is 1.345 · MAD(c) / 0.6745 of the claims themselves (DESIGN.md), so it is set by which pairs are asked
+ * as much as by the jurors' noise: claims on pairs far apart make a wide δ, within which a wild answer counts in full
+ * (δ about 4 against the ordinary answers' 0.5 in session 10's simulation). The MAD is a median, so it stays small
+ * while most claims are: for huber, while fewer than NEAR_SHARE of a group's comparisons are near pairs, fitted
+ * within NEAR_LOGIT of each other (a factor e^0.5 ≈ 1.65), the criterion's next pair is the best near one; the
+ * others go wherever the criterion wants, the largest projects to the rest.
+ */
+const NEAR_LOGIT = 0.5;
+const NEAR_SHARE = 0.55;
+const isNear = (d: GroupDesign, x: number, y: number) => Math.abs(d.fit.logits[y]! - d.fit.logits[x]!) <= NEAR_LOGIT;
+const wantsNear = (state: SamplerState, g: number) => state.round.config.aggregation === 'huber' && state.near[g]! < NEAR_SHARE * (state.noted[g]! + 1);
+
+/** The pair of largest expected gain this juror has not been asked, over the groups whose design is done; only near pairs where `nearOnly`. */
+function bestPair(state: SamplerState, asked: Set<number>, nearOnly: (g: number) => boolean): [number, number, number] | undefined {
   let best: [number, number, number] | undefined;
   let top = -Infinity;
   state.designs.forEach((d, g) => {
     if (!d) return;
     const n = d.fit.logits.length;
+    const near = nearOnly(g);
     for (let x = 0; x < n; x++)
       for (let y = x + 1; y < n; y++) {
+        if (near && !isNear(d, x, y)) continue;
         const gain = pairGain(d, x, y);
         if (gain > top && !asked.has(pairKey(state, g, x, y))) [top, best] = [gain, [g, x, y]];
       }
@@ -372,7 +394,8 @@ export function nextPairs(state: SamplerState, juror: string, count = 1): Pair[]
       const pair = designPair(state, g, asked);
       if (pair) chosen = [g, ...pair];
     }
-    chosen ??= supportPair(state, asked) ?? bestPair(state, asked);
+    // when no near pair is left for this juror where one is wanted, the best pair of any distance
+    chosen ??= supportPair(state, asked) ?? bestPair(state, asked, (g) => wantsNear(state, g)) ?? bestPair(state, asked, () => false);
     for (let g = 0; g < groups.length && !chosen; g++) {
       if (state.designs[g] || groups[g]!.members.length < 2) continue;
       const pair = spreadPair(state, g, asked);
