@@ -1,3 +1,4 @@
+import type { Positions } from './indexed.ts';
 import { instantOf, type Instant } from './instant.ts';
 
 /** A member lending their weight to another (DESIGN.md "Poll types, privacy, delegation"); `until` null: not revoked. */
@@ -26,7 +27,7 @@ const inForce = (d: IndexedDelegation, t: Instant) => !before(t, d.since) && (d.
  * The delegations of a round by member position, each checked: both members known, not to oneself, its end after its
  * start, and no two of one member in force at once (so at any moment a member has one delegate at most).
  */
-export function indexDelegations(delegations: readonly Delegation[], members: ReadonlyMap<string, number>, problem: Problem): IndexedDelegation[] {
+export function indexDelegations(delegations: readonly Delegation[], members: Positions, problem: Problem): IndexedDelegation[] {
   const indexed = delegations.map((d, i): IndexedDelegation => {
     const position = (field: 'from' | 'to') => {
       const at = members.get(d[field]);

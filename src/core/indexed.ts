@@ -42,6 +42,9 @@ const bug: Problem = (path, message) => {
   throw new Error(`round data is inconsistent at ${path.join('.')}: ${message}`);
 };
 
+/** Where each id of a list stands, looked up as in a Map. */
+export type Positions = Pick<ReadonlyMap<string, number>, 'get' | 'has'>;
+
 /** Records where a key was first seen; returns that earlier place when the key comes again. */
 function firstSeen<K, V>(seen: Map<K, V>, key: K, here: V): V | undefined {
   const first = seen.get(key);
@@ -134,15 +137,17 @@ function walletHash(chain: string, address: string): number {
 /**
  * Resolves every reference of a round to a position and checks that nothing is listed twice. Each problem is passed
  * to `problem` with the path of the field (a round file names them to its author); by default a problem is a bug.
+ * `memberPositions`: where each member id stands, from a reader that found each listed once (a Map of 100,000 ids
+ * is then not built again).
  */
-export function indexRound(data: RoundData, problem: Problem = bug): IndexedRound {
-  const members = positions('members', data.members, problem);
+export function indexRound(data: RoundData, problem: Problem = bug, memberPositions?: Positions): IndexedRound {
+  const members = memberPositions ?? positions('members', data.members, problem);
   const proposals = positions('proposals', data.proposals, problem);
   const comments = positions('comments', data.comments, problem);
   const questions = positions('questions', data.questions, problem);
   checkWalletOwners(data.members, problem);
   /** The position of the item an id names; a missing one is a problem at `path`, and -1. */
-  const positionOf = (path: (string | number)[], value: string, within: Map<string, number>, what: string): number => {
+  const positionOf = (path: (string | number)[], value: string, within: Positions, what: string): number => {
     const at = within.get(value);
     if (at === undefined) problem(path, `"${value}" is not the id of any ${what}`);
     return at ?? -1;
@@ -210,7 +215,7 @@ export function indexRound(data: RoundData, problem: Problem = bug): IndexedRoun
 }
 
 /** Each secret tally names a question once, with one total per option, and voters who are members. */
-function checkedSecretTallies(data: RoundData, members: Map<string, number>, questions: Map<string, number>, problem: Problem): SecretTally[] {
+function checkedSecretTallies(data: RoundData, members: Positions, questions: Positions, problem: Problem): SecretTally[] {
   const seen = new Map<string, number>();
   data.secretTallies!.forEach((t, i) => {
     const q = questions.get(t.question);

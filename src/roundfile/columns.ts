@@ -34,7 +34,7 @@ export async function readColumns(
     // a file without the list: the worker does not wait for pieces
     if (table) noPieces(table);
     // the short parts are parsed and checked while the worker is still reading
-    const checked = checkRoundFile({ ...parsedOrDecline(`{${walk.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) }, walk.members);
+    const checked = checkRoundFile({ ...parsedOrDecline(`{${walk.rest.join(',')}}`), ...Object.fromEntries(Object.keys(FIELDS).map((l) => [l, []])) }, walk.known);
     // the columns hold one option per vote: the ballots of approval and ranked polls are read the ordinary way
     if (!checked || checked.data.questions.some((q) => (q.type ?? 'single') !== 'single')) return undefined;
     // in this thread, the second scan takes the pieces this one leaves: half of them

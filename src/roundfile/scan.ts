@@ -4,6 +4,8 @@ import { REACTION_KINDS } from '../core/types.ts';
 import { readInstant } from '../core/instant.ts';
 import type { Member, Wallet } from '../core/types.ts';
 import { MAX_DEPTH } from './bytes.ts';
+// a type only: the reader loads no zod
+import type { KnownMembers } from './schema.ts';
 
 /*
  * The byte-level reader of round files behind columns.ts: the long lists read into columns, each id interned by
@@ -481,7 +483,7 @@ const TOP_KEYS_SPACES: Partial<Record<string, Space>> = { members: 'members', pr
  * What a walk of the file found: the lists read whole, the short parts' text, where the others stood; and the members,
  * when it read them itself (they are then no part of the text).
  */
-type Walk = Pick<Scan, 'lists' | 'rest' | 'spans'> & { members?: Member[] };
+type Walk = Pick<Scan, 'lists' | 'rest' | 'spans'> & { known?: KnownMembers };
 
 export class ColumnReader {
   private at = 0;
@@ -505,7 +507,7 @@ export class ColumnReader {
     const lists: Scan['lists'] = Object.fromEntries(read.map((l) => [l, this.emptyColumns(l)]));
     const rest: string[] = [];
     const spans: Scan['spans'] = {};
-    let members: Member[] | undefined;
+    let known: KnownMembers | undefined;
     this.expect(OPEN_BRACE);
     if (this.peek() === CLOSE_BRACE) decline();
     do {
@@ -516,7 +518,7 @@ export class ColumnReader {
       else if (Object.hasOwn(FIELDS, key)) {
         const span = (spans[key as ListName] = this.stepOverList());
         if (key === SHARED_LIST && table) this.cutPieces(span, table);
-      } else if (key === 'members' && checks && (members = this.members(checks))) this.spaces.members.reserve(members.length);
+      } else if (key === 'members' && checks && (known = this.members(checks))) this.spaces.members.reserve(known.members.length);
       else {
         this.space();
         const start = this.at;
@@ -534,27 +536,30 @@ export class ColumnReader {
     } while (this.comma(CLOSE_BRACE));
     if (this.peek() !== -1) decline();
     this.refuseRepeats(lists);
-    return { lists, rest, spans, ...(members && { members }) };
+    return { lists, rest, spans, ...(known && { known }) };
   }
 
   /**
    * The members list read straight into members, each checked by the schema's quick checks: JSON.parse and quickMember
    * took 0.7 s of CPU time and 25,000 page faults on the bench round, for objects dropped at once. Undefined, and the
    * reader back where it was, when the list holds anything it does not vouch for (an escape, another key, a value the
-   * checks refuse): the list is then parsed with the other short parts, and the schema names any problem.
+   * checks refuse, an id listed twice): the list is then parsed with the other short parts, and the schema names any
+   * problem. Each id is interned as it is read, so that no Map of 100,000 ids is built to find the members by id.
    */
-  private members(checks: MemberChecks): Member[] | undefined {
+  private members(checks: MemberChecks): KnownMembers | undefined {
     const start = this.at;
     try {
       const members: Member[] = [];
+      const ids = new Interner(this.bytes);
       this.expect(OPEN_BRACKET);
       if (this.peek() === CLOSE_BRACKET) this.at++;
       else
-        do members.push(this.member(checks));
+        do members.push(this.member(checks, ids, members.length));
         while (this.comma(CLOSE_BRACKET));
       // a string's bytes are decoded as UTF-8 where they stand; the ordinary path names a byte that is not
       if (!isUtf8(this.bytes.subarray(start, this.at))) decline();
-      return members;
+      const at = (id: string) => ids.find(id);
+      return { members, memberPositions: { get: (id) => (at(id) < 0 ? undefined : at(id)), has: (id) => at(id) >= 0 } };
     } catch (e) {
       if (e !== DECLINE) throw e;
       this.at = start;
@@ -562,8 +567,8 @@ export class ColumnReader {
     }
   }
 
-  /** One member, its keys at most once each, as JSON.parse and quickMember would make it. */
-  private member(checks: MemberChecks): Member {
+  /** One member, its keys at most once each, as JSON.parse and quickMember would make it; `ids` holds those before it. */
+  private member(checks: MemberChecks, ids: Interner, position: number): Member {
     // plain variables, not an array destructured: no object per member that is dropped at once
     let id: string | undefined;
     let handle: string | undefined;
@@ -576,12 +581,20 @@ export class ColumnReader {
       if (seen & (1 << key)) decline();
       seen |= 1 << key;
       this.expect(COLON);
-      if (key === ID) id = this.string();
+      if (key === ID) id = this.memberId(ids, position);
       else if (key === HANDLE) handle = this.string();
       else if (key === EXCLUDED) excluded = this.boolean();
       else if (key === WALLETS) wallets = this.wallets(checks);
     } while (this.comma(CLOSE_BRACE));
     return checks.member(id, handle, excluded, wallets) ?? decline();
+  }
+
+  /** A member's id, interned: an entry that is not the member's position is an id listed before (or not an id at all). */
+  private memberId(ids: Interner, position: number): string {
+    this.space();
+    const start = this.at + 1;
+    if (this.id(ids) !== position) decline();
+    return this.bytes.toString('latin1', start, this.at - 1);
   }
 
   private wallets(checks: MemberChecks): Wallet[] {

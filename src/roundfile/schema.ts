@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EVM_ADDRESS_PATTERN, roundConfigSchema, serializeRoundConfig } from '../core/config.ts';
-import { indexRound, type IndexedRound } from '../core/indexed.ts';
+import { indexRound, type IndexedRound, type Positions } from '../core/indexed.ts';
 import { POLL_PRIVACIES, POLL_TYPES, REACTION_KINDS, type Member, type RoundData, type Wallet } from '../core/types.ts';
 import { addressProblem } from '../chain/address.ts';
 import { cardanoWalletProblem } from '../chain/cardano/address.ts';
@@ -197,11 +197,15 @@ export type RoundFileInput = Omit<z.input<typeof roundFileShape>, keyof typeof L
   [K in keyof typeof LONG_LISTS]?: z.input<(typeof LONG_LISTS)[K]>[];
 };
 
-/**
- * Validates the shape, then every item of the long lists, then the references between lists. `members`: the members a
- * reader made itself through quickMemberOf and quickWallet, in place of the file's.
- */
-function validate(json: unknown, members?: Member[]): { data: RoundData; index: IndexedRound } | { issues: Issue[] } {
+/** Members a reader made itself through quickMemberOf and quickWallet, in place of the file's, each id listed once. */
+export interface KnownMembers {
+  members: Member[];
+  memberPositions: Positions;
+}
+
+/** Validates the shape, then every item of the long lists, then the references between lists. */
+function validate(json: unknown, known?: KnownMembers): { data: RoundData; index: IndexedRound } | { issues: Issue[] } {
+  let members = known?.members;
   const shape = roundFileShape.safeParse(members ? { ...(json as object), members: [] } : json);
   const issues: Issue[] = shape.success ? [] : shape.error.issues.map((i) => ({ path: i.path as Issue['path'], message: i.message }));
   const lists = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
@@ -228,7 +232,7 @@ function validate(json: unknown, members?: Member[]): { data: RoundData; index: 
   );
   if (!shape.success || issues.length > 0) return { issues };
   const data = { ...shape.data, members, ...longLists } as unknown as RoundData;
-  const index = indexRound(data, (path, message) => issues.push({ path, message }));
+  const index = indexRound(data, (path, message) => issues.push({ path, message }), known?.memberPositions);
   return issues.length > 0 ? { issues } : { data, index };
 }
 
@@ -246,12 +250,9 @@ export class RoundFileError extends Error {
 
 const MAX_PROBLEMS_SHOWN = 20;
 
-/**
- * A valid round and its index, or undefined: for a reader that takes another path when a file is not valid. `members`,
- * when the reader made them itself, in place of the file's.
- */
-export function checkRoundFile(json: unknown, members?: Member[]): { data: RoundData; index: IndexedRound } | undefined {
-  const result = validate(json, members);
+/** A valid round and its index, or undefined: for a reader that takes another path when a file is not valid. */
+export function checkRoundFile(json: unknown, known?: KnownMembers): { data: RoundData; index: IndexedRound } | undefined {
+  const result = validate(json, known);
   return 'data' in result ? result : undefined;
 }
 

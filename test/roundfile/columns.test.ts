@@ -146,6 +146,23 @@ describe('reading round files straight into columns', () => {
     expect(await fastReplay(file.replace('"reactor":"member-000000002"', '"reactor":"member-000000003"'), true)).toBeUndefined();
   });
 
+  it('GIVEN a member id listed twice, or a proposal, delegation or secret voter naming no member THEN the problem is the one the ordinary path names', async () => {
+    const members = [{ id: 'm1', handle: 'one' }, { id: 'm2', handle: 'two' }];
+    const fileOf = (extra: object) => JSON.stringify({ version: 1, round: { id: 'r', name: 'R' }, members, proposals: [{ id: 'p1', author: 'm1', title: 'P' }], ...extra });
+    const valid = fileOf({ delegations: [{ from: 'm1', to: 'm2', since: '2025-01-01T00:00:00Z', until: null }] });
+    expect(await fastReplay(valid)).toBe(slowReplay(valid));
+    for (const broken of [
+      fileOf({}).replace('"id":"m2"', '"id":"m1"'),
+      fileOf({}).replace('"author":"m1"', '"author":"m3"'),
+      valid.replace('"to":"m2"', '"to":"m9"'),
+      fileOf({ questions: [{ id: 'q1', text: 'Q?', options: ['a', 'b'], privacy: 'secret' }], secretTallies: [{ question: 'q1', voters: ['m1', 'm7'], options: [{ tokenVotes: '0', quadraticVotes: 0, qualifiedVotes: 0 }, { tokenVotes: '0', quadraticVotes: 0, qualifiedVotes: 0 }], commitments: [] }] }),
+    ]) {
+      expect(slowReplay(broken), broken).toMatch(/^invalid: .*(already the id of members\[0\]|is not the id of any member)/s);
+      expect(await fastReplay(broken), broken).toBeUndefined();
+      await expect(indexRoundFile(bytes(broken))).rejects.toThrow(slowReplay(broken).slice('invalid: '.length));
+    }
+  });
+
   it('GIVEN ids made to collide in the reader\'s hash table THEN it stops probing and the ordinary path gives the report', async () => {
     const fnv = (id: string) => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193), 0x811c9dc5);
     const colliding: string[] = [];
