@@ -77,10 +77,10 @@ async function show(ctx: CommandContext, me: MemberRow) {
 
 /**
  * For a delegate's receipt: the weight their vote carries for others on this poll, beside their own: each delegator's
- * weight as the report computes it (the tally's), a delegator who voted not carried.
+ * weight as the report computes it (the tally's), a delegator who voted not carried. `delegators`: the members whose
+ * delegation to the voter covers the round (delegatorsOf), by row id.
  */
-export async function carriedWeightLines(db: Executor, round: RoundRow, member: MemberRow, poll: { id: string }): Promise<Block[]> {
-  const delegators = (await delegationsTo(db, member.id)).filter((d) => d.round_id === null || d.round_id === round.id).map((d) => d.from_member_id);
+export async function carriedWeightLines(db: Executor, round: RoundRow, delegators: readonly string[], poll: { id: string }): Promise<Block[]> {
   if (delegators.length === 0) return [];
   // Each delegator's weight as the voter's own on this receipt: their balances in the round, at the factor of their
   // tier (memberStanding: every member's tier asked of the standings thread once per standings version, so a vote

@@ -16,6 +16,7 @@ import * as m0016 from './0016_payout_wallet.ts';
 import * as m0017 from './0017_delegation_reminders.ts';
 import * as m0018 from './0018_poll_types.ts';
 import * as m0019 from './0019_telegram_inbox.ts';
+import * as m0020 from './0020_vote_path.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0017_delegation_reminders': m0017,
   '0018_poll_types': m0018,
   '0019_telegram_inbox': m0019,
+  '0020_vote_path': m0020,
 };

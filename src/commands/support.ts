@@ -43,10 +43,19 @@ export async function resolveRound(ctx: CommandContext, key?: string): Promise<R
 }
 
 export async function resolvePoll(db: Executor, round: RoundRow, key: string): Promise<QuestionRow & { options: string[] }> {
-  const q = await db.selectFrom('questions').selectAll().where('round_id', '=', round.id).where('key', '=', key).executeTakeFirst();
-  if (!q) throw new UserError('unknown_poll', `There is no poll "${key}" in round ${round.key}. /poll list shows them.`);
-  const options = await db.selectFrom('question_options').select('label').where('question_id', '=', q.id).orderBy('idx').execute();
-  return { ...q, options: options.map((o) => o.label) };
+  // the poll with its options, one row each, in one round trip
+  const rows = await db
+    .selectFrom('questions')
+    .leftJoin('question_options as o', 'o.question_id', 'questions.id')
+    .selectAll('questions')
+    .select('o.label')
+    .where('questions.round_id', '=', round.id)
+    .where('questions.key', '=', key)
+    .orderBy('o.idx')
+    .execute();
+  if (rows.length === 0) throw new UserError('unknown_poll', `There is no poll "${key}" in round ${round.key}. /poll list shows them.`);
+  const { label: _first, ...q } = rows[0]!;
+  return { ...q, options: rows.flatMap((r) => (r.label === null ? [] : [r.label])) };
 }
 
 /** A comment of the round that still counts (not withdrawn). */
@@ -109,9 +118,14 @@ export function resolveTime(round: RoundRow, option: string, value: string, now:
 
 /** Takes part in the round from the first action on. */
 export async function enroll(db: Executor, round: RoundRow, member: MemberRow, now: Date): Promise<void> {
+  await enrollMembers(db, round, [member.id], now);
+}
+
+/** Enrolls several members (by row id) in one statement. */
+export async function enrollMembers(db: Executor, round: RoundRow, memberIds: readonly string[], now: Date): Promise<void> {
   await db
     .insertInto('round_members')
-    .values({ round_id: round.id, member_id: member.id, joined_at: now.toISOString() })
+    .values(memberIds.map((id) => ({ round_id: round.id, member_id: id, joined_at: now.toISOString() })))
     .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
     .execute();
 }

@@ -90,19 +90,11 @@ export async function roundCarriers(db: Executor, roundId: string, rowIds: { mem
 }
 
 /**
- * Enrolls in a round the members whose delegation to `delegateId` covers it: a community delegation made before the
- * round began would otherwise leave its delegator out of the round, and out of the tally, until they act in it.
+ * The members whose delegation in force to `delegateId` covers the round: a vote of the delegate enrolls them (a
+ * community delegation made before the round began would otherwise leave its delegator out of the round, and out of
+ * the tally, until they act in it), and its receipt says the weight it carries for them.
  */
-export async function enrollDelegators(db: Executor, round: { id: string; community_id: string }, delegateId: string, now: Date): Promise<void> {
-  await db
-    .insertInto('round_members')
-    .columns(['round_id', 'member_id', 'joined_at'])
-    .expression(
-      ofRound(db, round)
-        .select((eb) => [eb.val(round.id).as('round_id'), 'delegations.from_member_id', eb.val(now.toISOString()).as('joined_at')])
-        .where('delegations.to_member_id', '=', delegateId)
-        .where('delegations.until', 'is', null),
-    )
-    .onConflict((oc) => oc.columns(['round_id', 'member_id']).doNothing())
-    .execute();
+export async function delegatorsOf(db: Executor, round: { id: string; community_id: string }, delegateId: string): Promise<string[]> {
+  const rows = await ofRound(db, round).select('delegations.from_member_id').where('delegations.to_member_id', '=', delegateId).where('delegations.until', 'is', null).execute();
+  return rows.map((r) => r.from_member_id);
 }

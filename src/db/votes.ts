@@ -53,25 +53,35 @@ export class VoteWriter implements VoteSink {
   }
 
   async #write(votes: VoteToCast[]): Promise<Outcome<{ seq: number }>[]> {
-    const seqs = await this.db.transaction().execute((trx) => writeVotes(trx, votes));
+    // on PostgreSQL a batch is one statement (writeVotes), its own transaction; SQLite's statements share one
+    const seqs = isPostgres(this.db) ? await writeVotes(this.db, votes) : await this.db.transaction().execute((trx) => writeVotes(trx, votes));
     return seqs.map((seq) => ({ ok: true, value: { seq } }));
   }
 }
 
+/** A vote's audit entry before its seq: the detail's JSON without its closing `,"seq":N}`, which the seq completes. */
+const detailBeforeSeq = (v: VoteToCast) => JSON.stringify({ question: v.questionId, option: v.option, ...(v.ballot && { ballot: v.ballot }) }).slice(0, -1);
+const withSeq = (detail: string, seq: number) => `${detail},"seq":${seq}}`;
+/** A vote's row but its seq. */
+const voteRow = (v: VoteToCast) => ({ id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, ballot: v.ballot ? ballotText(v.ballot) : null, cast_at: v.castAt, salt: v.salt ?? null });
+
 /**
  * Writes votes in the caller's transaction, with their audit entries; returns each vote's `seq`. The group-commit
- * writer calls it for a batch; an event handled exactly once calls it inside the event's own transaction.
+ * writer calls it for a batch; an event handled exactly once calls it inside the event's own transaction. On
+ * PostgreSQL it is one statement (cast_votes, migrations/0020), one round trip.
  */
 export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<number[]> {
-  const questionIds = [...new Set(votes.map((v) => v.questionId))];
-  const memberIds = [...new Set(votes.map((v) => v.memberId))];
   // Another process may be writing the same member's vote on the same poll: each member's choices are numbered one
   // writer at a time (an advisory lock per member and poll until the commit), taken in one order, so no deadlock.
   // Which choice counts is then the last by castAt, as in replay (vote_choices' trigger).
   if (isPostgres(trx)) {
     const keys = [...new Set(votes.map((v) => `${v.questionId} ${v.memberId}`))].sort();
-    await sql`select pg_advisory_xact_lock(hashtextextended(k, 1)) from unnest(${keys}::text[]) with ordinality as t(k, i) order by i`.execute(trx);
+    const batch = votes.map((v) => ({ ...voteRow(v), audit_id: newId(), round_id: v.roundId, detail: detailBeforeSeq(v) }));
+    const { rows } = await sql<{ vote_seq: number }>`select vote_seq from cast_votes(${keys}::text[], ${JSON.stringify(batch)}::jsonb) order by nth`.execute(trx);
+    return rows.map((r) => r.vote_seq);
   }
+  const questionIds = [...new Set(votes.map((v) => v.questionId))];
+  const memberIds = [...new Set(votes.map((v) => v.memberId))];
   const last = await trx
     .selectFrom('votes')
     .select(['question_id', 'member_id', (eb) => eb.fn.max('seq').as('seq')])
@@ -84,22 +94,12 @@ export async function writeVotes(trx: Executor, votes: VoteToCast[]): Promise<nu
     const key = `${v.questionId} ${v.memberId}`;
     const seq = next.get(key) ?? 0;
     next.set(key, seq + 1);
-    return { id: newId(), question_id: v.questionId, member_id: v.memberId, option_idx: v.option, ballot: v.ballot ? ballotText(v.ballot) : null, cast_at: v.castAt, seq, salt: v.salt ?? null };
+    return { ...voteRow(v), seq };
   });
   await trx.insertInto('votes').values(rows).execute();
   await trx
     .insertInto('audit_log')
-    .values(
-      votes.map((v, i) => ({
-        id: newId(),
-        community_id: null,
-        round_id: v.roundId,
-        actor_id: v.memberId,
-        action: 'vote.cast',
-        detail: JSON.stringify({ question: v.questionId, option: v.option, ...(v.ballot && { ballot: v.ballot }), seq: rows[i]!.seq }),
-        at: v.castAt,
-      })),
-    )
+    .values(votes.map((v, i) => ({ id: newId(), community_id: null, round_id: v.roundId, actor_id: v.memberId, action: 'vote.cast', detail: withSeq(detailBeforeSeq(v), rows[i]!.seq), at: v.castAt })))
     .execute();
   return rows.map((r) => r.seq);
 }
