@@ -83,13 +83,20 @@ export const POINT_FIELDS = 5;
 /** The points of every member from the counts of their contributions. */
 export function pointsOf(counts: Contributions, rules: RoundConfig['reputation']): MemberPoints[] {
   const columns = pointColumns(counts, rules);
-  return Array.from({ length: counts.proposals.length }, (_, m) => {
-    const f = POINT_FIELDS * m;
-    return {
-      points: columns[f]!,
-      breakdown: { proposalCreation: columns[f + 1]!, proposalRating: columns[f + 2]!, comments: columns[f + 3]!, feedback: columns[f + 4]! },
-    };
-  });
+  return Array.from({ length: counts.proposals.length }, (_, m) => ({ points: columns[POINT_FIELDS * m]!, breakdown: breakdownAt(columns, m) }));
+}
+
+/** Member m's breakdown in pointColumns' `columns`. */
+export function breakdownAt(columns: Float64Array, m: number): PointsBreakdown {
+  const f = POINT_FIELDS * m;
+  return { proposalCreation: columns[f + 1]!, proposalRating: columns[f + 2]!, comments: columns[f + 3]!, feedback: columns[f + 4]! };
+}
+
+/** Every member's points in pointColumns' `columns`, by member position. */
+export function pointsIn(columns: Float64Array): Float64Array {
+  const points = new Float64Array(columns.length / POINT_FIELDS);
+  for (let m = 0; m < points.length; m++) points[m] = columns[POINT_FIELDS * m]!;
+  return points;
 }
 
 /**

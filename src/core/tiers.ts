@@ -12,7 +12,7 @@ export const NO_TIER_FACTOR = 1;
  * Tier of every member with points > 0, by member position (DESIGN.md "Tiers"). Members are ranked best first;
  * equal points share the best rank of their group, so they share the higher tier. Members with no tier get none.
  */
-export function assignTiers(points: readonly number[], tiers: TierConfig): (Tier | undefined)[] {
+export function assignTiers(points: ArrayLike<number>, tiers: TierConfig): (Tier | undefined)[] {
   // One object per level, shared by every member in it.
   const levels = tiers.levels.map((l) => ({ name: l.name, factor: l.factor }));
   return Array.from(tierLevels(points, tiers), (level) => (level < 0 ? undefined : levels[level]));
