@@ -383,7 +383,7 @@ async function asked<A extends StandingsAsk>(db: Executor, roundId: string, ask:
  * caller's connection, and the thread computes. A small round is read here and left to the caller (`inPlace`).
  */
 async function inThread<A extends Ask>(db: Executor, roundId: string, ask: A, current: (answer: StandingsAnswer) => boolean): Promise<{ answer: Answers[A['kind']] } | { inPlace: MaintainedRound }> {
-  if (!(await hasMembers(db, roundId, recountThread.minMembers))) return { inPlace: await readMaintainedRound(db, roundId) };
+  if (!(await isLarge(db, roundId))) return { inPlace: await readMaintainedRound(db, roundId) };
   const source = (await sqliteFile(db)) ?? postgresUrl(db);
   if (source) {
     const answer = await standingsThread.request({ kind: 'read', source, roundId, ask });
@@ -394,15 +394,21 @@ async function inThread<A extends Ask>(db: Executor, roundId: string, ask: A, cu
 }
 
 /**
- * Whether a round has at least `n` members: at most n rows of the index are counted. Counting all 100,000 of the bench
- * round held the event loop 26-64 ms in SQLite the first time (then kept per shape version, which cost a read of the
- * version at every ask); n rows take a fraction of a millisecond, so nothing is kept.
+ * Whether a round has recountThread.minMembers members or more: at most that many rows of the index are counted.
+ * Counting all 100,000 of the bench round held the event loop 26-64 ms in SQLite. A round found large is asked of the
+ * thread from then on without counting (`large`: the threshold it was found at), as the thread answers a round of any
+ * size: a read command on PostgreSQL makes one round trip less.
  */
-async function hasMembers(db: Executor, roundId: string, n: number): Promise<boolean> {
+async function isLarge(db: Executor, roundId: string): Promise<boolean> {
+  const n = recountThread.minMembers;
+  if ((large.get(roundId) ?? -1) >= n) return true;
   const first = db.selectFrom('round_members').select('member_id').where('round_id', '=', roundId).limit(n);
   const { members } = await db.selectFrom(first.as('first')).select((eb) => eb.fn.countAll<number | string>().as('members')).executeTakeFirstOrThrow();
-  return Number(members) >= n;
+  if (Number(members) < n) return false;
+  remember(large, roundId, n);
+  return true;
 }
+const large = new Map<string, number>();
 
 /** The file of an SQLite database, which another connection can open; none for PostgreSQL or a database in memory. */
 export async function sqliteFile(db: Executor): Promise<string | undefined> {

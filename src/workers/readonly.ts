@@ -29,7 +29,8 @@ function open(source: string): Kysely<Database> {
 export const inSnapshot = <T>(source: string, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
   readOnlyConnection(source).transaction().setIsolationLevel('repeatable read').execute(work);
 
-function readOnlyConnection(source: string): Kysely<Database> {
+/** The thread's connection to a source, opened on first use; a statement on it outside inSnapshot sees the latest commit. */
+export function readOnlyConnection(source: string): Kysely<Database> {
   const db = connections.get(source) ?? open(source);
   // last used last
   connections.delete(source);

@@ -9,8 +9,8 @@
 import { reportOf } from '../core/report.ts';
 import { StandingsState, type StandingsAnswers, type StandingsAsk } from '../core/standings-state.ts';
 import { packReport, packStrings, unpackRound, type PackedReport, type PackedRound, type PackedStrings } from '../core/standings-transfer.ts';
-import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound } from '../db/standings.ts';
-import { inSnapshot } from './readonly.ts';
+import { applyChangesSince, readMaintainedRound, roundVersion, type MaintainedRound, type RoundVersion } from '../db/standings.ts';
+import { inSnapshot, readOnlyConnection } from './readonly.ts';
 import { serve, type Moved } from './thread.ts';
 
 /** What a request asks for; `report` with `rewards: false`: standings only, without the reward split (packReport). */
@@ -44,21 +44,8 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
     const round = unpackRound(request.round);
     return answer(request.ask, round, () => new StandingsState(round));
   }
-  // the version and the state in one read transaction: the state is the version's
   const key = `${request.source}\n${request.roundId}`;
-  const { version, entry } = await inSnapshot(request.source, async (trx) => {
-    const version = await roundVersion(trx, request.roundId);
-    if (!version) throw new Error(`round ${request.roundId} has no version: it does not exist`);
-    let entry = kept.get(key);
-    kept.delete(key);
-    if (entry?.shape === version.shape) {
-      if (entry.seq !== version.seq) await applyChangesSince(trx, request.roundId, entry.round, entry.seq);
-      entry.seq = version.seq;
-    } else entry = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, request.roundId) };
-    kept.set(key, entry);
-    if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
-    return { version, entry };
-  });
+  const { version, entry } = (await unchanged(request.source, request.roundId, key)) ?? (await readSince(request.source, request.roundId, key));
   const state = () => {
     const standings = entry.kept;
     if (!standings) return (entry.kept = { state: new StandingsState(entry.round), seq: version.seq, standings: version.standings }).state;
@@ -73,6 +60,41 @@ serve(async (request: StandingsRequest): Promise<Moved<StandingsAnswer>> => {
   const { value, transfer } = answer(request.ask, entry.round, state, version.shape);
   return { value: { version: version.version, standings: version.standings, ...value }, transfer };
 });
+
+/**
+ * The round's state as kept, with its version, when nothing was written since it was read (the same shape and seq:
+ * see RoundVersion): one read of the version, no snapshot opened (a read transaction is three round trips on PostgreSQL).
+ */
+async function unchanged(source: string, roundId: string, key: string): Promise<{ version: RoundVersion; entry: Kept } | undefined> {
+  const entry = kept.get(key);
+  if (!entry) return undefined;
+  const version = await roundVersion(readOnlyConnection(source), roundId);
+  if (version?.shape !== entry.shape || version.seq !== entry.seq) return undefined;
+  remember(key, entry);
+  return { version, entry };
+}
+
+/** The version and the state in one read transaction, the state brought up to the version (or read whole): the state is the version's. */
+function readSince(source: string, roundId: string, key: string): Promise<{ version: RoundVersion; entry: Kept }> {
+  return inSnapshot(source, async (trx) => {
+    const version = await roundVersion(trx, roundId);
+    if (!version) throw new Error(`round ${roundId} has no version: it does not exist`);
+    let entry = kept.get(key);
+    if (entry?.shape === version.shape) {
+      if (entry.seq !== version.seq) await applyChangesSince(trx, roundId, entry.round, entry.seq);
+      entry.seq = version.seq;
+    } else entry = { shape: version.shape, seq: version.seq, round: await readMaintainedRound(trx, roundId) };
+    remember(key, entry);
+    return { version, entry };
+  });
+}
+
+/** Keeps a round's state, last used last; the least recently used dropped past KEPT_ROUNDS. */
+function remember(key: string, entry: Kept): void {
+  kept.delete(key);
+  kept.set(key, entry);
+  if (kept.size > KEPT_ROUNDS) kept.delete(kept.keys().next().value!);
+}
 
 function answer(ask: Ask, round: MaintainedRound | ReturnType<typeof unpackRound>, state: () => StandingsState, shape?: string): Moved<StandingsAnswer> {
   switch (ask.kind) {
