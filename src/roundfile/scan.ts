@@ -558,8 +558,11 @@ export class ColumnReader {
         while (this.comma(CLOSE_BRACKET));
       // a string's bytes are decoded as UTF-8 where they stand; the ordinary path names a byte that is not
       if (!isUtf8(this.bytes.subarray(start, this.at))) decline();
-      const at = (id: string) => ids.find(id);
-      return { members, memberPositions: { get: (id) => (at(id) < 0 ? undefined : at(id)), has: (id) => at(id) >= 0 } };
+      const get = (id: string) => {
+        const entry = ids.find(id);
+        return entry < 0 ? undefined : entry;
+      };
+      return { members, memberPositions: { get, has: (id) => ids.find(id) >= 0 } };
     } catch (e) {
       if (e !== DECLINE) throw e;
       this.at = start;
