@@ -11,7 +11,7 @@ import { ensureCommunity, importRound } from '../src/db/repositories.ts';
 import { VoteWriter } from '../src/db/votes.ts';
 import { chatFigures } from './chat.ts';
 import { judgeFigures, judgeLines } from './judge.ts';
-import { commandFigures, type LoopFigures } from './commands.ts';
+import { commandFigures, type LoopFigures, type Slowest } from './commands.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { FULL, writeBenchRound } from './generate.ts';
 import { simulationFigures, speedLines } from './pairwise.ts';
@@ -131,14 +131,17 @@ function printLoop(d: LoopFigures) {
   console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label}; GC ${ms(b.gcMs)}, process CPU ${ms(b.cpuMs)})`).join(', ')}` : ''}   [target none]`);
   console.log(`  of which garbage collection > 50 ms: ${d.collections.count} times, longest ${ms(d.collections.longest)}`);
 }
+/** What the slowest of some runs was made of (see bench/commands.ts slowest). */
+const madeOf = (s: Slowest) =>
+  `${ms(s.ms)}: the loop active ${ms(s.activeMs)} (garbage collection ${ms(s.gcMs)}), its queries ${ms(s.queryMs)}, the rest (the standings thread, waiting for a core) ${ms(Math.max(0, s.ms - s.activeMs - s.queryMs))}`;
 /** The command figures on one database: SQLite by default, PostgreSQL by URL. */
 async function printCommands(url: string | undefined, engine: string) {
   const c = await commandFigures(OUT, url);
   console.log(`command path on the bench round of ${fmt(c.size.members)} members imported into ${engine} (import ${fmt(c.importSeconds, 1)} s; first report ${ms(c.firstReport)}):`);
-  console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
+  console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]; the slowest ${madeOf(c.slowestVote)}`);
   // warm: nothing written since the command's last read; just after a write: the first read after the 300 votes and after each of the comments that follow
   for (const name of ['reputation', 'leaderboard', 'tally', 'rewards'])
-    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write (${c.afterWrites} reads) ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]`);
+    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write (${c.afterWrites} reads) ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]; the slowest warm ${madeOf(c.warm[name]!.slowest)}`);
   console.log(`  of which the tallies alone (the rest is its charts drawn again), just after a write: ${line(c.talliesAlone)}`);
   printLoop(c.eventLoopDelay);
 }
@@ -155,9 +158,12 @@ if (only === undefined || only === 'postgres') {
 if (only === undefined || only === 'chat') {
   const c = await chatFigures(OUT);
   console.log(`Telegram adapter against the fake Bot API, bench round of ${fmt(c.size.members)} members imported into SQLite (import ${fmt(c.importSeconds, 1)} s; the first /reputation, which waits for the round's first report, ${ms(c.firstTap)}):`);
-  console.log(`  ${fmt(c.taps.count)} taps from ${fmt(c.taps.members)} members in one burst: ${fmt(c.taps.answered)} acknowledged in ${fmt(c.taps.seconds, 1)} s (${fmt(c.taps.count / c.taps.seconds)} taps/s); tap to acknowledgement ${line(c.taps)}   [target all, p99 < 1 s]`);
-  console.log(`  of them answered at the deadline, before their commit ("Counting your vote…"): ${fmt(c.taps.early)}; tap to receipt by private message (${fmt(c.taps.receipts)} receipts) ${line(c.taps.receipt)}`);
-  console.log(`  CPU time of the process over the burst (bot and fake Bot API): ${fmt(c.taps.cpuSeconds, 1)} s, ${ms((c.taps.cpuSeconds * 1000) / c.taps.count)} a tap`);
+  for (const [name, t] of [['a first burst', c.taps], ['a second burst, the tap path run hot', c.again]] as const) {
+    console.log(`  ${fmt(t.count)} taps from ${fmt(t.members)} members in ${name}: ${fmt(t.answered)} acknowledged in ${fmt(t.seconds, 1)} s (${fmt(t.count / t.seconds)} taps/s); tap to acknowledgement ${line(t)}   [target all, p99 < 1 s]`);
+    console.log(`    of them answered before their commit ("Counting your vote…", at once in a burst, else at the deadline): ${fmt(t.early)}; tap to receipt by private message (${fmt(t.receipts)} receipts) ${line(t.receipt)}`);
+    if (t.botThreadToLastAnswerMs !== undefined) console.log(`    CPU time of the bot's thread from the first tap to the last answer: ${ms(t.botThreadToLastAnswerMs)} (${ms(t.botThreadToLastAnswerMs / t.count)} a tap)`);
+    console.log(`    CPU time of the process over the burst (bot and fake Bot API): ${fmt(t.cpuSeconds, 1)} s, ${ms((t.cpuSeconds * 1000) / t.count)} a tap`);
+  }
   console.log(`  results page of the round through the HTTP server: ${fmt(c.page.bytes / 1024)} KiB ${c.page.encoding ?? 'uncompressed'}, first ${ms(c.page.first)}, warm ${line(c.page.warm)}   [target < 300 KB compressed, < 100 ms warm]`);
   console.log(`  /reputation just after a comment (the recount it waits for), through the adapter: ${line(c.cold)}   [target < 1 s]`);
   if (c.errors > 0) console.log(`  the bot logged ${c.errors} errors`);

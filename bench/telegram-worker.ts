@@ -22,6 +22,8 @@ export const operations = {
   tapAll: (taps: { userId: number; chatId: number; messageId: number; button: number }[]) => taps.map((t) => ({ id: fake.tap(users.get(t.userId)!, sent(t.chatId, t.messageId), t.button), at: Date.now() })),
   calls: (methods: string[]) => fake.calls.filter((c) => methods.includes(c.method)),
   answers: () => fake.answers,
+  /** How many taps are answered so far. */
+  answered: () => fake.answers.size,
   close: () => fake.close(),
 };
 export type Operations = typeof operations;
