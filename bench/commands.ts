@@ -2,6 +2,7 @@
 // loop is held. `npm run bench -- commands`; BENCH_MEMBERS scales the round down while developing.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
 import { commands } from '../commands/index.ts';
@@ -60,9 +61,45 @@ export class LoopWatch {
     // the observer is told of a collection after it: the last ones are read before it stops
     for (const e of this.gc.takeRecords() as PerformanceEntry[]) if (e.duration > 1) this.paused.push({ start: e.startTime, end: e.startTime + e.duration });
     this.gc.disconnect();
-    for (const b of this.blocks) b.gcMs = this.paused.reduce((ms, p) => ms + Math.max(0, Math.min(p.end, b.to) - Math.max(p.start, b.from)), 0);
+    for (const b of this.blocks) b.gcMs = this.gcWithin(b.from, b.to);
+  }
+  /** How long this thread's garbage collections paused it between two instants (complete once stopped). */
+  gcWithin(from: number, to: number): number {
+    return this.paused.reduce((ms, p) => ms + Math.max(0, Math.min(p.end, to) - Math.max(p.start, from)), 0);
   }
 }
+
+/** The time a database's queries take from the bot's side, added up (overlapping queries each count whole). */
+class QueryClock implements KyselyPlugin {
+  ms = 0;
+  private readonly started = new Map<unknown, number>();
+  transformQuery({ node, queryId }: PluginTransformQueryArgs): RootOperationNode {
+    this.started.set(queryId, performance.now());
+    return node;
+  }
+  async transformResult({ result, queryId }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.ms += performance.now() - (this.started.get(queryId) ?? performance.now());
+    this.started.delete(queryId);
+    return result;
+  }
+}
+
+/** One command run: its time, and of it the loop's active time (its own work, collections) and its queries' time. */
+interface Span {
+  name: string;
+  ms: number;
+  from: number;
+  to: number;
+  activeMs: number;
+  queryMs: number;
+}
+
+/** The slowest of some runs, and what it was made of: the loop active (and collecting), the queries, the rest waited on the threads. */
+function slowest(spans: Span[], watch: LoopWatch) {
+  const s = spans.reduce((a, b) => (b.ms > a.ms ? b : a));
+  return { ms: s.ms, activeMs: s.activeMs, gcMs: watch.gcWithin(s.from, s.to), queryMs: s.queryMs };
+}
+export type Slowest = ReturnType<typeof slowest>;
 interface Block {
   ms: number;
   label: string;
@@ -117,26 +154,35 @@ export async function commandFigures(out: string, url?: string) {
   // what a bot does while it starts, before it takes commands (src/app.ts)
   await warmUp(commands);
 
-  const votes = new VoteWriter(db);
+  // the time the commands' own queries take (on the bot's connections; the standings thread has its own), to tell
+  // what a slow read waited for: its queries, the thread, or the loop (its own work, garbage collection, a core)
+  const queries = new QueryClock();
+  const bench = db.withPlugin(queries);
+  const votes = new VoteWriter(bench);
   let tick = Date.parse('2025-01-01T00:00:00Z');
   const as = (handle: string, isModerator = false): CommandContext => {
     const actor = { platform: 'console', userId: handle, handle, isModerator };
     return {
-      db, votes, now: () => new Date(tick++), exportDir: out, community, actor,
-      member: () => ensureMember(db, community.id, actor, { adoptHandle: true }),
+      db: bench, votes, now: () => new Date(tick++), exportDir: out, community, actor,
+      member: () => ensureMember(bench, community.id, actor, { adoptHandle: true }),
       announce: async () => {}, chatProblems: async () => [],
     };
   };
   let watch: LoopWatch | undefined;
   // Each command starts in a task of its own, as one arriving from the network does; otherwise the whole phase would
   // be one chain of microtasks (SQLite answers synchronously) that no timer can interrupt, hence measure.
+  /** Each read's span, with the loop's use and the commands' query time in it, to say what the slowest waited for. */
+  const spans: Span[] = [];
   const run = async (ctx: CommandContext, name: string, options: Record<string, unknown>, subcommand?: string) => {
     await turn();
     if (watch) watch.label = `/${name}`;
+    const loopBefore = performance.eventLoopUtilization();
+    const queriedBefore = queries.ms;
     const t = performance.now();
     const { action, options: parsed } = resolve(commands, { name, subcommand, options }, ctx.actor.isModerator);
     await action.run(ctx, parsed as never);
     const ms = performance.now() - t;
+    spans.push({ name, ms, from: t, to: t + ms, activeMs: performance.eventLoopUtilization(loopBefore).active, queryMs: queries.ms - queriedBefore });
     await turn();
     return ms;
   };
@@ -156,10 +202,14 @@ export async function commandFigures(out: string, url?: string) {
   const read = (name: keyof typeof reads, i: number) =>
     name === 'rewards' ? run(moderator, 'rewards', {}, 'preview') : run(name === 'tally' ? moderator : member(i), name, {});
   const vote: number[] = [];
+  const votesFrom = spans.length;
   for (let i = 0; i < 300; i++) vote.push(await run(member(i), 'vote', { poll: `q${i % 5}`, option: 1 + (i % 3) }));
   // the first read of each after the votes is a read just after a write (the last vote): cold, and the warm reads follow
+  const votesTo = spans.length;
   for (const name of Object.keys(reads) as (keyof typeof reads)[]) cold[name].push(await read(name, 0));
+  const warmFrom = spans.length;
   for (let i = 0; i < 30; i++) for (const name of Object.keys(reads) as (keyof typeof reads)[]) reads[name].push(await read(name, i));
+  const warmSpans = spans.slice(warmFrom);
   // just after a write that moves points (a comment)
   for (let i = 0; i < AFTER_WRITES; i++) {
     for (const name of Object.keys(cold) as (keyof typeof cold)[]) {
@@ -180,6 +230,7 @@ export async function commandFigures(out: string, url?: string) {
   // the ticks that notice the last stretch
   await new Promise((resolve) => setTimeout(resolve, 5));
   const delay = loopFigures(loop, watch);
+  const voteSpans = spans.slice(votesFrom, votesTo);
   await votes.idle();
   await db.destroy();
   const summary = (xs: number[]) => ({ p50: p(xs, 50), p99: p(xs, 99), max: Math.max(...xs) });
@@ -189,7 +240,8 @@ export async function commandFigures(out: string, url?: string) {
     afterWrites: AFTER_WRITES + 1,
     firstReport: first,
     vote: summary(vote),
-    warm: Object.fromEntries(Object.entries(reads).map(([k, v]) => [k, summary(v)])),
+    warm: Object.fromEntries(Object.entries(reads).map(([k, v]) => [k, { ...summary(v), slowest: slowest(warmSpans.filter((s) => s.name === k), watch) }])),
+    slowestVote: slowest(voteSpans, watch),
     cold: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, summary(v)])),
     talliesAlone: summary(talliesAlone),
     eventLoopDelay: delay,

@@ -11,7 +11,7 @@ import { ensureCommunity, importRound } from '../src/db/repositories.ts';
 import { VoteWriter } from '../src/db/votes.ts';
 import { chatFigures } from './chat.ts';
 import { judgeFigures, judgeLines } from './judge.ts';
-import { commandFigures, type LoopFigures } from './commands.ts';
+import { commandFigures, type LoopFigures, type Slowest } from './commands.ts';
 import { startPostgres } from '../test/helpers/postgres.ts';
 import { FULL, writeBenchRound } from './generate.ts';
 import { simulationFigures, speedLines } from './pairwise.ts';
@@ -131,14 +131,17 @@ function printLoop(d: LoopFigures) {
   console.log(`  loop held > 50 ms: ${d.blocks} times${d.longest.length ? `, longest ${d.longest.map((b) => `${ms(b.ms)} (${b.label}; GC ${ms(b.gcMs)}, process CPU ${ms(b.cpuMs)})`).join(', ')}` : ''}   [target none]`);
   console.log(`  of which garbage collection > 50 ms: ${d.collections.count} times, longest ${ms(d.collections.longest)}`);
 }
+/** What the slowest of some runs was made of (see bench/commands.ts slowest). */
+const madeOf = (s: Slowest) =>
+  `${ms(s.ms)}: the loop active ${ms(s.activeMs)} (garbage collection ${ms(s.gcMs)}), its queries ${ms(s.queryMs)}, the rest (the standings thread, waiting for a core) ${ms(Math.max(0, s.ms - s.activeMs - s.queryMs))}`;
 /** The command figures on one database: SQLite by default, PostgreSQL by URL. */
 async function printCommands(url: string | undefined, engine: string) {
   const c = await commandFigures(OUT, url);
   console.log(`command path on the bench round of ${fmt(c.size.members)} members imported into ${engine} (import ${fmt(c.importSeconds, 1)} s; first report ${ms(c.firstReport)}):`);
-  console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]`);
+  console.log(`  /vote through the command layer: ${line(c.vote)}   [target p99 < 20 ms]; the slowest ${madeOf(c.slowestVote)}`);
   // warm: nothing written since the command's last read; just after a write: the first read after the 300 votes and after each of the comments that follow
   for (const name of ['reputation', 'leaderboard', 'tally', 'rewards'])
-    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write (${c.afterWrites} reads) ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]`);
+    console.log(`  /${name === 'rewards' ? 'rewards preview' : name}: warm ${line(c.warm[name]!)}; just after a write (${c.afterWrites} reads) ${line(c.cold[name]!)}   [target p99 < 50 ms warm, < 1 s just after a write]; the slowest warm ${madeOf(c.warm[name]!.slowest)}`);
   console.log(`  of which the tallies alone (the rest is its charts drawn again), just after a write: ${line(c.talliesAlone)}`);
   printLoop(c.eventLoopDelay);
 }

@@ -5,7 +5,7 @@ import { migrations } from '../../migrations/index.ts';
 import { computeReport, reportJson } from '../../src/core/report.ts';
 import { migrator, openDatabase } from '../../src/db/database.ts';
 import { ensureCommunity, importRound, loadRoundData, WalletTakenError } from '../../src/db/repositories.ts';
-import { VoteWriter } from '../../src/db/votes.ts';
+import { VoteWriter, writeVotes, type VoteToCast } from '../../src/db/votes.ts';
 import { parseRoundFileText, serializeRoundFile } from '../../src/roundfile/schema.ts';
 import { expectAppendOnlyAudit, freshDb } from '../helpers/db.ts';
 import { postgresForTheseTests } from '../helpers/postgres.ts';
@@ -80,6 +80,50 @@ describe('on PostgreSQL', () => {
     await other.destroy();
     const data = await loadRoundData(db, row);
     expect(data.votes.filter((v) => v.member === 'a').map((v) => v.option)).toEqual([0, 1]);
+    await db.destroy();
+  });
+
+  it('GIVEN the same batch of votes (a repeated voter, a ballot, a salt) THEN PostgreSQL stores the rows and audit entries SQLite stores', async () => {
+    const stored = [];
+    for (const db of [await freshDb(await server.freshDatabase()), await freshDb()]) {
+      const community = await ensureCommunity(db, where);
+      const row = await importRound(db, community.id, round({ members: [member('a', tokens(1)), member('b', tokens(4))], questions: [{ id: 'q1', text: 'Q', options: ['Yes', 'No', 'Maybe'] }] }));
+      const question = await db.selectFrom('questions').select('id').executeTakeFirstOrThrow();
+      const ids = Object.fromEntries((await db.selectFrom('members').select(['id', 'key']).execute()).map((m) => [m.key, m.id]));
+      const vote = (who: string, option: number, at: string, more: Partial<VoteToCast> = {}): VoteToCast => ({ roundId: row.id, questionId: question.id, memberId: ids[who]!, option, castAt: at, ...more });
+      const seqs = await db.transaction().execute(async (trx) => [
+        ...(await writeVotes(trx, [vote('a', 0, '2024-01-01T00:00:00.000Z'), vote('b', 2, '2024-01-01T00:00:01.000Z', { ballot: [2, 0] }), vote('a', 1, '2024-01-01T00:00:02.000Z', { salt: 'ab'.repeat(32) })])),
+        ...(await writeVotes(trx, [vote('a', 2, '2024-01-01T00:00:03.000Z')])),
+      ]);
+      const key = Object.fromEntries(Object.entries(ids).map(([k, id]) => [id, k]));
+      const votes = await db.selectFrom('votes').select(['member_id', 'option_idx', 'ballot', 'cast_at', 'seq', 'salt']).orderBy('cast_at').execute();
+      const audit = await db.selectFrom('audit_log').select(['actor_id', 'action', 'detail', 'at', 'community_id']).where('action', '=', 'vote.cast').orderBy('at').execute();
+      const choices = await db.selectFrom('vote_choices').select(['member_id', 'option_idx', 'seq']).execute();
+      stored.push({
+        seqs,
+        votes: votes.map((v) => ({ ...v, member_id: key[v.member_id] })),
+        audit: audit.map((a) => ({ ...a, actor_id: key[a.actor_id!], detail: a.detail.replace(question.id, 'q') })),
+        choices: choices.map((c) => ({ ...c, member_id: key[c.member_id]! })).sort((x, y) => x.member_id.localeCompare(y.member_id)),
+      });
+      await db.destroy();
+    }
+    expect(stored[0]).toEqual(stored[1]);
+    expect(stored[0]!.seqs).toEqual([0, 0, 1, 2]);
+    expect(stored[0]!.audit.map((a) => a.detail)).toEqual(['{"question":"q","option":0,"seq":0}', '{"question":"q","option":2,"ballot":[2,0],"seq":0}', '{"question":"q","option":1,"seq":1}', '{"question":"q","option":2,"seq":2}']);
+  });
+
+  it('GIVEN two processes casting one member\'s votes on one poll at once THEN every vote gets its own seq, in one unbroken sequence', async () => {
+    const url = await server.freshDatabase();
+    const db = await freshDb(url);
+    const community = await ensureCommunity(db, where);
+    const row = await importRound(db, community.id, round({ members: [member('a', tokens(1))], questions: [{ id: 'q1', text: 'Q', options: ['Yes', 'No'] }] }));
+    const question = await db.selectFrom('questions').select('id').executeTakeFirstOrThrow();
+    const { id } = await db.selectFrom('members').select('id').executeTakeFirstOrThrow();
+    const other = await openDatabase(url);
+    const writers = [new VoteWriter(db), new VoteWriter(other)];
+    const receipts = await Promise.all(Array.from({ length: 40 }, (_, i) => writers[i % 2]!.cast({ roundId: row.id, questionId: question.id, memberId: id, option: i % 2, castAt: `2024-01-01T00:00:${String(i).padStart(2, '0')}.000Z` })));
+    expect(receipts.map((r) => r.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    await other.destroy();
     await db.destroy();
   });
 });
