@@ -137,6 +137,21 @@ describe('telegram: the inbox', () => {
     expect(t.errors).toEqual([]);
   });
 
+  it('GIVEN a burst whose answers share connections to Telegram, and Telegram drops one of them THEN every tap is still answered, once, and the votes and receipts are those of the taps', async () => {
+    const { t, users, poll, reader } = await withPoll(40);
+    // the first answer's connection is dropped without an answer, and with it the answers sent on it behind that one
+    t.fake.failNext('answerCallbackQuery', 'network');
+    const choices = [1, 0, 1];
+    const taps = choices.flatMap((option) => users.map((user) => t.fake.tap(user, poll, option)));
+    await t.idle();
+    expect(taps.map((id) => t.fake.answers.get(id)?.text)).toEqual(taps.map(() => 'Counting your vote… your receipt follows in a private message.'));
+    for (const user of users) {
+      expect(await votesOf(reader, user.username!), user.username).toEqual(choices);
+      expect(receiptsOf(t.fake, user), user.username).toEqual(choices.map((c) => String(c + 1)));
+    }
+    expect(t.errors).toEqual([]);
+  });
+
   it('GIVEN a tap the inbox kept from before a restart longer ago than Telegram takes answers, also sent again by Telegram THEN it counts once, gets no late answer, and its receipt comes privately once', async () => {
     const { t, users, poll, reader } = await withPoll(1);
     let tap: { id: string; update: Record<string, unknown> & { update_id: number } } | undefined;
