@@ -162,6 +162,7 @@ export function informationBound(world: World, noiseVariance: number, counts: re
     importance: 1,
     information: () => 1 / noiseVariance,
     disputed: new Int32Array(n),
+    near: false,
   };
   const errors = new Map<number, number>();
   let reach: number | null = null;
@@ -332,8 +333,8 @@ async function runTasks(tasks: readonly SimulationTask[], threads: number): Prom
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 const thousands = (x: number) => x.toLocaleString('en-US');
 type Method = Pick<Variant, 'strategy' | 'aggregation' | 'weighting'>;
-/** The round's defaults (DESIGN.md: l2log, no juror weighting) with the sampler: the bot's default, and in session 6's table within 4 % of the best sampler variant in every cell. */
-const DEFAULT: Method = { strategy: 'sampler', aggregation: 'l2log', weighting: 'none' };
+/** What a round made in chat starts with (huber, no juror weighting) with the sampler: the bot's default since session 9. */
+const DEFAULT: Method = { strategy: 'sampler', aggregation: 'huber', weighting: 'none' };
 const RANDOM: Method = { strategy: 'random', aggregation: 'l2log', weighting: 'none' };
 const label = (v: Method) => `${v.strategy} pairs, ${v.aggregation}${v.weighting === 'reliability' ? ' + reliability' : ''}`;
 /** Where a variant's round ends: random pairs with reliability refit every juror against the others, so they stop sooner. */
@@ -343,8 +344,9 @@ const budgetOf = (v: Method) => (v.strategy === 'sampler' ? 8000 : v.weighting =
  * The simulation figures, every run on worker threads across the cores: per juror model, world, juror panel and
  * variant the comparisons to reach 10 % relative error (median over seeds, each seed's in brackets), the error and
  * Kendall τ at 1,500 and 3,000 comparisons; the default's need against random pairs' with l2log in the same worlds;
- * and, in full, how the default's error grows with the number of projects at 15 comparisons per project. In full the
- * calibrated jurors (CALIBRATED_NOISE) get every variant, session 5's capped ones the default and random pairs.
+ * and, in full, how the default's error grows with the number of projects at 15 comparisons per project (heavy-tailed
+ * jurors, for whom huber is the default). Quick, the heavy-tailed jurors get the default and random pairs; in full
+ * they and the calibrated jurors (CALIBRATED_NOISE) get every variant, session 5's capped ones the default and random pairs.
  */
 export async function simulationFigures(full: boolean): Promise<string[]> {
   const choice = reducedRun(process.env);
@@ -357,7 +359,7 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
     { noise: CAPPED_NOISE, variants: [DEFAULT, RANDOM] },
   ];
   const models: { noise: JurorNoise; variants: Method[] }[] = (
-    choice.noises ? all.filter((m) => choice.noises!.includes(m.noise.name)) : full ? all : [{ noise: CALIBRATED_NOISE, variants: [DEFAULT, RANDOM] }]
+    choice.noises ? all.filter((m) => choice.noises!.includes(m.noise.name)) : full ? all : [{ noise: MIXTURE_NOISE, variants: [DEFAULT, RANDOM] }]
   ).map((m) => ({ noise: m.noise, variants: choice.methods?.map(methodOf) ?? m.variants }));
   const samplerChecks = [...Array.from({ length: 12 }, (_, k) => 250 * (k + 1)), 3500, 4000, 5000, 6000, 8000];
   const randomChecks = [1500, 3000, 6000, 10_000, 15_000, 20_000, 30_000, 40_000];
@@ -380,7 +382,7 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
   const growthFrom = tasks.length;
   const sizes = full && !choice.methods ? [50, 100, 200, 500] : [];
   for (const projects of sizes)
-    for (const seed of seeds) tasks.push({ variant: { ...DEFAULT, world: 'lognormal', projects, messyShare: 0 }, seed, budget: 15 * projects, checkpoints: [15 * projects] });
+    for (const seed of seeds) tasks.push({ variant: { ...DEFAULT, world: 'lognormal', projects, messyShare: 0, noise: MIXTURE_NOISE }, seed, budget: 15 * projects, checkpoints: [15 * projects] });
   const traces = await runTasks(tasks, Math.max(1, Math.min(2, availableParallelism())));
 
   const lines: string[] = [];
@@ -416,7 +418,7 @@ export async function simulationFigures(full: boolean): Promise<string[]> {
   if (models.some((m) => m.noise === CALIBRATED_NOISE) && choice.bound !== false) lines.push(...boundLines(worlds, seeds));
   sizes.forEach((projects, k) => {
     const ends = traces.slice(growthFrom + k * seeds.length, growthFrom + (k + 1) * seeds.length).map((t) => t.at(-1)!);
-    lines.push(`  ${projects} projects, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
+    lines.push(`  ${projects} projects, ${MIXTURE_NOISE.name} jurors, ${label(DEFAULT)}, ${thousands(15 * projects)} comparisons (15 per project): error ${percent(median(ends.map((c) => c.error)))}, Kendall τ ${median(ends.map((c) => c.tau)).toFixed(3)}`);
   });
   return lines;
 }

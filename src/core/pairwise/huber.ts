@@ -16,20 +16,27 @@ const median = (xs: Float64Array): number => {
   return s.length === 0 ? 0 : s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 };
 
+/** The median absolute deviation from the median; when half the values or more are equal (MAD 0), the mean absolute deviation. */
+function deviation(c: Float64Array): number {
+  const centre = median(c);
+  const mad = median(c.map((x) => Math.abs(x - centre)));
+  if (mad > 0) return mad;
+  let sum = 0;
+  for (const x of c) sum += Math.abs(x - centre);
+  return c.length > 0 ? sum / c.length : 0;
+}
+
 /**
  * δ = 1.345 · MAD(c) / 0.6745, the claims' robust spread; when half the claims or more are equal (MAD 0) the mean
  * absolute deviation stands in, and 1 when all claims are the same (as deepfunding's weights.py).
  */
 export function huberDelta(c: Float64Array): number {
-  const centre = median(c);
-  let mad = median(c.map((x) => Math.abs(x - centre)));
-  if (!(mad > 0)) {
-    let sum = 0;
-    for (const x of c) sum += Math.abs(x - centre);
-    mad = c.length > 0 ? sum / c.length : 0;
-  }
+  const mad = deviation(c);
   return mad > 0 ? (HUBER_K * mad) / MAD_SCALE : 1;
 }
+
+/** The robust standard deviation MAD / 0.6745 of the values, measured as `huberDelta` measures it; 0 when all are the same. */
+export const robustScale = (x: Float64Array): number => deviation(x) / MAD_SCALE;
 
 /**
  * Minimise `Σ_k u_k ρ_δ(ℓ_j − ℓ_i − c_k)`, ρ the Huber loss (quadratic within δ, linear beyond), mean ℓ = 0, by
