@@ -42,6 +42,20 @@ async function withPoll(voters: number) {
   return { t, users, poll, reader };
 }
 
+/**
+ * Every member taps the poll once per choice, all at once: each tap is answered before its commit, and each member's
+ * votes and receipts are their taps, in order.
+ */
+async function burstCounted({ t, users, poll, reader }: Awaited<ReturnType<typeof withPoll>>, choices: number[]): Promise<void> {
+  const taps = choices.flatMap((option) => users.map((user) => t.fake.tap(user, poll, option)));
+  await t.idle();
+  expect(taps.map((id) => t.fake.answers.get(id)?.text)).toEqual(taps.map(() => 'Counting your vote… your receipt follows in a private message.'));
+  for (const user of users) {
+    expect(await votesOf(reader, user.username!), user.username).toEqual(choices);
+    expect(receiptsOf(t.fake, user), user.username).toEqual(choices.map((c) => String(c + 1)));
+  }
+}
+
 describe('telegram: the inbox', () => {
   it('GIVEN taps read and confirmed to Telegram, and SIGKILL before any is handled THEN Telegram keeps none, the inbox has every one, and the restarted bot counts each once, answers each and posts each receipt once', async () => {
     const fake = await FakeTelegram.start();
@@ -125,14 +139,7 @@ describe('telegram: the inbox', () => {
 
   it('GIVEN a burst of taps larger than a getUpdates batch, each member changing their mind THEN each is answered before its commit, and the members’ votes and receipts come in the order of their taps', async () => {
     const { t, users, poll, reader } = await withPoll(40);
-    const choices = [0, 1, 0];
-    const taps = choices.flatMap((option) => users.map((user) => t.fake.tap(user, poll, option)));
-    await t.idle();
-    expect(taps.map((id) => t.fake.answers.get(id)?.text)).toEqual(taps.map(() => 'Counting your vote… your receipt follows in a private message.'));
-    for (const user of users) {
-      expect(await votesOf(reader, user.username!), user.username).toEqual(choices);
-      expect(receiptsOf(t.fake, user), user.username).toEqual(choices.map((c) => String(c + 1)));
-    }
+    await burstCounted({ t, users, poll, reader }, [0, 1, 0]);
     expect(await inbox(reader)).toEqual([]);
     expect(t.errors).toEqual([]);
   });
@@ -141,14 +148,7 @@ describe('telegram: the inbox', () => {
     const { t, users, poll, reader } = await withPoll(40);
     // the first answer's connection is dropped without an answer, and with it the answers sent on it behind that one
     t.fake.failNext('answerCallbackQuery', 'network');
-    const choices = [1, 0, 1];
-    const taps = choices.flatMap((option) => users.map((user) => t.fake.tap(user, poll, option)));
-    await t.idle();
-    expect(taps.map((id) => t.fake.answers.get(id)?.text)).toEqual(taps.map(() => 'Counting your vote… your receipt follows in a private message.'));
-    for (const user of users) {
-      expect(await votesOf(reader, user.username!), user.username).toEqual(choices);
-      expect(receiptsOf(t.fake, user), user.username).toEqual(choices.map((c) => String(c + 1)));
-    }
+    await burstCounted({ t, users, poll, reader }, [1, 0, 1]);
     expect(t.errors).toEqual([]);
   });
 
