@@ -17,6 +17,7 @@ import * as m0017 from './0017_delegation_reminders.ts';
 import * as m0018 from './0018_poll_types.ts';
 import * as m0019 from './0019_telegram_inbox.ts';
 import * as m0020 from './0020_vote_path.ts';
+import * as m0021 from './0021_snapshot_times.ts';
 
 /** Every migration, in order; listed statically so that bundling or a changed working directory cannot lose one. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0018_poll_types': m0018,
   '0019_telegram_inbox': m0019,
   '0020_vote_path': m0020,
+  '0021_snapshot_times': m0021,
 };

@@ -40,9 +40,52 @@ export async function snapshotTakenAt(db: Executor, roundId: string): Promise<st
  */
 export async function takeReputationSnapshot(db: Executor, roundId: string, at: string): Promise<void> {
   await db.insertInto('reputation_snapshots').values({ round_id: roundId, taken_at: at }).execute();
+  if (await anEventFrom(db, roundId, at)) await countEventsBefore(db, roundId, at);
+  else await copyStandings(db, roundId);
+  // moves the round's versions on (its standings trigger), so cached reports are recounted with the frozen tiers
+  await db.updateTable('rounds').set((eb) => ({ phase: eb.ref('phase') })).where('id', '=', roundId).execute();
+}
+
+/** Whether an event of the round is dated at or after `at` (by the indexes of migration 0021, a look-up each). */
+async function anEventFrom(db: Executor, roundId: string, at: string): Promise<boolean> {
+  const { rows } = await sql`
+    select 1 as later where exists (select 1 from proposals where round_id = ${roundId} and created_at >= ${at})
+      or exists (select 1 from comments where round_id = ${roundId} and created_at >= ${at})
+      or exists (select 1 from ratings r join proposals p on p.id = r.proposal_id where r.rated_at >= ${at} and p.round_id = ${roundId})
+      or exists (select 1 from reactions x join comments c on c.id = x.comment_id where x.created_at >= ${at} and c.round_id = ${roundId})`.execute(db);
+  return rows.length > 0;
+}
+
+/** Members per statement of the copy: a few milliseconds each, so that the loop is free between them (tests set less). */
+export const snapshotCopy = { chunk: 5000 };
+const COUNTS = sql.raw('proposals, stars, comments, upvotes, positives, negatives');
+
+/**
+ * With no event dated from `at` on, the snapshot is the round's maintained counts (migration 0009 counts what
+ * countEventsBefore counts), of the members with a count: countEventsBefore writes a member only for an event, and
+ * every event it counts gives its member a proposal or a comment. Copied a chunk of members at a time with a turn of
+ * the event loop between (better-sqlite3 runs a statement on the loop's thread; the caller's transaction keeps the
+ * connection, so other queries wait for it without holding the loop). Member ids are never empty, hence ''.
+ */
+async function copyStandings(db: Executor, roundId: string): Promise<void> {
+  for (let after = ''; ; await new Promise(setImmediate)) {
+    const last = (
+      await db.selectFrom('member_standings').select('member_id').where('round_id', '=', roundId).where('member_id', '>', after).orderBy('member_id').limit(1).offset(snapshotCopy.chunk - 1).executeTakeFirst()
+    )?.member_id;
+    await sql`
+      insert into frozen_standings (round_id, member_id, ${COUNTS}) select round_id, member_id, ${COUNTS} from member_standings
+      where round_id = ${roundId} and member_id > ${after} ${last === undefined ? sql`` : sql`and member_id <= ${last}`}
+        and (proposals <> 0 or stars <> 0 or comments <> 0 or upvotes <> 0 or positives <> 0 or negatives <> 0)`.execute(db);
+    if (last === undefined) return;
+    after = last;
+  }
+}
+
+/** The counts of the events before `at`, in one statement over every event of the round. */
+async function countEventsBefore(db: Executor, roundId: string, at: string): Promise<void> {
   const before = (column: string) => sql.raw(`(${column} is null or ${column} < `);
   await sql`
-    insert into frozen_standings (round_id, member_id, proposals, stars, comments, upvotes, positives, negatives)
+    insert into frozen_standings (round_id, member_id, ${COUNTS})
     select ${roundId}, member_id, sum(proposals), sum(stars), sum(comments), sum(upvotes), sum(positives), sum(negatives) from (
       select author_id as member_id, 1 as proposals, 0 as stars, 0 as comments, 0 as upvotes, 0 as positives, 0 as negatives
         from proposals where round_id = ${roundId} and ${before('created_at')}${at})
@@ -56,8 +99,6 @@ export async function takeReputationSnapshot(db: Executor, roundId: string, at: 
         from reactions x join comments c on c.id = x.comment_id
         where c.round_id = ${roundId} and c.retracted_at is null and x.reactor_id <> c.author_id and ${before('x.created_at')}${at})
     ) counted group by member_id`.execute(db);
-  // moves the round's versions on (its standings trigger), so cached reports are recounted with the frozen tiers
-  await db.updateTable('rounds').set((eb) => ({ phase: eb.ref('phase') })).where('id', '=', roundId).execute();
 }
 
 /** The frozen counts by member position, for the members of a maintained round; undefined before the snapshot. */
