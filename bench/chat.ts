@@ -157,9 +157,21 @@ export async function chatFigures(out: string) {
     };
     // The first burst meets a bot whose tap path was never run hot (its code not yet optimised); the second, as a
     // running bot would be, one that has had taps.
+    // /healthz asked every 50 ms while the bursts run, as a balancer would: it must stay quick and say 200
+    const healthUrl = `http://127.0.0.1:${bot.web.address()!.port}/healthz`;
+    const probes: { status: number; ms: number }[] = [];
+    let bursting = true;
+    const probing = (async () => {
+      while (bursting) {
+        probes.push(await fetchPage(healthUrl));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
     const taps = await burst(0);
     watch.label = 'second burst';
     const again = await burst(1);
+    bursting = false;
+    await probing;
 
     // the results page of the round, through the bot's HTTP server: the first request builds it, the rest are warm
     watch.label = 'results page';
@@ -188,6 +200,7 @@ export async function chatFigures(out: string) {
       taps,
       again,
       page: { bytes: first.bytes, encoding: first.encoding, first: first.ms, warm: summary(warmPage) },
+      health: { count: probes.length, failed: probes.filter((h) => h.status !== 200).length, ...summary(probes.map((h) => h.ms)) },
       cold: summary(cold),
       errors: log.errors.length,
       eventLoopDelay: delay,

@@ -164,6 +164,7 @@ if (only === undefined || only === 'chat') {
     if (t.botThreadToLastAnswerMs !== undefined) console.log(`    CPU time of the bot's thread from the first tap to the last answer: ${ms(t.botThreadToLastAnswerMs)} (${ms(t.botThreadToLastAnswerMs / t.count)} a tap)`);
     console.log(`    CPU time of the process over the burst (bot and fake Bot API): ${fmt(t.cpuSeconds, 1)} s, ${ms((t.cpuSeconds * 1000) / t.count)} a tap`);
   }
+  console.log(`  /healthz every 50 ms during the bursts: ${fmt(c.health.count)} asked, ${fmt(c.health.failed)} not 200; ${line(c.health)}   [target fast under load]`);
   console.log(`  results page of the round through the HTTP server: ${fmt(c.page.bytes / 1024)} KiB ${c.page.encoding ?? 'uncompressed'}, first ${ms(c.page.first)}, warm ${line(c.page.warm)}   [target < 300 KB compressed, < 100 ms warm]`);
   console.log(`  /reputation just after a comment (the recount it waits for), through the adapter: ${line(c.cold)}   [target < 1 s]`);
   if (c.errors > 0) console.log(`  the bot logged ${c.errors} errors`);
