@@ -325,3 +325,55 @@ export async function schedulePairwise(db: Executor, roundId: string, changes: r
 export async function settleScheduled(db: Executor, roundId: string, phase: string, at: string): Promise<void> {
   await db.updateTable('pairwise_jobs').set({ done_at: at }).where('round_id', '=', roundId).where('target', '=', phase).where('done_at', 'is', null).execute();
 }
+
+/**
+ * Loads a round file as an open round of the community, in place of the community's round with its id: the projects,
+ * every comparison as given (each one counted, as the replay counts them), the submissions under their ids, and the
+ * jurors and authors as members keyed by the file's juror id and author name (made, handle hidden, where none is).
+ * Projects have no addresses: the round file carries none. The caller holds the transaction.
+ */
+export async function importPairwiseRound(db: Executor, communityId: string, round: PairwiseRound, at: string): Promise<PairwiseRoundRow> {
+  const earlier = await findPairwiseRound(db, communityId, round.id);
+  if (earlier) await db.deleteFrom('pairwise_rounds').where('id', '=', earlier.id).execute();
+  const row: PairwiseRoundRow = {
+    id: newId(),
+    community_id: communityId,
+    key: round.id,
+    name: round.name,
+    root: round.root,
+    config: storedPairwiseConfig(round.config),
+    phase: 'open',
+    eligibility: JSON.stringify({ kind: 'anyone' } satisfies Eligibility),
+    // the file's comparisons and as many more as a new round wants (five per project), so members joining are asked for some
+    wanted: round.comparisons.length + 5 * round.projects.length,
+    weights_before_close: 1,
+    live_scoring: 0,
+    payout_token: null,
+    created_at: at,
+    closed_at: null,
+  };
+  await db.insertInto('pairwise_rounds').values(row).execute();
+  await addProjects(db, row.id, round.projects.map((p) => ({ key: p.id, name: p.name, url: p.url ?? null, parent_key: p.parent, address: null })));
+  const member = await membersByKey(db, communityId, [...round.jurors.map((j) => ({ key: j.id, handle: j.handle })), ...round.submissions.map((s) => ({ key: s.author, handle: s.author }))], at);
+  const comparisons = round.comparisons.map((c, position) => ({ id: newId(), round_id: row.id, juror_id: member(c.juror), a: c.a, b: c.b, winner: c.winner, ratio: c.ratio, reason: null, at: c.at, position, superseded_at: null }));
+  await inChunks(comparisons, (chunk) => db.insertInto('pairwise_comparisons').values(chunk).execute());
+  const submissions = round.submissions.map((s, position) => ({ id: newId(), round_id: row.id, key: s.id, author_id: member(s.author), weights: JSON.stringify(s.weights), submitted_at: at, position }));
+  await inChunks(submissions, (chunk) => db.insertInto('pairwise_submissions').values(chunk).execute());
+  return row;
+}
+
+/** Each person's member id by key, making members (handle hidden) for the keys the community does not have yet. */
+async function membersByKey(db: Executor, communityId: string, people: readonly { key: string; handle: string }[], at: string): Promise<(key: string) => string> {
+  const known = await db.selectFrom('members').select(['id', 'key']).where('community_id', '=', communityId).execute();
+  const ids = new Map(known.map((m) => [m.key, m.id]));
+  const fresh = [...new Map(people.filter((p) => !ids.has(p.key)).map((p) => [p.key, p])).values()];
+  for (const p of fresh) ids.set(p.key, newId());
+  const rows = fresh.map((p) => ({ id: ids.get(p.key)!, community_id: communityId, key: p.key, handle: p.handle, created_at: at, public_handle: 0 }));
+  await inChunks(rows, (chunk) => db.insertInto('members').values(chunk).execute());
+  return (key) => ids.get(key)!;
+}
+
+/** Writes rows 500 at a time, under the databases' limit on a statement's parameters; none, no statement. */
+async function inChunks<T>(rows: readonly T[], write: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await write(rows.slice(i, i + 500));
+}
