@@ -46,13 +46,17 @@ export async function takeReputationSnapshot(db: Executor, roundId: string, at: 
   await db.updateTable('rounds').set((eb) => ({ phase: eb.ref('phase') })).where('id', '=', roundId).execute();
 }
 
-/** Whether an event of the round is dated at or after `at` (by the indexes of migration 0021, a look-up each). */
+/**
+ * Whether an event of the round is dated at or after `at`, by the indexes of migration 0021: a look-up each. `cross
+ * join` makes SQLite walk the ratings and reactions from `at` on (few) rather than the round's comments (282 ms over
+ * 400,000 of them); PostgreSQL takes it for an inner join.
+ */
 async function anEventFrom(db: Executor, roundId: string, at: string): Promise<boolean> {
   const { rows } = await sql`
     select 1 as later where exists (select 1 from proposals where round_id = ${roundId} and created_at >= ${at})
       or exists (select 1 from comments where round_id = ${roundId} and created_at >= ${at})
-      or exists (select 1 from ratings r join proposals p on p.id = r.proposal_id where r.rated_at >= ${at} and p.round_id = ${roundId})
-      or exists (select 1 from reactions x join comments c on c.id = x.comment_id where x.created_at >= ${at} and c.round_id = ${roundId})`.execute(db);
+      or exists (select 1 from ratings r cross join proposals p where p.id = r.proposal_id and r.rated_at >= ${at} and p.round_id = ${roundId})
+      or exists (select 1 from reactions x cross join comments c where c.id = x.comment_id and x.created_at >= ${at} and c.round_id = ${roundId})`.execute(db);
   return rows.length > 0;
 }
 
