@@ -40,8 +40,9 @@ export async function snapshotTakenAt(db: Executor, roundId: string): Promise<st
  */
 export async function takeReputationSnapshot(db: Executor, roundId: string, at: string): Promise<void> {
   await db.insertInto('reputation_snapshots').values({ round_id: roundId, taken_at: at }).execute();
-  if (await anEventFrom(db, roundId, at)) await countEventsBefore(db, roundId, at);
-  else await copyStandings(db, roundId);
+  // before `at` = all − from `at` on: the maintained counts (all) copied, less the few events dated from `at` on
+  await copyStandings(db, roundId);
+  if (await anEventFrom(db, roundId, at)) await takeAwayEventsFrom(db, roundId, at);
   // moves the round's versions on (its standings trigger), so cached reports are recounted with the frozen tiers
   await db.updateTable('rounds').set((eb) => ({ phase: eb.ref('phase') })).where('id', '=', roundId).execute();
 }
@@ -60,24 +61,26 @@ async function anEventFrom(db: Executor, roundId: string, at: string): Promise<b
   return rows.length > 0;
 }
 
-/** Members per statement of the copy: a few milliseconds each, so that the loop is free between them (tests set less). */
+/** Members per statement of the copy and of the taking away: a few milliseconds each, so that the loop is free between them (tests set less). */
 export const snapshotCopy = { chunk: 5000 };
-const COUNTS = sql.raw('proposals, stars, comments, upvotes, positives, negatives');
+const COUNTS = ['proposals', 'stars', 'comments', 'upvotes', 'positives', 'negatives'] as const;
+const COLUMNS = sql.raw(COUNTS.join(', '));
+const nextTurn = () => new Promise(setImmediate);
 
 /**
- * With no event dated from `at` on, the snapshot is the round's maintained counts (migration 0009 counts what
- * countEventsBefore counts), of the members with a count: countEventsBefore writes a member only for an event, and
- * every event it counts gives its member a proposal or a comment. Copied a chunk of members at a time with a turn of
- * the event loop between (better-sqlite3 runs a statement on the loop's thread; the caller's transaction keeps the
+ * The round's maintained counts (migration 0009 counts what the replay counts: ratings and reactions from others only,
+ * withdrawn comments not at all) of the members with a count: an event counted gives its member a positive count, so
+ * a member has a row exactly when an event of theirs counts. Copied a chunk of members at a time with a turn of the
+ * event loop between (better-sqlite3 runs a statement on the loop's thread; the caller's transaction keeps the
  * connection, so other queries wait for it without holding the loop). Member ids are never empty, hence ''.
  */
 async function copyStandings(db: Executor, roundId: string): Promise<void> {
-  for (let after = ''; ; await new Promise(setImmediate)) {
+  for (let after = ''; ; await nextTurn()) {
     const last = (
       await db.selectFrom('member_standings').select('member_id').where('round_id', '=', roundId).where('member_id', '>', after).orderBy('member_id').limit(1).offset(snapshotCopy.chunk - 1).executeTakeFirst()
     )?.member_id;
     await sql`
-      insert into frozen_standings (round_id, member_id, ${COUNTS}) select round_id, member_id, ${COUNTS} from member_standings
+      insert into frozen_standings (round_id, member_id, ${COLUMNS}) select round_id, member_id, ${COLUMNS} from member_standings
       where round_id = ${roundId} and member_id > ${after} ${last === undefined ? sql`` : sql`and member_id <= ${last}`}
         and (proposals <> 0 or stars <> 0 or comments <> 0 or upvotes <> 0 or positives <> 0 or negatives <> 0)`.execute(db);
     if (last === undefined) return;
@@ -85,24 +88,45 @@ async function copyStandings(db: Executor, roundId: string): Promise<void> {
   }
 }
 
-/** The counts of the events before `at`, in one statement over every event of the round. */
-async function countEventsBefore(db: Executor, roundId: string, at: string): Promise<void> {
-  const before = (column: string) => sql.raw(`(${column} is null or ${column} < `);
-  await sql`
-    insert into frozen_standings (round_id, member_id, ${COUNTS})
-    select ${roundId}, member_id, sum(proposals), sum(stars), sum(comments), sum(upvotes), sum(positives), sum(negatives) from (
+type Counts = Record<(typeof COUNTS)[number], number | string>;
+
+/**
+ * Takes the events dated from `at` on (an event without a time counts as before, so it stays) out of the copied
+ * counts, by member, counted as migration 0009 counts them; a member left with no count loses their row. The events
+ * are found by their times (migration 0021's indexes; `cross join` as in anEventFrom), so the work is that of the
+ * events after the snapshot, not of the round.
+ */
+async function takeAwayEventsFrom(db: Executor, roundId: string, at: string): Promise<void> {
+  const { rows } = await sql<Counts & { member_id: string }>`
+    select member_id, sum(proposals) as proposals, sum(stars) as stars, sum(comments) as comments, sum(upvotes) as upvotes, sum(positives) as positives, sum(negatives) as negatives from (
       select author_id as member_id, 1 as proposals, 0 as stars, 0 as comments, 0 as upvotes, 0 as positives, 0 as negatives
-        from proposals where round_id = ${roundId} and ${before('created_at')}${at})
+        from proposals where round_id = ${roundId} and created_at >= ${at}
       union all
-      select p.author_id, 0, r.stars, 0, 0, 0, 0 from ratings r join proposals p on p.id = r.proposal_id
-        where p.round_id = ${roundId} and r.rater_id <> p.author_id and ${before('r.rated_at')}${at})
+      select p.author_id, 0, r.stars, 0, 0, 0, 0 from ratings r cross join proposals p
+        where p.id = r.proposal_id and r.rated_at >= ${at} and p.round_id = ${roundId} and r.rater_id <> p.author_id
       union all
-      select author_id, 0, 0, 1, 0, 0, 0 from comments where round_id = ${roundId} and retracted_at is null and ${before('created_at')}${at})
+      select author_id, 0, 0, 1, 0, 0, 0 from comments where round_id = ${roundId} and created_at >= ${at} and retracted_at is null
       union all
       select c.author_id, 0, 0, 0, case when x.kind = 'upvote' then 1 else 0 end, case when x.kind = 'positive' then 1 else 0 end, case when x.kind = 'negative' then 1 else 0 end
-        from reactions x join comments c on c.id = x.comment_id
-        where c.round_id = ${roundId} and c.retracted_at is null and x.reactor_id <> c.author_id and ${before('x.created_at')}${at})
-    ) counted group by member_id`.execute(db);
+        from reactions x cross join comments c
+        where c.id = x.comment_id and x.created_at >= ${at} and c.round_id = ${roundId} and c.retracted_at is null and x.reactor_id <> c.author_id
+    ) later group by member_id order by member_id`.execute(db);
+  for (let i = 0; i < rows.length; i += snapshotCopy.chunk, await nextTurn()) {
+    const chunk = rows.slice(i, i + snapshotCopy.chunk);
+    for (const later of chunk)
+      await db
+        .updateTable('frozen_standings')
+        .set((eb) => Object.fromEntries(COUNTS.map((count) => [count, eb(count, '-', Number(later[count]))])))
+        .where('round_id', '=', roundId)
+        .where('member_id', '=', later.member_id)
+        .execute();
+    await db
+      .deleteFrom('frozen_standings')
+      .where('round_id', '=', roundId)
+      .where('member_id', 'in', chunk.map((later) => later.member_id))
+      .where((eb) => eb.and(COUNTS.map((count) => eb(count, '=', 0))))
+      .execute();
+  }
 }
 
 /** The frozen counts by member position, for the members of a maintained round; undefined before the snapshot. */

@@ -23,11 +23,12 @@ const early = {
     { comment: 'c3', reactor: 'a', kind: 'upvote', createdAt: BEFORE },
   ],
 };
-// at AT and after: one of each, from others
+// at AT and after: one of each, from others, and all that e did
 const late = {
   proposals: [{ id: 'p3', author: 'c', title: 'C', createdAt: AFTER }],
   ratings: [{ proposal: 'p2', rater: 'a', stars: 3, createdAt: AT }],
-  comments: [{ id: 'c4', author: 'b', proposal: 'p1', createdAt: AFTER }],
+  // e's only event: e has no row
+  comments: [{ id: 'c4', author: 'b', proposal: 'p1', createdAt: AFTER }, { id: 'c5', author: 'e', proposal: 'p2', createdAt: AFTER }],
   reactions: [{ comment: 'c2', reactor: 'b', kind: 'upvote', createdAt: AFTER }],
 };
 
@@ -56,7 +57,7 @@ async function copyMatchesCount(db: Db) {
   const { chunk } = snapshotCopy;
   snapshotCopy.chunk = 2;
   try {
-    // events dated from AT on: every event counted before AT; none: the maintained counts copied, two members a chunk
+    // the maintained counts copied two members a chunk, less (with events dated from AT on) those events, two members a chunk
     expect(await frozenAt(db, 'counted', late)).toEqual(expected);
     expect(await frozenAt(db, 'copied')).toEqual(expected);
   } finally {
@@ -66,12 +67,12 @@ async function copyMatchesCount(db: Db) {
 }
 
 describe('the reputation snapshot in the database', () => {
-  it('GIVEN no event dated from the snapshot on THEN the rows copied from the maintained counts are those the events counted give (SQLite)', async () => {
+  it('GIVEN events before the snapshot, with or without events dated from it on THEN the maintained counts copied, less the later events, are the rows the events before it give (SQLite)', async () => {
     await copyMatchesCount(await freshDb());
   });
 
   const server = postgresForTheseTests();
-  it('GIVEN no event dated from the snapshot on THEN the rows copied from the maintained counts are those the events counted give (PostgreSQL)', async () => {
+  it('GIVEN events before the snapshot, with or without events dated from it on THEN the maintained counts copied, less the later events, are the rows the events before it give (PostgreSQL)', async () => {
     await copyMatchesCount(await freshDb(await server.freshDatabase()));
   });
 });
