@@ -2,7 +2,7 @@ import { samplerCache, type SamplerCache } from '../core/pairwise/sampler.ts';
 import type { Comparison, PairwiseConfig, PairwiseRound, Winner } from '../core/pairwise/types.ts';
 import { pseudonym } from '../results/public.ts';
 import { pairwiseConfigSchema, parsePairwiseRound, serializePairwiseRound } from '../roundfile/pairwise.ts';
-import { newId, type Executor } from './repositories.ts';
+import { insertChunked, newId, type Executor } from './repositories.ts';
 import type { PairwiseRoundRow } from './schema.ts';
 
 /** Who may judge a pairwise round. */
@@ -356,9 +356,9 @@ export async function importPairwiseRound(db: Executor, communityId: string, rou
   await addProjects(db, row.id, round.projects.map((p) => ({ key: p.id, name: p.name, url: p.url ?? null, parent_key: p.parent, address: null })));
   const member = await membersByKey(db, communityId, [...round.jurors.map((j) => ({ key: j.id, handle: j.handle })), ...round.submissions.map((s) => ({ key: s.author, handle: s.author }))], at);
   const comparisons = round.comparisons.map((c, position) => ({ id: newId(), round_id: row.id, juror_id: member(c.juror), a: c.a, b: c.b, winner: c.winner, ratio: c.ratio, reason: null, at: c.at, position, superseded_at: null }));
-  await inChunks(comparisons, (chunk) => db.insertInto('pairwise_comparisons').values(chunk).execute());
+  await insertChunked(db, 'pairwise_comparisons', comparisons);
   const submissions = round.submissions.map((s, position) => ({ id: newId(), round_id: row.id, key: s.id, author_id: member(s.author), weights: JSON.stringify(s.weights), submitted_at: at, position }));
-  await inChunks(submissions, (chunk) => db.insertInto('pairwise_submissions').values(chunk).execute());
+  await insertChunked(db, 'pairwise_submissions', submissions);
   return row;
 }
 
@@ -369,11 +369,7 @@ async function membersByKey(db: Executor, communityId: string, people: readonly 
   const fresh = [...new Map(people.filter((p) => !ids.has(p.key)).map((p) => [p.key, p])).values()];
   for (const p of fresh) ids.set(p.key, newId());
   const rows = fresh.map((p) => ({ id: ids.get(p.key)!, community_id: communityId, key: p.key, handle: p.handle, created_at: at, public_handle: 0 }));
-  await inChunks(rows, (chunk) => db.insertInto('members').values(chunk).execute());
+  await insertChunked(db, 'members', rows);
   return (key) => ids.get(key)!;
 }
 
-/** Writes rows 500 at a time, under the databases' limit on a statement's parameters; none, no statement. */
-async function inChunks<T>(rows: readonly T[], write: (chunk: T[]) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await write(rows.slice(i, i + 500));
-}

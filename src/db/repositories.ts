@@ -65,7 +65,7 @@ export const storedConfig = (config: RoundConfig): string => JSON.stringify(seri
 
 // SQLite allows 32,766 bound values a statement; 500 rows of up to 8 columns stays far below.
 const CHUNK = 500;
-async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Insertable<Database[T]>[], written?: (rows: number) => void) {
+export async function insertChunked<T extends keyof Database & string>(db: Executor, table: T, rows: Insertable<Database[T]>[], written?: (rows: number) => void) {
   for (let i = 0; i < rows.length; i += CHUNK) {
     await db.insertInto(table).values(rows.slice(i, i + CHUNK) as never).execute();
     written?.(Math.min(CHUNK, rows.length - i));
